@@ -1,0 +1,483 @@
+//! Tools: their descriptors and the trait the `#[tool]` macro implements.
+
+use std::any::TypeId;
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::ops::Range;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::output::{IntoToolResult, ToolError};
+use super::schema::{is_object_schema, schema_for, SchemaObject};
+use crate::permission::{Permission, RiskLevel};
+use crate::protocol::{CallToolResult, Era, Tool, ToolAnnotations, PERMISSION_META_KEY};
+use crate::server::Context;
+
+/// The future a tool call returns.
+pub type ToolFuture = Pin<Box<dyn Future<Output = CallToolResult> + Send + 'static>>;
+
+/// The behaviour hints of a tool, as declared in `#[tool(read_only, ...)]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ToolHints {
+    /// `read_only`: the tool does not modify its environment.
+    pub read_only: bool,
+    /// `destructive`: the tool may destroy data.
+    pub destructive: bool,
+    /// `idempotent`: repeating a call has no further effect.
+    pub idempotent: bool,
+    /// `open_world`: the tool reaches entities outside the server's own domain.
+    pub open_world: bool,
+}
+
+/// Everything a client learns about a tool from `tools/list`, plus what the runtime checks
+/// before serving it.
+///
+/// Built once, when the tool is registered. The `#[tool]` macro fills it in; a hand-written
+/// [`ToolHandler`] builds one with [`ToolDescriptor::new`]:
+///
+/// ```
+/// use mcp_runtime::capability::{ToolDescriptor, ToolHints};
+/// use mcp_runtime::RiskLevel;
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Args { path: String }
+///
+/// let tool = ToolDescriptor::new("delete_file", "Deletes one file.")
+///     .input::<Args>()
+///     .hints(ToolHints { destructive: true, ..Default::default() })
+///     .risk(RiskLevel::High);
+/// assert_eq!(tool.input_schema()["required"], serde_json::json!(["path"]));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ToolDescriptor {
+    name: Cow<'static, str>,
+    title: Option<Cow<'static, str>>,
+    description: Cow<'static, str>,
+    input_schema: SchemaObject,
+    output_schema: Option<SchemaObject>,
+    hints: ToolHints,
+    permission: Permission,
+    required_state: Vec<StateRequirement>,
+}
+
+/// A `State<T>` a tool needs, checked against the server's registered state at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateRequirement {
+    pub(crate) type_id: TypeId,
+    pub(crate) type_name: &'static str,
+}
+
+impl StateRequirement {
+    /// The requirement for a `State<T>`.
+    pub fn of<T: Send + Sync + 'static>() -> Self {
+        StateRequirement {
+            type_id: TypeId::of::<T>(),
+            type_name: std::any::type_name::<T>(),
+        }
+    }
+}
+
+impl ToolDescriptor {
+    /// A tool with a name and a description, taking no arguments.
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        let mut input_schema = SchemaObject::new();
+        input_schema.insert("type".into(), Value::from("object"));
+        input_schema.insert("properties".into(), Value::Object(Map::new()));
+        ToolDescriptor {
+            name: name.into(),
+            title: None,
+            description: description.into(),
+            input_schema,
+            output_schema: None,
+            hints: ToolHints::default(),
+            permission: Permission::default(),
+            required_state: Vec::new(),
+        }
+    }
+
+    /// Sets the display title.
+    pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Takes the input schema from the argument type `A`.
+    pub fn input<A: JsonSchema>(mut self) -> Self {
+        let mut schema = schema_for::<A>();
+        schema
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        self.input_schema = schema;
+        self
+    }
+
+    /// Takes the output schema from the tool's return type, if it has one.
+    pub fn output<R: IntoToolResult>(mut self) -> Self {
+        self.output_schema = R::output_schema();
+        self
+    }
+
+    /// Sets the behaviour hints.
+    pub fn hints(mut self, hints: ToolHints) -> Self {
+        self.hints = hints;
+        self
+    }
+
+    /// Sets the risk level.
+    pub fn risk(mut self, risk: RiskLevel) -> Self {
+        self.permission.risk = risk;
+        self
+    }
+
+    /// Adds scopes a caller must hold.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.permission = self.permission.with_scopes(scopes);
+        self
+    }
+
+    /// Declares that the tool extracts `State<T>`.
+    pub fn requires_state<T: Send + Sync + 'static>(mut self) -> Self {
+        self.required_state.push(StateRequirement::of::<T>());
+        self
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The tool's description.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The input schema.
+    pub fn input_schema(&self) -> &SchemaObject {
+        &self.input_schema
+    }
+
+    /// The output schema, for tools with structured output.
+    pub fn output_schema(&self) -> Option<&SchemaObject> {
+        self.output_schema.as_ref()
+    }
+
+    /// The declared permission.
+    pub fn permission(&self) -> &Permission {
+        &self.permission
+    }
+
+    /// The behaviour hints.
+    pub fn tool_hints(&self) -> ToolHints {
+        self.hints
+    }
+
+    pub(crate) fn required_state(&self) -> &[StateRequirement] {
+        &self.required_state
+    }
+
+    /// Handshake-era clients require an object at the root of `structuredContent`; a tool
+    /// whose output is not an object has it wrapped as `{"result": …}` for them.
+    pub(crate) fn wraps_legacy_output(&self) -> bool {
+        self.output_schema
+            .as_ref()
+            .is_some_and(|schema| !is_object_schema(schema))
+    }
+
+    /// The tool as listed to a client of this era.
+    pub fn to_wire(&self, era: Era) -> Tool {
+        let annotations = ToolAnnotations {
+            title: self.title.as_ref().map(|t| t.to_string()),
+            read_only_hint: Some(self.hints.read_only),
+            destructive_hint: (!self.hints.read_only).then_some(self.hints.destructive),
+            idempotent_hint: (!self.hints.read_only).then_some(self.hints.idempotent),
+            open_world_hint: Some(self.hints.open_world),
+        };
+        let output_schema = self.output_schema.as_ref().map(|schema| {
+            if era == Era::Legacy && self.wraps_legacy_output() {
+                serde_json::json!({
+                    "type": "object",
+                    "properties": { "result": schema },
+                    "required": ["result"],
+                })
+            } else {
+                Value::Object(schema.clone())
+            }
+        });
+        let mut meta = Map::new();
+        meta.insert(
+            PERMISSION_META_KEY.into(),
+            serde_json::to_value(&self.permission).expect("a permission always serialises"),
+        );
+        Tool {
+            name: self.name.to_string(),
+            title: self.title.as_ref().map(|t| t.to_string()),
+            description: Some(self.description.to_string()),
+            input_schema: Value::Object(self.input_schema.clone()),
+            output_schema,
+            annotations,
+            meta: Some(meta),
+        }
+    }
+}
+
+/// The raw JSON arguments of one call, still unparsed, sharing the request's buffer.
+#[derive(Clone)]
+pub struct Arguments {
+    message: Bytes,
+    range: Option<Range<usize>>,
+}
+
+impl Arguments {
+    pub(crate) fn new(message: Bytes, range: Option<Range<usize>>) -> Self {
+        Arguments { message, range }
+    }
+
+    /// Arguments from a JSON value (for calling a handler directly).
+    pub fn from_value(value: &Value) -> Self {
+        let bytes = Bytes::from(value.to_string());
+        let len = bytes.len();
+        Arguments::new(bytes, Some(0..len))
+    }
+
+    /// The raw JSON text, or `{}` when the call carried no arguments.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.range {
+            Some(range) => &self.message[range.clone()],
+            None => b"{}",
+        }
+    }
+
+    /// Decodes the arguments into `T` in one pass; the error names the offending field.
+    ///
+    /// ```
+    /// use mcp_runtime::capability::Arguments;
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Args { a: i64, b: i64 }
+    ///
+    /// let err = Arguments::from_value(&serde_json::json!({"a": 1, "b": "x"}))
+    ///     .decode::<Args>()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().starts_with("`b`: invalid type: string \"x\", expected i64"), "{err}");
+    /// ```
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, ArgumentError> {
+        let bytes = self.as_bytes();
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return Err(ArgumentError("arguments must be a JSON object".into()));
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let mut message = inner.to_string();
+            // serde_json appends a position within the arguments, which means nothing to a model.
+            if let Some(at) = message.find(" at line ") {
+                message.truncate(at);
+            }
+            if path == "."
+                || message.starts_with("missing field")
+                || message.starts_with("unknown field")
+            {
+                ArgumentError(message)
+            } else {
+                ArgumentError(format!("`{path}`: {message}"))
+            }
+        })
+    }
+}
+
+impl fmt::Debug for Arguments {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Arguments")
+            .field(&String::from_utf8_lossy(self.as_bytes()))
+            .finish()
+    }
+}
+
+/// Arguments that do not fit a tool's input schema.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ArgumentError(String);
+
+/// One call of a tool: its arguments and the request's [`Context`].
+#[derive(Debug, Clone)]
+pub struct ToolCall {
+    /// The raw arguments.
+    pub arguments: Arguments,
+    /// The request context.
+    pub context: Context,
+}
+
+impl ToolCall {
+    /// Decodes the arguments, or returns the error result to answer with.
+    pub fn decode<T: DeserializeOwned>(&self, tool: &str) -> Result<T, CallToolResult> {
+        self.arguments
+            .decode()
+            .map_err(|e| CallToolResult::error(format!("Invalid arguments for tool `{tool}`: {e}")))
+    }
+
+    /// Extracts an injected parameter, or returns the error result to answer with.
+    pub fn extract<T: FromToolCall>(&self) -> Result<T, CallToolResult> {
+        T::from_tool_call(self).map_err(|e| CallToolResult::error(e.to_string()))
+    }
+}
+
+/// A tool the server can list and call. The `#[tool]` macro implements it; implement it by
+/// hand only for tools whose shape is known at run time.
+pub trait ToolHandler: Send + Sync + 'static {
+    /// Describes the tool. Called once, when the tool is registered.
+    fn descriptor(&self) -> ToolDescriptor;
+
+    /// Runs one call.
+    fn invoke(&self, call: ToolCall) -> ToolFuture;
+}
+
+impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
+    fn descriptor(&self) -> ToolDescriptor {
+        (**self).descriptor()
+    }
+
+    fn invoke(&self, call: ToolCall) -> ToolFuture {
+        (**self).invoke(call)
+    }
+}
+
+/// A group of capabilities defined on one type: what `#[mcp_server]` implements for an `impl`
+/// block whose methods carry `#[tool]`.
+pub trait Provider: Send + Sync + 'static {
+    /// The tools of this group, each holding a handle on the shared value.
+    fn tools(self: Arc<Self>) -> Vec<Box<dyn ToolHandler>>;
+}
+
+/// A tool defined as a method: the shared value plus two generated functions.
+pub struct MethodTool<S> {
+    this: Arc<S>,
+    describe: fn() -> ToolDescriptor,
+    invoke: fn(Arc<S>, ToolCall) -> ToolFuture,
+}
+
+impl<S: Send + Sync + 'static> MethodTool<S> {
+    /// Binds a method tool to the shared value.
+    pub fn new(
+        this: Arc<S>,
+        describe: fn() -> ToolDescriptor,
+        invoke: fn(Arc<S>, ToolCall) -> ToolFuture,
+    ) -> Self {
+        MethodTool {
+            this,
+            describe,
+            invoke,
+        }
+    }
+}
+
+impl<S: Send + Sync + 'static> ToolHandler for MethodTool<S> {
+    fn descriptor(&self) -> ToolDescriptor {
+        (self.describe)()
+    }
+
+    fn invoke(&self, call: ToolCall) -> ToolFuture {
+        (self.invoke)(Arc::clone(&self.this), call)
+    }
+}
+
+/// A parameter the runtime provides instead of the caller: [`Context`] and
+/// [`State<T>`](crate::State).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be injected into a tool",
+    note = "the runtime injects `Context` and `State<T>`; every other parameter is an argument from the caller"
+)]
+pub trait FromToolCall: Sized {
+    /// Extracts the value from the call.
+    fn from_tool_call(call: &ToolCall) -> Result<Self, ToolError>;
+}
+
+impl FromToolCall for Context {
+    fn from_tool_call(call: &ToolCall) -> Result<Self, ToolError> {
+        Ok(call.context.clone())
+    }
+}
+
+/// Shared state registered with [`Server::state`](crate::Server::state), injected into tools.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// #[derive(Default)]
+/// struct Counter {
+///     hits: AtomicU64,
+/// }
+///
+/// /// Counts calls.
+/// #[tool]
+/// fn hit(counter: State<Counter>) -> u64 {
+///     counter.hits.fetch_add(1, Ordering::Relaxed) + 1
+/// }
+///
+/// let server = Server::new("counter", "1.0.0").state(Counter::default()).tool(hit);
+/// # let _ = server;
+/// ```
+pub struct State<T: ?Sized>(pub Arc<T>);
+
+impl<T: ?Sized> Clone for State<T> {
+    fn clone(&self) -> Self {
+        State(Arc::clone(&self.0))
+    }
+}
+
+impl<T: ?Sized> std::ops::Deref for State<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for State<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("State").field(&&*self.0).finish()
+    }
+}
+
+impl<T: Send + Sync + 'static> FromToolCall for State<T> {
+    fn from_tool_call(call: &ToolCall) -> Result<Self, ToolError> {
+        call.context.state::<T>().map(State).ok_or_else(|| {
+            ToolError::new(format!(
+                "server misconfigured: no state of type `{}` was registered (call `Server::state`)",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
+/// A type that can be a tool argument: it must deserialise from JSON and describe itself with
+/// a JSON Schema.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool parameter",
+    label = "not `Deserialize` + `JsonSchema`",
+    note = "derive both for it: `#[derive(serde::Deserialize, schemars::JsonSchema)]`",
+    note = "parameters the runtime provides instead of the caller are `Context` and `State<T>`"
+)]
+pub trait ToolArgument {
+    /// The type itself; generated argument structs name it through this projection so a type
+    /// that does not qualify is reported once, on the parameter's own type.
+    type Type;
+}
+
+impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {
+    type Type = T;
+}

@@ -1,0 +1,43 @@
+//! The runtime's own errors: a server that cannot start, or a transport that failed.
+
+use std::io;
+
+/// Why a server could not be built or stopped serving.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two registered tools share a name.
+    #[error("two tools are named `{0}`; tool names must be unique within a server (rename one with `#[tool(name = \"...\")]`)")]
+    DuplicateTool(String),
+    /// A tool's name breaks the specification's rules.
+    #[error(
+        "invalid tool name `{0}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
+    )]
+    InvalidToolName(String),
+    /// A tool extracts `State<T>` but no `T` was registered.
+    #[error("tool `{tool}` takes `State<{type_name}>`, but no `{type_name}` was registered; add `.state(...)` with one to the `Server`")]
+    MissingState {
+        /// The tool's name.
+        tool: String,
+        /// The missing state type.
+        type_name: &'static str,
+    },
+    /// The peer answered a request with an error.
+    #[error("the peer answered with an error: {0}")]
+    Protocol(#[from] crate::protocol::RpcError),
+    /// The command line could not be understood.
+    #[error("{0}")]
+    Usage(String),
+    /// Reading or writing the transport failed.
+    #[error("{transport} transport I/O failed: {source}")]
+    Io {
+        /// The transport that failed.
+        transport: &'static str,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// `Result` with the runtime's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,18 @@
+//! The wire protocol: JSON-RPC 2.0 framing, MCP message types and protocol revisions.
+
+mod jsonrpc;
+mod types;
+mod version;
+
+pub use jsonrpc::{
+    code, encode_error, encode_notification, encode_request, encode_result, DecodeError, Incoming,
+    RequestId, RpcError,
+};
+pub use types::{
+    CallToolResult, Content, ContentAnnotations, Implementation, ListToolsResult, LogLevel,
+    ProgressToken, RequestMeta, ResourceContents, Tool, ToolAnnotations,
+};
+pub use version::{Era, ProtocolVersion};
+
+/// The `_meta` key under which this runtime publishes a capability's permission metadata.
+pub const PERMISSION_META_KEY: &str = "mcp-runtime/permission";

@@ -1,0 +1,357 @@
+//! MCP wire types shared by every revision this runtime speaks.
+//!
+//! Field names follow the specification (`camelCase` on the wire). Types that only the server
+//! sends borrow where they can; types a client reads back (used by [`crate::testing`]) own
+//! their data.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Name and version of a piece of MCP software (`serverInfo`, `clientInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Implementation {
+    /// Programmatic name.
+    pub name: String,
+    /// Version string.
+    pub version: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+/// A progress token chosen by the client (`_meta.progressToken`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ProgressToken {
+    /// A numeric token.
+    Number(i64),
+    /// A string token.
+    String(String),
+}
+
+/// Severity of a log message, as in RFC 5424 (`notifications/message`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    /// Detailed debugging information.
+    Debug,
+    /// Normal operational messages.
+    Info,
+    /// Normal but significant events.
+    Notice,
+    /// Warning conditions.
+    Warning,
+    /// Error conditions.
+    Error,
+    /// Critical conditions.
+    Critical,
+    /// Action must be taken immediately.
+    Alert,
+    /// The system is unusable.
+    Emergency,
+}
+
+/// The `_meta` object of a request: the modern era's per-request protocol fields plus the
+/// progress token that both eras use.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RequestMeta {
+    /// `io.modelcontextprotocol/protocolVersion` (modern era; required there).
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
+    pub protocol_version: Option<String>,
+    /// `io.modelcontextprotocol/clientInfo`.
+    #[serde(rename = "io.modelcontextprotocol/clientInfo", default)]
+    pub client_info: Option<Implementation>,
+    /// `io.modelcontextprotocol/clientCapabilities` (modern era; required there).
+    #[serde(rename = "io.modelcontextprotocol/clientCapabilities", default)]
+    pub client_capabilities: Option<Map<String, Value>>,
+    /// `io.modelcontextprotocol/logLevel`: the client opts in to log messages at this level.
+    #[serde(rename = "io.modelcontextprotocol/logLevel", default)]
+    pub log_level: Option<LogLevel>,
+    /// `progressToken`: the client opts in to progress notifications.
+    #[serde(rename = "progressToken", default)]
+    pub progress_token: Option<ProgressToken>,
+}
+
+/// Optional hints a client may show next to content.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentAnnotations {
+    /// Who the content is for: `"user"`, `"assistant"` or both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Vec<String>>,
+    /// How important the content is, from 0 (least) to 1 (most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<f64>,
+}
+
+/// The contents of a resource, embedded in a result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ResourceContents {
+    /// Text contents.
+    Text {
+        /// The resource URI.
+        uri: String,
+        /// The MIME type, if known.
+        #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
+        mime_type: Option<String>,
+        /// The text.
+        text: String,
+    },
+    /// Binary contents, base64-encoded.
+    Blob {
+        /// The resource URI.
+        uri: String,
+        /// The MIME type, if known.
+        #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
+        mime_type: Option<String>,
+        /// Base64 of the bytes.
+        blob: String,
+    },
+}
+
+/// One block of content in a tool result.
+///
+/// ```
+/// use mcp_runtime::protocol::Content;
+///
+/// let block = Content::text("hello");
+/// assert_eq!(serde_json::to_value(&block).unwrap(), serde_json::json!({"type": "text", "text": "hello"}));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Content {
+    /// Plain text.
+    Text {
+        /// The text.
+        text: String,
+        /// Display hints.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotations: Option<ContentAnnotations>,
+    },
+    /// An image, base64-encoded.
+    Image {
+        /// Base64 of the image bytes.
+        data: String,
+        /// The MIME type, such as `image/png`.
+        #[serde(rename = "mimeType")]
+        mime_type: String,
+        /// Display hints.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotations: Option<ContentAnnotations>,
+    },
+    /// Audio, base64-encoded.
+    Audio {
+        /// Base64 of the audio bytes.
+        data: String,
+        /// The MIME type, such as `audio/wav`.
+        #[serde(rename = "mimeType")]
+        mime_type: String,
+        /// Display hints.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotations: Option<ContentAnnotations>,
+    },
+    /// A resource embedded in the result.
+    Resource {
+        /// The resource's contents.
+        resource: ResourceContents,
+        /// Display hints.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotations: Option<ContentAnnotations>,
+    },
+    /// A link to a resource the client may read.
+    ResourceLink {
+        /// The resource URI.
+        uri: String,
+        /// The resource's name.
+        name: String,
+        /// What the resource is.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        /// The MIME type, if known.
+        #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
+        mime_type: Option<String>,
+        /// Display hints.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        annotations: Option<ContentAnnotations>,
+    },
+}
+
+impl Content {
+    /// A text block.
+    pub fn text(text: impl Into<String>) -> Content {
+        Content::Text {
+            text: text.into(),
+            annotations: None,
+        }
+    }
+
+    /// An image block from base64 data and a MIME type.
+    pub fn image(base64_data: impl Into<String>, mime_type: impl Into<String>) -> Content {
+        Content::Image {
+            data: base64_data.into(),
+            mime_type: mime_type.into(),
+            annotations: None,
+        }
+    }
+
+    /// An audio block from base64 data and a MIME type.
+    pub fn audio(base64_data: impl Into<String>, mime_type: impl Into<String>) -> Content {
+        Content::Audio {
+            data: base64_data.into(),
+            mime_type: mime_type.into(),
+            annotations: None,
+        }
+    }
+
+    /// An embedded text resource.
+    pub fn embedded_text(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Content {
+        Content::Resource {
+            resource: ResourceContents::Text {
+                uri: uri.into(),
+                mime_type: Some(mime_type.into()),
+                text: text.into(),
+            },
+            annotations: None,
+        }
+    }
+
+    /// A link to a resource.
+    pub fn resource_link(uri: impl Into<String>, name: impl Into<String>) -> Content {
+        Content::ResourceLink {
+            uri: uri.into(),
+            name: name.into(),
+            description: None,
+            mime_type: None,
+            annotations: None,
+        }
+    }
+
+    /// The text of a text block; `None` for other kinds.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Content::Text { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// The result of `tools/call`.
+///
+/// Tools rarely build this by hand: their return value is converted by
+/// [`IntoToolResult`](crate::IntoToolResult).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallToolResult {
+    /// The unstructured result.
+    pub content: Vec<Content>,
+    /// The structured result, matching the tool's output schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structured_content: Option<Value>,
+    /// Whether the call failed. Tool failures are results, so the model can see them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_error: bool,
+}
+
+impl CallToolResult {
+    /// A successful result with these content blocks.
+    pub fn success(content: Vec<Content>) -> Self {
+        CallToolResult {
+            content,
+            structured_content: None,
+            is_error: false,
+        }
+    }
+
+    /// A failed result whose single text block says what went wrong.
+    pub fn error(message: impl Into<String>) -> Self {
+        CallToolResult {
+            content: vec![Content::text(message)],
+            structured_content: None,
+            is_error: true,
+        }
+    }
+
+    /// The text of every text block, joined by newlines.
+    pub fn text(&self) -> String {
+        self.content
+            .iter()
+            .filter_map(Content::as_text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Spec-defined hints about a tool's behaviour (`annotations` in `tools/list`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolAnnotations {
+    /// Display title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The tool does not modify its environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_hint: Option<bool>,
+    /// The tool may perform destructive updates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive_hint: Option<bool>,
+    /// Repeating the call with the same arguments has no further effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotent_hint: Option<bool>,
+    /// The tool interacts with an open world of external entities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_world_hint: Option<bool>,
+}
+
+impl ToolAnnotations {
+    /// True when no hint is set.
+    pub fn is_empty(&self) -> bool {
+        *self == ToolAnnotations::default()
+    }
+}
+
+/// A tool as listed by `tools/list`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tool {
+    /// The name used to call it.
+    pub name: String,
+    /// Display title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What it does, for the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON Schema of its arguments (root `type: "object"`).
+    pub input_schema: Value,
+    /// JSON Schema of its structured result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    /// Behaviour hints.
+    #[serde(default, skip_serializing_if = "ToolAnnotations::is_empty")]
+    pub annotations: ToolAnnotations,
+    /// Extra metadata, including this runtime's permission entry.
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+}
+
+/// The result of `tools/list`, as a client reads it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListToolsResult {
+    /// One page of tools.
+    pub tools: Vec<Tool>,
+    /// The cursor for the next page, if there is one.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+    /// Modern era: how long the client may cache this page.
+    #[serde(default)]
+    pub ttl_ms: Option<u64>,
+    /// Modern era: `"public"` or `"private"`.
+    #[serde(default)]
+    pub cache_scope: Option<String>,
+}

@@ -1,0 +1,106 @@
+//! Per-connection state: what a legacy handshake negotiated, requests in flight, and the
+//! channel to the client.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId};
+
+/// Messages queued for the client, already encoded.
+pub type Outbound = mpsc::Sender<Vec<u8>>;
+
+/// What one legacy `initialize` handshake established.
+#[derive(Debug, Clone)]
+pub(crate) struct Handshake {
+    pub(crate) version: ProtocolVersion,
+    pub(crate) client_info: Option<Implementation>,
+}
+
+/// One client connection: a stdio process, an in-memory test client, later an HTTP session.
+///
+/// Modern-era requests use none of its negotiated state; legacy-era requests need the
+/// handshake it records.
+#[derive(Debug)]
+pub struct Connection {
+    outbound: Outbound,
+    handshake: OnceLock<Handshake>,
+    /// The legacy `logging/setLevel` threshold, as `LogLevel as u8 + 1`; 0 = not set.
+    log_level: AtomicU8,
+    in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+}
+
+impl Connection {
+    /// A connection whose server-to-client messages go to `outbound`.
+    pub fn new(outbound: Outbound) -> Self {
+        Connection {
+            outbound,
+            handshake: OnceLock::new(),
+            log_level: AtomicU8::new(0),
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub(crate) fn outbound(&self) -> &Outbound {
+        &self.outbound
+    }
+
+    pub(crate) fn handshake(&self) -> Option<&Handshake> {
+        self.handshake.get()
+    }
+
+    /// Records the handshake; false when one already happened.
+    pub(crate) fn complete_handshake(&self, handshake: Handshake) -> bool {
+        self.handshake.set(handshake).is_ok()
+    }
+
+    pub(crate) fn set_log_level(&self, level: LogLevel) {
+        self.log_level.store(level as u8 + 1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn log_level(&self) -> Option<LogLevel> {
+        const LEVELS: [LogLevel; 8] = [
+            LogLevel::Debug,
+            LogLevel::Info,
+            LogLevel::Notice,
+            LogLevel::Warning,
+            LogLevel::Error,
+            LogLevel::Critical,
+            LogLevel::Alert,
+            LogLevel::Emergency,
+        ];
+        match self.log_level.load(Ordering::Relaxed) {
+            0 => None,
+            n => LEVELS.get(usize::from(n) - 1).copied(),
+        }
+    }
+
+    /// Registers a request so that `notifications/cancelled` can stop it.
+    pub(crate) fn begin(&self, id: &RequestId) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.lock_in_flight().insert(id.clone(), token.clone());
+        token
+    }
+
+    pub(crate) fn end(&self, id: &RequestId) {
+        self.lock_in_flight().remove(id);
+    }
+
+    pub(crate) fn cancel(&self, id: &RequestId) -> bool {
+        match self.lock_in_flight().get(id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+        // A poisoned map only means a panic happened while holding it; the map is still sound.
+        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,211 @@
+//! The per-request [`Context`] a tool can ask for.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::connection::Connection;
+use crate::protocol::{
+    encode_notification, Era, Implementation, LogLevel, ProgressToken, ProtocolVersion, RequestId,
+};
+
+/// Shared values registered with [`Server::state`](crate::Server::state), by type.
+pub(crate) type StateMap = HashMap<TypeId, Arc<dyn Any + Send + Sync>>;
+
+/// What the runtime knows about the request being served, and the ways a tool can talk back
+/// while it runs.
+///
+/// Ask for it by adding a `Context` parameter to a tool; it never appears in the input schema.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+///
+/// /// Counts to three, reporting progress.
+/// #[tool]
+/// async fn count(ctx: Context) -> String {
+///     for step in 1..=3 {
+///         ctx.progress(step as f64, Some(3.0), None).await;
+///     }
+///     ctx.log(LogLevel::Info, "counted to three").await;
+///     "done".to_string()
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    request_id: RequestId,
+    version: ProtocolVersion,
+    client_info: Option<Implementation>,
+    progress_token: Option<ProgressToken>,
+    /// Modern era: the request's own log level. Legacy: read from the connection at send time.
+    log_level: Option<LogLevel>,
+    cancellation: CancellationToken,
+    connection: Arc<Connection>,
+    state: Arc<StateMap>,
+}
+
+pub(crate) struct ContextParts {
+    pub(crate) request_id: RequestId,
+    pub(crate) version: ProtocolVersion,
+    pub(crate) client_info: Option<Implementation>,
+    pub(crate) progress_token: Option<ProgressToken>,
+    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) cancellation: CancellationToken,
+    pub(crate) connection: Arc<Connection>,
+    pub(crate) state: Arc<StateMap>,
+}
+
+impl Context {
+    pub(crate) fn new(parts: ContextParts) -> Self {
+        Context {
+            inner: Arc::new(Inner {
+                request_id: parts.request_id,
+                version: parts.version,
+                client_info: parts.client_info,
+                progress_token: parts.progress_token,
+                log_level: parts.log_level,
+                cancellation: parts.cancellation,
+                connection: parts.connection,
+                state: parts.state,
+            }),
+        }
+    }
+
+    /// The id of the request being served.
+    pub fn request_id(&self) -> &RequestId {
+        &self.inner.request_id
+    }
+
+    /// The protocol revision of this request.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    /// The era of this request.
+    pub fn era(&self) -> Era {
+        self.inner.version.era()
+    }
+
+    /// The client's self-reported name and version, if it sent them.
+    pub fn client_info(&self) -> Option<&Implementation> {
+        self.inner.client_info.as_ref()
+    }
+
+    /// True once the client has cancelled this request.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancellation.is_cancelled()
+    }
+
+    /// Completes when the client cancels this request; `select!` on it in long-running tools.
+    pub async fn cancelled(&self) {
+        self.inner.cancellation.cancelled().await
+    }
+
+    /// A shared value registered with [`Server::state`](crate::Server::state).
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let value = self.inner.state.get(&TypeId::of::<T>())?;
+        Arc::clone(value).downcast::<T>().ok()
+    }
+
+    /// Reports progress, if the client asked for it with a progress token; otherwise does
+    /// nothing. `progress` must increase from one report to the next.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let Some(token) = &self.inner.progress_token else {
+            return;
+        };
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Params<'a> {
+            progress_token: &'a ProgressToken,
+            progress: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            total: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            message: Option<&'a str>,
+        }
+        let params = Params {
+            progress_token: token,
+            progress,
+            total,
+            message,
+        };
+        self.send(encode_notification("notifications/progress", &params))
+            .await;
+    }
+
+    /// Sends a log message to the client, if it asked for messages at this level: per request
+    /// in the modern era (`_meta` `logLevel`), per connection in the legacy one
+    /// (`logging/setLevel`, everything until a level is set).
+    pub async fn log(&self, level: LogLevel, message: impl Into<Value>) {
+        self.log_with_logger(level, None, message).await
+    }
+
+    /// Like [`Context::log`], naming the component that logs.
+    pub async fn log_with_logger(
+        &self,
+        level: LogLevel,
+        logger: Option<&str>,
+        data: impl Into<Value>,
+    ) {
+        let threshold = match self.era() {
+            Era::Modern => match self.inner.log_level {
+                Some(level) => level,
+                None => return,
+            },
+            Era::Legacy => self.inner.connection.log_level().unwrap_or(LogLevel::Debug),
+        };
+        if level < threshold {
+            return;
+        }
+        #[derive(Serialize)]
+        struct Params<'a> {
+            level: LogLevel,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            logger: Option<&'a str>,
+            data: Value,
+        }
+        let params = Params {
+            level,
+            logger,
+            data: data.into(),
+        };
+        self.send(encode_notification("notifications/message", &params))
+            .await;
+    }
+
+    async fn send(&self, message: Vec<u8>) {
+        if self.is_cancelled() {
+            // Nothing more may be sent for a cancelled request.
+            return;
+        }
+        if self
+            .inner
+            .connection
+            .outbound()
+            .send(message)
+            .await
+            .is_err()
+        {
+            tracing::debug!("client gone; notification dropped");
+        }
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("request_id", &self.inner.request_id)
+            .field("version", &self.inner.version)
+            .field("client_info", &self.inner.client_info)
+            .field("cancelled", &self.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}

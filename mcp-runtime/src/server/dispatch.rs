@@ -1,0 +1,534 @@
+//! Answering one message: era and version check, routing by method, calling the tool,
+//! encoding the answer once.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use super::connection::{Connection, Handshake};
+use super::context::{Context, ContextParts, StateMap};
+use super::lists::{self, ModernExtras, Pages};
+use super::{is_valid_tool_name, Server};
+use crate::capability::{Arguments, ToolCall, ToolDescriptor, ToolHandler};
+use crate::error::{Error, Result};
+use crate::protocol::{
+    code, encode_error, encode_result, CallToolResult, Content, Era, Implementation, Incoming,
+    LogLevel, ProgressToken, ProtocolVersion, RequestId, RequestMeta, RpcError,
+};
+
+/// A built server, ready to answer messages from any number of connections.
+///
+/// Transports call [`Dispatcher::handle`] with one raw message and write back what it returns.
+/// Cloning is cheap; every clone serves the same tools and state.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    info: Implementation,
+    instructions: Option<String>,
+    tools: Vec<RegisteredTool>,
+    by_name: HashMap<String, usize>,
+    state: Arc<StateMap>,
+    tool_pages: Pages,
+    capabilities: Value,
+    discover: Box<RawValue>,
+    server_meta: Box<RawValue>,
+}
+
+struct RegisteredTool {
+    descriptor: ToolDescriptor,
+    handler: Box<dyn ToolHandler>,
+}
+
+/// What a request's era and version resolved to.
+struct Negotiated {
+    version: ProtocolVersion,
+    client_info: Option<Implementation>,
+    log_level: Option<LogLevel>,
+    progress_token: Option<ProgressToken>,
+}
+
+#[derive(Deserialize, Default)]
+struct MetaParams {
+    #[serde(rename = "_meta", default)]
+    meta: Option<RequestMeta>,
+}
+
+#[derive(Deserialize, Default)]
+struct ListParams {
+    #[serde(rename = "_meta", default)]
+    meta: Option<RequestMeta>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CallParams<'a> {
+    #[serde(rename = "_meta", default)]
+    meta: Option<RequestMeta>,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    arguments: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InitializeParams {
+    protocol_version: String,
+    #[serde(default)]
+    client_info: Option<Implementation>,
+}
+
+#[derive(Deserialize)]
+struct SetLevelParams {
+    level: LogLevel,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CancelledParams {
+    request_id: RequestId,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(server: Server) -> Result<Self> {
+        let mut tools = Vec::with_capacity(server.tools.len());
+        let mut by_name = HashMap::with_capacity(server.tools.len());
+        for handler in server.tools {
+            let descriptor = handler.descriptor();
+            let name = descriptor.name().to_owned();
+            if !is_valid_tool_name(&name) {
+                return Err(Error::InvalidToolName(name));
+            }
+            for need in descriptor.required_state() {
+                if !server.state.contains_key(&need.type_id) {
+                    return Err(Error::MissingState {
+                        tool: name,
+                        type_name: need.type_name,
+                    });
+                }
+            }
+            if by_name.insert(name.clone(), tools.len()).is_some() {
+                return Err(Error::DuplicateTool(name));
+            }
+            tools.push(RegisteredTool {
+                descriptor,
+                handler,
+            });
+        }
+        let server_meta = lists::server_meta(&server.info);
+        let extras = ModernExtras {
+            meta: &server_meta,
+            ttl_ms: u64::try_from(server.list_ttl.as_millis()).unwrap_or(u64::MAX),
+        };
+        let descriptors: Vec<ToolDescriptor> = tools.iter().map(|t| t.descriptor.clone()).collect();
+        let tool_pages = lists::tool_pages(&descriptors, server.page_size, &extras);
+        let capabilities = lists::capabilities(!tools.is_empty());
+        let discover =
+            lists::discover_result(&capabilities, server.instructions.as_deref(), &extras);
+        Ok(Dispatcher {
+            inner: Arc::new(Inner {
+                info: server.info,
+                instructions: server.instructions,
+                tools,
+                by_name,
+                state: Arc::new(server.state),
+                tool_pages,
+                capabilities,
+                discover,
+                server_meta,
+            }),
+        })
+    }
+
+    /// The server's name and version.
+    pub fn info(&self) -> &Implementation {
+        &self.inner.info
+    }
+
+    /// The descriptors of every registered tool, in registration order.
+    pub fn tools(&self) -> impl Iterator<Item = &ToolDescriptor> {
+        self.inner.tools.iter().map(|t| &t.descriptor)
+    }
+
+    /// Answers one raw JSON-RPC message received on `connection`.
+    ///
+    /// Returns the encoded response for a request (or for a message too broken to tell),
+    /// and `None` for notifications, responses, and requests the client cancelled.
+    pub async fn handle(&self, connection: &Arc<Connection>, message: Bytes) -> Option<Vec<u8>> {
+        let incoming = match Incoming::decode(&message) {
+            Ok(incoming) => incoming,
+            Err(e) => return Some(encode_error(e.id.as_ref(), &e.error)),
+        };
+        match incoming {
+            Incoming::Request { id, method, params } => {
+                let answer = self
+                    .request(connection, &message, &id, &method, params)
+                    .await;
+                match answer {
+                    Answer::Encoded(bytes) => Some(bytes),
+                    Answer::Error(error) => Some(encode_error(Some(&id), &error)),
+                    Answer::Cancelled => None,
+                }
+            }
+            Incoming::Notification { method, params } => {
+                self.notification(connection, &method, params);
+                None
+            }
+            Incoming::Response { id, .. } => {
+                tracing::debug!(%id, "response to an unknown request ignored");
+                None
+            }
+        }
+    }
+
+    async fn request(
+        &self,
+        connection: &Arc<Connection>,
+        message: &Bytes,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Answer {
+        let outcome = match method {
+            "tools/call" => return self.call_tool(connection, message, id, params).await,
+            "tools/list" => self.list_tools(connection, id, params),
+            "initialize" => self.initialize(connection, id, params),
+            "server/discover" => self.discover(connection, id, params),
+            "ping" => self.ping(connection, id, params),
+            "logging/setLevel" => self.set_level(connection, id, params),
+            _ => Err(RpcError::method_not_found(method)),
+        };
+        match outcome {
+            Ok(bytes) => Answer::Encoded(bytes),
+            Err(error) => Answer::Error(error),
+        }
+    }
+
+    fn notification(&self, connection: &Connection, method: &str, params: Option<&RawValue>) {
+        match method {
+            "notifications/cancelled" => match parse_params::<CancelledParams>(params) {
+                Ok(p) => {
+                    if !connection.cancel(&p.request_id) {
+                        tracing::debug!(id = %p.request_id, "cancellation for a request not in flight");
+                    }
+                }
+                Err(e) => tracing::debug!(error = %e, "malformed cancellation ignored"),
+            },
+            "notifications/initialized" => {}
+            other => tracing::debug!(method = other, "notification ignored"),
+        }
+    }
+
+    /// Resolves the protocol revision a request is served under.
+    fn negotiate(
+        &self,
+        connection: &Connection,
+        meta: Option<RequestMeta>,
+    ) -> Result<Negotiated, RpcError> {
+        let meta = meta.unwrap_or_default();
+        if let Some(requested) = &meta.protocol_version {
+            return match ProtocolVersion::parse(requested) {
+                Some(version) if version.era() == Era::Modern => {
+                    if meta.client_capabilities.is_none() {
+                        return Err(RpcError::invalid_params(
+                            "missing `_meta.io.modelcontextprotocol/clientCapabilities` (required on every 2026-07-28 request; send `{}` for none)",
+                        ));
+                    }
+                    Ok(Negotiated {
+                        version,
+                        client_info: meta.client_info,
+                        log_level: meta.log_level,
+                        progress_token: meta.progress_token,
+                    })
+                }
+                _ => Err(unsupported_version(requested)),
+            };
+        }
+        match connection.handshake() {
+            Some(handshake) => Ok(Negotiated {
+                version: handshake.version,
+                client_info: handshake.client_info.clone(),
+                log_level: None,
+                progress_token: meta.progress_token,
+            }),
+            None => Err(RpcError::invalid_params(
+                "missing `_meta.io.modelcontextprotocol/protocolVersion`: include per-request metadata (2026-07-28) or send `initialize` first (2025-11-25 and earlier)",
+            )),
+        }
+    }
+
+    fn initialize(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let params: InitializeParams = parse_params(params)?;
+        let version = ProtocolVersion::parse(&params.protocol_version)
+            .filter(|v| v.era() == Era::Legacy)
+            .unwrap_or(ProtocolVersion::LATEST_LEGACY);
+        let handshake = Handshake {
+            version,
+            client_info: params.client_info,
+        };
+        if !connection.complete_handshake(handshake) {
+            return Err(RpcError::invalid_request(
+                "this connection is already initialized",
+            ));
+        }
+        tracing::debug!(%version, "legacy session initialized");
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct InitializeResult<'a> {
+            protocol_version: &'static str,
+            capabilities: &'a Value,
+            server_info: &'a Implementation,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            instructions: Option<&'a str>,
+        }
+        Ok(encode_result(
+            id,
+            &InitializeResult {
+                protocol_version: version.as_str(),
+                capabilities: &self.inner.capabilities,
+                server_info: &self.inner.info,
+                instructions: self.inner.instructions.as_deref(),
+            },
+        ))
+    }
+
+    fn discover(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let params: MetaParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, params.meta)?;
+        if negotiated.version.era() != Era::Modern {
+            return Err(RpcError::method_not_found("server/discover"));
+        }
+        Ok(encode_result(id, &*self.inner.discover))
+    }
+
+    fn ping(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let params: MetaParams = parse_params(params)?;
+        let modern = params
+            .meta
+            .as_ref()
+            .and_then(|m| m.protocol_version.as_deref())
+            .is_some();
+        if modern {
+            // `ping` was removed in 2026-07-28.
+            return Err(RpcError::method_not_found("ping"));
+        }
+        let _ = connection;
+        Ok(encode_result(id, &json!({})))
+    }
+
+    fn set_level(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let meta: MetaParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, meta.meta)?;
+        if negotiated.version.era() == Era::Modern {
+            return Err(RpcError::method_not_found("logging/setLevel"));
+        }
+        let params: SetLevelParams = parse_params(params)?;
+        connection.set_log_level(params.level);
+        Ok(encode_result(id, &json!({})))
+    }
+
+    fn list_tools(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let params: ListParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, params.meta)?;
+        let page = self
+            .inner
+            .tool_pages
+            .get(negotiated.version.era(), params.cursor.as_deref())?;
+        Ok(encode_result(id, page))
+    }
+
+    async fn call_tool(
+        &self,
+        connection: &Arc<Connection>,
+        message: &Bytes,
+        id: &RequestId,
+        params: Option<&RawValue>,
+    ) -> Answer {
+        let params: CallParams<'_> = match parse_params(params) {
+            Ok(params) => params,
+            Err(error) => return Answer::Error(error),
+        };
+        let negotiated = match self.negotiate(connection, params.meta) {
+            Ok(negotiated) => negotiated,
+            Err(error) => return Answer::Error(error),
+        };
+        let Some(&index) = self.inner.by_name.get(params.name.as_ref()) else {
+            return Answer::Error(RpcError::invalid_params(format!(
+                "Unknown tool: {}",
+                params.name
+            )));
+        };
+        let tool = &self.inner.tools[index];
+        let range = params.arguments.map(|raw| offset_in(message, raw.get()));
+        let cancellation = connection.begin(id);
+        let context = Context::new(ContextParts {
+            request_id: id.clone(),
+            version: negotiated.version,
+            client_info: negotiated.client_info,
+            progress_token: negotiated.progress_token,
+            log_level: negotiated.log_level,
+            cancellation: cancellation.clone(),
+            connection: Arc::clone(connection),
+            state: Arc::clone(&self.inner.state),
+        });
+        let call = ToolCall {
+            arguments: Arguments::new(message.clone(), range),
+            context,
+        };
+        let name = tool.descriptor.name();
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| tool.handler.invoke(call)))
+        {
+            Ok(future) => {
+                tokio::select! {
+                    biased;
+                    _ = cancellation.cancelled() => None,
+                    result = AssertUnwindSafe(future).catch_unwind() => Some(result),
+                }
+            }
+            Err(panic) => Some(Err(panic)),
+        };
+        connection.end(id);
+        let result = match outcome {
+            None => {
+                tracing::debug!(%id, tool = name, "call cancelled by the client");
+                return Answer::Cancelled;
+            }
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => {
+                let reason = panic_message(&*panic);
+                tracing::error!(tool = name, %reason, "tool panicked");
+                CallToolResult::error(format!(
+                    "tool `{name}` failed unexpectedly (it panicked: {reason})"
+                ))
+            }
+        };
+        Answer::Encoded(self.encode_call_result(
+            id,
+            negotiated.version.era(),
+            &tool.descriptor,
+            &result,
+        ))
+    }
+
+    fn encode_call_result(
+        &self,
+        id: &RequestId,
+        era: Era,
+        tool: &ToolDescriptor,
+        result: &CallToolResult,
+    ) -> Vec<u8> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result_type: Option<&'static str>,
+            content: &'a [Content],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            structured_content: Option<Cow<'a, Value>>,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            is_error: bool,
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a RawValue>,
+        }
+        let modern = era == Era::Modern;
+        let structured_content = result.structured_content.as_ref().map(|value| {
+            if !modern && tool.wraps_legacy_output() {
+                Cow::Owned(json!({ "result": value }))
+            } else {
+                Cow::Borrowed(value)
+            }
+        });
+        encode_result(
+            id,
+            &Wire {
+                result_type: modern.then_some("complete"),
+                content: &result.content,
+                structured_content,
+                is_error: result.is_error,
+                meta: modern.then_some(&*self.inner.server_meta),
+            },
+        )
+    }
+}
+
+enum Answer {
+    Encoded(Vec<u8>),
+    Error(RpcError),
+    Cancelled,
+}
+
+fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, RpcError> {
+    let text = params.map_or("{}", RawValue::get);
+    serde_json::from_str(text).map_err(|e| {
+        let mut message = e.to_string();
+        if let Some(at) = message.find(" at line ") {
+            message.truncate(at);
+        }
+        RpcError::invalid_params(message)
+    })
+}
+
+fn unsupported_version(requested: &str) -> RpcError {
+    RpcError::new(
+        code::UNSUPPORTED_PROTOCOL_VERSION,
+        "Unsupported protocol version",
+    )
+    .with_data(json!({
+        "supported": ProtocolVersion::supported_strings(),
+        "requested": requested,
+    }))
+}
+
+/// The byte range of `part` inside `whole`; `part` must borrow from `whole`.
+fn offset_in(whole: &[u8], part: &str) -> std::ops::Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    debug_assert!(start + part.len() <= whole.len());
+    start..start + part.len()
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".to_owned()
+    }
+}

@@ -1,0 +1,227 @@
+//! Results that do not change while the server runs, encoded once at start: the pages of
+//! `tools/list` for each era, the discovery result and the handshake capabilities.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use crate::capability::ToolDescriptor;
+use crate::protocol::{Era, Implementation, ProtocolVersion, RpcError, Tool};
+
+/// Pre-encoded pages of a list, for both eras.
+#[derive(Debug)]
+pub(crate) struct Pages {
+    legacy: Vec<Box<RawValue>>,
+    modern: Vec<Box<RawValue>>,
+}
+
+impl Pages {
+    pub(crate) fn get(&self, era: Era, cursor: Option<&str>) -> Result<&RawValue, RpcError> {
+        let pages = match era {
+            Era::Legacy => &self.legacy,
+            Era::Modern => &self.modern,
+        };
+        let index = match cursor {
+            None => 0,
+            Some(cursor) => parse_cursor(cursor)
+                .filter(|&i| i > 0 && i < pages.len())
+                .ok_or_else(|| RpcError::invalid_params(format!("invalid cursor `{cursor}`")))?,
+        };
+        Ok(&pages[index])
+    }
+}
+
+fn cursor_for(page: usize) -> String {
+    format!("page-{page}")
+}
+
+fn parse_cursor(cursor: &str) -> Option<usize> {
+    cursor.strip_prefix("page-")?.parse().ok()
+}
+
+/// What every modern result carries in `_meta`, and how long list results may be cached.
+pub(crate) struct ModernExtras<'a> {
+    pub(crate) meta: &'a RawValue,
+    pub(crate) ttl_ms: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ToolPage<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result_type: Option<&'static str>,
+    tools: &'a [Tool],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttl_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cache_scope: Option<&'static str>,
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    meta: Option<&'a RawValue>,
+}
+
+pub(crate) fn tool_pages(
+    tools: &[ToolDescriptor],
+    page_size: usize,
+    extras: &ModernExtras<'_>,
+) -> Pages {
+    let encode = |era: Era| -> Vec<Box<RawValue>> {
+        let wire: Vec<Tool> = tools.iter().map(|t| t.to_wire(era)).collect();
+        let chunks: Vec<&[Tool]> = if wire.is_empty() {
+            vec![&[]]
+        } else {
+            wire.chunks(page_size).collect()
+        };
+        let count = chunks.len();
+        chunks
+            .into_iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let modern = era == Era::Modern;
+                let page = ToolPage {
+                    result_type: modern.then_some("complete"),
+                    tools: chunk,
+                    next_cursor: (i + 1 < count).then(|| cursor_for(i + 1)),
+                    ttl_ms: modern.then_some(extras.ttl_ms),
+                    cache_scope: modern.then_some("public"),
+                    meta: modern.then_some(extras.meta),
+                };
+                to_raw(&page)
+            })
+            .collect()
+    };
+    Pages {
+        legacy: encode(Era::Legacy),
+        modern: encode(Era::Modern),
+    }
+}
+
+/// The server capabilities, identical in both eras: only what the server really has.
+pub(crate) fn capabilities(has_tools: bool) -> Value {
+    let mut caps = serde_json::Map::new();
+    caps.insert("logging".into(), json!({}));
+    if has_tools {
+        caps.insert("tools".into(), json!({ "listChanged": false }));
+    }
+    Value::Object(caps)
+}
+
+pub(crate) fn server_meta(info: &Implementation) -> Box<RawValue> {
+    to_raw(&json!({ "io.modelcontextprotocol/serverInfo": info }))
+}
+
+pub(crate) fn discover_result(
+    capabilities: &Value,
+    instructions: Option<&str>,
+    extras: &ModernExtras<'_>,
+) -> Box<RawValue> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Discover<'a> {
+        result_type: &'static str,
+        supported_versions: Vec<&'static str>,
+        capabilities: &'a Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        instructions: Option<&'a str>,
+        ttl_ms: u64,
+        cache_scope: &'static str,
+        #[serde(rename = "_meta")]
+        meta: &'a RawValue,
+    }
+    to_raw(&Discover {
+        result_type: "complete",
+        supported_versions: ProtocolVersion::supported_strings(),
+        capabilities,
+        instructions,
+        ttl_ms: extras.ttl_ms,
+        cache_scope: "public",
+        meta: extras.meta,
+    })
+}
+
+pub(crate) fn to_raw<T: Serialize>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("protocol results always serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tools(n: usize) -> Vec<ToolDescriptor> {
+        (0..n)
+            .map(|i| ToolDescriptor::new(format!("t{i}"), "d"))
+            .collect()
+    }
+
+    fn extras() -> (Box<RawValue>, u64) {
+        (to_raw(&json!({})), 1000)
+    }
+
+    #[test]
+    fn pages_link_by_cursor_and_end_without_one() {
+        let (meta, ttl_ms) = extras();
+        let pages = tool_pages(
+            &tools(5),
+            2,
+            &ModernExtras {
+                meta: &meta,
+                ttl_ms,
+            },
+        );
+        let mut cursor: Option<String> = None;
+        let mut seen = 0;
+        loop {
+            let page: Value =
+                serde_json::from_str(pages.get(Era::Legacy, cursor.as_deref()).unwrap().get())
+                    .unwrap();
+            seen += page["tools"].as_array().unwrap().len();
+            match page.get("nextCursor") {
+                Some(next) => cursor = Some(next.as_str().unwrap().to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, 5);
+    }
+
+    #[test]
+    fn bad_cursors_are_invalid_params() {
+        let (meta, ttl_ms) = extras();
+        let pages = tool_pages(
+            &tools(3),
+            2,
+            &ModernExtras {
+                meta: &meta,
+                ttl_ms,
+            },
+        );
+        for bad in ["", "page-0", "page-2", "page-x", "zzz"] {
+            assert_eq!(
+                pages.get(Era::Modern, Some(bad)).unwrap_err().code,
+                -32602,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn modern_pages_carry_result_type_and_cache_hints() {
+        let (meta, ttl_ms) = extras();
+        let pages = tool_pages(
+            &tools(1),
+            10,
+            &ModernExtras {
+                meta: &meta,
+                ttl_ms,
+            },
+        );
+        let modern: Value =
+            serde_json::from_str(pages.get(Era::Modern, None).unwrap().get()).unwrap();
+        assert_eq!(modern["resultType"], "complete");
+        assert_eq!(modern["ttlMs"], 1000);
+        assert_eq!(modern["cacheScope"], "public");
+        let legacy: Value =
+            serde_json::from_str(pages.get(Era::Legacy, None).unwrap().get()).unwrap();
+        assert!(legacy.get("resultType").is_none());
+    }
+}

@@ -1,0 +1,163 @@
+//! The [`Server`] builder and the [`Dispatcher`] that answers requests.
+
+mod connection;
+mod context;
+mod dispatch;
+mod lists;
+
+use std::any::{Any, TypeId};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use connection::{Connection, Outbound};
+pub use context::Context;
+pub use dispatch::Dispatcher;
+
+use crate::capability::{Provider, ToolHandler};
+use crate::error::Result;
+use crate::protocol::Implementation;
+use context::StateMap;
+
+/// Builds an MCP server from tools and shared state, then serves it.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+///
+/// /// Adds two numbers.
+/// #[tool(read_only, idempotent)]
+/// fn add(a: i64, b: i64) -> i64 {
+///     a + b
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let server = Server::new("calculator", "1.0.0")
+///     .instructions("Arithmetic on 64-bit integers.")
+///     .tool(add);
+/// // server.serve_stdio().await?;   -- or serve_from_args()
+/// let client = mcp_runtime::testing::TestClient::modern(server).unwrap();
+/// assert_eq!(client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await.unwrap().text(), "5");
+/// # }
+/// ```
+pub struct Server {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) tools: Vec<Box<dyn ToolHandler>>,
+    pub(crate) state: StateMap,
+    pub(crate) page_size: usize,
+    pub(crate) list_ttl: Duration,
+}
+
+impl Server {
+    /// A server with a name and a version (usually `env!("CARGO_PKG_VERSION")`).
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Server {
+            info: Implementation {
+                name: name.into(),
+                version: version.into(),
+                title: None,
+            },
+            instructions: None,
+            tools: Vec::new(),
+            state: StateMap::new(),
+            page_size: 100,
+            list_ttl: Duration::from_secs(60),
+        }
+    }
+
+    /// A display title for clients.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// Guidance for the model on how to use this server.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Registers a tool: a function annotated with `#[tool]`, or any [`ToolHandler`].
+    pub fn tool(mut self, tool: impl ToolHandler) -> Self {
+        self.tools.push(Box::new(tool));
+        self
+    }
+
+    /// Registers every capability of an `impl` block annotated with `#[mcp_server]`; its
+    /// methods share the value through `&self`.
+    pub fn provider<P: Provider>(self, provider: P) -> Self {
+        self.provider_arc(Arc::new(provider))
+    }
+
+    /// Like [`Server::provider`], for a value that is already shared.
+    pub fn provider_arc<P: Provider>(mut self, provider: Arc<P>) -> Self {
+        self.tools.extend(provider.tools());
+        self
+    }
+
+    /// Registers a shared value that tools receive as `State<T>`. One value per type; a
+    /// second value of the same type replaces the first.
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.state.insert(
+            TypeId::of::<T>(),
+            Arc::new(value) as Arc<dyn Any + Send + Sync>,
+        );
+        self
+    }
+
+    /// How many items a list result holds before it continues on a next page (default 100).
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// How long modern-era clients may cache discovery and list results (default 60 s).
+    pub fn list_ttl(mut self, ttl: Duration) -> Self {
+        self.list_ttl = ttl;
+        self
+    }
+
+    /// Checks the configuration and prepares everything that does not change per request.
+    ///
+    /// Fails on duplicate tool names, names the specification does not allow, and tools that
+    /// take a `State<T>` nobody registered.
+    pub fn build(self) -> Result<Dispatcher> {
+        Dispatcher::new(self)
+    }
+
+    /// Serves on standard input and output until the client closes standard input.
+    pub async fn serve_stdio(self) -> Result<()> {
+        let dispatcher = self.build()?;
+        crate::transport::stdio::serve(dispatcher).await
+    }
+
+    /// Serves as the command line says: `--transport stdio` (the default).
+    /// `--help` prints the options.
+    pub async fn serve_from_args(self) -> Result<()> {
+        crate::cli::serve_from_args(self).await
+    }
+}
+
+/// True when `name` follows the specification's rules for tool names.
+pub(crate) fn is_valid_tool_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names_follow_the_specification() {
+        for ok in ["getUser", "DATA_EXPORT_v2", "admin.tools.list", "a-b"] {
+            assert!(is_valid_tool_name(ok), "{ok}");
+        }
+        let long = "x".repeat(129);
+        for bad in ["", "with space", "comma,", "ünï", long.as_str()] {
+            assert!(!is_valid_tool_name(bad), "{bad}");
+        }
+    }
+}
