@@ -3,28 +3,116 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::Ident;
+use syn::{Ident, Type};
 
 use crate::model::{Param, Tool};
 
-/// The hidden struct that arguments are decoded into, in one pass.
+/// The hidden struct that arguments are decoded into, in one pass, and its `Deserialize`
+/// impl: a map visitor whose every mention of a parameter type carries that type's span, so
+/// a type that cannot be an argument is reported once, on the user's own tokens.
 pub fn args_struct(tool: &Tool, struct_name: &Ident) -> TokenStream {
-    let fields = tool.arguments().map(|(ident, ty, doc)| {
-        let doc = doc.map(|text| quote!(#[doc = #text]));
-        let ty = quote_spanned!(ty.span()=> <#ty as ::mcp_runtime::__private::ToolArgument>::Type);
-        quote! { #doc #ident: #ty, }
+    let args: Vec<_> = tool.arguments().collect();
+    let fields = args.iter().map(|(ident, ty, _)| quote!(#ident: #ty,));
+    let slots = args.iter().map(|(ident, ty, _)| {
+        let slot = slot_ident(ident);
+        quote!(let mut #slot: ::mcp_runtime::__private::std::option::Option<#ty> = ::mcp_runtime::__private::std::option::Option::None;)
+    });
+    let arms = args.iter().map(|(ident, ty, _)| {
+        let slot = slot_ident(ident);
+        let name = wire_name(ident);
+        let next = quote_spanned!(ty.span()=> __map.next_value::<#ty>()?);
+        quote! {
+            #name => {
+                if #slot.is_some() {
+                    return ::mcp_runtime::__private::std::result::Result::Err(
+                        <__M::Error as ::mcp_runtime::__private::serde::de::Error>::duplicate_field(#name),
+                    );
+                }
+                #slot = ::mcp_runtime::__private::std::option::Option::Some(#next);
+            }
+        }
+    });
+    let finish = args.iter().map(|(ident, ty, _)| {
+        let slot = slot_ident(ident);
+        let name = wire_name(ident);
+        let missing = quote_spanned!(ty.span()=> ::mcp_runtime::__private::missing_argument::<#ty, __M::Error>(#name)?);
+        quote! {
+            #ident: match #slot {
+                ::mcp_runtime::__private::std::option::Option::Some(value) => value,
+                ::mcp_runtime::__private::std::option::Option::None => #missing,
+            },
+        }
     });
     quote! {
-        #[derive(::mcp_runtime::__private::serde::Deserialize, ::mcp_runtime::__private::schemars::JsonSchema)]
-        #[serde(crate = "::mcp_runtime::__private::serde")]
-        #[schemars(crate = "::mcp_runtime::__private::schemars")]
-        #[allow(non_camel_case_types, non_snake_case, dead_code)]
+        #[allow(non_camel_case_types, non_snake_case)]
         struct #struct_name { #(#fields)* }
+
+        #[automatically_derived]
+        impl<'de> ::mcp_runtime::__private::serde::Deserialize<'de> for #struct_name {
+            fn deserialize<__D>(__deserializer: __D) -> ::mcp_runtime::__private::std::result::Result<Self, __D::Error>
+            where
+                __D: ::mcp_runtime::__private::serde::Deserializer<'de>,
+            {
+                struct __Visitor;
+
+                impl<'de> ::mcp_runtime::__private::serde::de::Visitor<'de> for __Visitor {
+                    type Value = #struct_name;
+
+                    fn expecting(&self, f: &mut ::mcp_runtime::__private::std::fmt::Formatter<'_>) -> ::mcp_runtime::__private::std::fmt::Result {
+                        ::mcp_runtime::__private::expecting_arguments(f)
+                    }
+
+                    #[allow(unused_mut)]
+                    fn visit_map<__M>(self, mut __map: __M) -> ::mcp_runtime::__private::std::result::Result<#struct_name, __M::Error>
+                    where
+                        __M: ::mcp_runtime::__private::serde::de::MapAccess<'de>,
+                    {
+                        #(#slots)*
+                        while let ::mcp_runtime::__private::std::option::Option::Some(__key) =
+                            __map.next_key::<::mcp_runtime::__private::ArgumentKey<'de>>()?
+                        {
+                            match &*__key {
+                                #(#arms)*
+                                _ => {
+                                    __map.next_value::<::mcp_runtime::__private::serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        ::mcp_runtime::__private::std::result::Result::Ok(#struct_name { #(#finish)* })
+                    }
+                }
+
+                __deserializer.deserialize_map(__Visitor)
+            }
+        }
+    }
+}
+
+fn slot_ident(ident: &Ident) -> Ident {
+    format_ident!("__slot_{}", wire_name(ident))
+}
+
+/// The argument's name on the wire: the parameter name without `r#`.
+fn wire_name(ident: &Ident) -> String {
+    ident.to_string().trim_start_matches("r#").to_owned()
+}
+
+/// True for `Option<...>` (by its last path segment), whose argument may be left out.
+fn is_option(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "Option"),
+        Type::Group(group) => is_option(&group.elem),
+        Type::Paren(paren) => is_option(&paren.elem),
+        _ => false,
     }
 }
 
 /// An expression building the tool's `ToolDescriptor`.
-pub fn descriptor(tool: &Tool, args: &Ident) -> TokenStream {
+pub fn descriptor(tool: &Tool) -> TokenStream {
     let name = &tool.name;
     let description = &tool.description;
     let title = tool.title.as_ref().map(|t| quote!(.title(#t)));
@@ -38,17 +126,29 @@ pub fn descriptor(tool: &Tool, args: &Ident) -> TokenStream {
         tool.open_world,
     );
     let output = output_type(tool);
+    let output = quote_spanned!(tool.output_span()=>
+        .output_schema_from(<#output as ::mcp_runtime::__private::IntoToolResult>::output_schema)
+    );
     let states = tool.params.iter().filter_map(|p| match p {
         Param::Injected {
             state: Some(inner), ..
         } => Some(quote!(.requires_state::<#inner>())),
         _ => None,
     });
+    let properties = tool.arguments().map(|(ident, ty, doc)| {
+        let name = wire_name(ident);
+        let doc = match doc {
+            Some(text) => quote!(::mcp_runtime::__private::std::option::Option::Some(#text)),
+            None => quote!(::mcp_runtime::__private::std::option::Option::None),
+        };
+        let required = !is_option(ty);
+        quote_spanned!(ty.span()=> .property::<#ty>(#name, #doc, #required))
+    });
     quote! {
         ::mcp_runtime::__private::ToolDescriptor::new(#name, #description)
             #title
-            .input::<#args>()
-            .output::<#output>()
+            .with_input_schema(::mcp_runtime::__private::InputSchema::new() #(#properties)* .finish())
+            #output
             .hints(::mcp_runtime::__private::ToolHints {
                 read_only: #read_only,
                 destructive: #destructive,
@@ -68,20 +168,6 @@ fn output_type(tool: &Tool) -> TokenStream {
     }
 }
 
-/// Compile-time checks whose errors land on the user's types.
-pub fn type_checks(tool: &Tool) -> TokenStream {
-    let injected = tool.params.iter().filter_map(|p| match p {
-        Param::Injected { ty, .. } => Some(quote_spanned!(ty.span()=>
-            const _: () = ::mcp_runtime::__private::assert_injected::<#ty>();
-        )),
-        Param::Argument { .. } => None,
-    });
-    let output = tool.output.as_ref().map(|ty| {
-        quote_spanned!(ty.span()=> const _: () = ::mcp_runtime::__private::assert_return::<#ty>();)
-    });
-    quote! { #(#injected)* #output }
-}
-
 /// The body of `invoke`: decode, extract, call, convert. `call` is the expression that calls
 /// the user's function with `arguments` (in declaration order).
 pub fn invoke_body(
@@ -97,8 +183,9 @@ pub fn invoke_body(
             Param::Argument { ident, .. } => call_args.push(quote!(__args.#ident)),
             Param::Injected { ty, .. } => {
                 let local = format_ident!("__injected{}", i);
+                let extract = quote_spanned!(ty.span()=> __call.extract::<#ty>());
                 bindings.push(quote! {
-                    let #local = match __call.extract::<#ty>() {
+                    let #local = match #extract {
                         ::mcp_runtime::__private::std::result::Result::Ok(value) => value,
                         ::mcp_runtime::__private::std::result::Result::Err(error) => return error,
                     };

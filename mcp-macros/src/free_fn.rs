@@ -64,8 +64,7 @@ pub fn expand(attr: TokenStream, item: ItemFn) -> TokenStream {
 
     let args = format_ident!("__McpArgs");
     let args_struct = expand::args_struct(&tool, &args);
-    let checks = expand::type_checks(&tool);
-    let descriptor = expand::descriptor(&tool, &args);
+    let descriptor = expand::descriptor(&tool);
     let invoke = expand::invoke_body(
         &tool,
         &args,
@@ -78,7 +77,6 @@ pub fn expand(attr: TokenStream, item: ItemFn) -> TokenStream {
         #(#cfgs)*
         const _: () = {
             #args_struct
-            #checks
 
             #[automatically_derived]
             impl ::mcp_runtime::__private::ToolHandler for #ident {

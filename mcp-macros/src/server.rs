@@ -81,8 +81,7 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
         let describe = format_ident!("__mcp_describe_{}", base);
         let invoke_fn = format_ident!("__mcp_invoke_{}", base);
         let args_struct = expand::args_struct(tool, &args);
-        let checks = expand::type_checks(tool);
-        let descriptor = expand::descriptor(tool, &args);
+        let descriptor = expand::descriptor(tool);
         let receiver = tool.receiver;
         let invoke = expand::invoke_body(tool, &args, |call_args| match receiver {
             Receiver::Shared => quote!(__this.#method(#(#call_args),*)),
@@ -90,7 +89,6 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
         });
         pieces.push(quote! {
             #args_struct
-            #checks
 
             #[allow(non_snake_case)]
             fn #describe() -> ::mcp_runtime::__private::ToolDescriptor {

@@ -126,23 +126,15 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::capability::{
-        FromToolCall, IntoToolResult, MethodTool, Provider, ToolArgument, ToolCall, ToolDescriptor,
-        ToolFuture, ToolHandler, ToolHints,
+        expecting_arguments, missing_argument, ArgumentKey, FromToolCall, InputSchema,
+        IntoToolResult, MethodTool, Provider, ToolCall, ToolDescriptor, ToolFuture, ToolHandler,
+        ToolHints,
     };
     pub use crate::permission::RiskLevel;
     pub use crate::protocol::CallToolResult;
     pub use schemars;
     pub use serde;
     pub use std;
-
-    /// Asserts at compile time that `T` can be a tool argument (the error lands on the type).
-    pub const fn assert_argument<T: ToolArgument + ?Sized>() {}
-
-    /// Asserts at compile time that `T` can be a tool's return type.
-    pub const fn assert_return<T: IntoToolResult>() {}
-
-    /// Asserts at compile time that `T` can be injected.
-    pub const fn assert_injected<T: FromToolCall>() {}
 
     /// Requires the tool's future to be `Send`, so it can run on any worker thread.
     pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {

@@ -111,8 +111,12 @@ impl ToolDescriptor {
     }
 
     /// Takes the input schema from the argument type `A`.
-    pub fn input<A: JsonSchema>(mut self) -> Self {
-        let mut schema = schema_for::<A>();
+    pub fn input<A: JsonSchema>(self) -> Self {
+        self.with_input_schema(schema_for::<A>())
+    }
+
+    /// Sets the input schema; it must describe an object.
+    pub fn with_input_schema(mut self, mut schema: SchemaObject) -> Self {
         schema
             .entry("properties")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -121,8 +125,13 @@ impl ToolDescriptor {
     }
 
     /// Takes the output schema from the tool's return type, if it has one.
-    pub fn output<R: IntoToolResult>(mut self) -> Self {
-        self.output_schema = R::output_schema();
+    pub fn output<R: IntoToolResult>(self) -> Self {
+        self.output_schema_from(R::output_schema)
+    }
+
+    /// Sets the output schema from a function such as `<R as IntoToolResult>::output_schema`.
+    pub fn output_schema_from(mut self, schema: fn() -> Option<SchemaObject>) -> Self {
+        self.output_schema = schema();
         self
     }
 
@@ -462,22 +471,4 @@ impl<T: Send + Sync + 'static> FromToolCall for State<T> {
             ))
         })
     }
-}
-
-/// A type that can be a tool argument: it must deserialise from JSON and describe itself with
-/// a JSON Schema.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a tool parameter",
-    label = "not `Deserialize` + `JsonSchema`",
-    note = "derive both for it: `#[derive(serde::Deserialize, schemars::JsonSchema)]`",
-    note = "parameters the runtime provides instead of the caller are `Context` and `State<T>`"
-)]
-pub trait ToolArgument {
-    /// The type itself; generated argument structs name it through this projection so a type
-    /// that does not qualify is reported once, on the parameter's own type.
-    type Type;
-}
-
-impl<T: DeserializeOwned + JsonSchema> ToolArgument for T {
-    type Type = T;
 }
