@@ -13,11 +13,9 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use futures_util::StreamExt;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, Semaphore};
-use tokio_util::codec::{AnyDelimiterCodec, AnyDelimiterCodecError, FramedRead};
 
 use crate::error::{Error, Result};
 use crate::protocol::{encode_error, RpcError};
@@ -71,12 +69,7 @@ where
     let writer = tokio::spawn(write_loop(rx, output));
     let connection = Arc::new(Connection::new(tx.clone()));
     let limit = Arc::new(Semaphore::new(config.max_in_flight.max(1)));
-    let codec = AnyDelimiterCodec::new_with_max_length(
-        b"\n".to_vec(),
-        Vec::new(),
-        config.max_message_bytes,
-    );
-    let mut lines = FramedRead::new(input, codec);
+    let mut lines = LineReader::new(input, config.max_message_bytes);
     let mut read_error = None;
 
     loop {
@@ -85,9 +78,9 @@ where
             .await
             .expect("the semaphore is never closed");
         let line = match lines.next().await {
-            None => break,
-            Some(Ok(line)) => line,
-            Some(Err(AnyDelimiterCodecError::MaxChunkLengthExceeded)) => {
+            Ok(Line::End) => break,
+            Ok(Line::Message(line)) => line,
+            Ok(Line::TooLong) => {
                 let error = RpcError::invalid_request(format!(
                     "message longer than the {} byte limit",
                     config.max_message_bytes
@@ -98,7 +91,7 @@ where
                 }
                 continue;
             }
-            Some(Err(AnyDelimiterCodecError::Io(e))) => {
+            Err(e) => {
                 read_error = Some(e);
                 break;
             }
@@ -137,6 +130,63 @@ where
         transport: "stdio",
         source,
     })
+}
+
+enum Line {
+    Message(Bytes),
+    TooLong,
+    End,
+}
+
+/// Splits input into lines of at most `max` bytes. A longer line is skipped to its end and
+/// reported once, so one oversized message does not end the session.
+struct LineReader<R> {
+    input: BufReader<R>,
+    max: usize,
+}
+
+impl<R: AsyncRead + Unpin> LineReader<R> {
+    fn new(input: R, max: usize) -> Self {
+        LineReader {
+            input: BufReader::with_capacity(64 * 1024, input),
+            max,
+        }
+    }
+
+    async fn next(&mut self) -> std::io::Result<Line> {
+        let mut line = BytesMut::new();
+        let mut too_long = false;
+        loop {
+            let available = self.input.fill_buf().await?;
+            if available.is_empty() {
+                return Ok(match (too_long, line.is_empty()) {
+                    (true, _) => Line::TooLong,
+                    (false, true) => Line::End,
+                    (false, false) => Line::Message(line.freeze()),
+                });
+            }
+            let (chunk, consumed, complete) = match memchr::memchr(b'\n', available) {
+                Some(end) => (&available[..end], end + 1, true),
+                None => (available, available.len(), false),
+            };
+            if !too_long {
+                if line.len() + chunk.len() > self.max {
+                    too_long = true;
+                    line = BytesMut::new();
+                } else {
+                    line.extend_from_slice(chunk);
+                }
+            }
+            self.input.consume(consumed);
+            if complete {
+                return Ok(if too_long {
+                    Line::TooLong
+                } else {
+                    Line::Message(line.freeze())
+                });
+            }
+        }
+    }
 }
 
 fn trim_line(mut line: Bytes) -> Bytes {

@@ -1,1 +1,9 @@
-fn main() {}
+//! The fixture server on stdio, for tests that drive a real process.
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = mcp_tests::fixture_server().serve_from_args().await {
+        eprintln!("fixture-server: {error}");
+        std::process::exit(2);
+    }
+}
