@@ -82,6 +82,9 @@ pub struct ContentAnnotations {
     /// How important the content is, from 0 (least) to 1 (most).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
+    /// When the content last changed (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
 }
 
 /// The contents of a resource, embedded in a result.
