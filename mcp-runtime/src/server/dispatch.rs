@@ -206,7 +206,7 @@ impl Dispatcher {
             "tools/list" => self.list_tools(connection, id, params),
             "initialize" => self.initialize(connection, id, params),
             "server/discover" => self.discover(connection, id, params),
-            "ping" => self.ping(connection, id, params),
+            "ping" => self.ping(id, params),
             "logging/setLevel" => self.set_level(connection, id, params),
             _ => Err(RpcError::method_not_found(method)),
         };
@@ -323,12 +323,7 @@ impl Dispatcher {
         Ok(encode_result(id, &*self.inner.discover))
     }
 
-    fn ping(
-        &self,
-        connection: &Connection,
-        id: &RequestId,
-        params: Option<&RawValue>,
-    ) -> Result<Vec<u8>, RpcError> {
+    fn ping(&self, id: &RequestId, params: Option<&RawValue>) -> Result<Vec<u8>, RpcError> {
         let params: MetaParams = parse_params(params)?;
         let modern = params
             .meta
@@ -339,7 +334,6 @@ impl Dispatcher {
             // `ping` was removed in 2026-07-28.
             return Err(RpcError::method_not_found("ping"));
         }
-        let _ = connection;
         Ok(encode_result(id, &json!({})))
     }
 
