@@ -326,3 +326,26 @@ async fn modern_requests_over_stdio() {
     assert_eq!(answer["result"]["content"][0]["text"], "42");
     server.finish().await;
 }
+
+#[tokio::test]
+async fn requests_pipelined_behind_initialize_see_the_handshake() {
+    // The client writes everything at once, without waiting for the `initialize` answer.
+    for _ in 0..40 {
+        let mut server = Server::spawn();
+        let mut burst = br#"{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#.to_vec();
+        burst
+            .extend_from_slice(b"\n{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        for id in 0..300 {
+            burst.push(b'\n');
+            burst.extend_from_slice(&call(id, "add", json!({"a": id, "b": 0})));
+        }
+        server.send(&burst).await;
+        let init = server.receive().await;
+        assert_eq!(init["id"], "init", "initialize is answered first");
+        for _ in 0..300 {
+            let answer = server.receive().await;
+            assert!(answer.get("result").is_some(), "{answer}");
+        }
+        server.finish().await;
+    }
+}

@@ -346,6 +346,11 @@ impl ToolCall {
 
 /// A tool the server can list and call. The `#[tool]` macro implements it; implement it by
 /// hand only for tools whose shape is known at run time.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool",
+    label = "not a tool",
+    note = "mark the function with `#[tool]`; for methods, put `#[mcp_server]` on their `impl` block and register the value with `Server::provider`"
+)]
 pub trait ToolHandler: Send + Sync + 'static {
     /// Describes the tool. Called once, when the tool is registered.
     fn descriptor(&self) -> ToolDescriptor;
@@ -366,6 +371,11 @@ impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
 
 /// A group of capabilities defined on one type: what `#[mcp_server]` implements for an `impl`
 /// block whose methods carry `#[tool]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not provide tools",
+    label = "not a tool provider",
+    note = "put `#[mcp_server]` on an `impl {Self}` block and mark its tool methods with `#[tool]`"
+)]
 pub trait Provider: Send + Sync + 'static {
     /// The tools of this group, each holding a handle on the shared value.
     fn tools(self: Arc<Self>) -> Vec<Box<dyn ToolHandler>>;
@@ -407,7 +417,8 @@ impl<S: Send + Sync + 'static> ToolHandler for MethodTool<S> {
 /// [`State<T>`](crate::State).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
-    note = "the runtime injects `Context` and `State<T>`; every other parameter is an argument from the caller"
+    note = "the runtime injects `Context` and `State<T>`, recognised by their names; every other parameter is an argument from the caller",
+    note = "to take a type of your own named `Context` or `State` as an argument, import it under another name (`use my::Context as MyContext;`)"
 )]
 pub trait FromToolCall: Sized {
     /// Extracts the value from the call.

@@ -2,7 +2,7 @@
 //! channel to the client.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use tokio::sync::mpsc;
@@ -28,6 +28,9 @@ pub(crate) struct Handshake {
 pub struct Connection {
     outbound: Outbound,
     handshake: OnceLock<Handshake>,
+    /// Set by a completed handshake or the first modern request: from then on the order in
+    /// which requests are handled no longer matters.
+    established: AtomicBool,
     /// The legacy `logging/setLevel` threshold, as `LogLevel as u8 + 1`; 0 = not set.
     log_level: AtomicU8,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
@@ -39,6 +42,7 @@ impl Connection {
         Connection {
             outbound,
             handshake: OnceLock::new(),
+            established: AtomicBool::new(false),
             log_level: AtomicU8::new(0),
             in_flight: Mutex::new(HashMap::new()),
         }
@@ -54,7 +58,20 @@ impl Connection {
 
     /// Records the handshake; false when one already happened.
     pub(crate) fn complete_handshake(&self, handshake: Handshake) -> bool {
-        self.handshake.set(handshake).is_ok()
+        let first = self.handshake.set(handshake).is_ok();
+        self.mark_established();
+        first
+    }
+
+    pub(crate) fn mark_established(&self) {
+        self.established.store(true, Ordering::Release);
+    }
+
+    /// True once the client has opened the connection, with a handshake or a modern request.
+    /// Until then a transport handles messages one at a time, in order, so that requests
+    /// pipelined behind `initialize` see its outcome.
+    pub fn is_established(&self) -> bool {
+        self.established.load(Ordering::Acquire)
     }
 
     pub(crate) fn set_log_level(&self, level: LogLevel) {

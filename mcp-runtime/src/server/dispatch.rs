@@ -246,6 +246,7 @@ impl Dispatcher {
                             "missing `_meta.io.modelcontextprotocol/clientCapabilities` (required on every 2026-07-28 request; send `{}` for none)",
                         ));
                     }
+                    connection.mark_established();
                     Ok(Negotiated {
                         version,
                         client_info: meta.client_info,

@@ -1,6 +1,8 @@
 //! Newline-delimited JSON-RPC over standard input and output.
 //!
-//! * Requests are handled concurrently, at most [`StdioConfig::max_in_flight`] at a time:
+//! * Messages are answered one at a time, in order, until the client has opened the
+//!   connection (an `initialize` handshake or a first modern request); from then on requests
+//!   are handled concurrently, at most [`StdioConfig::max_in_flight`] at a time:
 //!   when that many are running, the reader stops reading, so a client that pipelines
 //!   thousands of requests is held back by the pipe instead of growing the server's memory.
 //! * Responses are written in batches: the writer takes everything ready, writes it in one
@@ -98,6 +100,15 @@ where
         };
         let line = trim_line(line);
         if line.is_empty() {
+            continue;
+        }
+        if !connection.is_established() {
+            // Until the handshake (or a first modern request) is done, answer in order.
+            if let Some(answer) = dispatcher.handle(&connection, line).await {
+                if tx.send(answer).await.is_err() {
+                    break;
+                }
+            }
             continue;
         }
         let dispatcher = dispatcher.clone();
