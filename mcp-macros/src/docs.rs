@@ -7,15 +7,21 @@ use syn::{Attribute, Expr, ExprLit, Lit, Meta};
 pub struct Docs {
     /// The text without the `# Arguments` section; empty when there is no doc comment.
     pub description: String,
-    /// `(name, text)` for each `* `name` - text` line of `# Arguments`.
-    pub arguments: Vec<(String, String)>,
-    /// The span of the first doc line, for errors about the doc comment.
-    pub span: Option<Span>,
+    /// Each `* `name` - text` entry of `# Arguments`.
+    pub arguments: Vec<DocArgument>,
+}
+
+/// One entry of the `# Arguments` section.
+pub struct DocArgument {
+    pub name: String,
+    pub text: String,
+    /// The doc line the entry starts on, for errors about it.
+    pub span: Span,
 }
 
 pub fn parse(attrs: &[Attribute]) -> Docs {
-    let mut lines = Vec::new();
-    let mut span = None;
+    // Each `///` line is its own `#[doc]` attribute whose string spans the comment line.
+    let mut lines: Vec<(String, Span)> = Vec::new();
     for attr in attrs {
         if !attr.path().is_ident("doc") {
             continue;
@@ -25,18 +31,17 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
                 lit: Lit::Str(s), ..
             }) = &nv.value
             {
-                span.get_or_insert_with(|| s.span());
                 for line in s.value().lines() {
-                    lines.push(line.strip_prefix(' ').unwrap_or(line).to_owned());
+                    lines.push((line.strip_prefix(' ').unwrap_or(line).to_owned(), s.span()));
                 }
             }
         }
     }
 
     let mut description = Vec::new();
-    let mut arguments: Vec<(String, String)> = Vec::new();
+    let mut arguments: Vec<DocArgument> = Vec::new();
     let mut in_arguments = false;
-    for line in lines {
+    for (line, span) in lines {
         let trimmed = line.trim();
         if let Some(heading) = trimmed.strip_prefix('#') {
             let heading = heading.trim_start_matches('#').trim();
@@ -51,18 +56,17 @@ pub fn parse(attrs: &[Attribute]) -> Docs {
             continue;
         }
         if let Some((name, text)) = argument_line(trimmed) {
-            arguments.push((name, text));
+            arguments.push(DocArgument { name, text, span });
         } else if !trimmed.is_empty() {
-            if let Some((_, text)) = arguments.last_mut() {
-                text.push(' ');
-                text.push_str(trimmed);
+            if let Some(argument) = arguments.last_mut() {
+                argument.text.push(' ');
+                argument.text.push_str(trimmed);
             }
         }
     }
     Docs {
         description: description.join("\n").trim().to_owned(),
         arguments,
-        span,
     }
 }
 

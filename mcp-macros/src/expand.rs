@@ -132,7 +132,7 @@ pub fn descriptor(tool: &Tool) -> TokenStream {
     let states = tool.params.iter().filter_map(|p| match p {
         Param::Injected {
             state: Some(inner), ..
-        } => Some(quote!(.requires_state::<#inner>())),
+        } => Some(quote_spanned!(inner.span()=> .requires_state::<#inner>())),
         _ => None,
     });
     let properties = tool.arguments().map(|(ident, ty, doc)| {

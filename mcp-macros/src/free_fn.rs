@@ -19,6 +19,16 @@ pub fn expand(attr: TokenStream, item: ItemFn) -> TokenStream {
     let cx = Ctxt::default();
     let tool = model::read(&cx, attr, &item.attrs, &item.sig, Site::FreeFunction);
 
+    // A method in an `impl` block without `#[mcp_server]`: the error says so; keep the method
+    // as written so that nothing else fails (a struct is not allowed inside an `impl`).
+    if item.sig.receiver().is_some() {
+        let errors = cx.into_compile_errors();
+        return quote! {
+            #errors
+            #item
+        };
+    }
+
     let ItemFn {
         attrs,
         vis,

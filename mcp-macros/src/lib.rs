@@ -14,6 +14,7 @@ mod docs;
 mod expand;
 mod free_fn;
 mod model;
+mod placement;
 mod server;
 
 /// Turns a function into an MCP tool.
@@ -29,8 +30,10 @@ mod server;
 /// ```
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let item = syn::parse_macro_input!(item as syn::ItemFn);
-    free_fn::expand(attr.into(), item).into()
+    match placement::tool_item(item.into()) {
+        Ok(function) => free_fn::expand(attr.into(), function).into(),
+        Err(rejected) => rejected.into(),
+    }
 }
 
 /// Collects the `#[tool]` methods of an `impl` block into a `Provider` for
@@ -46,6 +49,8 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn mcp_server(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let item = syn::parse_macro_input!(item as syn::ItemImpl);
-    server::expand(attr.into(), item).into()
+    match placement::server_item(item.into()) {
+        Ok(block) => server::expand(attr.into(), block).into(),
+        Err(rejected) => rejected.into(),
+    }
 }

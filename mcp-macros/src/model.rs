@@ -50,7 +50,11 @@ pub enum Param {
         doc: Option<String>,
     },
     /// Provided by the runtime (`Context`, `State<T>`).
-    Injected { ty: Type, state: Option<Type> },
+    Injected {
+        ident: Ident,
+        ty: Type,
+        state: Option<Type>,
+    },
 }
 
 /// Where the function was written, which decides what receivers it may have.
@@ -72,7 +76,7 @@ pub fn read(
     let docs = docs::parse(attrs);
 
     let ident = sig.ident.clone();
-    let fn_name = ident.to_string().trim_start_matches("r#").to_owned();
+    let fn_name = unraw(&ident);
     let (name, name_span) = match &attr.name {
         Some(lit) => (lit.value(), lit.span()),
         None => (fn_name.clone(), ident.span()),
@@ -88,17 +92,27 @@ pub fn read(
     }
 
     let description = match &attr.description {
-        Some(lit) => lit.value(),
-        None => docs.description.clone(),
+        Some(lit) => {
+            if lit.value().trim().is_empty() {
+                cx.error_spanned_by(
+                    lit,
+                    "`description` is empty; say what the tool does: the model reads it to choose the tool",
+                );
+            }
+            lit.value()
+        }
+        None => {
+            if docs.description.is_empty() {
+                cx.error_spanned_by(
+                    &ident,
+                    format!(
+                        "tool `{fn_name}` has no description; add a doc comment (`/// What it does.`) or `#[tool(description = \"...\")]`: the model reads it to choose the tool"
+                    ),
+                );
+            }
+            docs.description.clone()
+        }
     };
-    if description.trim().is_empty() {
-        cx.error_spanned_by(
-            &ident,
-            format!(
-                "tool `{fn_name}` has no description; add a doc comment (`/// What it does.`) or `#[tool(description = \"...\")]`: the model reads it to choose the tool"
-            ),
-        );
-    }
 
     check_hints(cx, &attr);
     let risk = match &attr.risk {
@@ -107,12 +121,11 @@ pub fn read(
         None => Risk::Low,
     };
 
-    if let Some(param) = sig.generics.params.first() {
+    if !sig.generics.params.is_empty() {
         cx.error_spanned_by(
             &sig.generics,
             "a tool cannot be generic: its input schema must be known at compile time",
         );
-        let _ = param;
     }
     if let Some(where_clause) = &sig.generics.where_clause {
         cx.error_spanned_by(where_clause, "a tool cannot have a `where` clause");
@@ -152,35 +165,49 @@ pub fn read(
                 let Pat::Ident(pat) = &*typed.pat else {
                     cx.error_spanned_by(
                         &typed.pat,
-                        "tool parameters must be plain names: their names are the argument names",
+                        "a tool parameter must be a plain name, which becomes the argument's name: write `name: Type` and destructure inside the body",
                     );
                     continue;
                 };
                 if let Some(by_ref) = &pat.by_ref {
-                    cx.error_spanned_by(by_ref, "tool parameters cannot be bound by reference");
+                    cx.error_spanned_by(
+                        by_ref,
+                        "a tool parameter cannot be bound by reference: remove `ref`",
+                    );
                 }
                 let ty = (*typed.ty).clone();
+                if let Type::ImplTrait(_) = &ty {
+                    cx.error_spanned_by(
+                        &ty,
+                        "a tool parameter needs a concrete type, not `impl Trait`: its input schema is read from the type",
+                    );
+                }
                 match injected(&ty) {
-                    Some(state) => params.push(Param::Injected { ty, state }),
+                    Some(state) => params.push(Param::Injected {
+                        ident: pat.ident.clone(),
+                        ty,
+                        state,
+                    }),
                     None => {
                         if let Type::Reference(reference) = &ty {
-                            let hint = match &*reference.elem {
+                            let message = match &*reference.elem {
                                 Type::Path(p) if p.path.is_ident("str") => {
-                                    " (use `String` instead of `&str`)"
+                                    "tool arguments are decoded into owned values, so a reference cannot be an argument: take `String` instead of `&str`".to_owned()
                                 }
-                                _ => "",
+                                elem if injected(elem).is_some() => format!(
+                                    "take `{}` by value: the runtime hands each call its own",
+                                    type_name(elem)
+                                ),
+                                _ => "tool arguments are decoded into owned values, so a reference cannot be an argument: take the owned type".to_owned(),
                             };
-                            cx.error_spanned_by(
-                                &ty,
-                                format!("tool arguments are decoded into owned values; a reference cannot be an argument{hint}"),
-                            );
+                            cx.error_spanned_by(&ty, message);
                         }
-                        let arg_name = pat.ident.to_string().trim_start_matches("r#").to_owned();
+                        let arg_name = unraw(&pat.ident);
                         let doc = docs
                             .arguments
                             .iter()
-                            .find(|(n, _)| *n == arg_name)
-                            .map(|(_, text)| text.clone());
+                            .find(|documented| documented.name == arg_name)
+                            .map(|documented| documented.text.clone());
                         params.push(Param::Argument {
                             ident: pat.ident.clone(),
                             ty,
@@ -192,20 +219,21 @@ pub fn read(
         }
     }
 
-    for (documented, _) in &docs.arguments {
-        let known = params.iter().any(|p| match p {
-            Param::Argument { ident, .. } => {
-                ident.to_string().trim_start_matches("r#") == documented
-            }
-            Param::Injected { .. } => false,
+    for documented in &docs.arguments {
+        let name = &documented.name;
+        let param = params.iter().find(|p| match p {
+            Param::Argument { ident, .. } | Param::Injected { ident, .. } => unraw(ident) == *name,
         });
-        if !known {
-            let span = docs.span.unwrap_or_else(|| ident.span());
-            cx.syn_error(syn::Error::new(
-                span,
-                format!("the `# Arguments` section documents `{documented}`, but `{fn_name}` has no argument of that name"),
-            ));
-        }
+        let message = match param {
+            Some(Param::Argument { .. }) => continue,
+            Some(Param::Injected { .. }) => format!(
+                "`{name}` is provided by the runtime, not by the caller; remove it from `# Arguments`"
+            ),
+            None => format!(
+                "`# Arguments` documents `{name}`, but `{fn_name}` has no parameter of that name; fix the name or remove the entry"
+            ),
+        };
+        cx.syn_error(syn::Error::new(documented.span, message));
     }
 
     let output = match &sig.output {
@@ -279,6 +307,23 @@ fn injected(ty: &Type) -> Option<Option<Type>> {
         }
         _ => None,
     }
+}
+
+/// An identifier as written without `r#`: the name of the argument on the wire.
+fn unraw(ident: &Ident) -> String {
+    ident.to_string().trim_start_matches("r#").to_owned()
+}
+
+/// A type as the user wrote it, for messages: `State<Config>`, not `State < Config >`.
+fn type_name(ty: &Type) -> String {
+    quote::quote!(#ty)
+        .to_string()
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ::", "::")
+        .replace(":: ", "::")
+        .replace(" ,", ",")
 }
 
 /// The specification's rule for tool names.

@@ -44,7 +44,7 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
             cx.syn_error(syn::Error::new(
                 tool.name_span,
                 format!(
-                    "duplicate tool name `{}`: `{first}` already uses it; rename one with `#[tool(name = \"...\")]`",
+                    "duplicate tool name `{}`: method `{first}` already uses it; rename one with `#[tool(name = \"...\")]`",
                     tool.name
                 ),
             ));
@@ -59,12 +59,20 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
     }
 
     let self_ty = &item.self_ty;
+    // Calls share the value from any thread, so the type must be `Send + Sync + 'static`; the
+    // `Provider` impl requires it, and that is the one error a type without it gets. Every
+    // other generated item states the requirement as a `where` clause that the compiler does
+    // not check in advance (it is higher-ranked), so none of them fails a second time.
+    let shared = quote!(for<'__mcp> #self_ty: ::mcp_runtime::__private::std::marker::Send
+        + ::mcp_runtime::__private::std::marker::Sync + 'static);
     if cx.has_errors() {
         let errors = cx.into_compile_errors();
+        let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+        let predicates = where_clause.map(|w| &w.predicates);
         return quote! {
             #item
             #errors
-            impl ::mcp_runtime::__private::Provider for #self_ty {
+            impl #impl_generics ::mcp_runtime::__private::Provider for #self_ty where #shared, #predicates {
                 fn tools(self: ::mcp_runtime::__private::std::sync::Arc<Self>) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
                     ::mcp_runtime::__private::std::unreachable!()
                 }
@@ -99,13 +107,16 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
             fn #invoke_fn(
                 __this: ::mcp_runtime::__private::std::sync::Arc<#self_ty>,
                 __call: ::mcp_runtime::__private::ToolCall,
-            ) -> ::mcp_runtime::__private::ToolFuture {
+            ) -> ::mcp_runtime::__private::ToolFuture
+            where
+                #shared,
+            {
                 #invoke
             }
         });
         registrations.push(quote! {
             ::mcp_runtime::__private::std::boxed::Box::new(::mcp_runtime::__private::MethodTool::new(
-                ::mcp_runtime::__private::std::sync::Arc::clone(&self),
+                ::mcp_runtime::__private::std::sync::Arc::clone(__this),
                 #describe,
                 #invoke_fn,
             ))
@@ -118,12 +129,43 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
         const _: () = {
             #(#pieces)*
 
+            // `(&__McpShared(value)).__mcp_tools()` picks `__McpTools` when the type is
+            // `Send + Sync + 'static`, and otherwise falls back, through auto-ref, to
+            // `__McpNotShared`. The fallback never runs (the `Provider` impl then fails to
+            // compile); it exists so that this body compiles and the impl's own requirement
+            // is the only error.
+            struct __McpShared(::mcp_runtime::__private::std::sync::Arc<#self_ty>);
+
+            trait __McpTools {
+                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>>;
+            }
+
+            impl __McpTools for __McpShared
+            where
+                #shared,
+            {
+                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
+                    let __this = &self.0;
+                    ::mcp_runtime::__private::std::vec![#(#registrations),*]
+                }
+            }
+
+            trait __McpNotShared {
+                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>>;
+            }
+
+            impl __McpNotShared for &__McpShared {
+                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
+                    ::mcp_runtime::__private::std::vec::Vec::new()
+                }
+            }
+
             #[automatically_derived]
             impl ::mcp_runtime::__private::Provider for #self_ty {
                 fn tools(
                     self: ::mcp_runtime::__private::std::sync::Arc<Self>,
                 ) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
-                    ::mcp_runtime::__private::std::vec![#(#registrations),*]
+                    (&__McpShared(self)).__mcp_tools()
                 }
             }
         };
@@ -147,7 +189,7 @@ fn take_tool_attr(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<TokenStream> 
             continue;
         }
         if found.is_some() {
-            cx.error_spanned_by(&attr, "duplicate `#[tool]` attribute");
+            cx.error_spanned_by(&attr, "duplicate `#[tool]` attribute; remove one");
             continue;
         }
         found = Some(match &attr.meta {

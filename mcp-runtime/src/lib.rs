@@ -90,8 +90,9 @@
 //!
 //! `#[tool(name = "...", title = "...", description = "...", risk = "low|medium|high|critical",
 //! scopes("a:b", ...), read_only, destructive, idempotent, open_world)]`. Hints that are not
-//! declared are published as `false`; `read_only` with `destructive` or `idempotent` is a
-//! compile error.
+//! declared are published as `false`. `risk` defaults to `"high"` for a `destructive` tool and
+//! `"low"` otherwise; `read_only` with `destructive`, and `destructive` with `risk = "low"`,
+//! are compile errors.
 //!
 //! ## Testing
 //!

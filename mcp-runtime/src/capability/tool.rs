@@ -75,7 +75,7 @@ pub struct StateRequirement {
 
 impl StateRequirement {
     /// The requirement for a `State<T>`.
-    pub fn of<T: Send + Sync + 'static>() -> Self {
+    pub fn of<T: ?Sized + 'static>() -> Self {
         StateRequirement {
             type_id: TypeId::of::<T>(),
             type_name: std::any::type_name::<T>(),
@@ -158,7 +158,7 @@ impl ToolDescriptor {
     }
 
     /// Declares that the tool extracts `State<T>`.
-    pub fn requires_state<T: Send + Sync + 'static>(mut self) -> Self {
+    pub fn requires_state<T: ?Sized + 'static>(mut self) -> Self {
         self.required_state.push(StateRequirement::of::<T>());
         self
     }

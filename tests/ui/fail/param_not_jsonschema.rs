@@ -1,5 +1,6 @@
 use mcp_runtime::prelude::*;
 
+#[derive(serde::Deserialize)]
 struct Point {
     x: i64,
 }

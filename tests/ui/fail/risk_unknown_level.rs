@@ -1,7 +1,7 @@
 use mcp_runtime::prelude::*;
 
 /// Deletes everything.
-#[tool(risk = "severe", name = "bad name")]
+#[tool(risk = "severe")]
 fn wipe() {}
 
 fn main() {}

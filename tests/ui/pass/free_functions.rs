@@ -6,7 +6,19 @@ fn add(a: i64, b: i64) -> i64 {
     a + b
 }
 
+/// Waits, then echoes.
+#[tool]
+pub async fn echo(text: String) -> String {
+    text
+}
+
+/// Takes nothing, returns nothing.
+#[tool]
+fn noop() {}
+
 fn main() {
-    let _ = Server::new("x", "1").tool(add);
+    let _ = Server::new("x", "1").tool(add).tool(echo).tool(noop);
     assert_eq!(add::call(1, 2), 3);
+    let _future = echo::call("hi".to_owned());
+    noop::call();
 }

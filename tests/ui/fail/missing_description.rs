@@ -1,0 +1,8 @@
+use mcp_runtime::prelude::*;
+
+#[tool]
+fn ping() -> String {
+    "pong".to_owned()
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use mcp_runtime::prelude::*;
+
+/// Deletes everything.
+#[tool(name = "has space")]
+fn wipe() {}
+
+fn main() {}

@@ -1,0 +1,54 @@
+use mcp_runtime::capability::ToolHandler;
+use mcp_runtime::prelude::*;
+
+/// Doc comment that `description` overrides.
+#[tool(
+    name = "accounts.close",
+    title = "Close an account",
+    description = "Closes an account for good.",
+    risk = "critical",
+    scopes("accounts:read", "accounts:write"),
+    destructive,
+    idempotent,
+    open_world
+)]
+fn close_account(id: String) -> String {
+    id
+}
+
+/// Reads an account.
+#[tool(
+    read_only,
+    open_world,
+    idempotent,
+    risk = "medium",
+    scopes("accounts:read")
+)]
+fn read_account(id: String) -> String {
+    id
+}
+
+/// Deletes a file; `destructive` alone means risk "high".
+#[tool(destructive)]
+fn delete_file(path: String) -> String {
+    path
+}
+
+fn main() {
+    let close = close_account.descriptor();
+    assert_eq!(close.name(), "accounts.close");
+    assert_eq!(close.description(), "Closes an account for good.");
+    assert_eq!(close.permission().risk, RiskLevel::Critical);
+    assert_eq!(
+        close.permission().scopes,
+        ["accounts:read", "accounts:write"]
+    );
+    let hints = close.tool_hints();
+    assert!(!hints.read_only && hints.destructive && hints.idempotent && hints.open_world);
+
+    let read = read_account.descriptor();
+    assert_eq!(read.permission().risk, RiskLevel::Medium);
+    assert!(read.tool_hints().read_only);
+
+    assert_eq!(delete_file.descriptor().permission().risk, RiskLevel::High);
+}

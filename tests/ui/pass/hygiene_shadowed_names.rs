@@ -1,0 +1,57 @@
+//! Names that generated code must not pick up from the user's scope.
+#![allow(dead_code, non_upper_case_globals)]
+
+use mcp_runtime::prelude::*;
+
+struct Result;
+struct Option;
+struct Box;
+struct Vec;
+struct String;
+struct Arc;
+trait Send {}
+trait Sync {}
+trait Deserialize {}
+trait Future {}
+fn assert_send() {}
+const Ok: () = ();
+const Err: () = ();
+const Some: () = ();
+const None: () = ();
+mod std {}
+mod core {}
+mod serde {}
+mod schemars {}
+mod mcp_macros {}
+
+/// Echoes.
+#[tool]
+fn echo(text: ::std::string::String, times: ::std::option::Option<u8>) -> ::std::string::String {
+    text.repeat(usize::from(times.unwrap_or(1)))
+}
+
+/// Echoes, or fails.
+#[tool]
+async fn try_echo(
+    text: ::std::string::String,
+) -> ::std::result::Result<::std::string::String, ToolError> {
+    ::std::result::Result::Ok(text)
+}
+
+struct Echo;
+
+#[mcp_server]
+impl Echo {
+    /// Echoes on a server.
+    #[tool]
+    async fn server_echo(&self, text: ::std::string::String) -> ::std::string::String {
+        text
+    }
+}
+
+fn main() {
+    let _ = Server::new("echo", "1")
+        .tool(echo)
+        .tool(try_echo)
+        .provider(Echo);
+}
