@@ -92,3 +92,67 @@ fn argument_line(line: &str) -> Option<(String, String)> {
     }
     Some((name.to_owned(), text.to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(text: &str) -> Docs {
+        let attrs: Vec<Attribute> = text
+            .lines()
+            .map(|line| {
+                let line = format!(" {line}");
+                syn::parse_quote!(#[doc = #line])
+            })
+            .collect();
+        parse(&attrs)
+    }
+
+    #[test]
+    fn the_arguments_section_is_split_from_the_description() {
+        let d = docs("Looks up accounts.\n\nCase-insensitive.\n\n# Arguments\n* `query` - part of the name\n* `limit` - at most this many\n  rows (default 20)");
+        assert_eq!(d.description, "Looks up accounts.\n\nCase-insensitive.");
+        let args: Vec<_> = d
+            .arguments
+            .iter()
+            .map(|a| (a.name.as_str(), a.text.as_str()))
+            .collect();
+        assert_eq!(
+            args,
+            [
+                ("query", "part of the name"),
+                ("limit", "at most this many rows (default 20)")
+            ]
+        );
+    }
+
+    #[test]
+    fn later_sections_stay_in_the_description() {
+        let d = docs("Does it.\n# Arguments\n- `x`: the x\n# Errors\nWhen it fails.");
+        assert_eq!(d.description, "Does it.\n# Errors\nWhen it fails.");
+        assert_eq!(d.arguments.len(), 1);
+        assert_eq!(d.arguments[0].text, "the x");
+    }
+
+    #[test]
+    fn argument_lines_in_several_styles() {
+        assert_eq!(
+            argument_line("* `a` - first"),
+            Some(("a".into(), "first".into()))
+        );
+        assert_eq!(
+            argument_line("- `b`: second"),
+            Some(("b".into(), "second".into()))
+        );
+        assert_eq!(
+            argument_line("* c - third"),
+            Some(("c".into(), "third".into()))
+        );
+        assert_eq!(argument_line("plain text"), None);
+    }
+
+    #[test]
+    fn no_doc_comment_is_an_empty_description() {
+        assert_eq!(parse(&[]).description, "");
+    }
+}
