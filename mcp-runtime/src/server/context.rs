@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::connection::Connection;
+use super::connection::{Connection, Outbound};
 use crate::protocol::{
     encode_notification, Era, Implementation, LogLevel, ProgressToken, ProtocolVersion, RequestId,
 };
@@ -49,6 +49,9 @@ struct Inner {
     log_level: Option<LogLevel>,
     cancellation: CancellationToken,
     connection: Arc<Connection>,
+    /// Where this request's notifications go: the connection's stream on stdio, the
+    /// request's own response stream on HTTP.
+    sink: Outbound,
     state: Arc<StateMap>,
 }
 
@@ -60,6 +63,7 @@ pub(crate) struct ContextParts {
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) cancellation: CancellationToken,
     pub(crate) connection: Arc<Connection>,
+    pub(crate) sink: Outbound,
     pub(crate) state: Arc<StateMap>,
 }
 
@@ -74,6 +78,7 @@ impl Context {
                 log_level: parts.log_level,
                 cancellation: parts.cancellation,
                 connection: parts.connection,
+                sink: parts.sink,
                 state: parts.state,
             }),
         }
@@ -186,14 +191,7 @@ impl Context {
             // Nothing more may be sent for a cancelled request.
             return;
         }
-        if self
-            .inner
-            .connection
-            .outbound()
-            .send(message)
-            .await
-            .is_err()
-        {
+        if self.inner.sink.send(message).await.is_err() {
             tracing::debug!("client gone; notification dropped");
         }
     }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::connection::{Connection, Handshake};
+use super::connection::{Connection, Handshake, Outbound};
 use super::context::{Context, ContextParts, StateMap};
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Server};
@@ -171,10 +171,24 @@ impl Dispatcher {
             Ok(incoming) => incoming,
             Err(e) => return Some(encode_error(e.id.as_ref(), &e.error)),
         };
+        let sink = connection.outbound().clone();
+        self.handle_decoded(connection, &message, incoming, sink)
+            .await
+    }
+
+    /// Answers a message the transport already decoded from `message`; notifications the
+    /// request sends while it runs (progress, log messages) go to `sink`.
+    pub async fn handle_decoded(
+        &self,
+        connection: &Arc<Connection>,
+        message: &Bytes,
+        incoming: Incoming<'_>,
+        sink: Outbound,
+    ) -> Option<Vec<u8>> {
         match incoming {
             Incoming::Request { id, method, params } => {
                 let answer = self
-                    .request(connection, &message, &id, &method, params)
+                    .request(connection, message, &id, &method, params, sink)
                     .await;
                 match answer {
                     Answer::Encoded(bytes) => Some(bytes),
@@ -200,9 +214,10 @@ impl Dispatcher {
         id: &RequestId,
         method: &str,
         params: Option<&RawValue>,
+        sink: Outbound,
     ) -> Answer {
         let outcome = match method {
-            "tools/call" => return self.call_tool(connection, message, id, params).await,
+            "tools/call" => return self.call_tool(connection, message, id, params, sink).await,
             "tools/list" => self.list_tools(connection, id, params),
             "initialize" => self.initialize(connection, id, params),
             "server/discover" => self.discover(connection, id, params),
@@ -375,6 +390,7 @@ impl Dispatcher {
         message: &Bytes,
         id: &RequestId,
         params: Option<&RawValue>,
+        sink: Outbound,
     ) -> Answer {
         let params: CallParams<'_> = match parse_params(params) {
             Ok(params) => params,
@@ -401,6 +417,7 @@ impl Dispatcher {
             log_level: negotiated.log_level,
             cancellation: cancellation.clone(),
             connection: Arc::clone(connection),
+            sink,
             state: Arc::clone(&self.inner.state),
         });
         let call = ToolCall {
