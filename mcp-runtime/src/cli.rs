@@ -1,6 +1,7 @@
 //! `Server::serve_from_args`: the command line every server built with this crate understands.
 
 use std::ffi::OsString;
+use std::net::SocketAddr;
 
 use crate::error::{Error, Result};
 use crate::server::Server;
@@ -9,11 +10,18 @@ use crate::server::Server;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Transport {
     Stdio,
+    Http,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Options {
+    transport: Transport,
+    bind: Option<SocketAddr>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
-    Serve(Transport),
+    Serve(Options),
     Help,
     Version,
 }
@@ -22,41 +30,63 @@ fn usage(program: &str) -> String {
     format!(
         "Usage: {program} [OPTIONS]\n\n\
          Options:\n  \
-         --transport <stdio>   how to talk to the client (default: stdio)\n  \
-         -h, --help            print this help\n  \
-         -V, --version         print the server's name and version\n"
+         --transport <stdio|http>   how to talk to clients (default: stdio)\n  \
+         --bind <ADDRESS:PORT>      where the http transport listens (default: 127.0.0.1:8080)\n  \
+         -h, --help                 print this help\n  \
+         -V, --version              print the server's name and version\n\n\
+         Logs go to standard error; set RUST_LOG (e.g. RUST_LOG=debug) for more.\n"
     )
 }
 
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
-    let mut transport = Transport::Stdio;
+    let mut options = Options {
+        transport: Transport::Stdio,
+        bind: None,
+    };
     let wrap = |e: lexopt::Error| Error::Usage(e.to_string());
     while let Some(arg) = parser.next().map_err(wrap)? {
         match arg {
             Long("transport") => {
                 let value = parser.value().map_err(wrap)?;
-                transport = match value.to_str() {
+                options.transport = match value.to_str() {
                     Some("stdio") => Transport::Stdio,
-                    Some("http") => return Err(Error::Usage(
-                        "the http transport is not available in this build; use --transport stdio"
-                            .into(),
-                    )),
+                    Some("http") if cfg!(feature = "http") => Transport::Http,
+                    Some("http") => {
+                        return Err(Error::Usage(
+                            "this build has no http transport (the `http` feature of mcp-runtime is off); use --transport stdio".into(),
+                        ))
+                    }
                     _ => {
                         return Err(Error::Usage(format!(
-                            "unknown transport `{}`; expected: stdio",
+                            "unknown transport `{}`; expected: stdio, http",
                             value.to_string_lossy()
                         )))
                     }
                 };
+            }
+            Long("bind") => {
+                let value = parser.value().map_err(wrap)?;
+                let text = value.to_string_lossy();
+                let address = text.parse().map_err(|_| {
+                    Error::Usage(format!(
+                        "invalid --bind `{text}`; expected an address and port such as 127.0.0.1:8080"
+                    ))
+                })?;
+                options.bind = Some(address);
             }
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             other => return Err(Error::Usage(other.unexpected().to_string())),
         }
     }
-    Ok(Command::Serve(transport))
+    if options.bind.is_some() && options.transport != Transport::Http {
+        return Err(Error::Usage(
+            "--bind only applies to --transport http".into(),
+        ));
+    }
+    Ok(Command::Serve(options))
 }
 
 pub(crate) async fn serve_from_args(server: Server) -> Result<()> {
@@ -74,12 +104,29 @@ pub(crate) async fn serve_from_args(server: Server) -> Result<()> {
             println!("{} {}", server.info.name, server.info.version);
             Ok(())
         }
-        Command::Serve(Transport::Stdio) => {
+        Command::Serve(options) => {
             init_logging();
-            tracing::info!(name = %server.info.name, version = %server.info.version, "serving on stdio");
-            server.serve_stdio().await
+            tracing::info!(name = %server.info.name, version = %server.info.version, transport = ?options.transport, "starting");
+            match options.transport {
+                Transport::Stdio => server.serve_stdio().await,
+                Transport::Http => serve_http(server, options.bind).await,
+            }
         }
     }
+}
+
+#[cfg(feature = "http")]
+async fn serve_http(server: Server, bind: Option<SocketAddr>) -> Result<()> {
+    let mut config = crate::transport::http::HttpConfig::default();
+    if let Some(bind) = bind {
+        config.bind = bind;
+    }
+    crate::transport::http::serve(server.build()?, config).await
+}
+
+#[cfg(not(feature = "http"))]
+async fn serve_http(_: Server, _: Option<SocketAddr>) -> Result<()> {
+    Err(Error::Usage("this build has no http transport".into()))
 }
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `info`). Standard output belongs
@@ -102,16 +149,35 @@ mod tests {
         list.iter().map(OsString::from).collect()
     }
 
+    fn serve(transport: Transport, bind: Option<&str>) -> Command {
+        Command::Serve(Options {
+            transport,
+            bind: bind.map(|b| b.parse().unwrap()),
+        })
+    }
+
     #[test]
     fn stdio_is_the_default() {
-        assert_eq!(parse(args(&[])).unwrap(), Command::Serve(Transport::Stdio));
+        assert_eq!(parse(args(&[])).unwrap(), serve(Transport::Stdio, None));
         assert_eq!(
             parse(args(&["--transport", "stdio"])).unwrap(),
-            Command::Serve(Transport::Stdio)
+            serve(Transport::Stdio, None)
         );
         assert_eq!(
             parse(args(&["--transport=stdio"])).unwrap(),
-            Command::Serve(Transport::Stdio)
+            serve(Transport::Stdio, None)
+        );
+    }
+
+    #[test]
+    fn http_with_an_address() {
+        assert_eq!(
+            parse(args(&["--transport", "http", "--bind", "0.0.0.0:9000"])).unwrap(),
+            serve(Transport::Http, Some("0.0.0.0:9000"))
+        );
+        assert_eq!(
+            parse(args(&["--transport", "http"])).unwrap(),
+            serve(Transport::Http, None)
         );
     }
 
@@ -120,10 +186,17 @@ mod tests {
         let err = parse(args(&["--transport", "carrier-pigeon"])).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown transport `carrier-pigeon`; expected: stdio"
+            "unknown transport `carrier-pigeon`; expected: stdio, http"
         );
         let err = parse(args(&["--frobnicate"])).unwrap_err();
         assert!(err.to_string().contains("--frobnicate"), "{err}");
+        let err = parse(args(&["--transport", "http", "--bind", "localhost"])).unwrap_err();
+        assert!(
+            err.to_string().starts_with("invalid --bind `localhost`"),
+            "{err}"
+        );
+        let err = parse(args(&["--bind", "127.0.0.1:1"])).unwrap_err();
+        assert_eq!(err.to_string(), "--bind only applies to --transport http");
     }
 
     #[test]

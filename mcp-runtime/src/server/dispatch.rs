@@ -166,33 +166,46 @@ impl Dispatcher {
     ///
     /// Returns the encoded response for a request (or for a message too broken to tell),
     /// and `None` for notifications, responses, and requests the client cancelled.
+    /// Notifications a request sends while it runs go to the connection's outbound channel.
     pub async fn handle(&self, connection: &Arc<Connection>, message: Bytes) -> Option<Vec<u8>> {
-        let incoming = match Incoming::decode(&message) {
-            Ok(incoming) => incoming,
-            Err(e) => return Some(encode_error(e.id.as_ref(), &e.error)),
-        };
         let sink = connection.outbound().clone();
-        self.handle_decoded(connection, &message, incoming, sink)
+        self.reply(connection, message, sink)
             .await
+            .map(|r| r.message)
     }
 
-    /// Answers a message the transport already decoded from `message`; notifications the
-    /// request sends while it runs (progress, log messages) go to `sink`.
-    pub async fn handle_decoded(
+    /// Like [`Dispatcher::handle`], sending the request's notifications (progress, log
+    /// messages) to `sink`, and telling which error, if any, the answer carries (HTTP maps
+    /// some to status codes).
+    pub async fn reply(
         &self,
         connection: &Arc<Connection>,
-        message: &Bytes,
-        incoming: Incoming<'_>,
+        message: Bytes,
         sink: Outbound,
-    ) -> Option<Vec<u8>> {
+    ) -> Option<Reply> {
+        let incoming = match Incoming::decode(&message) {
+            Ok(incoming) => incoming,
+            Err(e) => {
+                return Some(Reply {
+                    message: encode_error(e.id.as_ref(), &e.error),
+                    error_code: Some(e.error.code),
+                })
+            }
+        };
         match incoming {
             Incoming::Request { id, method, params } => {
                 let answer = self
-                    .request(connection, message, &id, &method, params, sink)
+                    .request(connection, &message, &id, &method, params, sink)
                     .await;
                 match answer {
-                    Answer::Encoded(bytes) => Some(bytes),
-                    Answer::Error(error) => Some(encode_error(Some(&id), &error)),
+                    Answer::Encoded(bytes) => Some(Reply {
+                        message: bytes,
+                        error_code: None,
+                    }),
+                    Answer::Error(error) => Some(Reply {
+                        message: encode_error(Some(&id), &error),
+                        error_code: Some(error.code),
+                    }),
                     Answer::Cancelled => None,
                 }
             }
@@ -500,6 +513,15 @@ impl Dispatcher {
     }
 }
 
+/// An encoded answer and the JSON-RPC error code it carries, if it is an error.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The encoded JSON-RPC response.
+    pub message: Vec<u8>,
+    /// The error code, for error responses.
+    pub error_code: Option<i32>,
+}
+
 enum Answer {
     Encoded(Vec<u8>),
     Error(RpcError),
@@ -517,7 +539,7 @@ fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<
     })
 }
 
-fn unsupported_version(requested: &str) -> RpcError {
+pub(crate) fn unsupported_version(requested: &str) -> RpcError {
     RpcError::new(
         code::UNSUPPORTED_PROTOCOL_VERSION,
         "Unsupported protocol version",

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 pub use connection::{Connection, Outbound};
 pub use context::Context;
-pub use dispatch::Dispatcher;
+pub(crate) use dispatch::unsupported_version;
+pub use dispatch::{Dispatcher, Reply};
 
 use crate::capability::{Provider, ToolHandler};
 use crate::error::Result;

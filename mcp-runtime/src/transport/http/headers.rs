@@ -1,0 +1,206 @@
+//! The modern era's request metadata headers (`MCP-Protocol-Version`, `Mcp-Method`,
+//! `Mcp-Name`), checked against the body they mirror.
+
+use std::borrow::Cow;
+
+use axum::http::HeaderMap;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::protocol::{code, ProtocolVersion, RpcError};
+
+pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+pub(crate) const METHOD: &str = "mcp-method";
+pub(crate) const NAME: &str = "mcp-name";
+pub(crate) const SESSION_ID: &str = "mcp-session-id";
+pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
+
+/// The fields of `params` that headers mirror.
+#[derive(Deserialize, Default)]
+pub(crate) struct ParamsHead<'a> {
+    #[serde(rename = "_meta", default)]
+    meta: Option<MetaHead<'a>>,
+    #[serde(default, borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    uri: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize, Default)]
+struct MetaHead<'a> {
+    #[serde(rename = "io.modelcontextprotocol/protocolVersion", default, borrow)]
+    protocol_version: Option<Cow<'a, str>>,
+}
+
+impl<'a> ParamsHead<'a> {
+    pub(crate) fn read(params: Option<&'a RawValue>) -> ParamsHead<'a> {
+        // Malformed params are the dispatcher's to report, with the right error.
+        params
+            .and_then(|p| serde_json::from_str(p.get()).ok())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn protocol_version(&self) -> Option<&str> {
+        self.meta.as_ref()?.protocol_version.as_deref()
+    }
+}
+
+/// The value of a header as text; `Err` for a value that is not visible ASCII.
+pub(crate) fn text<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, RpcError> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(value) => value
+            .to_str()
+            .map(Some)
+            .map_err(|_| mismatch(format!("the {name} header has invalid characters"))),
+    }
+}
+
+/// Validates a modern request's headers against its body.
+pub(crate) fn validate_modern(
+    headers: &HeaderMap,
+    method: &str,
+    params: &ParamsHead<'_>,
+) -> Result<(), RpcError> {
+    let Some(version) = text(headers, PROTOCOL_VERSION)? else {
+        return Err(mismatch("missing the MCP-Protocol-Version header"));
+    };
+    match ProtocolVersion::parse(version) {
+        Some(v) if v == ProtocolVersion::LATEST => {}
+        _ => return Err(crate::server::unsupported_version(version)),
+    }
+    if let Some(body) = params.protocol_version() {
+        if body != version {
+            return Err(mismatch(format!(
+                "MCP-Protocol-Version header value '{version}' does not match body value '{body}'"
+            )));
+        }
+    }
+    match text(headers, METHOD)? {
+        None => return Err(mismatch("missing the Mcp-Method header")),
+        Some(header) if header != method => {
+            return Err(mismatch(format!(
+                "Mcp-Method header value '{header}' does not match body value '{method}'"
+            )))
+        }
+        Some(_) => {}
+    }
+    let named = match method {
+        "tools/call" | "prompts/get" => params.name.as_deref(),
+        "resources/read" => params.uri.as_deref(),
+        _ => return Ok(()),
+    };
+    let Some(header) = text(headers, NAME)? else {
+        return Err(mismatch("missing the Mcp-Name header"));
+    };
+    let header = decode_value(header)
+        .ok_or_else(|| mismatch("the Mcp-Name header has an invalid Base64 value"))?;
+    match named {
+        Some(body) if body == header => Ok(()),
+        Some(body) => Err(mismatch(format!(
+            "Mcp-Name header value '{header}' does not match body value '{body}'"
+        ))),
+        // A body without the name is invalid params; the dispatcher says so.
+        None => Ok(()),
+    }
+}
+
+/// Decodes the `=?base64?…?=` sentinel form; other values are returned as they are.
+pub(crate) fn decode_value(value: &str) -> Option<Cow<'_, str>> {
+    match value
+        .strip_prefix("=?base64?")
+        .and_then(|v| v.strip_suffix("?="))
+    {
+        None => Some(Cow::Borrowed(value)),
+        Some(encoded) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()?;
+            String::from_utf8(bytes).ok().map(Cow::Owned)
+        }
+    }
+}
+
+fn mismatch(detail: impl Into<String>) -> RpcError {
+    RpcError::new(
+        code::HEADER_MISMATCH,
+        format!("Header mismatch: {}", detail.into()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn params(json: &str) -> ParamsHead<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    const CALL: &str = r#"{"name":"get_weather","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#;
+
+    #[test]
+    fn matching_headers_pass() {
+        let h = headers(&[
+            (PROTOCOL_VERSION, "2026-07-28"),
+            (METHOD, "tools/call"),
+            (NAME, "get_weather"),
+        ]);
+        assert!(validate_modern(&h, "tools/call", &params(CALL)).is_ok());
+        let encoded = headers(&[
+            (PROTOCOL_VERSION, "2026-07-28"),
+            (METHOD, "tools/call"),
+            (NAME, "=?base64?Z2V0X3dlYXRoZXI=?="),
+        ]);
+        assert!(validate_modern(&encoded, "tools/call", &params(CALL)).is_ok());
+    }
+
+    #[test]
+    fn missing_or_mismatched_headers_are_header_mismatch() {
+        let cases = [
+            headers(&[(METHOD, "tools/call"), (NAME, "get_weather")]),
+            headers(&[(PROTOCOL_VERSION, "2026-07-28"), (NAME, "get_weather")]),
+            headers(&[
+                (PROTOCOL_VERSION, "2026-07-28"),
+                (METHOD, "tools/list"),
+                (NAME, "get_weather"),
+            ]),
+            headers(&[(PROTOCOL_VERSION, "2026-07-28"), (METHOD, "tools/call")]),
+            headers(&[
+                (PROTOCOL_VERSION, "2026-07-28"),
+                (METHOD, "tools/call"),
+                (NAME, "other"),
+            ]),
+        ];
+        for h in cases {
+            let err = validate_modern(&h, "tools/call", &params(CALL)).unwrap_err();
+            assert_eq!(err.code, code::HEADER_MISMATCH, "{h:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_versions_are_unsupported() {
+        let h = headers(&[(PROTOCOL_VERSION, "1900-01-01"), (METHOD, "tools/list")]);
+        let err = validate_modern(&h, "tools/list", &params("{}")).unwrap_err();
+        assert_eq!(err.code, code::UNSUPPORTED_PROTOCOL_VERSION);
+    }
+
+    #[test]
+    fn the_sentinel_is_decoded() {
+        assert_eq!(
+            decode_value("=?base64?SGVsbG8sIOS4lueVjA==?=").unwrap(),
+            "Hello, 世界"
+        );
+        assert_eq!(decode_value("plain").unwrap(), "plain");
+        assert!(decode_value("=?base64?***?=").is_none());
+    }
+}

@@ -1,0 +1,500 @@
+//! Streamable HTTP: one endpoint (default `/mcp`) serving both protocol eras.
+//!
+//! * **Modern** (`2026-07-28`) requests are stateless: every POST carries its protocol
+//!   version, and the `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers must match
+//!   the body. Any replica can answer any request.
+//! * **Legacy** (`2025-11-25`, `2025-06-18`) clients open a session with `initialize`; the
+//!   answer carries an `Mcp-Session-Id` that later requests repeat. `GET` opens the session's
+//!   stream of server-initiated messages (resumable with `Last-Event-ID`), `DELETE` ends the
+//!   session, and idle sessions expire.
+//!
+//! A request is answered with one JSON object, or with an SSE stream when it sends progress
+//! or log notifications before its result. Closing that stream cancels the request.
+//!
+//! Safe by default: binds `127.0.0.1`, refuses foreign `Host` and `Origin` headers (DNS
+//! rebinding), limits body size, sessions and requests in flight.
+//!
+//! ```no_run
+//! use mcp_runtime::prelude::*;
+//! use mcp_runtime::transport::http::{self, HttpConfig};
+//!
+//! /// Adds two numbers.
+//! #[tool]
+//! fn add(a: i64, b: i64) -> i64 { a + b }
+//!
+//! # #[tokio::main] async fn main() -> mcp_runtime::Result<()> {
+//! let dispatcher = Server::new("calculator", "1.0.0").tool(add).build()?;
+//! // Mount the MCP endpoint next to the application's own routes:
+//! let app = axum::Router::new()
+//!     .route("/health", axum::routing::get(|| async { "ok" }))
+//!     .merge(http::router(dispatcher, &HttpConfig::default()));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
+//! axum::serve(listener, app).await.unwrap();
+//! # Ok(()) }
+//! ```
+
+mod guard;
+mod headers;
+mod session;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+
+use crate::error::{Error, Result};
+use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
+use crate::server::{unsupported_version, Connection, Dispatcher, Reply};
+use guard::AllowList;
+use headers::ParamsHead;
+use session::Sessions;
+
+/// How the HTTP transport listens and what it accepts.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The address to listen on (default `127.0.0.1:8080`).
+    pub bind: SocketAddr,
+    /// The MCP endpoint's path (default `/mcp`).
+    pub path: String,
+    /// Host names accepted in `Host`, besides `localhost`, `127.0.0.1` and `[::1]`.
+    pub allowed_hosts: Vec<String>,
+    /// Origins (`scheme://host[:port]`) accepted in `Origin`, besides loopback ones.
+    pub allowed_origins: Vec<String>,
+    /// The largest request body accepted (default 4 MiB); larger ones get `413`.
+    pub max_body_bytes: usize,
+    /// Legacy sessions alive at once (default 1024); `initialize` beyond it gets `503`.
+    pub max_sessions: usize,
+    /// How long a legacy session may stay unused before it expires (default 30 minutes).
+    pub session_idle_timeout: Duration,
+    /// Requests handled at once (default 1024); more get `503`.
+    pub max_in_flight: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            path: "/mcp".to_owned(),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: 4 * 1024 * 1024,
+            max_sessions: 1024,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            max_in_flight: 1024,
+        }
+    }
+}
+
+struct Shared {
+    dispatcher: Dispatcher,
+    sessions: Arc<Sessions>,
+    allow: AllowList,
+    in_flight: Arc<Semaphore>,
+}
+
+/// The MCP endpoint as an axum [`Router`], to serve alone or merge into an application.
+///
+/// Must be called within a tokio runtime (it starts the task that expires idle sessions).
+pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
+    let sessions = Sessions::new(config.max_sessions, config.session_idle_timeout);
+    sessions.spawn_reaper();
+    let shared = Arc::new(Shared {
+        dispatcher,
+        sessions,
+        allow: AllowList {
+            hosts: config.allowed_hosts.clone(),
+            origins: config.allowed_origins.clone(),
+        },
+        in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+    });
+    Router::new()
+        .route(&config.path, any(endpoint))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .with_state(shared)
+}
+
+/// Serves `dispatcher` over HTTP until the process is interrupted.
+pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
+    let io = |source| Error::Io {
+        transport: "http",
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(io)?;
+    let address = listener.local_addr().map_err(io)?;
+    tracing::info!("listening on http://{address}{}", config.path);
+    let app = router(dispatcher, &config);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(io)
+}
+
+async fn endpoint(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err((status, reason)) = shared.allow.check(&headers) {
+        tracing::warn!(%status, %reason, "request refused");
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    match method {
+        Method::POST => post(&shared, &headers, body).await,
+        Method::GET => get(&shared, &headers),
+        Method::DELETE => delete(&shared, &headers),
+        _ => {
+            let mut response =
+                status_response(StatusCode::METHOD_NOT_ALLOWED, "use POST, GET or DELETE");
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+            response
+        }
+    }
+}
+
+/// What the transport needs to know of a message before handing it to the dispatcher.
+struct Head {
+    id: Option<RequestId>,
+    method: Option<String>,
+    modern_version: Option<String>,
+}
+
+async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
+    if let Err((status, reason)) = guard::require_json_body(headers) {
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    if let Err((status, reason)) =
+        guard::require_accept(headers, &["application/json", "text/event-stream"])
+    {
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    let head = match Incoming::decode(&body) {
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, e.id, e.error),
+        Ok(incoming) => {
+            let (id, method, params) = match &incoming {
+                Incoming::Request { id, method, params } => {
+                    (Some(id.clone()), Some(method.as_ref()), *params)
+                }
+                Incoming::Notification { method, params } => (None, Some(method.as_ref()), *params),
+                Incoming::Response { .. } => (None, None, None),
+            };
+            let params_head = ParamsHead::read(params);
+            let session_id = headers.get(headers::SESSION_ID);
+            if session_id.is_none()
+                && method.is_some_and(|m| m != "initialize")
+                && params_head.protocol_version().is_some()
+            {
+                // A modern request: its headers must match its body.
+                if let Err(error) =
+                    headers::validate_modern(headers, method.unwrap_or_default(), &params_head)
+                {
+                    return error_response(StatusCode::BAD_REQUEST, id, error);
+                }
+            }
+            Head {
+                modern_version: params_head.protocol_version().map(str::to_owned),
+                id,
+                method: method.map(str::to_owned),
+            }
+        }
+    };
+
+    let Ok(_permit) = shared.in_flight.try_acquire() else {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            head.id,
+            RpcError::internal("too many requests in flight; retry later"),
+        );
+    };
+
+    if head.method.as_deref() == Some("initialize") {
+        return initialize(shared, body, head.id).await;
+    }
+    if let Some(value) = headers.get(headers::SESSION_ID) {
+        let Some(session) = value.to_str().ok().and_then(|id| shared.sessions.get(id)) else {
+            return error_response(
+                StatusCode::NOT_FOUND,
+                head.id,
+                RpcError::new(
+                    -32001,
+                    "Session not found: it expired or was deleted; send initialize again",
+                ),
+            );
+        };
+        if let Some(version) = headers
+            .get(headers::PROTOCOL_VERSION)
+            .and_then(|v| v.to_str().ok())
+        {
+            if ProtocolVersion::parse(version).is_none() {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    head.id,
+                    unsupported_version(version),
+                );
+            }
+        }
+        let connection = Arc::clone(&session.connection);
+        return dispatch(shared, connection, body, head.id, false).await;
+    }
+    if head.modern_version.is_none() && head.method.is_some() {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            head.id,
+            RpcError::invalid_request(
+                "missing the Mcp-Session-Id header: send initialize first (2025-11-25 and earlier), or include per-request `_meta` and headers (2026-07-28)",
+            ),
+        );
+    }
+    // Stateless: a connection that lives as long as this request.
+    let (outbound, _) = mpsc::channel(1);
+    dispatch(
+        shared,
+        Arc::new(Connection::new(outbound)),
+        body,
+        head.id,
+        true,
+    )
+    .await
+}
+
+async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Response {
+    let Some((session_id, session)) = shared.sessions.create() else {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            id,
+            RpcError::internal("too many sessions; retry later"),
+        );
+    };
+    let sink = session.connection.outbound().clone();
+    let reply = shared
+        .dispatcher
+        .reply(&session.connection, body, sink)
+        .await;
+    match reply {
+        Some(Reply {
+            message,
+            error_code: None,
+        }) => {
+            tracing::debug!(session = %session_id, "session opened");
+            let mut response = json_response(StatusCode::OK, message);
+            if let Ok(value) = HeaderValue::from_str(&session_id) {
+                response.headers_mut().insert(headers::SESSION_ID, value);
+            }
+            response
+        }
+        other => {
+            shared.sessions.remove(&session_id);
+            match other {
+                Some(reply) => json_response(StatusCode::OK, reply.message),
+                None => StatusCode::ACCEPTED.into_response(),
+            }
+        }
+    }
+}
+
+/// Hands one message to the dispatcher and answers with JSON, or with an SSE stream once the
+/// request sends a notification before its result.
+async fn dispatch(
+    shared: &Shared,
+    connection: Arc<Connection>,
+    body: Bytes,
+    id: Option<RequestId>,
+    modern: bool,
+) -> Response {
+    let Some(id) = id else {
+        // Notifications and responses: accepted, never answered.
+        let sink = connection.outbound().clone();
+        shared.dispatcher.reply(&connection, body, sink).await;
+        return StatusCode::ACCEPTED.into_response();
+    };
+    let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
+    let (done, answer) = oneshot::channel::<Option<Reply>>();
+    let dispatcher = shared.dispatcher.clone();
+    let task_connection = Arc::clone(&connection);
+    tokio::spawn(async move {
+        let reply = dispatcher.reply(&task_connection, body, sink).await;
+        let _ = done.send(reply);
+    });
+    let mut cancel = CancelOnDrop {
+        connection,
+        id: Some(id),
+    };
+    let mut answer = answer;
+    tokio::select! {
+        biased;
+        Some(first) = notifications.recv() => {
+            let events = stream::once(async move { first })
+                .chain(ReceiverStream(notifications))
+                .map(Some)
+                .chain(stream::once(async move { answer.await.ok().flatten().map(|r| r.message) }))
+                .filter_map(|message| async move { message })
+                .map(move |message| {
+                    let _keep = &cancel;
+                    Ok::<_, std::convert::Infallible>(Event::default().data(String::from_utf8_lossy(&message)))
+                });
+            sse_response(events)
+        }
+        reply = &mut answer => {
+            cancel.id = None;
+            match reply {
+                Ok(Some(reply)) => {
+                    let status = if modern { status_for(reply.error_code) } else { StatusCode::OK };
+                    json_response(status, reply.message)
+                }
+                Ok(None) => StatusCode::ACCEPTED.into_response(),
+                Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, None, RpcError::internal("the request failed")),
+            }
+        }
+    }
+}
+
+/// Modern-era errors that HTTP also signals with a status.
+fn status_for(error_code: Option<i32>) -> StatusCode {
+    match error_code {
+        Some(code::METHOD_NOT_FOUND) => StatusCode::NOT_FOUND,
+        Some(
+            code::PARSE_ERROR
+            | code::INVALID_REQUEST
+            | code::HEADER_MISMATCH
+            | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+            | code::UNSUPPORTED_PROTOCOL_VERSION,
+        ) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// Cancels the request if the client goes away before its answer is delivered.
+struct CancelOnDrop {
+    connection: Arc<Connection>,
+    id: Option<RequestId>,
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(id) = &self.id {
+            if self.connection.cancel(id) {
+                tracing::debug!(%id, "client went away; request cancelled");
+            }
+        }
+    }
+}
+
+struct ReceiverStream<T>(mpsc::Receiver<T>);
+
+impl<T> Stream for ReceiverStream<T> {
+    type Item = T;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<T>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+fn get(shared: &Shared, headers: &HeaderMap) -> Response {
+    let Some(value) = headers.get(headers::SESSION_ID) else {
+        let mut response = status_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "GET needs an Mcp-Session-Id (2025-11-25 and earlier); 2026-07-28 has no GET stream",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    };
+    if let Err((status, reason)) = guard::require_accept(headers, &["text/event-stream"]) {
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    let Some(session) = value.to_str().ok().and_then(|id| shared.sessions.get(id)) else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            None,
+            RpcError::new(-32001, "Session not found"),
+        );
+    };
+    let last = headers
+        .get(headers::LAST_EVENT_ID)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let (missed, live) = session.listen(last);
+    let events = stream::iter(missed)
+        .chain(ReceiverStream(live))
+        .map(|(id, message)| {
+            Ok::<_, std::convert::Infallible>(
+                Event::default()
+                    .id(id.to_string())
+                    .data(String::from_utf8_lossy(&message)),
+            )
+        });
+    sse_response(events).into_response()
+}
+
+fn delete(shared: &Shared, headers: &HeaderMap) -> Response {
+    let Some(value) = headers.get(headers::SESSION_ID) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            None,
+            RpcError::invalid_request(
+                "DELETE needs the Mcp-Session-Id header of the session to end",
+            ),
+        );
+    };
+    match value.to_str().ok().filter(|id| shared.sessions.remove(id)) {
+        Some(id) => {
+            tracing::debug!(session = %id, "session ended by the client");
+            StatusCode::OK.into_response()
+        }
+        None => error_response(
+            StatusCode::NOT_FOUND,
+            None,
+            RpcError::new(-32001, "Session not found"),
+        ),
+    }
+}
+
+fn sse_response<S>(events: S) -> Response
+where
+    S: Stream<Item = std::result::Result<Event, std::convert::Infallible>> + Send + 'static,
+{
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+fn json_response(status: StatusCode, message: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(message));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn error_response(status: StatusCode, id: Option<RequestId>, error: RpcError) -> Response {
+    json_response(status, encode_error(id.as_ref(), &error))
+}
+
+fn status_response(status: StatusCode, reason: &str) -> Response {
+    error_response(status, None, RpcError::invalid_request(reason))
+}
