@@ -29,6 +29,15 @@ pub enum ProgressToken {
     String(String),
 }
 
+impl std::fmt::Display for ProgressToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProgressToken::Number(n) => write!(f, "{n}"),
+            ProgressToken::String(s) => f.write_str(s),
+        }
+    }
+}
+
 /// Severity of a log message, as in RFC 5424 (`notifications/message`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -104,6 +104,11 @@ impl Context {
         self.inner.client_info.as_ref()
     }
 
+    /// The progress token the client sent with this request, if it asked for progress.
+    pub fn progress_token(&self) -> Option<&ProgressToken> {
+        self.inner.progress_token.as_ref()
+    }
+
     /// True once the client has cancelled this request.
     pub fn is_cancelled(&self) -> bool {
         self.inner.cancellation.is_cancelled()

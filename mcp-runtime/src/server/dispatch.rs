@@ -304,6 +304,11 @@ impl Dispatcher {
         id: &RequestId,
         params: Option<&RawValue>,
     ) -> Result<Vec<u8>, RpcError> {
+        let meta: MetaParams = parse_params(params)?;
+        if meta.meta.is_some_and(|m| m.protocol_version.is_some()) {
+            // A modern request: there is no handshake in 2026-07-28.
+            return Err(RpcError::method_not_found("initialize"));
+        }
         let params: InitializeParams = parse_params(params)?;
         let version = ProtocolVersion::parse(&params.protocol_version)
             .filter(|v| v.era() == Era::Legacy)

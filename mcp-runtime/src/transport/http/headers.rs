@@ -8,7 +8,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::protocol::{code, ProtocolVersion, RpcError};
+use crate::protocol::{code, Era, ProtocolVersion, RpcError};
 
 pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 pub(crate) const METHOD: &str = "mcp-method";
@@ -31,6 +31,8 @@ pub(crate) struct ParamsHead<'a> {
 struct MetaHead<'a> {
     #[serde(rename = "io.modelcontextprotocol/protocolVersion", default, borrow)]
     protocol_version: Option<Cow<'a, str>>,
+    #[serde(rename = "io.modelcontextprotocol/clientCapabilities", default)]
+    client_capabilities: Option<serde::de::IgnoredAny>,
 }
 
 impl<'a> ParamsHead<'a> {
@@ -44,38 +46,73 @@ impl<'a> ParamsHead<'a> {
     pub(crate) fn protocol_version(&self) -> Option<&str> {
         self.meta.as_ref()?.protocol_version.as_deref()
     }
+
+    fn has_client_capabilities(&self) -> bool {
+        self.meta
+            .as_ref()
+            .is_some_and(|m| m.client_capabilities.is_some())
+    }
 }
 
-/// The value of a header as text; `Err` for a value that is not visible ASCII.
+/// True when a request belongs to the modern era: it carries no session and declares a
+/// modern version in its header or its body. Everything else is legacy (a session, or
+/// neither a body version nor a non-legacy header).
+pub(crate) fn is_modern(headers: &HeaderMap, params: &ParamsHead<'_>) -> bool {
+    if headers.contains_key(SESSION_ID) {
+        return false;
+    }
+    if params.protocol_version().is_some() {
+        return true;
+    }
+    match headers
+        .get(PROTOCOL_VERSION)
+        .map(|v| v.to_str().unwrap_or("").trim())
+    {
+        None => false,
+        Some(version) => !ProtocolVersion::parse(version).is_some_and(|v| v.era() == Era::Legacy),
+    }
+}
+
+/// The value of a header as text, without surrounding white space; `Err` for a value that
+/// is not visible ASCII.
 pub(crate) fn text<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h str>, RpcError> {
     match headers.get(name) {
         None => Ok(None),
         Some(value) => value
             .to_str()
-            .map(Some)
+            .map(|v| Some(v.trim_matches([' ', '\t'])))
             .map_err(|_| mismatch(format!("the {name} header has invalid characters"))),
     }
 }
 
-/// Validates a modern request's headers against its body.
+/// Validates a modern request's headers against its body, in the order the specification
+/// implies: required body metadata, then the version header, then the version itself, then
+/// the method and name headers.
 pub(crate) fn validate_modern(
     headers: &HeaderMap,
     method: &str,
     params: &ParamsHead<'_>,
 ) -> Result<(), RpcError> {
+    let Some(body_version) = params.protocol_version() else {
+        return Err(RpcError::invalid_params(
+            "missing `_meta.io.modelcontextprotocol/protocolVersion` (required on every 2026-07-28 request)",
+        ));
+    };
+    if !params.has_client_capabilities() {
+        return Err(RpcError::invalid_params(
+            "missing `_meta.io.modelcontextprotocol/clientCapabilities` (required on every 2026-07-28 request; send `{}` for none)",
+        ));
+    }
     let Some(version) = text(headers, PROTOCOL_VERSION)? else {
         return Err(mismatch("missing the MCP-Protocol-Version header"));
     };
-    match ProtocolVersion::parse(version) {
-        Some(v) if v == ProtocolVersion::LATEST => {}
-        _ => return Err(crate::server::unsupported_version(version)),
+    if body_version != version {
+        return Err(mismatch(format!(
+            "MCP-Protocol-Version header value '{version}' does not match body value '{body_version}'"
+        )));
     }
-    if let Some(body) = params.protocol_version() {
-        if body != version {
-            return Err(mismatch(format!(
-                "MCP-Protocol-Version header value '{version}' does not match body value '{body}'"
-            )));
-        }
+    if ProtocolVersion::parse(version) != Some(ProtocolVersion::LATEST) {
+        return Err(crate::server::unsupported_version(version));
     }
     match text(headers, METHOD)? {
         None => return Err(mismatch("missing the Mcp-Method header")),
@@ -146,7 +183,7 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
-    const CALL: &str = r#"{"name":"get_weather","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#;
+    const CALL: &str = r#"{"name":"get_weather","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}"#;
 
     #[test]
     fn matching_headers_pass() {
@@ -189,9 +226,52 @@ mod tests {
 
     #[test]
     fn unknown_versions_are_unsupported() {
+        let body = r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"1900-01-01","io.modelcontextprotocol/clientCapabilities":{}}}"#;
         let h = headers(&[(PROTOCOL_VERSION, "1900-01-01"), (METHOD, "tools/list")]);
-        let err = validate_modern(&h, "tools/list", &params("{}")).unwrap_err();
+        let err = validate_modern(&h, "tools/list", &params(body)).unwrap_err();
         assert_eq!(err.code, code::UNSUPPORTED_PROTOCOL_VERSION);
+        // A header that disagrees with the body is a mismatch before it is a version problem.
+        let h = headers(&[(PROTOCOL_VERSION, "2026-07-28"), (METHOD, "tools/list")]);
+        let err = validate_modern(&h, "tools/list", &params(body)).unwrap_err();
+        assert_eq!(err.code, code::HEADER_MISMATCH);
+    }
+
+    #[test]
+    fn missing_body_metadata_is_invalid_params() {
+        let h = headers(&[
+            (PROTOCOL_VERSION, "2026-07-28"),
+            (METHOD, "server/discover"),
+        ]);
+        for body in [
+            "{}",
+            r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#,
+        ] {
+            let err = validate_modern(&h, "server/discover", &params(body)).unwrap_err();
+            assert_eq!(err.code, code::INVALID_PARAMS, "{body}");
+        }
+    }
+
+    #[test]
+    fn eras_are_told_apart() {
+        let modern = r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#;
+        assert!(is_modern(&headers(&[]), &params(modern)));
+        assert!(is_modern(
+            &headers(&[(PROTOCOL_VERSION, "2026-07-28")]),
+            &params("{}")
+        ));
+        assert!(is_modern(
+            &headers(&[(PROTOCOL_VERSION, "v999")]),
+            &params("{}")
+        ));
+        assert!(!is_modern(&headers(&[]), &params("{}")));
+        assert!(!is_modern(
+            &headers(&[(PROTOCOL_VERSION, "2025-11-25")]),
+            &params(r#"{"_meta":{"progressToken":1}}"#)
+        ));
+        assert!(!is_modern(
+            &headers(&[(SESSION_ID, "abc")]),
+            &params(modern)
+        ));
     }
 
     #[test]

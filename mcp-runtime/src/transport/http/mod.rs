@@ -171,7 +171,7 @@ async fn endpoint(
 struct Head {
     id: Option<RequestId>,
     method: Option<String>,
-    modern_version: Option<String>,
+    modern: bool,
 }
 
 async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
@@ -194,20 +194,18 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                 Incoming::Response { .. } => (None, None, None),
             };
             let params_head = ParamsHead::read(params);
-            let session_id = headers.get(headers::SESSION_ID);
-            if session_id.is_none()
-                && method.is_some_and(|m| m != "initialize")
-                && params_head.protocol_version().is_some()
-            {
-                // A modern request: its headers must match its body.
-                if let Err(error) =
-                    headers::validate_modern(headers, method.unwrap_or_default(), &params_head)
-                {
-                    return error_response(StatusCode::BAD_REQUEST, id, error);
+            let modern = headers::is_modern(headers, &params_head);
+            if modern {
+                if let Some(method) = method {
+                    // A modern request: its metadata must be complete and its headers must
+                    // match its body.
+                    if let Err(error) = headers::validate_modern(headers, method, &params_head) {
+                        return error_response(StatusCode::BAD_REQUEST, id, error);
+                    }
                 }
             }
             Head {
-                modern_version: params_head.protocol_version().map(str::to_owned),
+                modern,
                 id,
                 method: method.map(str::to_owned),
             }
@@ -222,6 +220,18 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         );
     };
 
+    if head.modern {
+        // Stateless: a connection that lives as long as this request.
+        let (outbound, _) = mpsc::channel(1);
+        return dispatch(
+            shared,
+            Arc::new(Connection::new(outbound)),
+            body,
+            head.id,
+            true,
+        )
+        .await;
+    }
     if head.method.as_deref() == Some("initialize") {
         return initialize(shared, body, head.id).await;
     }
@@ -251,25 +261,17 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         let connection = Arc::clone(&session.connection);
         return dispatch(shared, connection, body, head.id, false).await;
     }
-    if head.modern_version.is_none() && head.method.is_some() {
-        return error_response(
-            StatusCode::BAD_REQUEST,
-            head.id,
-            RpcError::invalid_request(
-                "missing the Mcp-Session-Id header: send initialize first (2025-11-25 and earlier), or include per-request `_meta` and headers (2026-07-28)",
-            ),
-        );
+    if head.id.is_none() {
+        // A notification outside any session has nothing to act on.
+        return StatusCode::ACCEPTED.into_response();
     }
-    // Stateless: a connection that lives as long as this request.
-    let (outbound, _) = mpsc::channel(1);
-    dispatch(
-        shared,
-        Arc::new(Connection::new(outbound)),
-        body,
+    error_response(
+        StatusCode::BAD_REQUEST,
         head.id,
-        true,
+        RpcError::invalid_request(
+            "missing the Mcp-Session-Id header: send initialize first (2025-11-25 and earlier), or include per-request `_meta` and headers (2026-07-28)",
+        ),
     )
-    .await
 }
 
 async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Response {

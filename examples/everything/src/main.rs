@@ -1,0 +1,160 @@
+//! The server the official MCP conformance suite tests against: the tools of its reference
+//! "everything" server, written with `#[tool]`.
+//!
+//! ```text
+//! cargo run -p everything -- --transport http --bind 127.0.0.1:3001
+//! node node_modules/@modelcontextprotocol/conformance/dist/index.js \
+//!     server --url http://127.0.0.1:3001/mcp --requirements 2026-07-28
+//! ```
+
+use std::time::Duration;
+
+use mcp_runtime::prelude::*;
+
+/// A 1×1 PNG.
+const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+/// A silent WAV.
+const WAV: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
+
+/// Tests simple text content response.
+#[tool(read_only)]
+fn test_simple_text() -> &'static str {
+    "This is a simple text response for testing."
+}
+
+/// Tests image content response.
+#[tool(read_only)]
+fn test_image_content() -> Content {
+    Content::image(PNG, "image/png")
+}
+
+/// Tests audio content response.
+#[tool(read_only)]
+fn test_audio_content() -> Content {
+    Content::audio(WAV, "audio/wav")
+}
+
+/// Tests embedded resource content response.
+#[tool(read_only)]
+fn test_embedded_resource() -> Content {
+    Content::embedded_text(
+        "test://embedded-resource",
+        "text/plain",
+        "This is an embedded resource content.",
+    )
+}
+
+/// Tests response with multiple content types (text, image, resource).
+#[tool(read_only)]
+fn test_multiple_content_types() -> Vec<Content> {
+    vec![
+        Content::text("Multiple content types test:"),
+        Content::image(PNG, "image/png"),
+        Content::embedded_text(
+            "test://mixed-content-resource",
+            "application/json",
+            r#"{"test":"data","value":123}"#,
+        ),
+    ]
+}
+
+/// Tests tool that emits log messages during execution.
+#[tool(read_only)]
+async fn test_tool_with_logging(ctx: Context) -> &'static str {
+    for message in [
+        "Tool execution started",
+        "Tool processing data",
+        "Tool execution completed",
+    ] {
+        ctx.log(LogLevel::Info, message).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    "Tool with logging executed successfully"
+}
+
+/// Tests tool that reports progress notifications.
+#[tool(read_only)]
+async fn test_tool_with_progress(ctx: Context) -> String {
+    for (step, progress) in [0.0, 50.0, 100.0].into_iter().enumerate() {
+        let message = format!("Completed step {} of 100", step * 50);
+        ctx.progress(progress, Some(100.0), Some(&message)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ctx.progress_token()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// Tests error response handling.
+#[tool(read_only)]
+fn test_error_handling() -> Result<String, ToolError> {
+    Err(ToolError::new(
+        "This tool intentionally returns an error for testing",
+    ))
+}
+
+/// Logs one message, which a modern client only receives if it asked for a log level.
+#[tool(read_only)]
+async fn test_logging_tool(ctx: Context) -> &'static str {
+    ctx.log(LogLevel::Info, "test_logging_tool ran").await;
+    "Logged one message"
+}
+
+/// The fixture with every tool, `test_simple_text` first (the suite calls the first tool
+/// with empty arguments).
+fn server() -> Server {
+    Server::new("mcp-conformance-test-server", env!("CARGO_PKG_VERSION"))
+        .tool(test_simple_text)
+        .tool(test_image_content)
+        .tool(test_audio_content)
+        .tool(test_embedded_resource)
+        .tool(test_multiple_content_types)
+        .tool(test_tool_with_logging)
+        .tool(test_tool_with_progress)
+        .tool(test_error_handling)
+        .tool(test_logging_tool)
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = server().serve_from_args().await {
+        eprintln!("everything: {error}");
+        std::process::exit(2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcp_runtime::testing::TestClient;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn progress_echoes_the_token() {
+        let client = TestClient::modern(server()).unwrap();
+        let result = client
+            .request(
+                "tools/call",
+                json!({"name": "test_tool_with_progress", "_meta": {"progressToken": "progress-test-1"}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(result["content"][0]["text"], "progress-test-1");
+        let progress: Vec<_> = client
+            .take_notifications()
+            .into_iter()
+            .map(|n| n["params"]["progress"].as_f64().unwrap())
+            .collect();
+        assert_eq!(progress, [0.0, 50.0, 100.0]);
+    }
+
+    #[tokio::test]
+    async fn logging_reaches_legacy_clients() {
+        let client = TestClient::legacy(server()).await.unwrap();
+        client
+            .call_tool("test_tool_with_logging", json!({}))
+            .await
+            .unwrap();
+        assert_eq!(client.take_notifications().len(), 3);
+    }
+}
