@@ -2,23 +2,32 @@
 """Interop test: drive an MCP calculator server with the official Python client.
 
 Usage:
-    python tests/interop/python_client.py target/debug/calculator [server args...]
+    python tests/interop/python_client.py [--stdio] target/debug/calculator [server args...]
+    python tests/interop/python_client.py --http http://127.0.0.1:PORT/mcp
 
 Needs the `mcp` package (tested against mcp==2.3.0; see run-python.sh).
 
 For each connection mode of `mcp.Client` (`legacy`, `auto`, `2026-07-28`) the
-server is spawned over stdio and a fixed list of named checks runs against it.
-One line is printed per check (`ok   <mode> <check>` or
-`FAIL <mode> <check>: reason`), then a closing `N passed, M failed` line; the
-exit code is non-zero when anything failed.
+client connects to the server -- over stdio (the server is spawned once per
+mode) or over Streamable HTTP (to a server already listening at URL) -- and a
+fixed list of named checks runs against it. Over HTTP one more check runs,
+`concurrent-clients`: several clients in the same mode at once, each with calls
+in flight concurrently.
 
-Set INTEROP_VERBOSE=1 for tracebacks of failed checks; RUST_LOG is passed on
-to the server (its log goes to stderr).
+One line is printed per check (`ok   <transport> <mode> <check>` or
+`FAIL <transport> <mode> <check>: reason`), then a closing `N passed, M failed`
+line; the exit code is non-zero when anything failed.
+
+Set INTEROP_VERBOSE=1 for tracebacks of failed checks and the client's HTTP
+log (to stderr); RUST_LOG is passed on to a stdio server (its log goes to
+stderr).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 import math
 import os
 import re
@@ -41,6 +50,10 @@ MODES: dict[str, str] = {
 MODE_TIMEOUT_S = 12.0  # whole mode: spawn, connect, every check, shutdown
 REQUEST_TIMEOUT_S = 5.0  # one request
 
+# concurrent-clients (HTTP only): this many extra clients, each with this many calls in flight.
+EXTRA_CLIENTS = 4
+CALLS_PER_CLIENT = 8
+
 INVALID_PARAMS = -32602
 
 EXPECTED_REQUIRED: dict[str, list[str]] = {
@@ -59,6 +72,7 @@ PERMISSION_KEY = "mcp-runtime/permission"
 EXPECTED_PERMISSION = {"risk": "low"}
 
 # Every check, in order; a mode that cannot connect or times out fails the rest.
+# Over HTTP, HTTP_CHECKS run after these.
 CHECKS = [
     "connect",
     "protocol-version",
@@ -71,6 +85,10 @@ CHECKS = [
     "unknown-tool",
     "concurrent-calls",
 ]
+HTTP_CHECKS = ["concurrent-clients"]
+
+# What the client connects to: a command to spawn (stdio) or an endpoint URL (Streamable HTTP).
+Target = StdioServerParameters | str
 
 
 class CheckFailed(Exception):
@@ -108,20 +126,21 @@ def number_text_equals(text: str, expected: float) -> bool:
 
 
 class Report:
-    def __init__(self) -> None:
+    def __init__(self, transport: str) -> None:
+        self.transport = transport
         self.passed = 0
         self.failed = 0
 
     def ok(self, mode: str, check: str) -> None:
         self.passed += 1
-        print(f"ok   {mode} {check}", flush=True)
+        print(f"ok   {self.transport} {mode} {check}", flush=True)
 
     def fail(self, mode: str, check: str, reason: str) -> None:
         self.failed += 1
         reason = " ".join(str(reason).split())  # one line per check
         if len(reason) > 600:
             reason = reason[:600] + "..."
-        print(f"FAIL {mode} {check}: {reason}", flush=True)
+        print(f"FAIL {self.transport} {mode} {check}: {reason}", flush=True)
 
 
 # --- the checks ---------------------------------------------------------------
@@ -219,9 +238,13 @@ async def check_unknown_tool(client: Client, mode: str) -> None:
     raise CheckFailed(f"no MCP error; got a result isError={result.is_error!r} content={dump(result.content)}")
 
 
-async def check_concurrent_calls(client: Client, mode: str) -> None:
-    cases: list[tuple[str, dict[str, Any], float]] = []
-    for i in range(10):
+Case = tuple[str, dict[str, Any], float]  # tool, arguments, expected number
+
+
+def mixed_cases(count: int, offset: int = 0) -> list[Case]:
+    """`count` calls over five tools; `offset` makes every answer distinct from other batches'."""
+    cases: list[Case] = []
+    for i in range(offset, offset + count):
         kind = i % 5
         if kind == 0:
             cases.append(("add", {"a": i, "b": 0.5}, i + 0.5))
@@ -233,20 +256,55 @@ async def check_concurrent_calls(client: Client, mode: str) -> None:
             cases.append(("divide", {"dividend": i, "divisor": 4}, i / 4))
         else:
             cases.append(("power", {"base": i, "exponent": 3}, float(i**3)))
+    return cases
+
+
+async def call_all(client: Client, cases: list[Case], who: str = "") -> list[str]:
+    """Issue every call at once; describe each wrong answer."""
     results = await asyncio.gather(
         *(client.call_tool(name, args) for name, args, _ in cases), return_exceptions=True
     )
     wrong = []
     for (name, args, want), result in zip(cases, results):
         if isinstance(result, BaseException):
-            wrong.append(f"{name}{args} raised {type(result).__name__}: {result}")
+            wrong.append(f"{who}{name}{args} raised {describe(result)}")
         elif result.is_error:
-            wrong.append(f"{name}{args} isError: {texts(result)}")
+            wrong.append(f"{who}{name}{args} isError: {texts(result)}")
         else:
             got = " ".join(texts(result))
             if not number_text_equals(got, want):
-                wrong.append(f"{name}{args} = {got!r}, want {want}")
+                wrong.append(f"{who}{name}{args} = {got!r}, want {want}")
+    return wrong
+
+
+async def check_concurrent_calls(client: Client, mode: str) -> None:
+    wrong = await call_all(client, mixed_cases(10))
     expect(not wrong, f"{len(wrong)}/10 wrong: " + "; ".join(wrong))
+
+
+async def check_concurrent_clients(url: str, client: Client, mode: str) -> None:
+    """HTTP only: EXTRA_CLIENTS more clients connect in `mode` at once (in legacy mode, one
+    session each) and, with the first client, keep CALLS_PER_CLIENT calls each in flight.
+    Every call's answer is distinct, so a reply delivered to the wrong request shows."""
+
+    async def extra(k: int) -> list[str]:
+        who = f"client {k}: "
+        try:
+            other = Client(url, mode=mode, read_timeout_seconds=REQUEST_TIMEOUT_S)
+            async with other:
+                if other.protocol_version != MODES[mode]:
+                    return [f"{who}negotiated {other.protocol_version!r}, want {MODES[mode]!r}"]
+                return await call_all(other, mixed_cases(CALLS_PER_CLIENT, offset=1000 * k), who)
+        except Exception as error:  # noqa: BLE001
+            return [f"{who}{describe(error)}"]
+
+    batches = await asyncio.gather(
+        call_all(client, mixed_cases(CALLS_PER_CLIENT), "client 0: "),
+        *(extra(k) for k in range(1, EXTRA_CLIENTS + 1)),
+    )
+    wrong = [w for batch in batches for w in batch]
+    total = (EXTRA_CLIENTS + 1) * CALLS_PER_CLIENT
+    expect(not wrong, f"{len(wrong)}/{total} wrong: " + "; ".join(wrong))
 
 
 STEPS: list[tuple[str, Callable[[Client, str], Awaitable[None]]]] = [
@@ -263,6 +321,14 @@ STEPS: list[tuple[str, Callable[[Client, str], Awaitable[None]]]] = [
 assert ["connect"] + [name for name, _ in STEPS] == CHECKS
 
 
+def steps_for(target: Target) -> list[tuple[str, Callable[[Client, str], Awaitable[None]]]]:
+    if not isinstance(target, str):
+        return STEPS
+    http_steps = [("concurrent-clients", functools.partial(check_concurrent_clients, target))]
+    assert [name for name, _ in http_steps] == HTTP_CHECKS
+    return STEPS + http_steps
+
+
 def describe(error: BaseException) -> str:
     if isinstance(error, CheckFailed):
         return str(error)
@@ -277,8 +343,11 @@ def describe(error: BaseException) -> str:
 # --- running one mode --------------------------------------------------------
 
 
-async def run_mode(mode: str, params: StdioServerParameters, report: Report) -> None:
+async def run_mode(mode: str, target: Target, report: Report) -> None:
+    steps = steps_for(target)
+    checks = ["connect"] + [name for name, _ in steps]
     done: set[str] = set()
+    lost = False
 
     def record_ok(check: str) -> None:
         done.add(check)
@@ -290,11 +359,11 @@ async def run_mode(mode: str, params: StdioServerParameters, report: Report) -> 
 
     try:
         with anyio.fail_after(MODE_TIMEOUT_S):
-            client = Client(params, mode=mode, read_timeout_seconds=REQUEST_TIMEOUT_S)
+            client = Client(target, mode=mode, read_timeout_seconds=REQUEST_TIMEOUT_S)
             try:
                 async with client:
                     record_ok("connect")
-                    for check, step in STEPS:
+                    for check, step in steps:
                         try:
                             await step(client, mode)
                         except Exception as error:  # noqa: BLE001 — every failure is one check's
@@ -306,33 +375,62 @@ async def run_mode(mode: str, params: StdioServerParameters, report: Report) -> 
             except Exception as error:  # noqa: BLE001
                 if "connect" not in done:
                     record_fail("connect", describe(error))
+                elif all(check in done for check in checks):
+                    print(f"note: {report.transport} {mode}: error while closing the client: {describe(error)}", flush=True)
                 else:
-                    print(f"note: {mode}: error while closing the client: {describe(error)}", flush=True)
+                    # The transport failed mid-check (e.g. over HTTP in 2026-07-28 mode, where
+                    # "connect" sends nothing): blame the check it interrupted.
+                    interrupted = next(check for check in checks if check not in done)
+                    record_fail(interrupted, f"the client's connection failed: {describe(error)}")
+                    lost = True
     except TimeoutError:
-        for check in CHECKS:
+        for check in checks:
             if check not in done:
                 record_fail(check, f"mode timed out after {MODE_TIMEOUT_S:.0f} s")
-    for check in CHECKS:
+    for check in checks:
         if check not in done:
-            record_fail(check, "not run: could not connect")
+            record_fail(check, "not run: the connection failed" if lost else "not run: could not connect")
 
 
-async def main(argv: list[str]) -> int:
-    if len(argv) < 2:
-        print(f"usage: {argv[0]} SERVER_COMMAND [ARGS...]", file=sys.stderr)
-        return 2
-    command, args = argv[1], argv[2:]
+USAGE = """usage: python_client.py [--stdio] SERVER_COMMAND [ARGS...]
+       python_client.py --http URL"""
+
+
+def parse_target(args: list[str]) -> tuple[str, Target, str] | None:
+    """(transport, target, description) from the command line, or None if it is malformed."""
+    if args[:1] == ["--http"]:
+        if len(args) != 2 or not args[1].startswith(("http://", "https://")):
+            return None
+        return "http", args[1], args[1]
+    if args[:1] == ["--stdio"]:
+        args = args[1:]
+    if not args or args[0].startswith("-"):
+        return None
+    command, server_args = args[0], args[1:]
     if os.sep in command and not os.path.isabs(command):
         command = os.path.abspath(command)
     # The client passes the server only a few safe variables (PATH, HOME, ...); forward RUST_LOG.
     env = {"RUST_LOG": os.environ["RUST_LOG"]} if "RUST_LOG" in os.environ else None
-    params = StdioServerParameters(command=command, args=args, env=env)
-    report = Report()
+    params = StdioServerParameters(command=command, args=server_args, env=env)
+    return "stdio", params, " ".join([command, *server_args])
+
+
+async def main(argv: list[str]) -> int:
+    parsed = parse_target(argv[1:])
+    if parsed is None:
+        print(USAGE, file=sys.stderr)
+        return 2
+    transport, target, description = parsed
+    if transport == "http" and os.environ.get("INTEROP_VERBOSE"):
+        logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        for name in ("httpx2", "mcp.client.streamable_http"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+    report = Report(transport)
     started = time.monotonic()
     for mode in MODES:
-        await run_mode(mode, params, report)
+        await run_mode(mode, target, report)
     elapsed = time.monotonic() - started
-    print(f"# {len(MODES)} modes against {' '.join([command, *args])} in {elapsed:.1f} s", flush=True)
+    print(f"# {transport}: {len(MODES)} modes against {description} in {elapsed:.1f} s", flush=True)
     print(f"{report.passed} passed, {report.failed} failed", flush=True)
     return 1 if report.failed else 0
 

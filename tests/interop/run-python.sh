@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Interop test: the official Python MCP client (mcp==2.3.0 from PyPI) against the
-# calculator example, in the client's legacy, auto and 2026-07-28 modes.
+# calculator example, in the client's legacy, auto and 2026-07-28 modes -- first over
+# stdio, then over Streamable HTTP (the calculator started with `--transport http` on a
+# free loopback port, and stopped again however this script ends).
 #
 #   bash tests/interop/run-python.sh
+#
+# Prints one line per check (`ok   <transport> <mode> <check>` or `FAIL ...: reason`)
+# and a closing `N passed, M failed` line over both transports; exits non-zero when
+# anything failed. INTEROP_VERBOSE=1 adds tracebacks and the client's HTTP log; when
+# something fails, the HTTP server's log (RUST_LOG applies) goes to stderr.
 #
 # The venv lives at ${INTEROP_VENV:-.ci/.venv} (relative to the repo root unless
 # absolute) and is reused between runs; mcp is installed only when missing or at
@@ -10,6 +17,7 @@
 set -euo pipefail
 
 MCP_VERSION="2.3.0"
+SERVER_START_TIMEOUT_S=10
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
@@ -45,5 +53,94 @@ case "$target_dir" in
   /*) ;;
   *) target_dir="$repo_root/$target_dir" ;;
 esac
+calculator="$target_dir/debug/calculator"
+client="$repo_root/tests/interop/python_client.py"
 
-exec "$python" "$repo_root/tests/interop/python_client.py" "$target_dir/debug/calculator"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+total_passed=0
+total_failed=0
+summary_line='^[0-9]+ passed, [0-9]+ failed$'
+
+# run_client TRANSPORT ARGS...: runs python_client.py ARGS, passing its lines through
+# except the closing `N passed, M failed`, which is added to the totals instead.
+run_client() {
+  local transport="$1" out="$work/$1.out" status summary passed failed
+  shift
+  set +e
+  "$python" "$client" "$@" | tee "$out" | grep --line-buffered -Ev "$summary_line"
+  status=${PIPESTATUS[0]}
+  set -e
+  summary="$(grep -E "$summary_line" "$out" | tail -n 1 || true)"
+  if [ -z "$summary" ]; then
+    echo "FAIL $transport run: python_client.py exited with status $status before its summary"
+    total_failed=$((total_failed + 1))
+    return
+  fi
+  passed="${summary%% passed*}"
+  failed="${summary##*, }"
+  failed="${failed%% failed}"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    echo "FAIL $transport run: python_client.py exited with status $status"
+    total_failed=$((total_failed + 1))
+  fi
+}
+
+# --- stdio: the client spawns the server, once per mode -------------------------
+run_client stdio --stdio "$calculator"
+
+# --- Streamable HTTP: one server for all modes ------------------------------------
+port="$("$python" -c '
+import socket
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+')"
+server_log="$work/http-server.log"
+"$calculator" --transport http --bind "127.0.0.1:$port" 2>"$server_log" &
+server_pid=$!
+
+# Wait until the port accepts connections, or the server exits, or the time is up.
+wait_for_port='
+import os, socket, sys, time
+port, pid, limit = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+deadline = time.monotonic() + limit
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        sys.exit("exited before accepting connections")
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(f"did not accept connections within {limit:g} s")
+'
+if reason="$("$python" -c "$wait_for_port" "$port" "$server_pid" "$SERVER_START_TIMEOUT_S" 2>&1)"; then
+  run_client http --http "http://127.0.0.1:$port/mcp"
+else
+  echo "FAIL http server-start: calculator --transport http --bind 127.0.0.1:$port $reason"
+  total_failed=$((total_failed + 1))
+fi
+
+if [ "$total_failed" -ne 0 ] && [ -s "$server_log" ]; then
+  echo "# the HTTP server's log:" >&2
+  sed 's/^/#   /' "$server_log" >&2
+fi
+
+echo "$total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

@@ -49,6 +49,12 @@ pub async fn work(ctx: Context, steps: u32) -> String {
     format!("{steps} steps")
 }
 
+/// Asks the client for its roots (handshake era).
+#[tool(read_only)]
+pub async fn list_roots(ctx: Context) -> Result<Json<serde_json::Value>, ToolError> {
+    Ok(Json(ctx.roots().await?))
+}
+
 /// A point on a plane.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Point {
@@ -173,5 +179,6 @@ pub fn fixture_server() -> Server {
         .tool(gallery)
         .tool(delete_record)
         .tool(hit)
+        .tool(list_roots)
         .provider(Notebook::default())
 }

@@ -34,6 +34,7 @@ async fn lists_every_tool_with_schema_annotations_and_permission() {
                 "gallery",
                 "delete_record",
                 "hit",
+                "list_roots",
                 "note.add",
                 "note.list",
                 "note.version"
@@ -307,7 +308,7 @@ async fn pagination_walks_every_page_and_rejects_bad_cursors() {
     let cursor = first.next_cursor.clone().unwrap();
     let second = client.list_tools_page(Some(&cursor)).await.unwrap();
     assert_eq!(second.tools[0].name, "work");
-    assert_eq!(client.list_tools().await.unwrap().len(), 13);
+    assert_eq!(client.list_tools().await.unwrap().len(), 14);
     let err = client.list_tools_page(Some("bogus")).await.unwrap_err();
     assert_eq!(err.code, code::INVALID_PARAMS);
 }
@@ -567,4 +568,51 @@ async fn server_build_errors_are_clear() {
 async fn tools_stay_callable_as_plain_functions() {
     assert_eq!(mcp_tests::add::call(2, 3), 5);
     assert_eq!(mcp_tests::echo::call("x".into()), "x");
+}
+
+#[tokio::test]
+async fn a_tool_asks_the_client_and_gets_its_answer() {
+    let server = fixture_server();
+    let client = std::sync::Arc::new(TestClient::modern(server).unwrap());
+    let init = client
+        .raw_request("initialize", json!({"protocolVersion": "2025-11-25", "capabilities": {"roots": {}}, "clientInfo": {"name": "c", "version": "1"}}))
+        .await
+        .unwrap();
+    assert_eq!(init["protocolVersion"], "2025-11-25");
+    let caller = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .send_raw(br#"{"jsonrpc":"2.0","id":"call","method":"tools/call","params":{"name":"list_roots","arguments":{}}}"#)
+                .await
+        })
+    };
+    // The server's request arrives on the connection's stream; the client answers it.
+    let request = loop {
+        if let Some(message) = client.take_notifications().into_iter().next() {
+            break message;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    };
+    assert_eq!(request["method"], "roots/list");
+    let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": {"roots": [{"uri": "file:///work", "name": "work"}]}});
+    assert_eq!(client.send_raw(answer.to_string().as_bytes()).await, None);
+    let result = caller.await.unwrap().unwrap();
+    // The output schema of a JSON value is not an object, so a legacy client gets it wrapped.
+    assert_eq!(
+        result["result"]["structuredContent"]["result"]["roots"][0]["uri"],
+        "file:///work"
+    );
+}
+
+#[tokio::test]
+async fn asking_the_client_needs_its_capability() {
+    let legacy = TestClient::legacy(fixture_server()).await.unwrap();
+    let result = legacy.call_tool("list_roots", json!({})).await.unwrap();
+    assert!(result.is_error);
+    assert!(
+        result.text().contains("`roots` capability"),
+        "{}",
+        result.text()
+    );
 }

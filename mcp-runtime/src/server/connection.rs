@@ -2,13 +2,14 @@
 //! channel to the client.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use tokio::sync::mpsc;
+use serde_json::{Map, Value};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId};
+use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId, RpcError};
 
 /// Messages queued for the client, already encoded.
 pub type Outbound = mpsc::Sender<Vec<u8>>;
@@ -18,7 +19,11 @@ pub type Outbound = mpsc::Sender<Vec<u8>>;
 pub(crate) struct Handshake {
     pub(crate) version: ProtocolVersion,
     pub(crate) client_info: Option<Implementation>,
+    pub(crate) client_capabilities: Map<String, Value>,
 }
+
+/// The answer to a request this side sent.
+pub(crate) type ClientAnswer = Result<Value, RpcError>;
 
 /// One client connection: a stdio process, an in-memory test client, later an HTTP session.
 ///
@@ -34,6 +39,9 @@ pub struct Connection {
     /// The legacy `logging/setLevel` threshold, as `LogLevel as u8 + 1`; 0 = not set.
     log_level: AtomicU8,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// Requests sent to the client, waiting for its answer.
+    awaiting: Mutex<HashMap<RequestId, oneshot::Sender<ClientAnswer>>>,
+    next_request: AtomicU64,
 }
 
 impl Connection {
@@ -45,6 +53,8 @@ impl Connection {
             established: AtomicBool::new(false),
             log_level: AtomicU8::new(0),
             in_flight: Mutex::new(HashMap::new()),
+            awaiting: Mutex::new(HashMap::new()),
+            next_request: AtomicU64::new(1),
         }
     }
 
@@ -112,6 +122,40 @@ impl Connection {
                 token.cancel();
                 true
             }
+            None => false,
+        }
+    }
+
+    /// Reserves an id for a request to the client and the channel its answer arrives on.
+    pub(crate) fn expect_answer(&self) -> (RequestId, oneshot::Receiver<ClientAnswer>) {
+        let id = RequestId::String(format!(
+            "server-{}",
+            self.next_request.fetch_add(1, Ordering::Relaxed)
+        ));
+        let (tx, rx) = oneshot::channel();
+        self.awaiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), tx);
+        (id, rx)
+    }
+
+    pub(crate) fn forget_answer(&self, id: &RequestId) {
+        self.awaiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+    }
+
+    /// Delivers the client's answer; false when no request with that id is waiting.
+    pub(crate) fn answer(&self, id: &RequestId, answer: ClientAnswer) -> bool {
+        let waiting = self
+            .awaiting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        match waiting {
+            Some(tx) => tx.send(answer).is_ok(),
             None => false,
         }
     }

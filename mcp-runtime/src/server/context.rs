@@ -11,7 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::connection::{Connection, Outbound};
 use crate::protocol::{
-    encode_notification, Era, Implementation, LogLevel, ProgressToken, ProtocolVersion, RequestId,
+    code, encode_notification, encode_request, Era, Implementation, LogLevel, ProgressToken,
+    ProtocolVersion, RequestId, RpcError,
 };
 
 /// Shared values registered with [`Server::state`](crate::Server::state), by type.
@@ -189,6 +190,55 @@ impl Context {
         };
         self.send(encode_notification("notifications/message", &params))
             .await;
+    }
+
+    /// Sends a request to the client and waits for its answer: a server-to-client request
+    /// (`roots/list`, `sampling/createMessage`, `elicitation/create`) in the handshake era,
+    /// where it travels on the stream of the request being served (stdout on stdio, the
+    /// response's SSE stream on HTTP) and the answer comes back as a message of its own.
+    ///
+    /// Fails with `-32021` when the client did not declare `capability`, and in the modern era,
+    /// where servers ask through `input_required` results instead.
+    pub async fn request_client(
+        &self,
+        method: &str,
+        params: Value,
+        capability: &str,
+    ) -> Result<Value, RpcError> {
+        if self.era() == Era::Modern {
+            return Err(
+                RpcError::method_not_found(method).with_data(serde_json::json!({
+                    "reason": "2026-07-28 servers ask the client through input_required results"
+                })),
+            );
+        }
+        let declared = self
+            .inner
+            .connection
+            .handshake()
+            .is_some_and(|h| h.client_capabilities.contains_key(capability));
+        if !declared {
+            return Err(RpcError::new(
+                code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                format!("the client did not declare the `{capability}` capability"),
+            )
+            .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } })));
+        }
+        let connection = &self.inner.connection;
+        let (id, answer) = connection.expect_answer();
+        self.send(encode_request(&id, method, &params)).await;
+        let outcome = tokio::select! {
+            answer = answer => answer.unwrap_or_else(|_| Err(RpcError::internal("the connection closed before the client answered"))),
+            _ = self.cancelled() => Err(RpcError::internal("the request was cancelled")),
+        };
+        connection.forget_answer(&id);
+        outcome
+    }
+
+    /// The client's roots (`roots/list`), handshake era.
+    pub async fn roots(&self) -> Result<Value, RpcError> {
+        self.request_client("roots/list", serde_json::json!({}), "roots")
+            .await
     }
 
     async fn send(&self, message: Vec<u8>) {

@@ -88,6 +88,8 @@ struct InitializeParams {
     protocol_version: String,
     #[serde(default)]
     client_info: Option<Implementation>,
+    #[serde(default)]
+    capabilities: serde_json::Map<String, Value>,
 }
 
 #[derive(Deserialize)]
@@ -213,8 +215,14 @@ impl Dispatcher {
                 self.notification(connection, &method, params);
                 None
             }
-            Incoming::Response { id, .. } => {
-                tracing::debug!(%id, "response to an unknown request ignored");
+            Incoming::Response { id, outcome } => {
+                let answer = match outcome {
+                    Ok(result) => serde_json::from_str(result.get()).map_err(RpcError::parse_error),
+                    Err(error) => Err(error),
+                };
+                if !connection.answer(&id, answer) {
+                    tracing::debug!(%id, "response to an unknown request ignored");
+                }
                 None
             }
         }
@@ -316,6 +324,7 @@ impl Dispatcher {
         let handshake = Handshake {
             version,
             client_info: params.client_info,
+            client_capabilities: params.capabilities,
         };
         if !connection.complete_handshake(handshake) {
             return Err(RpcError::invalid_request(
