@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
@@ -13,6 +13,18 @@ use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId, RpcE
 
 /// Messages queued for the client, already encoded.
 pub type Outbound = mpsc::Sender<Vec<u8>>;
+
+/// Keeps a request registered as in flight; unregisters it when dropped.
+pub(crate) struct InFlight {
+    connection: Arc<Connection>,
+    id: RequestId,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.connection.lock_in_flight().remove(&self.id);
+    }
+}
 
 /// What one legacy `initialize` handshake established.
 #[derive(Debug, Clone)]
@@ -105,15 +117,16 @@ impl Connection {
         }
     }
 
-    /// Registers a request so that `notifications/cancelled` can stop it.
-    pub(crate) fn begin(&self, id: &RequestId) -> CancellationToken {
+    /// Registers a request so that `notifications/cancelled` can stop it, until the returned
+    /// guard is dropped (however the request ends: answered, cancelled or abandoned).
+    pub(crate) fn begin(self: &Arc<Self>, id: &RequestId) -> (CancellationToken, InFlight) {
         let token = CancellationToken::new();
         self.lock_in_flight().insert(id.clone(), token.clone());
-        token
-    }
-
-    pub(crate) fn end(&self, id: &RequestId) {
-        self.lock_in_flight().remove(id);
+        let guard = InFlight {
+            connection: Arc::clone(self),
+            id: id.clone(),
+        };
+        (token, guard)
     }
 
     pub(crate) fn cancel(&self, id: &RequestId) -> bool {

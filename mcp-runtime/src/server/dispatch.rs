@@ -435,7 +435,7 @@ impl Dispatcher {
         };
         let tool = &self.inner.tools[index];
         let range = params.arguments.map(|raw| offset_in(message, raw.get()));
-        let cancellation = connection.begin(id);
+        let (cancellation, in_flight) = connection.begin(id);
         let context = Context::new(ContextParts {
             request_id: id.clone(),
             version: negotiated.version,
@@ -463,7 +463,7 @@ impl Dispatcher {
             }
             Err(panic) => Some(Err(panic)),
         };
-        connection.end(id);
+        drop(in_flight);
         let result = match outcome {
             None => {
                 tracing::debug!(%id, tool = name, "call cancelled by the client");

@@ -17,7 +17,21 @@ const LOOPBACK: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
 impl AllowList {
     /// `Err` with the status and reason when the request must be refused.
+    /// A request without `Host` (HTTP/1.0, or an in-process call) passes: browsers, which DNS
+    /// rebinding abuses, always send one.
     pub(crate) fn check(&self, headers: &HeaderMap) -> Result<(), (StatusCode, String)> {
+        if headers.get_all(header::HOST).iter().count() > 1 {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                "more than one Host header".to_owned(),
+            ));
+        }
+        if headers.get_all(header::ORIGIN).iter().count() > 1 {
+            return Err((
+                StatusCode::FORBIDDEN,
+                "more than one Origin header".to_owned(),
+            ));
+        }
         if let Some(host) = headers.get(header::HOST) {
             let host = host.to_str().unwrap_or("");
             let name = host_name(host);

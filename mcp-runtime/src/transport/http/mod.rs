@@ -49,7 +49,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use futures_util::stream::{self, Stream, StreamExt};
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{Error, Result};
 use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
@@ -99,6 +99,7 @@ struct Shared {
     sessions: Arc<Sessions>,
     allow: AllowList,
     in_flight: Arc<Semaphore>,
+    max_body_bytes: usize,
 }
 
 /// The MCP endpoint as an axum [`Router`], to serve alone or merge into an application.
@@ -115,10 +116,12 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
             origins: config.allowed_origins.clone(),
         },
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+        max_body_bytes: config.max_body_bytes,
     });
     Router::new()
         .route(&config.path, any(endpoint))
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        // The endpoint reads bodies itself, with its own limit.
+        .layer(DefaultBodyLimit::disable())
         .with_state(shared)
 }
 
@@ -146,14 +149,17 @@ async fn endpoint(
     State(shared): State<Arc<Shared>>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     if let Err((status, reason)) = shared.allow.check(&headers) {
         tracing::warn!(%status, %reason, "request refused");
         return error_response(status, None, RpcError::invalid_request(reason));
     }
     match method {
-        Method::POST => post(&shared, &headers, body).await,
+        Method::POST => match read_body(&headers, body, shared.max_body_bytes).await {
+            Ok(body) => post(&shared, &headers, body).await,
+            Err(response) => response,
+        },
         Method::GET => get(&shared, &headers),
         Method::DELETE => delete(&shared, &headers),
         _ => {
@@ -165,6 +171,43 @@ async fn endpoint(
             response
         }
     }
+}
+
+/// Reads the body, refusing one declared or found to be larger than `limit` without reading
+/// past it.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> std::result::Result<Bytes, Response> {
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+            RpcError::invalid_request(format!("the body is larger than the {limit} byte limit")),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let limited = std::error::Error::source(&error)
+            .is_some_and(|cause| cause.to_string().contains("length limit"))
+            || error.to_string().contains("length limit");
+        if limited {
+            too_large()
+        } else {
+            error_response(
+                StatusCode::BAD_REQUEST,
+                None,
+                RpcError::invalid_request(format!("the body could not be read: {error}")),
+            )
+        }
+    })
 }
 
 /// What the transport needs to know of a message before handing it to the dispatcher.
@@ -212,7 +255,7 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         }
     };
 
-    let Ok(_permit) = shared.in_flight.try_acquire() else {
+    let Ok(permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             head.id,
@@ -223,12 +266,16 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
     if head.modern {
         // Stateless: a connection that lives as long as this request.
         let (outbound, _) = mpsc::channel(1);
+        let connection = Arc::new(Connection::new(outbound));
         return dispatch(
             shared,
-            Arc::new(Connection::new(outbound)),
-            body,
-            head.id,
-            true,
+            Work {
+                connection,
+                body,
+                id: head.id,
+                modern: true,
+                permit,
+            },
         )
         .await;
     }
@@ -259,7 +306,17 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
             }
         }
         let connection = Arc::clone(&session.connection);
-        return dispatch(shared, connection, body, head.id, false).await;
+        return dispatch(
+            shared,
+            Work {
+                connection,
+                body,
+                id: head.id,
+                modern: false,
+                permit,
+            },
+        )
+        .await;
     }
     if head.id.is_none() {
         // A notification outside any session has nothing to act on.
@@ -309,15 +366,26 @@ async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Resp
     }
 }
 
-/// Hands one message to the dispatcher and answers with JSON, or with an SSE stream once the
-/// request sends a notification before its result.
-async fn dispatch(
-    shared: &Shared,
+/// One message for the dispatcher, with what decides how it is answered.
+struct Work {
     connection: Arc<Connection>,
     body: Bytes,
     id: Option<RequestId>,
     modern: bool,
-) -> Response {
+    /// A place among the requests in flight, held while the work runs.
+    permit: OwnedSemaphorePermit,
+}
+
+/// Hands one message to the dispatcher and answers with JSON, or with an SSE stream once the
+/// request sends a notification before its result.
+async fn dispatch(shared: &Shared, work: Work) -> Response {
+    let Work {
+        connection,
+        body,
+        id,
+        modern,
+        permit,
+    } = work;
     let Some(id) = id else {
         // Notifications and responses: accepted, never answered.
         let sink = connection.outbound().clone();
@@ -327,14 +395,15 @@ async fn dispatch(
     let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
     let (done, answer) = oneshot::channel::<Option<Reply>>();
     let dispatcher = shared.dispatcher.clone();
-    let task_connection = Arc::clone(&connection);
-    tokio::spawn(async move {
-        let reply = dispatcher.reply(&task_connection, body, sink).await;
+    let task = tokio::spawn(async move {
+        // The permit lives as long as the work, so abandoned work still counts until it ends.
+        let _permit = permit;
+        let reply = dispatcher.reply(&connection, body, sink).await;
         let _ = done.send(reply);
     });
-    let mut cancel = CancelOnDrop {
-        connection,
-        id: Some(id),
+    let mut cancel = AbortOnDrop {
+        task: Some(task.abort_handle()),
+        id,
     };
     let mut answer = answer;
     tokio::select! {
@@ -352,7 +421,7 @@ async fn dispatch(
             sse_response(events)
         }
         reply = &mut answer => {
-            cancel.id = None;
+            cancel.task = None;
             match reply {
                 Ok(Some(reply)) => {
                     let status = if modern { status_for(reply.error_code) } else { StatusCode::OK };
@@ -380,17 +449,19 @@ fn status_for(error_code: Option<i32>) -> StatusCode {
     }
 }
 
-/// Cancels the request if the client goes away before its answer is delivered.
-struct CancelOnDrop {
-    connection: Arc<Connection>,
-    id: Option<RequestId>,
+/// Stops the request's work if the client goes away before its answer is delivered. (After
+/// the answer, aborting the finished task does nothing.)
+struct AbortOnDrop {
+    task: Option<tokio::task::AbortHandle>,
+    id: RequestId,
 }
 
-impl Drop for CancelOnDrop {
+impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if let Some(id) = &self.id {
-            if self.connection.cancel(id) {
-                tracing::debug!(%id, "client went away; request cancelled");
+        if let Some(task) = &self.task {
+            if !task.is_finished() {
+                tracing::debug!(id = %self.id, "client went away; request cancelled");
+                task.abort();
             }
         }
     }
