@@ -14,6 +14,20 @@ pub enum Error {
         "invalid tool name `{0}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
     )]
     InvalidToolName(String),
+    /// Two resources share a URI, or two resource templates a URI template.
+    #[error("two resources are registered for `{0}`; each URI (or URI template) must be unique")]
+    DuplicateResource(String),
+    /// A resource's URI template cannot be parsed.
+    #[error(transparent)]
+    InvalidUriTemplate(#[from] crate::capability::UriTemplateError),
+    /// Two prompts share a name.
+    #[error("two prompts are named `{0}`; prompt names must be unique within a server")]
+    DuplicatePrompt(String),
+    /// A prompt's name breaks the specification's rules.
+    #[error(
+        "invalid prompt name `{0}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
+    )]
+    InvalidPromptName(String),
     /// A tool extracts `State<T>` but no `T` was registered.
     #[error("tool `{tool}` takes `State<{type_name}>`, but no `{type_name}` was registered; add `.state(...)` with one to the `Server`")]
     MissingState {

@@ -127,7 +127,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::capability::{
-        expecting_arguments, missing_argument, ArgumentKey, FromToolCall, InputSchema,
+        expecting_arguments, missing_argument, ArgumentKey, FromContext, InputSchema,
         IntoToolResult, MethodTool, Provider, ToolCall, ToolDescriptor, ToolFuture, ToolHandler,
         ToolHints,
     };

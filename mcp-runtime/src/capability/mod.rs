@@ -2,14 +2,24 @@
 //! implements, schemas, injected parameters and result conversion.
 
 mod arguments;
+mod completion;
 mod output;
+mod prompt;
+mod resource;
 mod schema;
 mod tool;
+mod uri_template;
 
 pub use arguments::{expecting_arguments, missing_argument, ArgumentKey, InputSchema};
+pub use completion::Completer;
 pub use output::{IntoToolResult, Json, ToolError};
+pub use prompt::{IntoPromptResult, PromptCall, PromptDescriptor, PromptFuture, PromptHandler};
+pub use resource::{
+    Blob, IntoResourceContents, ResourceDescriptor, ResourceFuture, ResourceHandler, ResourceRead,
+};
 pub use schema::{sanitize, schema_for, SchemaObject};
 pub use tool::{
-    ArgumentError, Arguments, FromToolCall, MethodTool, Provider, State, StateRequirement,
-    ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
+    ArgumentError, Arguments, FromContext, MethodTool, Provider, State, StateRequirement, ToolCall,
+    ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
 };
+pub use uri_template::{UriTemplate, UriTemplateError};

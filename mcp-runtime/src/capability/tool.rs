@@ -339,8 +339,8 @@ impl ToolCall {
     }
 
     /// Extracts an injected parameter, or returns the error result to answer with.
-    pub fn extract<T: FromToolCall>(&self) -> Result<T, CallToolResult> {
-        T::from_tool_call(self).map_err(|e| CallToolResult::error(e.to_string()))
+    pub fn extract<T: FromContext>(&self) -> Result<T, CallToolResult> {
+        T::from_context(&self.context).map_err(|e| CallToolResult::error(e.to_string()))
     }
 }
 
@@ -379,6 +379,16 @@ impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
 pub trait Provider: Send + Sync + 'static {
     /// The tools of this group, each holding a handle on the shared value.
     fn tools(self: Arc<Self>) -> Vec<Box<dyn ToolHandler>>;
+
+    /// The resources and resource templates of this group.
+    fn resources(self: Arc<Self>) -> Vec<Box<dyn super::ResourceHandler>> {
+        Vec::new()
+    }
+
+    /// The prompts of this group.
+    fn prompts(self: Arc<Self>) -> Vec<Box<dyn super::PromptHandler>> {
+        Vec::new()
+    }
 }
 
 /// A tool defined as a method: the shared value plus two generated functions.
@@ -413,21 +423,21 @@ impl<S: Send + Sync + 'static> ToolHandler for MethodTool<S> {
     }
 }
 
-/// A parameter the runtime provides instead of the caller: [`Context`] and
+/// A parameter the runtime provides instead of the caller (in tools, resources and prompts): [`Context`] and
 /// [`State<T>`](crate::State).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
     note = "the runtime injects `Context` and `State<T>`, recognised by their names; every other parameter is an argument from the caller",
     note = "to take a type of your own named `Context` or `State` as an argument, import it under another name (`use my::Context as MyContext;`)"
 )]
-pub trait FromToolCall: Sized {
+pub trait FromContext: Sized {
     /// Extracts the value from the call.
-    fn from_tool_call(call: &ToolCall) -> Result<Self, ToolError>;
+    fn from_context(context: &Context) -> Result<Self, ToolError>;
 }
 
-impl FromToolCall for Context {
-    fn from_tool_call(call: &ToolCall) -> Result<Self, ToolError> {
-        Ok(call.context.clone())
+impl FromContext for Context {
+    fn from_context(context: &Context) -> Result<Self, ToolError> {
+        Ok(context.clone())
     }
 }
 
@@ -473,9 +483,9 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for State<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> FromToolCall for State<T> {
-    fn from_tool_call(call: &ToolCall) -> Result<Self, ToolError> {
-        call.context.state::<T>().map(State).ok_or_else(|| {
+impl<T: Send + Sync + 'static> FromContext for State<T> {
+    fn from_context(context: &Context) -> Result<Self, ToolError> {
+        context.state::<T>().map(State).ok_or_else(|| {
             ToolError::new(format!(
                 "server misconfigured: no state of type `{}` was registered (call `Server::state`)",
                 std::any::type_name::<T>()

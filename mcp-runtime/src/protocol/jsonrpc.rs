@@ -24,6 +24,8 @@ pub mod code {
     pub const INVALID_PARAMS: i32 = -32602;
     /// Internal error.
     pub const INTERNAL_ERROR: i32 = -32603;
+    /// `2025-11-25` and earlier: no resource has the URI (since 2026-07-28: [`INVALID_PARAMS`]).
+    pub const RESOURCE_NOT_FOUND: i32 = -32002;
     /// `2026-07-28`: an HTTP header disagrees with the request body.
     pub const HEADER_MISMATCH: i32 = -32020;
     /// `2026-07-28`: the request needs a client capability the client did not declare.

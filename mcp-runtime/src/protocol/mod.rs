@@ -9,8 +9,9 @@ pub use jsonrpc::{
     RequestId, RpcError,
 };
 pub use types::{
-    CallToolResult, Content, ContentAnnotations, Implementation, ListToolsResult, LogLevel,
-    ProgressToken, RequestMeta, ResourceContents, Tool, ToolAnnotations,
+    CallToolResult, Content, ContentAnnotations, GetPromptResult, Implementation, ListToolsResult,
+    LogLevel, ProgressToken, Prompt, PromptArgument, PromptMessage, RequestMeta, Resource,
+    ResourceContents, ResourceTemplate, Role, Tool, ToolAnnotations,
 };
 pub use version::{Era, ProtocolVersion};
 

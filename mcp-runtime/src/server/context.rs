@@ -105,6 +105,11 @@ impl Context {
         self.inner.client_info.as_ref()
     }
 
+    /// Extracts an injected value (`State<T>`, another `Context`) from this context.
+    pub fn extract<T: crate::capability::FromContext>(&self) -> Result<T, crate::ToolError> {
+        T::from_context(self)
+    }
+
     /// The progress token the client sent with this request, if it asked for progress.
     pub fn progress_token(&self) -> Option<&ProgressToken> {
         self.inner.progress_token.as_ref()

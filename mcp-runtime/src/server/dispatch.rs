@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::connection::{Connection, Handshake, Outbound};
+use super::connection::{Connection, Handshake, InFlight, Outbound};
 use super::context::{Context, ContextParts, StateMap};
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Server};
@@ -23,6 +23,7 @@ use crate::protocol::{
     code, encode_error, encode_result, CallToolResult, Content, Era, Implementation, Incoming,
     LogLevel, ProgressToken, ProtocolVersion, RequestId, RequestMeta, RpcError,
 };
+use tokio_util::sync::CancellationToken;
 
 /// A built server, ready to answer messages from any number of connections.
 ///
@@ -30,19 +31,20 @@ use crate::protocol::{
 /// Cloning is cheap; every clone serves the same tools and state.
 #[derive(Clone)]
 pub struct Dispatcher {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     info: Implementation,
     instructions: Option<String>,
+    pub(super) catalog: super::catalog::Catalog,
     tools: Vec<RegisteredTool>,
     by_name: HashMap<String, usize>,
     state: Arc<StateMap>,
     tool_pages: Pages,
     capabilities: Value,
     discover: Box<RawValue>,
-    server_meta: Box<RawValue>,
+    pub(super) server_meta: Box<RawValue>,
 }
 
 struct RegisteredTool {
@@ -51,25 +53,26 @@ struct RegisteredTool {
 }
 
 /// What a request's era and version resolved to.
-struct Negotiated {
-    version: ProtocolVersion,
+#[derive(Clone)]
+pub(super) struct Negotiated {
+    pub(super) version: ProtocolVersion,
     client_info: Option<Implementation>,
     log_level: Option<LogLevel>,
     progress_token: Option<ProgressToken>,
 }
 
 #[derive(Deserialize, Default)]
-struct MetaParams {
+pub(super) struct MetaParams {
     #[serde(rename = "_meta", default)]
-    meta: Option<RequestMeta>,
+    pub(super) meta: Option<RequestMeta>,
 }
 
 #[derive(Deserialize, Default)]
-struct ListParams {
+pub(super) struct ListParams {
     #[serde(rename = "_meta", default)]
-    meta: Option<RequestMeta>,
+    pub(super) meta: Option<RequestMeta>,
     #[serde(default)]
-    cursor: Option<String>,
+    pub(super) cursor: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -136,13 +139,25 @@ impl Dispatcher {
         };
         let descriptors: Vec<ToolDescriptor> = tools.iter().map(|t| t.descriptor.clone()).collect();
         let tool_pages = lists::tool_pages(&descriptors, server.page_size, &extras);
-        let capabilities = lists::capabilities(!tools.is_empty());
+        let catalog = super::catalog::Catalog::build(
+            server.resources,
+            server.prompts,
+            server.page_size,
+            &extras,
+        )?;
+        let capabilities = lists::capabilities(lists::Features {
+            tools: !tools.is_empty(),
+            resources: catalog.has_resources(),
+            prompts: catalog.has_prompts(),
+            completions: catalog.has_completions(),
+        });
         let discover =
             lists::discover_result(&capabilities, server.instructions.as_deref(), &extras);
         Ok(Dispatcher {
             inner: Arc::new(Inner {
                 info: server.info,
                 instructions: server.instructions,
+                catalog,
                 tools,
                 by_name,
                 state: Arc::new(server.state),
@@ -162,6 +177,16 @@ impl Dispatcher {
     /// The descriptors of every registered tool, in registration order.
     pub fn tools(&self) -> impl Iterator<Item = &ToolDescriptor> {
         self.inner.tools.iter().map(|t| &t.descriptor)
+    }
+
+    /// The descriptors of every registered resource and resource template.
+    pub fn resources(&self) -> impl Iterator<Item = &crate::capability::ResourceDescriptor> {
+        self.inner.catalog.resources()
+    }
+
+    /// The descriptors of every registered prompt.
+    pub fn prompts(&self) -> impl Iterator<Item = &crate::capability::PromptDescriptor> {
+        self.inner.catalog.prompts()
     }
 
     /// Answers one raw JSON-RPC message received on `connection`.
@@ -240,6 +265,12 @@ impl Dispatcher {
         let outcome = match method {
             "tools/call" => return self.call_tool(connection, message, id, params, sink).await,
             "tools/list" => self.list_tools(connection, id, params),
+            "resources/read" => return self.read_resource(connection, id, params, sink).await,
+            "prompts/get" => return self.get_prompt(connection, id, params, sink).await,
+            "resources/list" | "resources/templates/list" | "prompts/list" => {
+                self.list_catalog(connection, id, method, params)
+            }
+            "completion/complete" => self.complete(connection, id, params),
             "initialize" => self.initialize(connection, id, params),
             "server/discover" => self.discover(connection, id, params),
             "ping" => self.ping(id, params),
@@ -268,7 +299,7 @@ impl Dispatcher {
     }
 
     /// Resolves the protocol revision a request is served under.
-    fn negotiate(
+    pub(super) fn negotiate(
         &self,
         connection: &Connection,
         meta: Option<RequestMeta>,
@@ -435,34 +466,14 @@ impl Dispatcher {
         };
         let tool = &self.inner.tools[index];
         let range = params.arguments.map(|raw| offset_in(message, raw.get()));
-        let (cancellation, in_flight) = connection.begin(id);
-        let context = Context::new(ContextParts {
-            request_id: id.clone(),
-            version: negotiated.version,
-            client_info: negotiated.client_info,
-            progress_token: negotiated.progress_token,
-            log_level: negotiated.log_level,
-            cancellation: cancellation.clone(),
-            connection: Arc::clone(connection),
-            sink,
-            state: Arc::clone(&self.inner.state),
-        });
+        let name = tool.descriptor.name();
+        let (context, cancellation, in_flight) =
+            self.start(connection, id, negotiated.clone(), sink);
         let call = ToolCall {
             arguments: Arguments::new(message.clone(), range),
             context,
         };
-        let name = tool.descriptor.name();
-        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(|| tool.handler.invoke(call)))
-        {
-            Ok(future) => {
-                tokio::select! {
-                    biased;
-                    _ = cancellation.cancelled() => None,
-                    result = AssertUnwindSafe(future).catch_unwind() => Some(result),
-                }
-            }
-            Err(panic) => Some(Err(panic)),
-        };
+        let outcome = guarded(&cancellation, || tool.handler.invoke(call)).await;
         drop(in_flight);
         let result = match outcome {
             None => {
@@ -470,8 +481,7 @@ impl Dispatcher {
                 return Answer::Cancelled;
             }
             Some(Ok(result)) => result,
-            Some(Err(panic)) => {
-                let reason = panic_message(&*panic);
+            Some(Err(reason)) => {
                 tracing::error!(tool = name, %reason, "tool panicked");
                 CallToolResult::error(format!(
                     "tool `{name}` failed unexpectedly (it panicked: {reason})"
@@ -484,6 +494,29 @@ impl Dispatcher {
             &tool.descriptor,
             &result,
         ))
+    }
+
+    /// Registers a request as in flight and builds its context.
+    pub(super) fn start(
+        &self,
+        connection: &Arc<Connection>,
+        id: &RequestId,
+        negotiated: Negotiated,
+        sink: Outbound,
+    ) -> (Context, CancellationToken, InFlight) {
+        let (cancellation, in_flight) = connection.begin(id);
+        let context = Context::new(ContextParts {
+            request_id: id.clone(),
+            version: negotiated.version,
+            client_info: negotiated.client_info,
+            progress_token: negotiated.progress_token,
+            log_level: negotiated.log_level,
+            cancellation: cancellation.clone(),
+            connection: Arc::clone(connection),
+            sink,
+            state: Arc::clone(&self.inner.state),
+        });
+        (context, cancellation, in_flight)
     }
 
     fn encode_call_result(
@@ -536,13 +569,15 @@ pub struct Reply {
     pub error_code: Option<i32>,
 }
 
-enum Answer {
+pub(super) enum Answer {
     Encoded(Vec<u8>),
     Error(RpcError),
     Cancelled,
 }
 
-fn parse_params<'a, T: Deserialize<'a>>(params: Option<&'a RawValue>) -> Result<T, RpcError> {
+pub(super) fn parse_params<'a, T: Deserialize<'a>>(
+    params: Option<&'a RawValue>,
+) -> Result<T, RpcError> {
     let text = params.map_or("{}", RawValue::get);
     serde_json::from_str(text).map_err(|e| {
         let mut message = e.to_string();
@@ -569,6 +604,24 @@ fn offset_in(whole: &[u8], part: &str) -> std::ops::Range<usize> {
     let start = part.as_ptr() as usize - whole.as_ptr() as usize;
     debug_assert!(start + part.len() <= whole.len());
     start..start + part.len()
+}
+
+/// Runs a handler's future until it ends or the request is cancelled (`None`); a panic,
+/// while making the future or while running it, becomes `Err` with its message.
+pub(super) async fn guarded<T>(
+    cancellation: &CancellationToken,
+    make: impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>,
+) -> Option<Result<T, String>> {
+    match std::panic::catch_unwind(AssertUnwindSafe(make)) {
+        Ok(future) => {
+            tokio::select! {
+                biased;
+                _ = cancellation.cancelled() => None,
+                result = AssertUnwindSafe(future).catch_unwind() => Some(result.map_err(|p| panic_message(&*p))),
+            }
+        }
+        Err(panic) => Some(Err(panic_message(&*panic))),
+    }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 use serde_json::value::RawValue;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::capability::ToolDescriptor;
-use crate::protocol::{Era, Implementation, ProtocolVersion, RpcError, Tool};
+use crate::protocol::{Era, Implementation, ProtocolVersion, RpcError};
 
 /// Pre-encoded pages of a list, for both eras.
 #[derive(Debug)]
@@ -47,10 +47,11 @@ pub(crate) struct ModernExtras<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ToolPage<'a> {
+struct Page<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     result_type: Option<&'static str>,
-    tools: &'a [Tool],
+    #[serde(flatten)]
+    items: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,33 +62,38 @@ struct ToolPage<'a> {
     meta: Option<&'a RawValue>,
 }
 
-pub(crate) fn tool_pages(
-    tools: &[ToolDescriptor],
+/// Encodes the pages of a list result whose items sit under `key`, for both eras;
+/// `item(era, index)` is the wire form of one item.
+pub(crate) fn pages(
+    key: &'static str,
+    count: usize,
+    item: impl Fn(Era, usize) -> Value,
     page_size: usize,
     extras: &ModernExtras<'_>,
 ) -> Pages {
     let encode = |era: Era| -> Vec<Box<RawValue>> {
-        let wire: Vec<Tool> = tools.iter().map(|t| t.to_wire(era)).collect();
-        let chunks: Vec<&[Tool]> = if wire.is_empty() {
+        let all: Vec<Value> = (0..count).map(|i| item(era, i)).collect();
+        let chunks: Vec<&[Value]> = if all.is_empty() {
             vec![&[]]
         } else {
-            wire.chunks(page_size).collect()
+            all.chunks(page_size).collect()
         };
-        let count = chunks.len();
+        let pages = chunks.len();
         chunks
             .into_iter()
             .enumerate()
             .map(|(i, chunk)| {
                 let modern = era == Era::Modern;
-                let page = ToolPage {
+                let mut items = Map::new();
+                items.insert(key.to_owned(), Value::Array(chunk.to_vec()));
+                to_raw(&Page {
                     result_type: modern.then_some("complete"),
-                    tools: chunk,
-                    next_cursor: (i + 1 < count).then(|| cursor_for(i + 1)),
+                    items,
+                    next_cursor: (i + 1 < pages).then(|| cursor_for(i + 1)),
                     ttl_ms: modern.then_some(extras.ttl_ms),
                     cache_scope: modern.then_some("public"),
                     meta: modern.then_some(extras.meta),
-                };
-                to_raw(&page)
+                })
             })
             .collect()
     };
@@ -97,12 +103,47 @@ pub(crate) fn tool_pages(
     }
 }
 
+pub(crate) fn tool_pages(
+    tools: &[ToolDescriptor],
+    page_size: usize,
+    extras: &ModernExtras<'_>,
+) -> Pages {
+    pages(
+        "tools",
+        tools.len(),
+        |era, i| serde_json::to_value(tools[i].to_wire(era)).expect("a tool always serialises"),
+        page_size,
+        extras,
+    )
+}
+
+/// What the server has, which decides the capabilities it advertises.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Features {
+    pub(crate) tools: bool,
+    pub(crate) resources: bool,
+    pub(crate) prompts: bool,
+    pub(crate) completions: bool,
+}
+
 /// The server capabilities, identical in both eras: only what the server really has.
-pub(crate) fn capabilities(has_tools: bool) -> Value {
+pub(crate) fn capabilities(features: Features) -> Value {
     let mut caps = serde_json::Map::new();
     caps.insert("logging".into(), json!({}));
-    if has_tools {
+    if features.tools {
         caps.insert("tools".into(), json!({ "listChanged": false }));
+    }
+    if features.resources {
+        caps.insert(
+            "resources".into(),
+            json!({ "subscribe": false, "listChanged": false }),
+        );
+    }
+    if features.prompts {
+        caps.insert("prompts".into(), json!({ "listChanged": false }));
+    }
+    if features.completions {
+        caps.insert("completions".into(), json!({}));
     }
     Value::Object(caps)
 }

@@ -1,5 +1,6 @@
 //! The [`Server`] builder and the [`Dispatcher`] that answers requests.
 
+mod catalog;
 mod connection;
 mod context;
 mod dispatch;
@@ -14,7 +15,7 @@ pub use context::Context;
 pub(crate) use dispatch::unsupported_version;
 pub use dispatch::{Dispatcher, Reply};
 
-use crate::capability::{Provider, ToolHandler};
+use crate::capability::{PromptHandler, Provider, ResourceHandler, ToolHandler};
 use crate::error::Result;
 use crate::protocol::Implementation;
 use context::StateMap;
@@ -44,6 +45,8 @@ pub struct Server {
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
     pub(crate) tools: Vec<Box<dyn ToolHandler>>,
+    pub(crate) resources: Vec<Box<dyn ResourceHandler>>,
+    pub(crate) prompts: Vec<Box<dyn PromptHandler>>,
     pub(crate) state: StateMap,
     pub(crate) page_size: usize,
     pub(crate) list_ttl: Duration,
@@ -60,6 +63,8 @@ impl Server {
             },
             instructions: None,
             tools: Vec::new(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
             state: StateMap::new(),
             page_size: 100,
             list_ttl: Duration::from_secs(60),
@@ -92,7 +97,22 @@ impl Server {
 
     /// Like [`Server::provider`], for a value that is already shared.
     pub fn provider_arc<P: Provider>(mut self, provider: Arc<P>) -> Self {
-        self.tools.extend(provider.tools());
+        self.tools.extend(Arc::clone(&provider).tools());
+        self.resources.extend(Arc::clone(&provider).resources());
+        self.prompts.extend(provider.prompts());
+        self
+    }
+
+    /// Registers a resource or resource template: a function annotated with `#[resource]`, or
+    /// any [`ResourceHandler`].
+    pub fn resource(mut self, resource: impl ResourceHandler) -> Self {
+        self.resources.push(Box::new(resource));
+        self
+    }
+
+    /// Registers a prompt: a function annotated with `#[prompt]`, or any [`PromptHandler`].
+    pub fn prompt(mut self, prompt: impl PromptHandler) -> Self {
+        self.prompts.push(Box::new(prompt));
         self
     }
 

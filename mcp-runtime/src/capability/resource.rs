@@ -1,0 +1,385 @@
+//! Resources: data a client reads by URI, fixed (`test://static-text`) or from a URI template
+//! (`accounts://{id}`). `#[resource]` implements [`ResourceHandler`].
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use base64::Engine;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::completion::{Completer, Completions};
+use super::output::Json;
+use crate::permission::{Permission, RiskLevel};
+use crate::protocol::{
+    Resource, ResourceContents, ResourceTemplate, RpcError, PERMISSION_META_KEY,
+};
+use crate::server::Context;
+
+/// The future a resource read returns.
+pub type ResourceFuture =
+    Pin<Box<dyn Future<Output = Result<Vec<ResourceContents>, RpcError>> + Send + 'static>>;
+
+/// What a client learns about a resource, or a family of resources, from the lists.
+///
+/// ```
+/// use mcp_runtime::capability::ResourceDescriptor;
+///
+/// let accounts = ResourceDescriptor::new("accounts://{id}", "account", "One account.")
+///     .mime_type("application/json");
+/// assert!(accounts.is_template());
+/// ```
+#[derive(Clone)]
+pub struct ResourceDescriptor {
+    uri: Cow<'static, str>,
+    name: Cow<'static, str>,
+    title: Option<Cow<'static, str>>,
+    description: Cow<'static, str>,
+    mime_type: Option<Cow<'static, str>>,
+    permission: Permission,
+    completions: Completions,
+}
+
+impl ResourceDescriptor {
+    /// A resource with a URI (or URI template), a name and a description.
+    pub fn new(
+        uri: impl Into<Cow<'static, str>>,
+        name: impl Into<Cow<'static, str>>,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ResourceDescriptor {
+            uri: uri.into(),
+            name: name.into(),
+            title: None,
+            description: description.into(),
+            mime_type: None,
+            permission: Permission::default(),
+            completions: Completions::default(),
+        }
+    }
+
+    /// Sets the display title.
+    pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the MIME type of the contents.
+    pub fn mime_type(mut self, mime_type: impl Into<Cow<'static, str>>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
+    }
+
+    /// Sets the risk level.
+    pub fn risk(mut self, risk: RiskLevel) -> Self {
+        self.permission.risk = risk;
+        self
+    }
+
+    /// Adds scopes a caller must hold.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.permission = self.permission.with_scopes(scopes);
+        self
+    }
+
+    /// Suggests values for a template variable (`completion/complete`).
+    pub fn complete(
+        mut self,
+        variable: &'static str,
+        completer: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.completions.add(variable, Arc::new(completer));
+        self
+    }
+
+    /// The URI, or the URI template.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The MIME type of the contents, if declared.
+    pub fn declared_mime_type(&self) -> Option<&str> {
+        self.mime_type.as_deref()
+    }
+
+    /// The declared permission.
+    pub fn permission(&self) -> &Permission {
+        &self.permission
+    }
+
+    /// True when the URI is a template with variables.
+    pub fn is_template(&self) -> bool {
+        self.uri.contains('{')
+    }
+
+    pub(crate) fn completer(&self, variable: &str) -> Option<&Completer> {
+        self.completions.get(variable)
+    }
+
+    pub(crate) fn has_completions(&self) -> bool {
+        !self.completions.is_empty()
+    }
+
+    fn meta(&self) -> Map<String, Value> {
+        permission_meta(&self.permission)
+    }
+
+    /// The resource as `resources/list` shows it.
+    pub fn to_resource(&self) -> Resource {
+        Resource {
+            uri: self.uri.to_string(),
+            name: self.name.to_string(),
+            title: self.title.as_deref().map(str::to_owned),
+            description: Some(self.description.to_string()),
+            mime_type: self.mime_type.as_deref().map(str::to_owned),
+            meta: Some(self.meta()),
+        }
+    }
+
+    /// The template as `resources/templates/list` shows it.
+    pub fn to_template(&self) -> ResourceTemplate {
+        ResourceTemplate {
+            uri_template: self.uri.to_string(),
+            name: self.name.to_string(),
+            title: self.title.as_deref().map(str::to_owned),
+            description: Some(self.description.to_string()),
+            mime_type: self.mime_type.as_deref().map(str::to_owned),
+            meta: Some(self.meta()),
+        }
+    }
+}
+
+impl fmt::Debug for ResourceDescriptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourceDescriptor")
+            .field("uri", &self.uri)
+            .field("name", &self.name)
+            .field("mime_type", &self.mime_type)
+            .field("permission", &self.permission)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `_meta` object publishing a capability's permission.
+pub(crate) fn permission_meta(permission: &Permission) -> Map<String, Value> {
+    let mut meta = Map::new();
+    meta.insert(
+        PERMISSION_META_KEY.into(),
+        serde_json::to_value(permission).expect("a permission always serialises"),
+    );
+    meta
+}
+
+/// One read of a resource: the URI asked for, the template variables it bound, and the
+/// request's [`Context`].
+#[derive(Debug, Clone)]
+pub struct ResourceRead {
+    /// The URI the client asked for.
+    pub uri: String,
+    variables: Vec<(String, String)>,
+    /// The request context.
+    pub context: Context,
+    mime_type: Option<Cow<'static, str>>,
+}
+
+impl ResourceRead {
+    pub(crate) fn new(
+        uri: String,
+        variables: Vec<(String, String)>,
+        context: Context,
+        mime_type: Option<Cow<'static, str>>,
+    ) -> Self {
+        ResourceRead {
+            uri,
+            variables,
+            context,
+            mime_type,
+        }
+    }
+
+    /// The value of a template variable, parsed into `T`.
+    pub fn variable<T: FromStr>(&self, name: &str) -> Result<T, RpcError>
+    where
+        T::Err: fmt::Display,
+    {
+        let raw = self
+            .variables
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| RpcError::invalid_params(format!("the URI has no `{name}`")))?;
+        raw.parse()
+            .map_err(|e| RpcError::invalid_params(format!("invalid `{name}` in {}: {e}", self.uri)))
+    }
+
+    /// Converts a handler's return value into the read result.
+    pub fn contents<R: IntoResourceContents>(
+        &self,
+        value: R,
+    ) -> Result<Vec<ResourceContents>, RpcError> {
+        value.into_contents(&self.uri, self.mime_type.as_deref())
+    }
+}
+
+/// A resource (or resource template) the server can list and read.
+pub trait ResourceHandler: Send + Sync + 'static {
+    /// Describes it. Called once, at registration.
+    fn descriptor(&self) -> ResourceDescriptor;
+
+    /// Reads it.
+    fn read(&self, read: ResourceRead) -> ResourceFuture;
+}
+
+/// Binary resource contents, sent base64-encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blob(pub Vec<u8>);
+
+/// A value a resource can return.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a resource",
+    label = "unsupported resource return type",
+    note = "a resource may return `String`, `&'static str`, `Blob` (bytes), `Json<T>`, `ResourceContents` or `Vec<ResourceContents>`, or a `Result` of one of those whose error is `Display`"
+)]
+pub trait IntoResourceContents {
+    /// The contents, for the resource at `uri` whose declared MIME type is `mime_type`.
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, RpcError>;
+}
+
+fn text(uri: &str, mime_type: Option<&str>, text: String) -> Vec<ResourceContents> {
+    vec![ResourceContents::Text {
+        uri: uri.to_owned(),
+        mime_type: Some(mime_type.unwrap_or("text/plain").to_owned()),
+        text,
+    }]
+}
+
+impl IntoResourceContents for String {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(text(uri, mime_type, self))
+    }
+}
+
+impl IntoResourceContents for &str {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(text(uri, mime_type, self.to_owned()))
+    }
+}
+
+impl IntoResourceContents for Blob {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(vec![ResourceContents::Blob {
+            uri: uri.to_owned(),
+            mime_type: Some(mime_type.unwrap_or("application/octet-stream").to_owned()),
+            blob: base64::engine::general_purpose::STANDARD.encode(&self.0),
+        }])
+    }
+}
+
+impl<T: Serialize + JsonSchema> IntoResourceContents for Json<T> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, RpcError> {
+        let body = serde_json::to_string(&self.0).map_err(RpcError::internal)?;
+        Ok(text(
+            uri,
+            Some(mime_type.unwrap_or("application/json")),
+            body,
+        ))
+    }
+}
+
+impl IntoResourceContents for ResourceContents {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(vec![self])
+    }
+}
+
+impl IntoResourceContents for Vec<ResourceContents> {
+    fn into_contents(self, _: &str, _: Option<&str>) -> Result<Vec<ResourceContents>, RpcError> {
+        Ok(self)
+    }
+}
+
+impl<T: IntoResourceContents, E: fmt::Display> IntoResourceContents for Result<T, E> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, RpcError> {
+        match self {
+            Ok(value) => value.into_contents(uri, mime_type),
+            Err(error) => Err(RpcError::internal(format!("reading {uri} failed: {error}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_base64() {
+        let contents = Blob(vec![0, 1, 2])
+            .into_contents("x://b", Some("image/png"))
+            .unwrap();
+        assert_eq!(
+            contents,
+            vec![ResourceContents::Blob {
+                uri: "x://b".into(),
+                mime_type: Some("image/png".into()),
+                blob: "AAEC".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn text_defaults_to_plain() {
+        let contents = "hi".into_contents("x://t", None).unwrap();
+        assert!(
+            matches!(&contents[0], ResourceContents::Text { mime_type: Some(m), .. } if m == "text/plain")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_uri() {
+        let err = Err::<String, _>("disk on fire")
+            .into_contents("x://t", None)
+            .unwrap_err();
+        assert_eq!(
+            err.message,
+            "Internal error: reading x://t failed: disk on fire"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! RFC 6570 URI templates of level 1 (`{name}` expressions), enough to name families of
+//! resources: `accounts://{id}`, `file:///{path}/meta`.
+
+use std::fmt;
+
+/// A parsed URI template.
+///
+/// ```
+/// use mcp_runtime::capability::UriTemplate;
+///
+/// let template = UriTemplate::parse("test://template/{id}/data").unwrap();
+/// assert_eq!(template.variables().collect::<Vec<_>>(), ["id"]);
+/// let bound = template.match_uri("test://template/42/data").unwrap();
+/// assert_eq!(bound, [("id".to_owned(), "42".to_owned())]);
+/// assert!(template.match_uri("test://template/42/other").is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UriTemplate {
+    source: String,
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Variable(String),
+}
+
+/// Why a string is not a template this runtime understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid URI template `{template}`: {reason}")]
+pub struct UriTemplateError {
+    template: String,
+    reason: String,
+}
+
+impl UriTemplate {
+    /// Parses a template; `{name}` expressions only, with names of letters, digits and `_`.
+    pub fn parse(source: &str) -> Result<UriTemplate, UriTemplateError> {
+        let error = |reason: &str| UriTemplateError {
+            template: source.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let mut parts = Vec::new();
+        let mut rest = source;
+        while let Some(open) = rest.find('{') {
+            if open > 0 {
+                parts.push(Part::Literal(rest[..open].to_owned()));
+            }
+            let close = rest[open..]
+                .find('}')
+                .ok_or_else(|| error("a `{` is not closed"))?
+                + open;
+            let name = &rest[open + 1..close];
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(error("only simple `{name}` expressions are supported"));
+            }
+            if matches!(parts.last(), Some(Part::Variable(_))) {
+                return Err(error("two variables must be separated by literal text"));
+            }
+            parts.push(Part::Variable(name.to_owned()));
+            rest = &rest[close + 1..];
+        }
+        if rest.contains('}') {
+            return Err(error("a `}` has no `{`"));
+        }
+        if !rest.is_empty() {
+            parts.push(Part::Literal(rest.to_owned()));
+        }
+        Ok(UriTemplate {
+            source: source.to_owned(),
+            parts,
+        })
+    }
+
+    /// The template as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The names of its variables, in order.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Variable(name) => Some(name.as_str()),
+            Part::Literal(_) => None,
+        })
+    }
+
+    /// True when the template has no variables (it names one resource).
+    pub fn is_fixed(&self) -> bool {
+        self.variables().next().is_none()
+    }
+
+    /// The variables' values if `uri` is an instance of this template; values are
+    /// percent-decoded, non-empty, and never contain `/`.
+    pub fn match_uri(&self, uri: &str) -> Option<Vec<(String, String)>> {
+        let mut bound = Vec::new();
+        let mut rest = uri;
+        let mut parts = self.parts.iter().peekable();
+        while let Some(part) = parts.next() {
+            match part {
+                Part::Literal(text) => rest = rest.strip_prefix(text.as_str())?,
+                Part::Variable(name) => {
+                    let end = match parts.peek() {
+                        Some(Part::Literal(next)) => rest.find(next.as_str())?,
+                        _ => rest.len(),
+                    };
+                    let raw = &rest[..end];
+                    if raw.is_empty() || raw.contains('/') {
+                        return None;
+                    }
+                    bound.push((name.clone(), percent_decode(raw)?));
+                    rest = &rest[end..];
+                }
+            }
+        }
+        rest.is_empty().then_some(bound)
+    }
+}
+
+impl fmt::Display for UriTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_uris_match_only_themselves() {
+        let t = UriTemplate::parse("test://static-text").unwrap();
+        assert!(t.is_fixed());
+        assert_eq!(t.match_uri("test://static-text"), Some(vec![]));
+        assert_eq!(t.match_uri("test://static-text2"), None);
+    }
+
+    #[test]
+    fn variables_bind_between_literals() {
+        let t = UriTemplate::parse("files://{dir}/{name}.txt").unwrap();
+        assert_eq!(
+            t.match_uri("files://docs/read%20me.txt"),
+            Some(vec![
+                ("dir".into(), "docs".into()),
+                ("name".into(), "read me".into())
+            ])
+        );
+        assert_eq!(
+            t.match_uri("files://a/b/c.txt"),
+            None,
+            "values never span a slash"
+        );
+        assert_eq!(t.match_uri("files:///c.txt"), None, "values are not empty");
+        let tail = UriTemplate::parse("accounts://{id}").unwrap();
+        assert_eq!(
+            tail.match_uri("accounts://7"),
+            Some(vec![("id".into(), "7".into())])
+        );
+    }
+
+    #[test]
+    fn unsupported_templates_are_rejected() {
+        for bad in [
+            "x://{+path}",
+            "x://{a}{b}",
+            "x://{open",
+            "x://close}",
+            "x://{}",
+        ] {
+            assert!(UriTemplate::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

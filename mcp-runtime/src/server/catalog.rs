@@ -1,0 +1,452 @@
+//! Resources, resource templates and prompts: their registry, their lists, and the requests
+//! that read, render and complete them (`resources/*`, `prompts/*`, `completion/complete`).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use super::connection::{Connection, Outbound};
+use super::dispatch::{guarded, parse_params, Answer, ListParams, MetaParams};
+use super::lists::{self, ModernExtras, Pages};
+use super::{is_valid_tool_name, Dispatcher};
+use crate::capability::{
+    PromptCall, PromptDescriptor, PromptHandler, ResourceDescriptor, ResourceHandler, ResourceRead,
+    UriTemplate,
+};
+use crate::error::{Error, Result};
+use crate::protocol::{
+    code, encode_result, Era, GetPromptResult, PromptMessage, RequestId, RequestMeta,
+    ResourceContents, RpcError,
+};
+
+pub(super) struct Catalog {
+    resources: Vec<Registered<ResourceDescriptor, dyn ResourceHandler>>,
+    templates: Vec<UriTemplate>,
+    fixed: HashMap<String, usize>,
+    /// Indexes of the resources whose URI has variables, in registration order.
+    families: Vec<usize>,
+    prompts: Vec<Registered<PromptDescriptor, dyn PromptHandler>>,
+    prompt_names: HashMap<String, usize>,
+    resource_pages: Pages,
+    template_pages: Pages,
+    prompt_pages: Pages,
+}
+
+struct Registered<D, H: ?Sized> {
+    descriptor: D,
+    handler: Box<H>,
+}
+
+impl Catalog {
+    pub(super) fn build(
+        resources: Vec<Box<dyn ResourceHandler>>,
+        prompts: Vec<Box<dyn PromptHandler>>,
+        page_size: usize,
+        extras: &ModernExtras<'_>,
+    ) -> Result<Catalog> {
+        let mut registered = Vec::with_capacity(resources.len());
+        let mut templates = Vec::with_capacity(resources.len());
+        let mut fixed = HashMap::new();
+        let mut families = Vec::new();
+        let mut seen = HashMap::new();
+        for handler in resources {
+            let descriptor = handler.descriptor();
+            let template = UriTemplate::parse(descriptor.uri())?;
+            if seen.insert(descriptor.uri().to_owned(), ()).is_some() {
+                return Err(Error::DuplicateResource(descriptor.uri().to_owned()));
+            }
+            if template.is_fixed() {
+                fixed.insert(descriptor.uri().to_owned(), registered.len());
+            } else {
+                families.push(registered.len());
+            }
+            templates.push(template);
+            registered.push(Registered {
+                descriptor,
+                handler,
+            });
+        }
+        let mut prompt_list = Vec::with_capacity(prompts.len());
+        let mut prompt_names = HashMap::new();
+        for handler in prompts {
+            let descriptor = handler.descriptor();
+            let name = descriptor.name().to_owned();
+            if !is_valid_tool_name(&name) {
+                return Err(Error::InvalidPromptName(name));
+            }
+            if prompt_names
+                .insert(name.clone(), prompt_list.len())
+                .is_some()
+            {
+                return Err(Error::DuplicatePrompt(name));
+            }
+            prompt_list.push(Registered {
+                descriptor,
+                handler,
+            });
+        }
+
+        let fixed_order: Vec<usize> = (0..registered.len())
+            .filter(|i| !families.contains(i))
+            .collect();
+        let resource_pages = lists::pages(
+            "resources",
+            fixed_order.len(),
+            |_, i| to_value(registered[fixed_order[i]].descriptor.to_resource()),
+            page_size,
+            extras,
+        );
+        let template_pages = lists::pages(
+            "resourceTemplates",
+            families.len(),
+            |_, i| to_value(registered[families[i]].descriptor.to_template()),
+            page_size,
+            extras,
+        );
+        let prompt_pages = lists::pages(
+            "prompts",
+            prompt_list.len(),
+            |_, i| to_value(prompt_list[i].descriptor.to_prompt()),
+            page_size,
+            extras,
+        );
+        Ok(Catalog {
+            resources: registered,
+            templates,
+            fixed,
+            families,
+            prompts: prompt_list,
+            prompt_names,
+            resource_pages,
+            template_pages,
+            prompt_pages,
+        })
+    }
+
+    pub(super) fn has_resources(&self) -> bool {
+        !self.resources.is_empty()
+    }
+
+    pub(super) fn has_prompts(&self) -> bool {
+        !self.prompts.is_empty()
+    }
+
+    pub(super) fn has_completions(&self) -> bool {
+        self.resources
+            .iter()
+            .any(|r| r.descriptor.has_completions())
+            || self.prompts.iter().any(|p| p.descriptor.has_completions())
+    }
+
+    /// The resource a URI names, with the variables it bound: a fixed URI first, then the
+    /// templates in registration order.
+    fn find(&self, uri: &str) -> Option<(usize, Vec<(String, String)>)> {
+        if let Some(&index) = self.fixed.get(uri) {
+            return Some((index, Vec::new()));
+        }
+        self.families.iter().find_map(|&index| {
+            self.templates[index]
+                .match_uri(uri)
+                .map(|bound| (index, bound))
+        })
+    }
+
+    /// The descriptors of every resource and template, in registration order.
+    pub(super) fn resources(&self) -> impl Iterator<Item = &ResourceDescriptor> {
+        self.resources.iter().map(|r| &r.descriptor)
+    }
+
+    /// The descriptors of every prompt, in registration order.
+    pub(super) fn prompts(&self) -> impl Iterator<Item = &PromptDescriptor> {
+        self.prompts.iter().map(|p| &p.descriptor)
+    }
+}
+
+fn to_value<T: Serialize>(value: T) -> Value {
+    serde_json::to_value(value).expect("list items always serialise")
+}
+
+#[derive(Deserialize)]
+struct ReadParams {
+    #[serde(rename = "_meta", default)]
+    meta: Option<RequestMeta>,
+    uri: String,
+}
+
+#[derive(Deserialize)]
+struct GetPromptParams {
+    #[serde(rename = "_meta", default)]
+    meta: Option<RequestMeta>,
+    name: String,
+    #[serde(default)]
+    arguments: Option<HashMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+struct CompleteParams {
+    #[serde(rename = "ref")]
+    reference: Reference,
+    argument: CompleteArgument,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Reference {
+    #[serde(rename = "ref/prompt")]
+    Prompt { name: String },
+    #[serde(rename = "ref/resource")]
+    Resource { uri: String },
+}
+
+#[derive(Deserialize)]
+struct CompleteArgument {
+    name: String,
+    value: String,
+}
+
+/// At most this many completion values are sent (the specification's limit).
+const MAX_COMPLETIONS: usize = 100;
+
+impl Dispatcher {
+    pub(super) fn list_catalog(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let params: ListParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, params.meta)?;
+        let catalog = &self.inner.catalog;
+        let pages = match method {
+            "resources/list" if catalog.has_resources() => &catalog.resource_pages,
+            "resources/templates/list" if catalog.has_resources() => &catalog.template_pages,
+            "prompts/list" if catalog.has_prompts() => &catalog.prompt_pages,
+            // Not advertised in the capabilities, so not served.
+            _ => return Err(RpcError::method_not_found(method)),
+        };
+        let page = pages.get(negotiated.version.era(), params.cursor.as_deref())?;
+        Ok(encode_result(id, page))
+    }
+
+    pub(super) async fn read_resource(
+        &self,
+        connection: &std::sync::Arc<Connection>,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        sink: Outbound,
+    ) -> Answer {
+        let catalog = &self.inner.catalog;
+        if !catalog.has_resources() {
+            return Answer::Error(RpcError::method_not_found("resources/read"));
+        }
+        let params: ReadParams = match parse_params(params) {
+            Ok(params) => params,
+            Err(error) => return Answer::Error(error),
+        };
+        let negotiated = match self.negotiate(connection, params.meta) {
+            Ok(negotiated) => negotiated,
+            Err(error) => return Answer::Error(error),
+        };
+        let era = negotiated.version.era();
+        let Some((index, variables)) = catalog.find(&params.uri) else {
+            return Answer::Error(not_found(era, &params.uri));
+        };
+        let resource = &catalog.resources[index];
+        let mime_type = resource
+            .descriptor
+            .declared_mime_type()
+            .map(|m| m.to_owned().into());
+        let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
+        let read = ResourceRead::new(params.uri.clone(), variables, context, mime_type);
+        let outcome = guarded(&cancellation, || resource.handler.read(read)).await;
+        drop(in_flight);
+        let contents = match outcome {
+            None => return Answer::Cancelled,
+            Some(Ok(Ok(contents))) => contents,
+            Some(Ok(Err(error))) => return Answer::Error(error),
+            Some(Err(reason)) => {
+                tracing::error!(uri = %params.uri, %reason, "resource panicked");
+                return Answer::Error(RpcError::internal(format!(
+                    "reading {} failed unexpectedly",
+                    params.uri
+                )));
+            }
+        };
+        if contents.is_empty() {
+            // An empty result would read as "no such resource" to some clients.
+            return Answer::Error(not_found(era, &params.uri));
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result_type: Option<&'static str>,
+            contents: &'a [ResourceContents],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            ttl_ms: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            cache_scope: Option<&'static str>,
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a RawValue>,
+        }
+        let modern = era == Era::Modern;
+        Answer::Encoded(encode_result(
+            id,
+            &Wire {
+                result_type: modern.then_some("complete"),
+                contents: &contents,
+                // Contents are produced per read and may depend on the caller.
+                ttl_ms: modern.then_some(0),
+                cache_scope: modern.then_some("private"),
+                meta: modern.then_some(&*self.inner.server_meta),
+            },
+        ))
+    }
+
+    pub(super) async fn get_prompt(
+        &self,
+        connection: &std::sync::Arc<Connection>,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        sink: Outbound,
+    ) -> Answer {
+        let catalog = &self.inner.catalog;
+        if !catalog.has_prompts() {
+            return Answer::Error(RpcError::method_not_found("prompts/get"));
+        }
+        let params: GetPromptParams = match parse_params(params) {
+            Ok(params) => params,
+            Err(error) => return Answer::Error(error),
+        };
+        let negotiated = match self.negotiate(connection, params.meta) {
+            Ok(negotiated) => negotiated,
+            Err(error) => return Answer::Error(error),
+        };
+        let era = negotiated.version.era();
+        let Some(&index) = catalog.prompt_names.get(&params.name) else {
+            return Answer::Error(RpcError::invalid_params(format!(
+                "Unknown prompt: {}",
+                params.name
+            )));
+        };
+        let prompt = &catalog.prompts[index];
+        let arguments = params.arguments.unwrap_or_default();
+        if let Some(missing) = prompt
+            .descriptor
+            .arguments()
+            .iter()
+            .find(|a| a.required && !arguments.contains_key(&a.name))
+        {
+            return Answer::Error(RpcError::invalid_params(format!(
+                "prompt `{}` needs the argument `{}`",
+                params.name, missing.name
+            )));
+        }
+        let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
+        let call = PromptCall::new(arguments, context);
+        let outcome = guarded(&cancellation, || prompt.handler.get(call)).await;
+        drop(in_flight);
+        let result = match outcome {
+            None => return Answer::Cancelled,
+            Some(Ok(Ok(result))) => result,
+            Some(Ok(Err(error))) => return Answer::Error(error),
+            Some(Err(reason)) => {
+                tracing::error!(prompt = %params.name, %reason, "prompt panicked");
+                return Answer::Error(RpcError::internal(format!(
+                    "prompt `{}` failed unexpectedly",
+                    params.name
+                )));
+            }
+        };
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result_type: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            description: Option<&'a str>,
+            messages: &'a [PromptMessage],
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a RawValue>,
+        }
+        let GetPromptResult {
+            description,
+            messages,
+        } = &result;
+        let modern = era == Era::Modern;
+        Answer::Encoded(encode_result(
+            id,
+            &Wire {
+                result_type: modern.then_some("complete"),
+                description: description.as_deref(),
+                messages,
+                meta: modern.then_some(&*self.inner.server_meta),
+            },
+        ))
+    }
+
+    pub(super) fn complete(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let catalog = &self.inner.catalog;
+        if !catalog.has_completions() {
+            return Err(RpcError::method_not_found("completion/complete"));
+        }
+        let meta: MetaParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, meta.meta)?;
+        let params: CompleteParams = parse_params(params)?;
+        let completer = match &params.reference {
+            Reference::Prompt { name } => {
+                let index = catalog
+                    .prompt_names
+                    .get(name)
+                    .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
+                catalog.prompts[*index]
+                    .descriptor
+                    .completer(&params.argument.name)
+            }
+            Reference::Resource { uri } => {
+                let resource = catalog
+                    .resources
+                    .iter()
+                    .find(|r| r.descriptor.uri() == uri)
+                    .ok_or_else(|| {
+                        RpcError::invalid_params(format!("Unknown resource template: {uri}"))
+                    })?;
+                resource.descriptor.completer(&params.argument.name)
+            }
+        };
+        let mut values = completer
+            .map(|c| c(&params.argument.value))
+            .unwrap_or_default();
+        let total = values.len();
+        values.truncate(MAX_COMPLETIONS);
+        let modern = negotiated.version.era() == Era::Modern;
+        let mut result = json!({
+            "completion": {
+                "values": values,
+                "total": total,
+                "hasMore": total > MAX_COMPLETIONS,
+            }
+        });
+        if modern {
+            result["resultType"] = json!("complete");
+        }
+        Ok(encode_result(id, &result))
+    }
+}
+
+/// A URI no resource answers to: `-32602` since 2026-07-28, `-32002` before.
+fn not_found(era: Era, uri: &str) -> RpcError {
+    let code = match era {
+        Era::Modern => code::INVALID_PARAMS,
+        Era::Legacy => code::RESOURCE_NOT_FOUND,
+    };
+    RpcError::new(code, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }))
+}
