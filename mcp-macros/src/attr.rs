@@ -1,35 +1,59 @@
-//! Parsing the arguments of `#[tool(...)]`.
+//! Parsing the arguments of `#[tool(...)]`, `#[resource(...)]` and `#[prompt(...)]`.
+//!
+//! The three share one grammar: `#[resource]` alone starts with the URI as a positional
+//! string, then every attribute is a list of `key`, `key = "value"` or `key(...)` entries.
+//! Each kind accepts its own set of keys; a key that belongs to another kind gets an error
+//! saying why it does not apply here.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{quote, ToTokens};
-use syn::meta::ParseNestedMeta;
-use syn::parse::{Parse, ParseStream, Parser};
-use syn::{Expr, ExprLit, Ident, Lit, LitStr};
+mod value;
 
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Ident, Lit, LitStr, Path, PathSegment};
+
+use self::value::{complete_value, rest_of_key, scopes_value, set_flag, set_once, string_value};
 use crate::ctxt::Ctxt;
+use crate::kind::Kind;
+
+pub use self::value::{Completion, Spanned};
 
 const NAME: &str = "name";
 const TITLE: &str = "title";
 const DESCRIPTION: &str = "description";
+const MIME_TYPE: &str = "mime_type";
 const RISK: &str = "risk";
 const SCOPES: &str = "scopes";
+const COMPLETE: &str = "complete";
 const READ_ONLY: &str = "read_only";
 const DESTRUCTIVE: &str = "destructive";
 const IDEMPOTENT: &str = "idempotent";
 const OPEN_WORLD: &str = "open_world";
+/// Not a key: the URI of a resource is positional. Recognised to say so.
+const URI: &str = "uri";
 
-/// Every key `#[tool]` understands, in the order the error message lists them.
-pub const TOOL_KEYS: &[&str] = &[
-    NAME,
-    TITLE,
-    DESCRIPTION,
-    RISK,
-    SCOPES,
-    READ_ONLY,
-    DESTRUCTIVE,
-    IDEMPOTENT,
-    OPEN_WORLD,
-];
+const TOOL_HINTS: [&str; 4] = [READ_ONLY, DESTRUCTIVE, IDEMPOTENT, OPEN_WORLD];
+
+/// Every key each kind understands, in the order the error message lists them.
+fn keys(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Tool => &[
+            NAME,
+            TITLE,
+            DESCRIPTION,
+            RISK,
+            SCOPES,
+            READ_ONLY,
+            DESTRUCTIVE,
+            IDEMPOTENT,
+            OPEN_WORLD,
+        ],
+        Kind::Resource => &[NAME, TITLE, DESCRIPTION, MIME_TYPE, RISK, SCOPES, COMPLETE],
+        Kind::Prompt => &[NAME, TITLE, DESCRIPTION, RISK, SCOPES, COMPLETE],
+    }
+}
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Risk {
@@ -67,58 +91,182 @@ impl Risk {
     }
 }
 
-/// A value together with the tokens it was written as, for errors that point at it.
-pub struct Spanned<T> {
-    pub value: T,
-    pub span: Span,
-}
-
 /// A flag like `read_only`, with the span of the keyword when present.
 pub type Flag = Option<Span>;
 
+/// The arguments of one attribute, as written. Keys that do not apply to the kind are
+/// reported while parsing and never set.
 #[derive(Default)]
-pub struct ToolAttr {
+pub struct Attr {
+    /// `#[resource("...")]`: the URI or URI template.
+    pub uri: Option<LitStr>,
     pub name: Option<LitStr>,
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
+    pub mime_type: Option<LitStr>,
     pub risk: Option<Spanned<Risk>>,
     pub scopes: Option<Vec<LitStr>>,
+    pub complete: Vec<Completion>,
     pub read_only: Flag,
     pub destructive: Flag,
     pub idempotent: Flag,
     pub open_world: Flag,
+    /// The URI was written, wrongly, and that is reported: it is not also missing.
+    uri_reported: bool,
 }
 
-/// Parses `#[tool(...)]` arguments, recording every problem in `cx`.
+/// Parses the arguments of a `kind` attribute, recording every problem in `cx`.
+/// `attr_span` is the attribute itself, for errors about something missing from it.
 ///
 /// A key whose value is malformed is reported and skipped up to the next `,`, so one
 /// mistake does not hide the ones after it.
-pub fn parse_tool_attr(cx: &Ctxt, tokens: TokenStream) -> ToolAttr {
-    let mut attr = ToolAttr::default();
-    if tokens.is_empty() {
-        return attr;
-    }
-    let parser = syn::meta::parser(|meta| {
-        if let Err(error) = parse_key(cx, &mut attr, &meta) {
-            cx.syn_error(error);
-            rest_of_key(meta.input)?;
+pub fn parse(cx: &Ctxt, kind: Kind, tokens: TokenStream, attr_span: Span) -> Attr {
+    let mut attr = Attr::default();
+    let parser = |input: ParseStream<'_>| {
+        let mut first = true;
+        while !input.is_empty() {
+            if input.peek(Lit) {
+                positional(cx, kind, &mut attr, input, first)?;
+            } else {
+                let path = input.call(meta_path)?;
+                let meta = Key { path, input };
+                if let Err(error) = parse_key(cx, kind, &mut attr, &meta) {
+                    cx.syn_error(error);
+                    rest_of_key(input)?;
+                }
+            }
+            first = false;
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<syn::Token![,]>()?;
         }
         Ok(())
-    });
+    };
     if let Err(e) = Parser::parse2(parser, tokens) {
         cx.syn_error(e);
+    }
+    if kind == Kind::Resource && attr.uri.is_none() && !attr.uri_reported {
+        cx.syn_error(syn::Error::new(
+            attr_span,
+            "`#[resource]` needs the URI of the resource first: write `#[resource(\"notes://today\")]`, or a URI template such as `#[resource(\"notes://{id}\")]`",
+        ));
     }
     attr
 }
 
-fn parse_key(cx: &Ctxt, attr: &mut ToolAttr, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+/// One `key`, `key = value` or `key(...)` entry, with the input positioned after the key.
+pub struct Key<'a> {
+    pub path: Path,
+    pub input: ParseStream<'a>,
+}
+
+impl<'a> Key<'a> {
+    /// Consumes the `=` and returns the input positioned at the value.
+    pub fn value(&self) -> syn::Result<ParseStream<'a>> {
+        self.input.parse::<syn::Token![=]>()?;
+        Ok(self.input)
+    }
+}
+
+/// A key: one identifier (keywords allowed, so that `type` is reported as unknown rather
+/// than as a syntax error), or a path, which is never a key but is reported as one.
+fn meta_path(input: ParseStream<'_>) -> syn::Result<Path> {
+    let mut segments = Punctuated::new();
+    segments.push_value(PathSegment::from(Ident::parse_any(input)?));
+    while input.peek(syn::Token![::]) {
+        segments.push_punct(input.parse()?);
+        segments.push_value(PathSegment::from(Ident::parse_any(input)?));
+    }
+    Ok(Path {
+        leading_colon: None,
+        segments,
+    })
+}
+
+/// A literal without a key: the URI of a resource, a mistake everywhere else.
+fn positional(
+    cx: &Ctxt,
+    kind: Kind,
+    attr: &mut Attr,
+    input: ParseStream<'_>,
+    first: bool,
+) -> syn::Result<()> {
+    let lit: Lit = input.parse()?;
+    match (kind, lit) {
+        (Kind::Resource, Lit::Str(uri)) if attr.uri.is_none() => {
+            if !first {
+                cx.error_spanned_by(
+                    &uri,
+                    "write the URI first, before the keys: `#[resource(\"notes://{id}\", name = \"...\")]`",
+                );
+            }
+            attr.uri = Some(uri);
+        }
+        (Kind::Resource, Lit::Str(extra)) => cx.error_spanned_by(
+            extra,
+            "a resource has one URI; to serve several, write one function per URI or use a URI template (`notes://{id}`)",
+        ),
+        (Kind::Resource, other) if first => {
+            attr.uri_reported = true;
+            cx.error_spanned_by(
+                other,
+                "the URI is a string: write `#[resource(\"notes://{id}\")]`",
+            );
+        }
+        (kind, other) => {
+            let message = match &other {
+                Lit::Str(_) => format!(
+                    "`#[{kind}]` takes no value without a key; to set its name, write `name = {}`",
+                    quote!(#other),
+                    kind = kind.name(),
+                ),
+                _ => format!(
+                    "unexpected value; `#[{}]` takes keys: {}",
+                    kind.name(),
+                    keys(kind).join(", ")
+                ),
+            };
+            cx.error_spanned_by(other, message);
+        }
+    }
+    Ok(())
+}
+
+fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Result<()> {
     let Some(key) = meta.path.get_ident() else {
-        return Err(meta.error(unknown_key_message(&meta.path)));
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            unknown_key_message(kind, &meta.path),
+        ));
     };
-    match key.to_string().as_str() {
+    let written = key.unraw().to_string();
+    if !keys(kind).contains(&written.as_str()) {
+        let message = match inapplicable_key_message(kind, &written) {
+            Some(message) => message,
+            None => unknown_key_message(kind, &meta.path),
+        };
+        if kind == Kind::Resource && written == URI && meta.input.peek(syn::Token![=]) {
+            // Keep the URI, so that the only error is about how it is written.
+            attr.uri_reported = true;
+            let uri = string_value(meta, key)?;
+            cx.error_spanned_by(
+                key,
+                format!(
+                    "write the URI first, without a key: `#[resource({})]`",
+                    quote!(#uri)
+                ),
+            );
+            attr.uri.get_or_insert(uri);
+            return Ok(());
+        }
+        return Err(syn::Error::new_spanned(key, message));
+    }
+    match written.as_str() {
         NAME => set_once(cx, key, &mut attr.name, string_value(meta, key)?),
         TITLE => set_once(cx, key, &mut attr.title, string_value(meta, key)?),
         DESCRIPTION => set_once(cx, key, &mut attr.description, string_value(meta, key)?),
+        MIME_TYPE => set_once(cx, key, &mut attr.mime_type, string_value(meta, key)?),
         RISK => {
             let lit = string_value(meta, key)?;
             let value = lit.value();
@@ -149,31 +297,69 @@ fn parse_key(cx: &Ctxt, attr: &mut ToolAttr, meta: &ParseNestedMeta<'_>) -> syn:
             let scopes = scopes_value(cx, meta, key)?;
             set_once(cx, key, &mut attr.scopes, scopes);
         }
+        COMPLETE => {
+            for completion in complete_value(meta, key)? {
+                if attr.complete.iter().any(|c| c.name() == completion.name()) {
+                    cx.error_spanned_by(
+                        &completion.key,
+                        format!(
+                            "duplicate completion for `{}`; remove one",
+                            completion.name()
+                        ),
+                    );
+                } else {
+                    attr.complete.push(completion);
+                }
+            }
+        }
         READ_ONLY => set_flag(cx, meta, key, &mut attr.read_only)?,
         DESTRUCTIVE => set_flag(cx, meta, key, &mut attr.destructive)?,
         IDEMPOTENT => set_flag(cx, meta, key, &mut attr.idempotent)?,
         OPEN_WORLD => set_flag(cx, meta, key, &mut attr.open_world)?,
-        _ => return Err(meta.error(unknown_key_message(&meta.path))),
+        _ => unreachable!("every key of `keys(kind)` has an arm"),
     }
     Ok(())
 }
 
-fn unknown_key_message(path: &syn::Path) -> String {
+/// A key that another kind understands, with why it does not fit this one.
+fn inapplicable_key_message(kind: Kind, key: &str) -> Option<String> {
+    let message = match (kind, key) {
+        (Kind::Resource, READ_ONLY) => "`read_only` does not apply to a resource: reading a resource never changes anything, so every resource is read-only; remove it".to_owned(),
+        (Kind::Resource, hint) if TOOL_HINTS.contains(&hint) => format!(
+            "`{hint}` is a tool hint and does not apply to a resource, whose reads change nothing; remove it, or make the function a `#[tool]`"
+        ),
+        (Kind::Prompt, hint) if TOOL_HINTS.contains(&hint) => format!(
+            "`{hint}` is a tool hint and does not apply to a prompt, which only renders messages; remove it"
+        ),
+        (Kind::Resource, URI) => {
+            "write the URI first, without a key: `#[resource(\"notes://{id}\", ...)]`".to_owned()
+        }
+        (_, MIME_TYPE) => format!(
+            "`mime_type` applies to resources only; a {} has no MIME type, remove it",
+            kind.name()
+        ),
+        (Kind::Tool, COMPLETE) => "`complete` applies to resource template variables and prompt arguments; tool arguments have no completion, remove it".to_owned(),
+        _ => return None,
+    };
+    Some(message)
+}
+
+fn unknown_key_message(kind: Kind, path: &syn::Path) -> String {
     let written = quote!(#path).to_string().replace(' ', "");
-    let suggestion = closest_key(&written)
+    let suggestion = closest_key(kind, &written)
         .map(|key| format!(" (did you mean `{key}`?)"))
         .unwrap_or_default();
     format!(
         "unknown attribute `{written}`{suggestion}; expected one of: {}",
-        TOOL_KEYS.join(", ")
+        keys(kind).join(", ")
     )
 }
 
-/// A known key that `written` is probably a misspelling of.
-fn closest_key(written: &str) -> Option<&'static str> {
+/// A key of `kind` that `written` is probably a misspelling of.
+fn closest_key(kind: Kind, written: &str) -> Option<&'static str> {
     let normalize = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], "");
     let wanted = normalize(written);
-    TOOL_KEYS
+    keys(kind)
         .iter()
         .map(|key| (edit_distance(&wanted, &normalize(key)), *key))
         .filter(|&(distance, key)| distance <= 2 && distance < key.len() / 2 + 1)
@@ -196,124 +382,68 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// Reads `= "..."`. The error shows the fix with the user's own value quoted when it was
-/// written as a bare word or a non-string literal (`risk = high` -> `risk = "high"`).
-fn string_value(meta: &ParseNestedMeta<'_>, key: &Ident) -> syn::Result<LitStr> {
-    if !meta.input.peek(syn::Token![=]) {
-        let rest = rest_of_key(meta.input)?;
-        return Err(syn::Error::new_spanned(
-            quote!(#key #rest),
-            format!("`{key}` takes a string: write `{key} = \"...\"`"),
-        ));
-    }
-    let value: Expr = meta.value()?.parse()?;
-    if let Expr::Lit(ExprLit {
-        lit: Lit::Str(lit), ..
-    }) = &value
-    {
-        return Ok(lit.clone());
-    }
-    let written = match &value {
-        Expr::Path(path) if path.qself.is_none() => path.path.get_ident().map(Ident::to_string),
-        Expr::Lit(ExprLit { lit, .. }) => match lit {
-            Lit::Int(i) => Some(i.to_string()),
-            Lit::Float(f) => Some(f.to_string()),
-            Lit::Bool(b) => Some(b.value.to_string()),
-            _ => None,
-        },
-        _ => None,
-    };
-    let message = match written {
-        Some(word) if key == RISK && Risk::from_name(&word).is_none() => {
-            format!("`risk` takes a string; {}", Risk::EXPECTED)
-        }
-        Some(word) => format!("`{key}` takes a string: write `{key} = \"{word}\"`"),
-        None => format!("`{key}` takes a string: write `{key} = \"...\"`"),
-    };
-    Err(syn::Error::new_spanned(value, message))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Reads `scopes("a:read", "b:write")`, reporting each invalid scope on its own literal.
-fn scopes_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &Ident) -> syn::Result<Vec<LitStr>> {
-    if !meta.input.peek(syn::token::Paren) {
-        let rest = rest_of_key(meta.input)?;
-        // `scopes = "files:read"`: suggest the list with the user's own scope in it.
-        let assigned = |input: ParseStream<'_>| {
-            input.parse::<syn::Token![=]>()?;
-            input.parse::<LitStr>()
-        };
-        let example = match Parser::parse2(assigned, rest.clone()) {
-            Ok(lit) => format!("scopes({})", lit.to_token_stream()),
-            Err(_) => "scopes(\"files:read\", \"files:write\")".to_owned(),
-        };
-        return Err(syn::Error::new_spanned(
-            quote!(#key #rest),
-            format!("`scopes` takes a list of strings: write `{example}`"),
-        ));
+    fn parse_str(kind: Kind, tokens: &str) -> (Attr, Vec<String>) {
+        let cx = Ctxt::default();
+        let attr = parse(&cx, kind, tokens.parse().unwrap(), Span::call_site());
+        (attr, cx.messages())
     }
-    let content;
-    syn::parenthesized!(content in meta.input);
-    let list = content.parse_terminated(Expr::parse, syn::Token![,])?;
-    let mut scopes = Vec::new();
-    for item in list {
-        let Expr::Lit(ExprLit {
-            lit: Lit::Str(scope),
-            ..
-        }) = item
-        else {
-            cx.error_spanned_by(
-                &item,
-                "write each scope as a string, such as `\"files:read\"`",
-            );
-            continue;
-        };
-        let value = scope.value();
-        if value.is_empty()
-            || value
-                .chars()
-                .any(|c| c.is_whitespace() || c == '"' || c == '\\')
-        {
-            cx.error_spanned_by(
-                &scope,
-                format!("invalid scope {}: a scope is a non-empty string without spaces, quotes or backslashes, such as \"files:read\" (RFC 6749 scope-token)", scope.to_token_stream()),
-            );
-        } else {
-            scopes.push(scope);
+
+    #[test]
+    fn the_uri_comes_first() {
+        let (attr, errors) = parse_str(Kind::Resource, r#""notes://{id}", name = "note""#);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(attr.uri.unwrap().value(), "notes://{id}");
+        assert_eq!(attr.name.unwrap().value(), "note");
+    }
+
+    #[test]
+    fn a_resource_without_uri_is_reported() {
+        let (_, errors) = parse_str(Kind::Resource, r#"name = "note""#);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("needs the URI"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_uri_written_wrongly_is_not_also_missing() {
+        for tokens in ["42", "uri = notes", r#"uri = "x://y""#] {
+            let (_, errors) = parse_str(Kind::Resource, tokens);
+            assert_eq!(errors.len(), 1, "{tokens}: {errors:?}");
         }
     }
-    Ok(scopes)
-}
 
-fn set_once<T>(cx: &Ctxt, key: &Ident, slot: &mut Option<T>, value: T) {
-    if slot.is_some() {
-        cx.error_spanned_by(key, format!("duplicate attribute `{key}`; remove one"));
-    } else {
-        *slot = Some(value);
+    #[test]
+    fn tool_hints_do_not_apply_to_resources() {
+        let (attr, errors) = parse_str(Kind::Resource, r#""x://y", read_only"#);
+        assert!(attr.read_only.is_none());
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].contains("every resource is read-only"),
+            "{errors:?}"
+        );
     }
-}
 
-fn set_flag(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    key: &Ident,
-    slot: &mut Flag,
-) -> syn::Result<()> {
-    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
-        let rest = rest_of_key(meta.input)?;
-        return Err(syn::Error::new_spanned(
-            quote!(#key #rest),
-            format!("`{key}` is a flag and takes no value: write `{key}` alone, or leave it out for false"),
-        ));
+    #[test]
+    fn completions_are_collected_and_deduplicated() {
+        let (attr, errors) = parse_str(Kind::Prompt, "complete(a = f, b = m::g), complete(a = h)");
+        let names: Vec<_> = attr.complete.iter().map(Completion::name).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].contains("duplicate completion for `a`"),
+            "{errors:?}"
+        );
     }
-    set_once(cx, key, slot, key.span());
-    Ok(())
-}
 
-/// Consumes the tokens of the current key up to the next `,`, to report them or skip them.
-fn rest_of_key(input: ParseStream<'_>) -> syn::Result<TokenStream> {
-    let mut rest = TokenStream::new();
-    while !input.is_empty() && !input.peek(syn::Token![,]) {
-        rest.extend([input.parse::<TokenTree>()?]);
+    #[test]
+    fn a_positional_string_on_a_prompt_suggests_name() {
+        let (_, errors) = parse_str(Kind::Prompt, r#""review""#);
+        assert_eq!(
+            errors,
+            ["`#[prompt]` takes no value without a key; to set its name, write `name = \"review\"`"]
+        );
     }
-    Ok(rest)
 }

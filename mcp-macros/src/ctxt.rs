@@ -24,6 +24,16 @@ impl Ctxt {
         self.errors.borrow_mut().push(error);
     }
 
+    /// The messages recorded so far, for unit tests.
+    #[cfg(test)]
+    pub fn messages(&self) -> Vec<String> {
+        self.errors
+            .borrow()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
     pub fn has_errors(&self) -> bool {
         !self.errors.borrow().is_empty()
     }

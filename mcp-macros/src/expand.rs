@@ -1,220 +1,100 @@
-//! Turning a validated [`Tool`] model into code. Nothing here decides what is valid.
+//! Turning a validated model into code. Nothing here decides what is valid.
+//!
+//! Each kind contributes three pieces, which [`crate::free_fn`] and [`crate::server`] place
+//! around the user's function: items the handler needs (the tools' argument struct), the
+//! expression building the descriptor, and the body of the handler method, a pinned future
+//! that decodes the inputs, calls the function and converts what it returns.
 
-use proc_macro2::TokenStream;
+mod prompt;
+mod resource;
+mod tool;
+
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
-use crate::model::{Param, Tool};
+use crate::model::{Capability, Function, Header};
 
-/// The hidden struct that arguments are decoded into, in one pass, and its `Deserialize`
-/// impl: a map visitor whose every mention of a parameter type carries that type's span, so
-/// a type that cannot be an argument is reported once, on the user's own tokens.
-pub fn args_struct(tool: &Tool, struct_name: &Ident) -> TokenStream {
-    let args: Vec<_> = tool.arguments().collect();
-    let fields = args.iter().map(|(ident, ty, _)| quote!(#ident: #ty,));
-    let slots = args.iter().map(|(ident, ty, _)| {
-        let slot = slot_ident(ident);
-        quote!(let mut #slot: ::mcp_runtime::__private::std::option::Option<#ty> = ::mcp_runtime::__private::std::option::Option::None;)
-    });
-    let arms = args.iter().map(|(ident, ty, _)| {
-        let slot = slot_ident(ident);
-        let name = wire_name(ident);
-        let next = quote_spanned!(ty.span()=> __map.next_value::<#ty>()?);
-        quote! {
-            #name => {
-                if #slot.is_some() {
-                    return ::mcp_runtime::__private::std::result::Result::Err(
-                        <__M::Error as ::mcp_runtime::__private::serde::de::Error>::duplicate_field(#name),
-                    );
-                }
-                #slot = ::mcp_runtime::__private::std::option::Option::Some(#next);
-            }
-        }
-    });
-    let finish = args.iter().map(|(ident, ty, _)| {
-        let slot = slot_ident(ident);
-        let name = wire_name(ident);
-        let missing = quote_spanned!(ty.span()=> ::mcp_runtime::__private::missing_argument::<#ty, __M::Error>(#name)?);
-        quote! {
-            #ident: match #slot {
-                ::mcp_runtime::__private::std::option::Option::Some(value) => value,
-                ::mcp_runtime::__private::std::option::Option::None => #missing,
-            },
-        }
-    });
-    quote! {
-        #[allow(non_camel_case_types, non_snake_case)]
-        struct #struct_name { #(#fields)* }
-
-        #[automatically_derived]
-        impl<'de> ::mcp_runtime::__private::serde::Deserialize<'de> for #struct_name {
-            fn deserialize<__D>(__deserializer: __D) -> ::mcp_runtime::__private::std::result::Result<Self, __D::Error>
-            where
-                __D: ::mcp_runtime::__private::serde::Deserializer<'de>,
-            {
-                struct __Visitor;
-
-                impl<'de> ::mcp_runtime::__private::serde::de::Visitor<'de> for __Visitor {
-                    type Value = #struct_name;
-
-                    fn expecting(&self, f: &mut ::mcp_runtime::__private::std::fmt::Formatter<'_>) -> ::mcp_runtime::__private::std::fmt::Result {
-                        ::mcp_runtime::__private::expecting_arguments(f)
-                    }
-
-                    #[allow(unused_mut)]
-                    fn visit_map<__M>(self, mut __map: __M) -> ::mcp_runtime::__private::std::result::Result<#struct_name, __M::Error>
-                    where
-                        __M: ::mcp_runtime::__private::serde::de::MapAccess<'de>,
-                    {
-                        #(#slots)*
-                        while let ::mcp_runtime::__private::std::option::Option::Some(__key) =
-                            __map.next_key::<::mcp_runtime::__private::ArgumentKey<'de>>()?
-                        {
-                            match &*__key {
-                                #(#arms)*
-                                _ => {
-                                    __map.next_value::<::mcp_runtime::__private::serde::de::IgnoredAny>()?;
-                                }
-                            }
-                        }
-                        ::mcp_runtime::__private::std::result::Result::Ok(#struct_name { #(#finish)* })
-                    }
-                }
-
-                __deserializer.deserialize_map(__Visitor)
-            }
-        }
+/// Items the handler refers to, named with `suffix` so that several fit in one scope.
+pub fn support_items(capability: &Capability, suffix: &str) -> TokenStream {
+    match capability {
+        Capability::Tool(tool) => tool::args_struct(tool, &args_struct_name(suffix)),
+        Capability::Resource(_) | Capability::Prompt(_) => TokenStream::new(),
     }
 }
 
-fn slot_ident(ident: &Ident) -> Ident {
-    format_ident!("__slot_{}", wire_name(ident))
-}
-
-/// The argument's name on the wire: the parameter name without `r#`.
-fn wire_name(ident: &Ident) -> String {
-    ident.to_string().trim_start_matches("r#").to_owned()
-}
-
-/// True for `Option<...>` (by its last path segment), whose argument may be left out.
-fn is_option(ty: &Type) -> bool {
-    match ty {
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "Option"),
-        Type::Group(group) => is_option(&group.elem),
-        Type::Paren(paren) => is_option(&paren.elem),
-        _ => false,
+/// An expression building the capability's descriptor.
+pub fn descriptor(capability: &Capability) -> TokenStream {
+    match capability {
+        Capability::Tool(tool) => tool::descriptor(tool),
+        Capability::Resource(resource) => resource::descriptor(resource),
+        Capability::Prompt(prompt) => prompt::descriptor(prompt),
     }
 }
 
-/// An expression building the tool's `ToolDescriptor`.
-pub fn descriptor(tool: &Tool) -> TokenStream {
-    let name = &tool.name;
-    let description = &tool.description;
-    let title = tool.title.as_ref().map(|t| quote!(.title(#t)));
-    let risk = format_ident!("{}", tool.risk.variant());
-    let scopes = &tool.scopes;
-    let scopes = (!scopes.is_empty()).then(|| quote!(.scopes([#(#scopes),*])));
-    let (read_only, destructive, idempotent, open_world) = (
-        tool.read_only,
-        tool.destructive,
-        tool.idempotent,
-        tool.open_world,
-    );
-    let output = output_type(tool);
-    let output = quote_spanned!(tool.output_span()=>
-        .output_schema_from(<#output as ::mcp_runtime::__private::IntoToolResult>::output_schema)
-    );
-    let states = tool.params.iter().filter_map(|p| match p {
-        Param::Injected {
-            state: Some(inner), ..
-        } => Some(quote_spanned!(inner.span()=> .requires_state::<#inner>())),
-        _ => None,
-    });
-    let properties = tool.arguments().map(|(ident, ty, doc)| {
-        let name = wire_name(ident);
-        let doc = match doc {
-            Some(text) => quote!(::mcp_runtime::__private::std::option::Option::Some(#text)),
-            None => quote!(::mcp_runtime::__private::std::option::Option::None),
-        };
-        let required = !is_option(ty);
-        quote_spanned!(ty.span()=> .property::<#ty>(#name, #doc, #required))
-    });
-    quote! {
-        ::mcp_runtime::__private::ToolDescriptor::new(#name, #description)
-            #title
-            .with_input_schema(::mcp_runtime::__private::InputSchema::new() #(#properties)* .finish())
-            #output
-            .hints(::mcp_runtime::__private::ToolHints {
-                read_only: #read_only,
-                destructive: #destructive,
-                idempotent: #idempotent,
-                open_world: #open_world,
-            })
-            .risk(::mcp_runtime::__private::RiskLevel::#risk)
-            #scopes
-            #(#states)*
-    }
-}
-
-fn output_type(tool: &Tool) -> TokenStream {
-    match &tool.output {
-        Some(ty) => quote!(#ty),
-        None => quote!(()),
-    }
-}
-
-/// The body of `invoke`: decode, extract, call, convert. `call` is the expression that calls
-/// the user's function with `arguments` (in declaration order).
-pub fn invoke_body(
-    tool: &Tool,
-    args: &Ident,
+/// The body of the handler method, which has the request in `__call`. `call` is the
+/// expression that calls the user's function with the given arguments (in declaration
+/// order).
+pub fn handler_body(
+    capability: &Capability,
+    suffix: &str,
     call: impl FnOnce(Vec<TokenStream>) -> TokenStream,
 ) -> TokenStream {
-    let name = &tool.name;
-    let mut bindings = Vec::new();
-    let mut call_args = Vec::new();
-    for (i, param) in tool.params.iter().enumerate() {
-        match param {
-            Param::Argument { ident, .. } => call_args.push(quote!(__args.#ident)),
-            Param::Injected { ty, .. } => {
-                let local = format_ident!("__injected{}", i);
-                let extract = quote_spanned!(ty.span()=> __call.extract::<#ty>());
-                bindings.push(quote! {
-                    let #local = match #extract {
-                        ::mcp_runtime::__private::std::result::Result::Ok(value) => value,
-                        ::mcp_runtime::__private::std::result::Result::Err(error) => return error,
-                    };
-                });
-                call_args.push(quote!(#local));
-            }
-        }
+    match capability {
+        Capability::Tool(tool) => tool::invoke_body(tool, &args_struct_name(suffix), call),
+        Capability::Resource(resource) => resource::read_body(resource, call),
+        Capability::Prompt(prompt) => prompt::get_body(prompt, call),
     }
-    let invocation = call(call_args);
-    let awaited = if tool.is_async {
+}
+
+fn args_struct_name(suffix: &str) -> Ident {
+    format_ident!("__McpArgs{}", suffix)
+}
+
+/// `.title(...)`, `.risk(...)` and `.scopes(...)`, which every descriptor has.
+fn header_builders(header: &Header) -> (TokenStream, TokenStream) {
+    let title = header.title.as_ref().map(|t| quote!(.title(#t)));
+    let risk = format_ident!("{}", header.risk.variant());
+    let scopes = &header.scopes;
+    let scopes = (!scopes.is_empty()).then(|| quote!(.scopes([#(#scopes),*])));
+    (
+        quote!(#title),
+        quote! {
+            .risk(::mcp_runtime::__private::RiskLevel::#risk)
+            #scopes
+        },
+    )
+}
+
+/// `Some("text")` or `None`.
+fn optional_str(text: Option<&String>) -> TokenStream {
+    match text {
+        Some(text) => quote!(::mcp_runtime::__private::std::option::Option::Some(#text)),
+        None => quote!(::mcp_runtime::__private::std::option::Option::None),
+    }
+}
+
+/// The call of the user's function, awaited when it is `async`.
+fn awaited(function: &Function, invocation: TokenStream) -> TokenStream {
+    if function.is_async {
         quote!(#invocation.await)
     } else {
         invocation
-    };
-    let output = output_type(tool);
-    let convert = quote_spanned!(tool.output_span()=>
-        <#output as ::mcp_runtime::__private::IntoToolResult>::into_tool_result(__output)
-    );
-    let future = quote! {
-        async move {
-            let __args: #args = match __call.decode(#name) {
-                ::mcp_runtime::__private::std::result::Result::Ok(args) => args,
-                ::mcp_runtime::__private::std::result::Result::Err(error) => return error,
-            };
-            #(#bindings)*
-            let __output = #awaited;
-            #convert
-        }
-    };
-    let send = quote_spanned!(tool.ident.span()=> ::mcp_runtime::__private::assert_send(#future));
+    }
+}
+
+/// `Box::pin(future)`, requiring the future to be `Send`; a future that is not is reported
+/// on `span`, the function's name.
+fn pinned(future: TokenStream, span: Span) -> TokenStream {
+    let send = quote_spanned!(span=> ::mcp_runtime::__private::assert_send(#future));
     quote!(::mcp_runtime::__private::std::boxed::Box::pin(#send))
+}
+
+/// An injected parameter of a resource or prompt: extracted from the request's context, a
+/// failure (unregistered state) answered as an internal error. The bound is checked on the
+/// user's type.
+fn extract_injected(ty: &Type) -> TokenStream {
+    let extract = quote_spanned!(ty.span()=> __call.context.extract::<#ty>());
+    quote!(#extract.map_err(::mcp_runtime::__private::RpcError::internal)?)
 }

@@ -1,23 +1,32 @@
-//! `#[tool]` on a free function.
+//! `#[tool]`, `#[resource]` and `#[prompt]` on a free function.
 //!
 //! ```text
 //! #[tool] fn add(a: i64, b: i64) -> i64 { a + b }
 //! ```
 //! becomes a unit struct `add` (the value passed to `Server::tool`), an inherent
 //! `add::call(a, b)` holding the original body unchanged, and, in a `const _` block, the
-//! argument struct and the `ToolHandler` impl.
+//! handler impl (`ToolHandler`, `ResourceHandler` or `PromptHandler`) and what it needs.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
 use crate::expand;
+use crate::kind::Kind;
 use crate::model::{self, Site};
 
-pub fn expand(attr: TokenStream, item: ItemFn) -> TokenStream {
+pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
     let cx = Ctxt::default();
-    let tool = model::read(&cx, attr, &item.attrs, &item.sig, Site::FreeFunction);
+    let capability = model::read(
+        &cx,
+        kind,
+        attr,
+        Span::call_site(),
+        &item.attrs,
+        &item.sig,
+        Site::FreeFunction,
+    );
 
     // A method in an `impl` block without `#[mcp_server]`: the error says so; keep the method
     // as written so that nothing else fails (a struct is not allowed inside an `impl`).
@@ -55,29 +64,36 @@ pub fn expand(attr: TokenStream, item: ItemFn) -> TokenStream {
         }
     };
 
+    let handler = kind.handler_trait();
+    let descriptor_type = kind.descriptor_type();
+    let request = kind.request_type();
+    let future = kind.future_type();
+    let method = kind.handler_method();
+
     if cx.has_errors() {
+        // The handler impl that registering the value expects, so that the only errors
+        // are the ones above.
         let errors = cx.into_compile_errors();
         return quote! {
             #unit
             #errors
             #(#cfgs)*
-            impl ::mcp_runtime::__private::ToolHandler for #ident {
-                fn descriptor(&self) -> ::mcp_runtime::__private::ToolDescriptor {
+            impl #handler for #ident {
+                fn descriptor(&self) -> #descriptor_type {
                     ::mcp_runtime::__private::std::unreachable!()
                 }
-                fn invoke(&self, _: ::mcp_runtime::__private::ToolCall) -> ::mcp_runtime::__private::ToolFuture {
+                fn #method(&self, _: #request) -> #future {
                     ::mcp_runtime::__private::std::unreachable!()
                 }
             }
         };
     }
 
-    let args = format_ident!("__McpArgs");
-    let args_struct = expand::args_struct(&tool, &args);
-    let descriptor = expand::descriptor(&tool);
-    let invoke = expand::invoke_body(
-        &tool,
-        &args,
+    let support = expand::support_items(&capability, "");
+    let descriptor = expand::descriptor(&capability);
+    let body = expand::handler_body(
+        &capability,
+        "",
         |call_args| quote!(#ident::call(#(#call_args),*)),
     );
 
@@ -86,16 +102,16 @@ pub fn expand(attr: TokenStream, item: ItemFn) -> TokenStream {
 
         #(#cfgs)*
         const _: () = {
-            #args_struct
+            #support
 
             #[automatically_derived]
-            impl ::mcp_runtime::__private::ToolHandler for #ident {
-                fn descriptor(&self) -> ::mcp_runtime::__private::ToolDescriptor {
+            impl #handler for #ident {
+                fn descriptor(&self) -> #descriptor_type {
                     #descriptor
                 }
 
-                fn invoke(&self, __call: ::mcp_runtime::__private::ToolCall) -> ::mcp_runtime::__private::ToolFuture {
-                    #invoke
+                fn #method(&self, __call: #request) -> #future {
+                    #body
                 }
             }
         };

@@ -1,10 +1,11 @@
-//! Attribute macros for [`mcp-runtime`](https://docs.rs/mcp-runtime): `#[tool]` and
-//! `#[mcp_server]`. Depend on `mcp-runtime`, which re-exports them, rather than on this crate.
+//! Attribute macros for [`mcp-runtime`](https://docs.rs/mcp-runtime): `#[tool]`,
+//! `#[resource]`, `#[prompt]` and `#[mcp_server]`. Depend on `mcp-runtime`, which re-exports
+//! them, rather than on this crate.
 //!
 //! Each macro reads its input into a plain model ([`model`]), validates it, collecting every
 //! error with the tokens it belongs to ([`ctxt`]), and only then expands ([`expand`]). The
-//! generated code is thin: a struct, an argument type, and an impl of a runtime trait; all
-//! behaviour lives in the runtime.
+//! generated code is thin: a struct and an impl of a runtime handler trait; all behaviour
+//! lives in the runtime.
 
 use proc_macro::TokenStream;
 
@@ -13,9 +14,13 @@ mod ctxt;
 mod docs;
 mod expand;
 mod free_fn;
+mod kind;
 mod model;
 mod placement;
 mod server;
+mod uri_template;
+
+use kind::Kind;
 
 /// Turns a function into an MCP tool.
 ///
@@ -30,14 +35,44 @@ mod server;
 /// ```
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match placement::tool_item(item.into()) {
-        Ok(function) => free_fn::expand(attr.into(), function).into(),
+    function(Kind::Tool, attr, item)
+}
+
+/// Turns a function into an MCP resource, read by URI, or a resource template whose
+/// `{variables}` bind the parameters of the same name (parsed with `FromStr`).
+///
+/// ```ignore
+/// /// One account, as JSON.
+/// #[resource("accounts://{id}", mime_type = "application/json")]
+/// fn account(id: u64) -> Json<Account> { ... }
+/// ```
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function(Kind::Resource, attr, item)
+}
+
+/// Turns a function into an MCP prompt; its parameters are the prompt's string arguments,
+/// parsed with `FromStr` (`Option<T>` ones are optional).
+///
+/// ```ignore
+/// /// Asks for a review of a change.
+/// #[prompt]
+/// fn review(diff: String, focus: Option<String>) -> String { ... }
+/// ```
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    function(Kind::Prompt, attr, item)
+}
+
+fn function(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
+    match placement::function_item(kind, item.into()) {
+        Ok(function) => free_fn::expand(kind, attr.into(), function).into(),
         Err(rejected) => rejected.into(),
     }
 }
 
-/// Collects the `#[tool]` methods of an `impl` block into a `Provider` for
-/// `Server::provider(value)`. Methods take `&self`, which all calls share.
+/// Collects the `#[tool]`, `#[resource]` and `#[prompt]` methods of an `impl` block into a
+/// `Provider` for `Server::provider(value)`. Methods take `&self`, which all calls share.
 ///
 /// ```ignore
 /// #[mcp_server]

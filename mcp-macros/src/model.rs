@@ -1,21 +1,43 @@
-//! The validated model of one tool, read from a function and its `#[tool]` attribute.
+//! The validated model of one capability, read from a function and its attribute.
 //!
 //! Everything that can be checked without types is checked here: names, descriptions,
-//! hints that contradict each other, receivers, generics, parameter patterns. Expansion only
-//! turns a valid model into code.
+//! URIs, hints that contradict each other, receivers, generics, parameter patterns, which
+//! parameter binds which input. Expansion only turns a valid model into code.
+//!
+//! What every kind shares, the [`Header`] (name, description, permission) and the
+//! [`Function`] (receiver and parameters), is read here and in [`signature`]; each kind then
+//! checks its own rules in [`tool`], [`resource`] and [`prompt`].
+
+pub mod prompt;
+pub mod resource;
+mod signature;
+pub mod tool;
 
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericArgument, Ident, LitStr, Pat, PathArguments, ReturnType, Signature, Type};
+use syn::{Attribute, GenericArgument, Ident, LitStr, PathArguments, Signature, Type};
 
-use crate::attr::{parse_tool_attr, Risk, ToolAttr};
+use crate::attr::{self, Attr, Risk};
 use crate::ctxt::Ctxt;
 use crate::docs;
+use crate::kind::Kind;
 
-pub struct Tool {
+pub use self::prompt::Prompt;
+pub use self::resource::Resource;
+pub use self::tool::Tool;
+
+/// One function turned into a capability.
+pub enum Capability {
+    Tool(Tool),
+    Resource(Resource),
+    Prompt(Prompt),
+}
+
+/// What clients learn about any capability besides its inputs.
+pub struct Header {
     /// The function's identifier.
     pub ident: Ident,
-    /// The name clients call it by.
+    /// The name clients use.
     pub name: String,
     /// Tokens that the name came from (the `name = "..."` literal or the function name).
     pub name_span: Span,
@@ -23,10 +45,10 @@ pub struct Tool {
     pub description: String,
     pub risk: Risk,
     pub scopes: Vec<String>,
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-    pub open_world: bool,
+}
+
+/// The function behind a capability: how to call it and what it takes and returns.
+pub struct Function {
     pub receiver: Receiver,
     pub is_async: bool,
     pub params: Vec<Param>,
@@ -43,10 +65,11 @@ pub enum Receiver {
 }
 
 pub enum Param {
-    /// Provided by the caller: a property of the input schema.
+    /// Provided by the caller: a tool or prompt argument, a URI template variable.
     Argument {
         ident: Ident,
         ty: Type,
+        /// Its entry in the doc comment's `# Arguments` section.
         doc: Option<String>,
     },
     /// Provided by the runtime (`Context`, `State<T>`).
@@ -64,30 +87,50 @@ pub enum Site {
     Method,
 }
 
-/// Reads a tool from its attribute arguments, its doc attributes and its signature.
+/// Reads a capability of `kind` from its attribute arguments, its doc attributes and its
+/// signature. `attr_span` is the attribute, for errors about what it lacks.
 pub fn read(
     cx: &Ctxt,
+    kind: Kind,
     attr_tokens: TokenStream,
-    attrs: &[syn::Attribute],
+    attr_span: Span,
+    attrs: &[Attribute],
     sig: &Signature,
     site: Site,
-) -> Tool {
-    let attr = parse_tool_attr(cx, attr_tokens);
+) -> Capability {
+    let attr = attr::parse(cx, kind, attr_tokens, attr_span);
     let docs = docs::parse(attrs);
+    let header = read_header(cx, kind, &attr, &docs, &sig.ident);
+    let function = signature::read(cx, kind, sig, site, &docs);
+    match kind {
+        Kind::Tool => Capability::Tool(tool::read(cx, attr, header, function)),
+        Kind::Resource => Capability::Resource(resource::read(cx, attr, header, function)),
+        Kind::Prompt => Capability::Prompt(prompt::read(cx, attr, header, function)),
+    }
+}
 
-    let ident = sig.ident.clone();
-    let fn_name = unraw(&ident);
+fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Ident) -> Header {
+    let noun = kind.name();
+    let fn_name = unraw(ident);
     let (name, name_span) = match &attr.name {
         Some(lit) => (lit.value(), lit.span()),
         None => (fn_name.clone(), ident.span()),
     };
-    if !valid_tool_name(&name) {
-        let message = format!(
-            "invalid tool name `{name}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
-        );
+    let name_error = match kind {
+        // The specification's rule for tool names, which this runtime applies to prompts too:
+        // clients offer both by name, often as slash commands.
+        Kind::Tool | Kind::Prompt if !valid_tool_name(&name) => Some(format!(
+            "invalid {noun} name `{name}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
+        )),
+        Kind::Resource if name.trim().is_empty() => {
+            Some("`name` is empty; a resource needs a name clients can show".to_owned())
+        }
+        _ => None,
+    };
+    if let Some(message) = name_error {
         match &attr.name {
             Some(lit) => cx.error_spanned_by(lit, message),
-            None => cx.error_spanned_by(&ident, message),
+            None => cx.error_spanned_by(ident, message),
         }
     }
 
@@ -96,7 +139,10 @@ pub fn read(
             if lit.value().trim().is_empty() {
                 cx.error_spanned_by(
                     lit,
-                    "`description` is empty; say what the tool does: the model reads it to choose the tool",
+                    format!(
+                        "`description` is empty; say what the {noun} does: {}",
+                        kind.description_reason()
+                    ),
                 );
             }
             lit.value()
@@ -104,9 +150,10 @@ pub fn read(
         None => {
             if docs.description.is_empty() {
                 cx.error_spanned_by(
-                    &ident,
+                    ident,
                     format!(
-                        "tool `{fn_name}` has no description; add a doc comment (`/// What it does.`) or `#[tool(description = \"...\")]`: the model reads it to choose the tool"
+                        "{noun} `{fn_name}` has no description; add a doc comment (`/// What it does.`) or `#[{noun}(description = \"...\")]`: {}",
+                        kind.description_reason()
                     ),
                 );
             }
@@ -114,203 +161,71 @@ pub fn read(
         }
     };
 
-    check_hints(cx, &attr);
-    let risk = match &attr.risk {
-        Some(risk) => risk.value,
-        None if attr.destructive.is_some() => Risk::High,
-        None => Risk::Low,
-    };
-
-    if !sig.generics.params.is_empty() {
-        cx.error_spanned_by(
-            &sig.generics,
-            "a tool cannot be generic: its input schema must be known at compile time",
-        );
-    }
-    if let Some(where_clause) = &sig.generics.where_clause {
-        cx.error_spanned_by(where_clause, "a tool cannot have a `where` clause");
-    }
-    if let Some(variadic) = &sig.variadic {
-        cx.error_spanned_by(variadic, "a tool cannot be variadic");
-    }
-    if let Some(unsafety) = &sig.unsafety {
-        cx.error_spanned_by(unsafety, "a tool cannot be an `unsafe fn`");
-    }
-
-    let mut receiver = Receiver::None;
-    let mut params = Vec::new();
-    for input in &sig.inputs {
-        match input {
-            FnArg::Receiver(r) => {
-                if site == Site::FreeFunction {
-                    cx.error_spanned_by(
-                        r,
-                        "`#[tool]` on a method needs `#[mcp_server]` on its `impl` block",
-                    );
-                } else if r.reference.is_none() {
-                    cx.error_spanned_by(
-                        r,
-                        "a tool method takes `&self`, not `self`: the value is shared by concurrent calls",
-                    );
-                } else if r.mutability.is_some() {
-                    cx.error_spanned_by(
-                        r,
-                        "a tool method takes `&self`, not `&mut self`: calls run concurrently, so use interior mutability (`Mutex`, atomics)",
-                    );
-                } else {
-                    receiver = Receiver::Shared;
-                }
-            }
-            FnArg::Typed(typed) => {
-                let Pat::Ident(pat) = &*typed.pat else {
-                    cx.error_spanned_by(
-                        &typed.pat,
-                        "a tool parameter must be a plain name, which becomes the argument's name: write `name: Type` and destructure inside the body",
-                    );
-                    continue;
-                };
-                if let Some(by_ref) = &pat.by_ref {
-                    cx.error_spanned_by(
-                        by_ref,
-                        "a tool parameter cannot be bound by reference: remove `ref`",
-                    );
-                }
-                let ty = (*typed.ty).clone();
-                if let Type::ImplTrait(_) = &ty {
-                    cx.error_spanned_by(
-                        &ty,
-                        "a tool parameter needs a concrete type, not `impl Trait`: its input schema is read from the type",
-                    );
-                }
-                match injected(&ty) {
-                    Some(state) => params.push(Param::Injected {
-                        ident: pat.ident.clone(),
-                        ty,
-                        state,
-                    }),
-                    None => {
-                        if let Type::Reference(reference) = &ty {
-                            let message = match &*reference.elem {
-                                Type::Path(p) if p.path.is_ident("str") => {
-                                    "tool arguments are decoded into owned values, so a reference cannot be an argument: take `String` instead of `&str`".to_owned()
-                                }
-                                elem if injected(elem).is_some() => format!(
-                                    "take `{}` by value: the runtime hands each call its own",
-                                    type_name(elem)
-                                ),
-                                _ => "tool arguments are decoded into owned values, so a reference cannot be an argument: take the owned type".to_owned(),
-                            };
-                            cx.error_spanned_by(&ty, message);
-                        }
-                        let arg_name = unraw(&pat.ident);
-                        let doc = docs
-                            .arguments
-                            .iter()
-                            .find(|documented| documented.name == arg_name)
-                            .map(|documented| documented.text.clone());
-                        params.push(Param::Argument {
-                            ident: pat.ident.clone(),
-                            ty,
-                            doc,
-                        });
-                    }
-                }
-            }
-        }
-    }
-
-    for documented in &docs.arguments {
-        let name = &documented.name;
-        let param = params.iter().find(|p| match p {
-            Param::Argument { ident, .. } | Param::Injected { ident, .. } => unraw(ident) == *name,
-        });
-        let message = match param {
-            Some(Param::Argument { .. }) => continue,
-            Some(Param::Injected { .. }) => format!(
-                "`{name}` is provided by the runtime, not by the caller; remove it from `# Arguments`"
-            ),
-            None => format!(
-                "`# Arguments` documents `{name}`, but `{fn_name}` has no parameter of that name; fix the name or remove the entry"
-            ),
-        };
-        cx.syn_error(syn::Error::new(documented.span, message));
-    }
-
-    let output = match &sig.output {
-        ReturnType::Default => None,
-        ReturnType::Type(_, ty) => {
-            if let Type::ImplTrait(_) = &**ty {
-                cx.error_spanned_by(
-                    ty,
-                    "a tool must return a concrete type, not `impl Trait`: its output schema is read from the type",
-                );
-            }
-            Some((**ty).clone())
-        }
-    };
-
-    Tool {
-        ident,
+    Header {
+        ident: ident.clone(),
         name,
         name_span,
         title: attr.title.as_ref().map(LitStr::value),
         description,
-        risk,
+        risk: attr.risk.as_ref().map_or(Risk::Low, |risk| risk.value),
         scopes: attr.scopes.iter().flatten().map(LitStr::value).collect(),
-        read_only: attr.read_only.is_some(),
-        destructive: attr.destructive.is_some(),
-        idempotent: attr.idempotent.is_some(),
-        open_world: attr.open_world.is_some(),
-        receiver,
-        is_async: sig.asyncness.is_some(),
-        params,
-        output,
     }
 }
 
-fn check_hints(cx: &Ctxt, attr: &ToolAttr) {
-    if let (Some(_), Some(destructive)) = (attr.read_only, attr.destructive) {
-        cx.syn_error(syn::Error::new(
-            destructive,
-            "`destructive` contradicts `read_only`: a tool that does not modify its environment cannot destroy anything",
-        ));
+impl Capability {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Capability::Tool(_) => Kind::Tool,
+            Capability::Resource(_) => Kind::Resource,
+            Capability::Prompt(_) => Kind::Prompt,
+        }
     }
-    if let (Some(_), Some(risk)) = (attr.destructive, &attr.risk) {
-        if risk.value == Risk::Low {
-            cx.syn_error(syn::Error::new(
-                risk.span,
-                "a `destructive` tool cannot have risk \"low\"; declare \"medium\", \"high\" or \"critical\"",
-            ));
+
+    pub fn header(&self) -> &Header {
+        match self {
+            Capability::Tool(tool) => &tool.header,
+            Capability::Resource(resource) => &resource.header,
+            Capability::Prompt(prompt) => &prompt.header,
+        }
+    }
+
+    pub fn function(&self) -> &Function {
+        match self {
+            Capability::Tool(tool) => &tool.function,
+            Capability::Resource(resource) => &resource.function,
+            Capability::Prompt(prompt) => &prompt.function,
         }
     }
 }
 
-/// `Context` and `State<T>` are provided by the runtime; `Some(Some(T))` for `State<T>`.
-fn injected(ty: &Type) -> Option<Option<Type>> {
-    let Type::Path(path) = ty else { return None };
-    if path.qself.is_some() {
-        return None;
+impl Function {
+    /// The parameters the caller provides, with their `# Arguments` documentation.
+    pub fn arguments(&self) -> impl Iterator<Item = (&Ident, &Type, Option<&String>)> {
+        self.params.iter().filter_map(|p| match p {
+            Param::Argument { ident, ty, doc } => Some((ident, ty, doc.as_ref())),
+            Param::Injected { .. } => None,
+        })
     }
-    let last = path.path.segments.last()?;
-    match last.ident.to_string().as_str() {
-        "Context" if last.arguments.is_empty() => Some(None),
-        "State" => {
-            let PathArguments::AngleBracketed(args) = &last.arguments else {
-                return None;
-            };
-            match args.args.first() {
-                Some(GenericArgument::Type(inner)) if args.args.len() == 1 => {
-                    Some(Some(inner.clone()))
-                }
-                _ => None,
-            }
-        }
-        _ => None,
+
+    /// Where errors about the returned value go: the return type, or the function's name
+    /// when it returns `()`.
+    pub fn output_span(&self, header: &Header) -> Span {
+        self.output
+            .as_ref()
+            .map_or(header.ident.span(), |ty| ty.span())
     }
 }
 
-/// An identifier as written without `r#`: the name of the argument on the wire.
-fn unraw(ident: &Ident) -> String {
+impl Param {
+    pub fn ident(&self) -> &Ident {
+        match self {
+            Param::Argument { ident, .. } | Param::Injected { ident, .. } => ident,
+        }
+    }
+}
+
+/// An identifier as written without `r#`: the name of the input on the wire.
+pub fn unraw(ident: &Ident) -> String {
     ident.to_string().trim_start_matches("r#").to_owned()
 }
 
@@ -334,17 +249,40 @@ pub fn valid_tool_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-impl Tool {
-    pub fn arguments(&self) -> impl Iterator<Item = (&Ident, &Type, Option<&String>)> {
-        self.params.iter().filter_map(|p| match p {
-            Param::Argument { ident, ty, doc } => Some((ident, ty, doc.as_ref())),
-            Param::Injected { .. } => None,
-        })
-    }
+/// True for `Option<...>` (by its last path segment), whose input may be left out.
+pub fn is_option(ty: &Type) -> bool {
+    option_segment(ty).is_some()
+}
 
-    pub fn output_span(&self) -> Span {
-        self.output
-            .as_ref()
-            .map_or(self.ident.span(), |ty| ty.span())
+/// `T` of `Option<T>`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    let PathArguments::AngleBracketed(args) = &option_segment(ty)?.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
+        _ => None,
     }
+}
+
+fn option_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .filter(|segment| segment.ident == "Option"),
+        Type::Group(group) => option_segment(&group.elem),
+        Type::Paren(paren) => option_segment(&paren.elem),
+        _ => None,
+    }
+}
+
+/// `` `a`, `b` ``: names for a message.
+pub fn quoted_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -5,16 +5,19 @@ use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 use syn::Item;
 
-/// `#[tool]` goes on a function.
-pub fn tool_item(item: TokenStream) -> Result<syn::ItemFn, TokenStream> {
+use crate::kind::Kind;
+
+/// `#[tool]`, `#[resource]` and `#[prompt]` go on a function.
+pub fn function_item(kind: Kind, item: TokenStream) -> Result<syn::ItemFn, TokenStream> {
     let item = parse_item(item)?;
+    let name = kind.name();
     match item {
         Item::Fn(function) => Ok(function),
         Item::Impl(_) => Err(reject(
             &item,
-            "`#[tool]` goes on a function; for the methods of an `impl` block, put `#[mcp_server]` on the block and `#[tool]` on each method",
+            &format!("`#[{name}]` goes on a function; for the methods of an `impl` block, put `#[mcp_server]` on the block and `#[{name}]` on each method"),
         )),
-        _ => Err(reject(&item, "`#[tool]` goes on a function")),
+        _ => Err(reject(&item, &format!("`#[{name}]` goes on a function"))),
     }
 }
 
@@ -29,7 +32,7 @@ pub fn server_item(item: TokenStream) -> Result<syn::ItemImpl, TokenStream> {
         )),
         _ => Err(reject(
             &item,
-            "`#[mcp_server]` goes on an `impl` block whose tool methods are marked `#[tool]`",
+            "`#[mcp_server]` goes on an `impl` block whose methods are marked `#[tool]`, `#[resource]` or `#[prompt]`",
         )),
     }
 }

@@ -1,15 +1,17 @@
-//! `#[mcp_server]` on an `impl` block: every method marked `#[tool]` becomes a tool sharing
-//! the value through `&self`.
+//! `#[mcp_server]` on an `impl` block: every method marked `#[tool]`, `#[resource]` or
+//! `#[prompt]` becomes a capability sharing the value through `&self`.
 
 use std::collections::HashMap;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{Attribute, ImplItem, ItemImpl, Meta};
+use syn::spanned::Spanned;
+use syn::{Attribute, ImplItem, ItemImpl, Meta, Type};
 
 use crate::ctxt::Ctxt;
 use crate::expand;
-use crate::model::{self, Receiver, Site};
+use crate::kind::Kind;
+use crate::model::{self, unraw, Capability, Receiver, Site};
 
 pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
     let cx = Ctxt::default();
@@ -29,32 +31,11 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
         );
     }
 
-    let mut tools = Vec::new();
-    let mut names: HashMap<String, String> = HashMap::new();
-    for impl_item in &mut item.items {
-        let ImplItem::Fn(method) = impl_item else {
-            continue;
-        };
-        let Some(attr_tokens) = take_tool_attr(&cx, &mut method.attrs) else {
-            continue;
-        };
-        let tool = model::read(&cx, attr_tokens, &method.attrs, &method.sig, Site::Method);
-        let fn_name = method.sig.ident.to_string();
-        if let Some(first) = names.insert(tool.name.clone(), fn_name.clone()) {
-            cx.syn_error(syn::Error::new(
-                tool.name_span,
-                format!(
-                    "duplicate tool name `{}`: method `{first}` already uses it; rename one with `#[tool(name = \"...\")]`",
-                    tool.name
-                ),
-            ));
-        }
-        tools.push(tool);
-    }
-    if tools.is_empty() && !cx.has_errors() {
+    let capabilities = collect(&cx, &mut item);
+    if capabilities.is_empty() && !cx.has_errors() {
         cx.error_spanned_by(
             &item.self_ty,
-            "this `#[mcp_server]` block has no `#[tool]` methods; mark the methods to expose with `#[tool]`",
+            "this `#[mcp_server]` block has no `#[tool]`, `#[resource]` or `#[prompt]` methods; mark the methods to expose with one of them",
         );
     }
 
@@ -81,47 +62,16 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
     }
 
     let mut pieces = Vec::new();
-    let mut registrations = Vec::new();
-    for tool in &tools {
-        let method = &tool.ident;
-        let base = method.to_string().trim_start_matches("r#").to_owned();
-        let args = format_ident!("__McpArgs_{}", base);
-        let describe = format_ident!("__mcp_describe_{}", base);
-        let invoke_fn = format_ident!("__mcp_invoke_{}", base);
-        let args_struct = expand::args_struct(tool, &args);
-        let descriptor = expand::descriptor(tool);
-        let receiver = tool.receiver;
-        let invoke = expand::invoke_body(tool, &args, |call_args| match receiver {
-            Receiver::Shared => quote!(__this.#method(#(#call_args),*)),
-            Receiver::None => quote!(<#self_ty>::#method(#(#call_args),*)),
-        });
-        pieces.push(quote! {
-            #args_struct
-
-            #[allow(non_snake_case)]
-            fn #describe() -> ::mcp_runtime::__private::ToolDescriptor {
-                #descriptor
-            }
-
-            #[allow(non_snake_case, unused_variables)]
-            fn #invoke_fn(
-                __this: ::mcp_runtime::__private::std::sync::Arc<#self_ty>,
-                __call: ::mcp_runtime::__private::ToolCall,
-            ) -> ::mcp_runtime::__private::ToolFuture
-            where
-                #shared,
-            {
-                #invoke
-            }
-        });
-        registrations.push(quote! {
-            ::mcp_runtime::__private::std::boxed::Box::new(::mcp_runtime::__private::MethodTool::new(
-                ::mcp_runtime::__private::std::sync::Arc::clone(__this),
-                #describe,
-                #invoke_fn,
-            ))
-        });
+    let mut registrations: HashMap<Kind, Vec<TokenStream>> = HashMap::new();
+    for capability in &capabilities {
+        let (piece, registration) = method_capability(capability, self_ty, &shared);
+        pieces.push(piece);
+        registrations
+            .entry(capability.kind())
+            .or_default()
+            .push(registration);
     }
+    let provider = provider_impl(registrations, self_ty, &shared);
 
     quote! {
         #item
@@ -129,76 +79,240 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
         const _: () = {
             #(#pieces)*
 
-            // `(&__McpShared(value)).__mcp_tools()` picks `__McpTools` when the type is
-            // `Send + Sync + 'static`, and otherwise falls back, through auto-ref, to
-            // `__McpNotShared`. The fallback never runs (the `Provider` impl then fails to
-            // compile); it exists so that this body compiles and the impl's own requirement
-            // is the only error.
-            struct __McpShared(::mcp_runtime::__private::std::sync::Arc<#self_ty>);
-
-            trait __McpTools {
-                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>>;
-            }
-
-            impl __McpTools for __McpShared
-            where
-                #shared,
-            {
-                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
-                    let __this = &self.0;
-                    ::mcp_runtime::__private::std::vec![#(#registrations),*]
-                }
-            }
-
-            trait __McpNotShared {
-                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>>;
-            }
-
-            impl __McpNotShared for &__McpShared {
-                fn __mcp_tools(&self) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
-                    ::mcp_runtime::__private::std::vec::Vec::new()
-                }
-            }
-
-            #[automatically_derived]
-            impl ::mcp_runtime::__private::Provider for #self_ty {
-                fn tools(
-                    self: ::mcp_runtime::__private::std::sync::Arc<Self>,
-                ) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
-                    (&__McpShared(self)).__mcp_tools()
-                }
-            }
+            #provider
         };
     }
 }
 
-/// Removes `#[tool]` / `#[tool(...)]` from a method and returns its arguments.
-fn take_tool_attr(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<TokenStream> {
-    let is_tool = |attr: &Attribute| {
-        let path = attr.path();
-        path.is_ident("tool")
-            || (path.segments.len() == 2
-                && path.segments[0].ident == "mcp_runtime"
-                && path.segments[1].ident == "tool")
+/// The functions behind one method capability (its descriptor and its handler, taking the
+/// shared value), and the expression registering them with the shared value in `__this`.
+fn method_capability(
+    capability: &Capability,
+    self_ty: &Type,
+    shared: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let kind = capability.kind();
+    let method = &capability.header().ident;
+    let base = unraw(method);
+    let suffix = format!("_{base}");
+    let describe = format_ident!("__mcp_describe_{}", base);
+    let handle = format_ident!("__mcp_handle_{}", base);
+    let support = expand::support_items(capability, &suffix);
+    let descriptor = expand::descriptor(capability);
+    let receiver = capability.function().receiver;
+    let body = expand::handler_body(capability, &suffix, |call_args| match receiver {
+        Receiver::Shared => quote!(__this.#method(#(#call_args),*)),
+        Receiver::None => quote!(<#self_ty>::#method(#(#call_args),*)),
+    });
+    let (descriptor_type, request, future, adapter) = (
+        kind.descriptor_type(),
+        kind.request_type(),
+        kind.future_type(),
+        kind.method_adapter(),
+    );
+    let piece = quote! {
+        #support
+
+        #[allow(non_snake_case)]
+        fn #describe() -> #descriptor_type {
+            #descriptor
+        }
+
+        #[allow(non_snake_case, unused_variables)]
+        fn #handle(
+            __this: ::mcp_runtime::__private::std::sync::Arc<#self_ty>,
+            __call: #request,
+        ) -> #future
+        where
+            #shared,
+        {
+            #body
+        }
     };
-    let mut found: Option<TokenStream> = None;
+    let registration = quote! {
+        ::mcp_runtime::__private::std::boxed::Box::new(#adapter::new(
+            ::mcp_runtime::__private::std::sync::Arc::clone(__this),
+            #describe,
+            #handle,
+        ))
+    };
+    (piece, registration)
+}
+
+/// The `Provider` impl: one method per kind present (`tools`, which is required, always).
+///
+/// `(&__McpShared(value)).__mcp_tools()` picks `__McpLists` when the type is
+/// `Send + Sync + 'static`, and otherwise falls back, through auto-ref, to `__McpNotShared`.
+/// The fallback never runs (the `Provider` impl then fails to compile); it exists so that
+/// this body compiles and the impl's own requirement is the only error.
+fn provider_impl(
+    mut registrations: HashMap<Kind, Vec<TokenStream>>,
+    self_ty: &Type,
+    shared: &TokenStream,
+) -> TokenStream {
+    let mut signatures = Vec::new();
+    let mut shared_impls = Vec::new();
+    let mut fallback_impls = Vec::new();
+    let mut provider_impls = Vec::new();
+    for kind in Kind::ALL {
+        let handlers = match registrations.remove(&kind) {
+            Some(handlers) => handlers,
+            None if kind == Kind::Tool => Vec::new(),
+            None => continue,
+        };
+        let provider_method = kind.provider_method();
+        let list_method = format_ident!("__mcp_{}", provider_method.to_string());
+        let handler = kind.handler_trait();
+        let list = quote!(::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn #handler>>);
+        signatures.push(quote!(fn #list_method(&self) -> #list;));
+        shared_impls.push(quote! {
+            fn #list_method(&self) -> #list {
+                let __this = &self.0;
+                ::mcp_runtime::__private::std::vec![#(#handlers),*]
+            }
+        });
+        fallback_impls.push(quote! {
+            fn #list_method(&self) -> #list {
+                ::mcp_runtime::__private::std::vec::Vec::new()
+            }
+        });
+        provider_impls.push(quote! {
+            fn #provider_method(self: ::mcp_runtime::__private::std::sync::Arc<Self>) -> #list {
+                (&__McpShared(self)).#list_method()
+            }
+        });
+    }
+    quote! {
+        struct __McpShared(::mcp_runtime::__private::std::sync::Arc<#self_ty>);
+
+        trait __McpLists {
+            #(#signatures)*
+        }
+
+        impl __McpLists for __McpShared
+        where
+            #shared,
+        {
+            #(#shared_impls)*
+        }
+
+        trait __McpNotShared {
+            #(#signatures)*
+        }
+
+        impl __McpNotShared for &__McpShared {
+            #(#fallback_impls)*
+        }
+
+        #[automatically_derived]
+        impl ::mcp_runtime::__private::Provider for #self_ty {
+            #(#provider_impls)*
+        }
+    }
+}
+
+/// Reads every marked method, removing its attribute, and reports names used twice within
+/// one kind (and, for resources, URIs served twice).
+fn collect(cx: &Ctxt, item: &mut ItemImpl) -> Vec<Capability> {
+    let mut capabilities = Vec::new();
+    let mut names: HashMap<(Kind, String), String> = HashMap::new();
+    let mut uris: HashMap<String, String> = HashMap::new();
+    for impl_item in &mut item.items {
+        let ImplItem::Fn(method) = impl_item else {
+            continue;
+        };
+        let Some(marked) = take_capability_attr(cx, &mut method.attrs) else {
+            continue;
+        };
+        let capability = model::read(
+            cx,
+            marked.kind,
+            marked.tokens,
+            marked.span,
+            &method.attrs,
+            &method.sig,
+            Site::Method,
+        );
+        let fn_name = unraw(&method.sig.ident);
+        let header = capability.header();
+        let noun = marked.kind.name();
+        if let Some(first) = names.insert((marked.kind, header.name.clone()), fn_name.clone()) {
+            cx.syn_error(syn::Error::new(
+                header.name_span,
+                format!(
+                    "duplicate {noun} name `{}`: method `{first}` already uses it; rename one with `#[{noun}(name = \"...\")]`",
+                    header.name
+                ),
+            ));
+        }
+        if let Capability::Resource(resource) = &capability {
+            if let Some(first) = uris.insert(resource.uri.clone(), fn_name) {
+                cx.syn_error(syn::Error::new(
+                    resource.uri_span,
+                    format!(
+                        "duplicate resource URI `{}`: method `{first}` already serves it; a URI names one resource",
+                        resource.uri
+                    ),
+                ));
+            }
+        }
+        capabilities.push(capability);
+    }
+    capabilities
+}
+
+/// A method's `#[tool]`, `#[resource]` or `#[prompt]` attribute.
+struct Marked {
+    kind: Kind,
+    tokens: TokenStream,
+    /// The whole attribute, for errors about what it lacks.
+    span: Span,
+}
+
+/// Removes the capability attribute from a method and returns it. A second one, of the
+/// same kind or another, is reported and ignored.
+fn take_capability_attr(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marked> {
+    let kind_of = |attr: &Attribute| {
+        let path = attr.path();
+        Kind::ALL.into_iter().find(|kind| {
+            path.is_ident(kind.name())
+                || (path.segments.len() == 2
+                    && path.segments[0].ident == "mcp_runtime"
+                    && path.segments[1].ident == kind.name())
+        })
+    };
+    let mut found: Option<Marked> = None;
     let mut kept = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
-        if !is_tool(&attr) {
+        let Some(kind) = kind_of(&attr) else {
             kept.push(attr);
             continue;
-        }
-        if found.is_some() {
-            cx.error_spanned_by(&attr, "duplicate `#[tool]` attribute; remove one");
+        };
+        if let Some(first) = &found {
+            let message = if first.kind == kind {
+                format!("duplicate `#[{}]` attribute; remove one", kind.name())
+            } else {
+                format!(
+                    "a method is one capability: it is already marked `#[{}]`, so it cannot also be a {}; write a second method that calls the first",
+                    first.kind.name(),
+                    kind.name()
+                )
+            };
+            cx.error_spanned_by(&attr, message);
             continue;
         }
-        found = Some(match &attr.meta {
+        let tokens = match &attr.meta {
             Meta::Path(_) => TokenStream::new(),
             Meta::List(list) => list.tokens.clone(),
             Meta::NameValue(nv) => {
-                cx.error_spanned_by(nv, "write `#[tool]` or `#[tool(...)]`");
+                cx.error_spanned_by(nv, format!("write `#[{0}]` or `#[{0}(...)]`", kind.name()));
                 TokenStream::new()
             }
+        };
+        found = Some(Marked {
+            kind,
+            tokens,
+            span: attr.span(),
         });
     }
     *attrs = kept;

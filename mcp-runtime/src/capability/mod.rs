@@ -13,9 +13,13 @@ mod uri_template;
 pub use arguments::{expecting_arguments, missing_argument, ArgumentKey, InputSchema};
 pub use completion::Completer;
 pub use output::{IntoToolResult, Json, ToolError};
-pub use prompt::{IntoPromptResult, PromptCall, PromptDescriptor, PromptFuture, PromptHandler};
+pub use prompt::{
+    FromPromptArgument, IntoPromptResult, MethodPrompt, PromptCall, PromptDescriptor, PromptFuture,
+    PromptHandler,
+};
 pub use resource::{
-    Blob, IntoResourceContents, ResourceDescriptor, ResourceFuture, ResourceHandler, ResourceRead,
+    Blob, FromUriVariable, IntoResourceContents, MethodResource, ResourceDescriptor,
+    ResourceFuture, ResourceHandler, ResourceRead,
 };
 pub use schema::{sanitize, schema_for, SchemaObject};
 pub use tool::{

@@ -154,27 +154,46 @@ impl PromptCall {
         PromptCall { arguments, context }
     }
 
-    /// A required argument, parsed into `T`; a missing one is `-32602`.
-    pub fn argument<T: FromStr>(&self, name: &str) -> Result<T, RpcError>
-    where
-        T::Err: fmt::Display,
-    {
+    /// A required argument, parsed into `T` (any `FromStr` type whose error is `Display`); a
+    /// missing one is `-32602`.
+    pub fn argument<T: FromPromptArgument>(&self, name: &str) -> Result<T, RpcError> {
         self.optional_argument(name)?
             .ok_or_else(|| RpcError::invalid_params(format!("missing required argument `{name}`")))
     }
 
     /// An optional argument, parsed into `T`.
-    pub fn optional_argument<T: FromStr>(&self, name: &str) -> Result<Option<T>, RpcError>
-    where
-        T::Err: fmt::Display,
-    {
+    pub fn optional_argument<T: FromPromptArgument>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, RpcError> {
         match self.arguments.get(name) {
             None => Ok(None),
-            Some(raw) => raw
-                .parse()
+            Some(raw) => T::from_prompt_argument(raw)
                 .map(Some)
                 .map_err(|e| RpcError::invalid_params(format!("invalid argument `{name}`: {e}"))),
         }
+    }
+}
+
+/// A type a prompt argument can be parsed into: every `FromStr` type whose error is
+/// `Display`. It exists for its compile error, which says what an argument's type needs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of a prompt argument",
+    label = "not parsed from a string",
+    note = "prompt arguments are strings, parsed with `FromStr`, whose error must be `Display`: take `String`, a number, `bool`, or a type of your own that implements `FromStr`"
+)]
+pub trait FromPromptArgument: Sized {
+    /// Parses the argument's value.
+    fn from_prompt_argument(value: &str) -> Result<Self, String>;
+}
+
+impl<T> FromPromptArgument for T
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    fn from_prompt_argument(value: &str) -> Result<Self, String> {
+        value.parse().map_err(|e: T::Err| e.to_string())
     }
 }
 
@@ -185,6 +204,39 @@ pub trait PromptHandler: Send + Sync + 'static {
 
     /// Renders it with the client's arguments.
     fn get(&self, call: PromptCall) -> PromptFuture;
+}
+
+/// A prompt defined as a method of an `#[mcp_server]` block: the shared value plus two
+/// generated functions.
+pub struct MethodPrompt<S> {
+    this: Arc<S>,
+    describe: fn() -> PromptDescriptor,
+    get: fn(Arc<S>, PromptCall) -> PromptFuture,
+}
+
+impl<S: Send + Sync + 'static> MethodPrompt<S> {
+    /// Binds a method prompt to the shared value.
+    pub fn new(
+        this: Arc<S>,
+        describe: fn() -> PromptDescriptor,
+        get: fn(Arc<S>, PromptCall) -> PromptFuture,
+    ) -> Self {
+        MethodPrompt {
+            this,
+            describe,
+            get,
+        }
+    }
+}
+
+impl<S: Send + Sync + 'static> PromptHandler for MethodPrompt<S> {
+    fn descriptor(&self) -> PromptDescriptor {
+        (self.describe)()
+    }
+
+    fn get(&self, call: PromptCall) -> PromptFuture {
+        (self.get)(Arc::clone(&self.this), call)
+    }
 }
 
 /// A value a prompt can return.

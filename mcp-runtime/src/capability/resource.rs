@@ -211,18 +211,16 @@ impl ResourceRead {
         }
     }
 
-    /// The value of a template variable, parsed into `T`.
-    pub fn variable<T: FromStr>(&self, name: &str) -> Result<T, RpcError>
-    where
-        T::Err: fmt::Display,
-    {
+    /// The value of a template variable, parsed into `T` (any `FromStr` type whose error is
+    /// `Display`).
+    pub fn variable<T: FromUriVariable>(&self, name: &str) -> Result<T, RpcError> {
         let raw = self
             .variables
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
             .ok_or_else(|| RpcError::invalid_params(format!("the URI has no `{name}`")))?;
-        raw.parse()
+        T::from_uri_variable(raw)
             .map_err(|e| RpcError::invalid_params(format!("invalid `{name}` in {}: {e}", self.uri)))
     }
 
@@ -235,6 +233,28 @@ impl ResourceRead {
     }
 }
 
+/// A type a URI template variable can be parsed into: every `FromStr` type whose error is
+/// `Display`. It exists for its compile error, which says what a variable's type needs.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the type of a URI template variable",
+    label = "not parsed from a string",
+    note = "a variable's value is parsed with `FromStr`, whose error must be `Display`: take `String`, a number, `bool`, or a type of your own that implements `FromStr`"
+)]
+pub trait FromUriVariable: Sized {
+    /// Parses the variable's percent-decoded value.
+    fn from_uri_variable(value: &str) -> Result<Self, String>;
+}
+
+impl<T> FromUriVariable for T
+where
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    fn from_uri_variable(value: &str) -> Result<Self, String> {
+        value.parse().map_err(|e: T::Err| e.to_string())
+    }
+}
+
 /// A resource (or resource template) the server can list and read.
 pub trait ResourceHandler: Send + Sync + 'static {
     /// Describes it. Called once, at registration.
@@ -242,6 +262,39 @@ pub trait ResourceHandler: Send + Sync + 'static {
 
     /// Reads it.
     fn read(&self, read: ResourceRead) -> ResourceFuture;
+}
+
+/// A resource defined as a method of an `#[mcp_server]` block: the shared value plus two
+/// generated functions.
+pub struct MethodResource<S> {
+    this: Arc<S>,
+    describe: fn() -> ResourceDescriptor,
+    read: fn(Arc<S>, ResourceRead) -> ResourceFuture,
+}
+
+impl<S: Send + Sync + 'static> MethodResource<S> {
+    /// Binds a method resource to the shared value.
+    pub fn new(
+        this: Arc<S>,
+        describe: fn() -> ResourceDescriptor,
+        read: fn(Arc<S>, ResourceRead) -> ResourceFuture,
+    ) -> Self {
+        MethodResource {
+            this,
+            describe,
+            read,
+        }
+    }
+}
+
+impl<S: Send + Sync + 'static> ResourceHandler for MethodResource<S> {
+    fn descriptor(&self) -> ResourceDescriptor {
+        (self.describe)()
+    }
+
+    fn read(&self, read: ResourceRead) -> ResourceFuture {
+        (self.read)(Arc::clone(&self.this), read)
+    }
 }
 
 /// Binary resource contents, sent base64-encoded.

@@ -44,6 +44,9 @@ impl UriTemplate {
         let mut parts = Vec::new();
         let mut rest = source;
         while let Some(open) = rest.find('{') {
+            if rest[..open].contains('}') {
+                return Err(error("a `}` has no `{`"));
+            }
             if open > 0 {
                 parts.push(Part::Literal(rest[..open].to_owned()));
             }

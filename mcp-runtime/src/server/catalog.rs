@@ -442,6 +442,35 @@ impl Dispatcher {
     }
 }
 
+impl Dispatcher {
+    /// `resources/subscribe` and `resources/unsubscribe`: handshake-era clients only; the
+    /// modern era listens with `subscriptions/listen` instead.
+    pub(super) fn subscribe(
+        &self,
+        connection: &std::sync::Arc<Connection>,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let params: ReadParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, params.meta)?;
+        let era = negotiated.version.era();
+        if era == Era::Modern || !self.inner.catalog.has_resources() {
+            return Err(RpcError::method_not_found(method));
+        }
+        if method == "resources/subscribe" {
+            if self.inner.catalog.find(&params.uri).is_none() {
+                return Err(not_found(era, &params.uri));
+            }
+            connection.subscriptions().insert(&params.uri);
+            self.inner.subscribers.add(connection);
+        } else {
+            connection.subscriptions().remove(&params.uri);
+        }
+        Ok(encode_result(id, &json!({})))
+    }
+}
+
 /// A URI no resource answers to: `-32602` since 2026-07-28, `-32002` before.
 fn not_found(era: Era, uri: &str) -> RpcError {
     let code = match era {

@@ -45,6 +45,7 @@ pub(crate) type ClientAnswer = Result<Value, RpcError>;
 pub struct Connection {
     outbound: Outbound,
     handshake: OnceLock<Handshake>,
+    subscriptions: super::subscriptions::Subscriptions,
     /// Set by a completed handshake or the first modern request: from then on the order in
     /// which requests are handled no longer matters.
     established: AtomicBool,
@@ -62,12 +63,17 @@ impl Connection {
         Connection {
             outbound,
             handshake: OnceLock::new(),
+            subscriptions: Default::default(),
             established: AtomicBool::new(false),
             log_level: AtomicU8::new(0),
             in_flight: Mutex::new(HashMap::new()),
             awaiting: Mutex::new(HashMap::new()),
             next_request: AtomicU64::new(1),
         }
+    }
+
+    pub(crate) fn subscriptions(&self) -> &super::subscriptions::Subscriptions {
+        &self.subscriptions
     }
 
     pub(crate) fn outbound(&self) -> &Outbound {

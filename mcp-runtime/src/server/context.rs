@@ -54,6 +54,7 @@ struct Inner {
     /// request's own response stream on HTTP.
     sink: Outbound,
     state: Arc<StateMap>,
+    notifier: super::Notifier,
 }
 
 pub(crate) struct ContextParts {
@@ -66,6 +67,7 @@ pub(crate) struct ContextParts {
     pub(crate) connection: Arc<Connection>,
     pub(crate) sink: Outbound,
     pub(crate) state: Arc<StateMap>,
+    pub(crate) notifier: super::Notifier,
 }
 
 impl Context {
@@ -81,6 +83,7 @@ impl Context {
                 connection: parts.connection,
                 sink: parts.sink,
                 state: parts.state,
+                notifier: parts.notifier,
             }),
         }
     }
@@ -103,6 +106,11 @@ impl Context {
     /// The client's self-reported name and version, if it sent them.
     pub fn client_info(&self) -> Option<&Implementation> {
         self.inner.client_info.as_ref()
+    }
+
+    /// A handle that tells subscribed clients a resource changed.
+    pub fn notifier(&self) -> &super::Notifier {
+        &self.inner.notifier
     }
 
     /// Extracts an injected value (`State<T>`, another `Context`) from this context.

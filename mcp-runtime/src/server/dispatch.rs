@@ -38,10 +38,12 @@ pub(super) struct Inner {
     info: Implementation,
     instructions: Option<String>,
     pub(super) catalog: super::catalog::Catalog,
+    pub(super) subscribers: Arc<super::subscriptions::Subscribers>,
     tools: Vec<RegisteredTool>,
     by_name: HashMap<String, usize>,
     state: Arc<StateMap>,
     tool_pages: Pages,
+    /// What `initialize` advertises (discovery's are encoded in `discover`).
     capabilities: Value,
     discover: Box<RawValue>,
     pub(super) server_meta: Box<RawValue>,
@@ -145,19 +147,24 @@ impl Dispatcher {
             server.page_size,
             &extras,
         )?;
-        let capabilities = lists::capabilities(lists::Features {
+        let features = lists::Features {
             tools: !tools.is_empty(),
             resources: catalog.has_resources(),
             prompts: catalog.has_prompts(),
             completions: catalog.has_completions(),
-        });
-        let discover =
-            lists::discover_result(&capabilities, server.instructions.as_deref(), &extras);
+        };
+        let capabilities = lists::capabilities(features, Era::Legacy);
+        let discover = lists::discover_result(
+            &lists::capabilities(features, Era::Modern),
+            server.instructions.as_deref(),
+            &extras,
+        );
         Ok(Dispatcher {
             inner: Arc::new(Inner {
                 info: server.info,
                 instructions: server.instructions,
                 catalog,
+                subscribers: Arc::default(),
                 tools,
                 by_name,
                 state: Arc::new(server.state),
@@ -177,6 +184,13 @@ impl Dispatcher {
     /// The descriptors of every registered tool, in registration order.
     pub fn tools(&self) -> impl Iterator<Item = &ToolDescriptor> {
         self.inner.tools.iter().map(|t| &t.descriptor)
+    }
+
+    /// A handle that tells subscribed clients a resource changed.
+    pub fn notifier(&self) -> super::Notifier {
+        super::Notifier {
+            subscribers: Arc::clone(&self.inner.subscribers),
+        }
     }
 
     /// The descriptors of every registered resource and resource template.
@@ -271,6 +285,9 @@ impl Dispatcher {
                 self.list_catalog(connection, id, method, params)
             }
             "completion/complete" => self.complete(connection, id, params),
+            "resources/subscribe" | "resources/unsubscribe" => {
+                self.subscribe(connection, id, method, params)
+            }
             "initialize" => self.initialize(connection, id, params),
             "server/discover" => self.discover(connection, id, params),
             "ping" => self.ping(id, params),
@@ -515,6 +532,7 @@ impl Dispatcher {
             connection: Arc::clone(connection),
             sink,
             state: Arc::clone(&self.inner.state),
+            notifier: self.notifier(),
         });
         (context, cancellation, in_flight)
     }

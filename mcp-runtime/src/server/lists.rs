@@ -126,8 +126,9 @@ pub(crate) struct Features {
     pub(crate) completions: bool,
 }
 
-/// The server capabilities, identical in both eras: only what the server really has.
-pub(crate) fn capabilities(features: Features) -> Value {
+/// The server capabilities: only what the server really has. Resource subscriptions are
+/// the handshake era's `resources/subscribe`; the modern era has no such request.
+pub(crate) fn capabilities(features: Features, era: Era) -> Value {
     let mut caps = serde_json::Map::new();
     caps.insert("logging".into(), json!({}));
     if features.tools {
@@ -136,7 +137,7 @@ pub(crate) fn capabilities(features: Features) -> Value {
     if features.resources {
         caps.insert(
             "resources".into(),
-            json!({ "subscribe": false, "listChanged": false }),
+            json!({ "subscribe": era == Era::Legacy, "listChanged": false }),
         );
     }
     if features.prompts {

@@ -5,6 +5,7 @@ mod connection;
 mod context;
 mod dispatch;
 mod lists;
+mod subscriptions;
 
 use std::any::{Any, TypeId};
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub use connection::{Connection, Outbound};
 pub use context::Context;
 pub(crate) use dispatch::unsupported_version;
 pub use dispatch::{Dispatcher, Reply};
+pub use subscriptions::Notifier;
 
 use crate::capability::{PromptHandler, Provider, ResourceHandler, ToolHandler};
 use crate::error::Result;

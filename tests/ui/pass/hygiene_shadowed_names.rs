@@ -38,6 +38,23 @@ async fn try_echo(
     ::std::result::Result::Ok(text)
 }
 
+/// Echoes a template variable.
+#[resource("echo://{text}")]
+async fn echo_resource(
+    text: ::std::string::String,
+) -> ::std::result::Result<::std::string::String, ToolError> {
+    ::std::result::Result::Ok(text)
+}
+
+/// Echoes an argument.
+#[prompt]
+fn echo_prompt(
+    text: ::std::string::String,
+    times: ::std::option::Option<u8>,
+) -> ::std::string::String {
+    text.repeat(usize::from(times.unwrap_or(1)))
+}
+
 struct Echo;
 
 #[mcp_server]
@@ -49,9 +66,30 @@ impl Echo {
     }
 }
 
+/// A block without tools: only a resource and a prompt.
+struct Quiet;
+
+#[mcp_server]
+impl Quiet {
+    /// Echoes on a server.
+    #[resource("quiet://{text}")]
+    fn quiet_echo(&self, text: ::std::string::String) -> ::std::string::String {
+        text
+    }
+
+    /// Echoes on a server.
+    #[prompt]
+    async fn quiet_prompt(&self, text: ::std::string::String) -> ::std::string::String {
+        text
+    }
+}
+
 fn main() {
     let _ = Server::new("echo", "1")
         .tool(echo)
         .tool(try_echo)
-        .provider(Echo);
+        .resource(echo_resource)
+        .prompt(echo_prompt)
+        .provider(Echo)
+        .provider(Quiet);
 }

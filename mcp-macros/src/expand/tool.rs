@@ -1,0 +1,189 @@
+//! `ToolHandler`: the argument struct, the descriptor and the `invoke` future.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::Ident;
+
+use super::{awaited, header_builders, optional_str, pinned};
+use crate::model::{is_option, unraw, Param, Tool};
+
+/// The hidden struct that arguments are decoded into, in one pass, and its `Deserialize`
+/// impl: a map visitor whose every mention of a parameter type carries that type's span, so
+/// a type that cannot be an argument is reported once, on the user's own tokens.
+pub fn args_struct(tool: &Tool, struct_name: &Ident) -> TokenStream {
+    let args: Vec<_> = tool.function.arguments().collect();
+    let fields = args.iter().map(|(ident, ty, _)| quote!(#ident: #ty,));
+    let slots = args.iter().map(|(ident, ty, _)| {
+        let slot = slot_ident(ident);
+        quote!(let mut #slot: ::mcp_runtime::__private::std::option::Option<#ty> = ::mcp_runtime::__private::std::option::Option::None;)
+    });
+    let arms = args.iter().map(|(ident, ty, _)| {
+        let slot = slot_ident(ident);
+        let name = unraw(ident);
+        let next = quote_spanned!(ty.span()=> __map.next_value::<#ty>()?);
+        quote! {
+            #name => {
+                if #slot.is_some() {
+                    return ::mcp_runtime::__private::std::result::Result::Err(
+                        <__M::Error as ::mcp_runtime::__private::serde::de::Error>::duplicate_field(#name),
+                    );
+                }
+                #slot = ::mcp_runtime::__private::std::option::Option::Some(#next);
+            }
+        }
+    });
+    let finish = args.iter().map(|(ident, ty, _)| {
+        let slot = slot_ident(ident);
+        let name = unraw(ident);
+        let missing = quote_spanned!(ty.span()=> ::mcp_runtime::__private::missing_argument::<#ty, __M::Error>(#name)?);
+        quote! {
+            #ident: match #slot {
+                ::mcp_runtime::__private::std::option::Option::Some(value) => value,
+                ::mcp_runtime::__private::std::option::Option::None => #missing,
+            },
+        }
+    });
+    quote! {
+        #[allow(non_camel_case_types, non_snake_case)]
+        struct #struct_name { #(#fields)* }
+
+        #[automatically_derived]
+        impl<'de> ::mcp_runtime::__private::serde::Deserialize<'de> for #struct_name {
+            fn deserialize<__D>(__deserializer: __D) -> ::mcp_runtime::__private::std::result::Result<Self, __D::Error>
+            where
+                __D: ::mcp_runtime::__private::serde::Deserializer<'de>,
+            {
+                struct __Visitor;
+
+                impl<'de> ::mcp_runtime::__private::serde::de::Visitor<'de> for __Visitor {
+                    type Value = #struct_name;
+
+                    fn expecting(&self, f: &mut ::mcp_runtime::__private::std::fmt::Formatter<'_>) -> ::mcp_runtime::__private::std::fmt::Result {
+                        ::mcp_runtime::__private::expecting_arguments(f)
+                    }
+
+                    #[allow(unused_mut)]
+                    fn visit_map<__M>(self, mut __map: __M) -> ::mcp_runtime::__private::std::result::Result<#struct_name, __M::Error>
+                    where
+                        __M: ::mcp_runtime::__private::serde::de::MapAccess<'de>,
+                    {
+                        #(#slots)*
+                        while let ::mcp_runtime::__private::std::option::Option::Some(__key) =
+                            __map.next_key::<::mcp_runtime::__private::ArgumentKey<'de>>()?
+                        {
+                            match &*__key {
+                                #(#arms)*
+                                _ => {
+                                    __map.next_value::<::mcp_runtime::__private::serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        ::mcp_runtime::__private::std::result::Result::Ok(#struct_name { #(#finish)* })
+                    }
+                }
+
+                __deserializer.deserialize_map(__Visitor)
+            }
+        }
+    }
+}
+
+fn slot_ident(ident: &Ident) -> Ident {
+    format_ident!("__slot_{}", unraw(ident))
+}
+
+/// An expression building the tool's `ToolDescriptor`.
+pub fn descriptor(tool: &Tool) -> TokenStream {
+    let header = &tool.header;
+    let (name, description) = (&header.name, &header.description);
+    let (title, permission) = header_builders(header);
+    let (read_only, destructive, idempotent, open_world) = (
+        tool.read_only,
+        tool.destructive,
+        tool.idempotent,
+        tool.open_world,
+    );
+    let output = output_type(tool);
+    let output = quote_spanned!(tool.function.output_span(header)=>
+        .output_schema_from(<#output as ::mcp_runtime::__private::IntoToolResult>::output_schema)
+    );
+    let states = tool.function.params.iter().filter_map(|p| match p {
+        Param::Injected {
+            state: Some(inner), ..
+        } => Some(quote_spanned!(inner.span()=> .requires_state::<#inner>())),
+        _ => None,
+    });
+    let properties = tool.function.arguments().map(|(ident, ty, doc)| {
+        let name = unraw(ident);
+        let doc = optional_str(doc);
+        let required = !is_option(ty);
+        quote_spanned!(ty.span()=> .property::<#ty>(#name, #doc, #required))
+    });
+    quote! {
+        ::mcp_runtime::__private::ToolDescriptor::new(#name, #description)
+            #title
+            .with_input_schema(::mcp_runtime::__private::InputSchema::new() #(#properties)* .finish())
+            #output
+            .hints(::mcp_runtime::__private::ToolHints {
+                read_only: #read_only,
+                destructive: #destructive,
+                idempotent: #idempotent,
+                open_world: #open_world,
+            })
+            #permission
+            #(#states)*
+    }
+}
+
+fn output_type(tool: &Tool) -> TokenStream {
+    match &tool.function.output {
+        Some(ty) => quote!(#ty),
+        None => quote!(()),
+    }
+}
+
+/// The body of `invoke`: decode, extract, call, convert. `call` is the expression that calls
+/// the user's function with `arguments` (in declaration order).
+pub fn invoke_body(
+    tool: &Tool,
+    args: &Ident,
+    call: impl FnOnce(Vec<TokenStream>) -> TokenStream,
+) -> TokenStream {
+    let name = &tool.header.name;
+    let mut bindings = Vec::new();
+    let mut call_args = Vec::new();
+    for (i, param) in tool.function.params.iter().enumerate() {
+        match param {
+            Param::Argument { ident, .. } => call_args.push(quote!(__args.#ident)),
+            Param::Injected { ty, .. } => {
+                let local = format_ident!("__injected{}", i);
+                let extract = quote_spanned!(ty.span()=> __call.extract::<#ty>());
+                bindings.push(quote! {
+                    let #local = match #extract {
+                        ::mcp_runtime::__private::std::result::Result::Ok(value) => value,
+                        ::mcp_runtime::__private::std::result::Result::Err(error) => return error,
+                    };
+                });
+                call_args.push(quote!(#local));
+            }
+        }
+    }
+    let invocation = awaited(&tool.function, call(call_args));
+    let output = output_type(tool);
+    let convert = quote_spanned!(tool.function.output_span(&tool.header)=>
+        <#output as ::mcp_runtime::__private::IntoToolResult>::into_tool_result(__output)
+    );
+    let future = quote! {
+        async move {
+            let __args: #args = match __call.decode(#name) {
+                ::mcp_runtime::__private::std::result::Result::Ok(args) => args,
+                ::mcp_runtime::__private::std::result::Result::Err(error) => return error,
+            };
+            #(#bindings)*
+            let __output = #invocation;
+            #convert
+        }
+    };
+    pinned(future, tool.header.ident.span())
+}

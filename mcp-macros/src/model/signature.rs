@@ -1,0 +1,215 @@
+//! Reading the signature every kind shares the rules for: no generics, `&self` or no
+//! receiver, plain parameter names, owned types, and which parameters the runtime injects.
+
+use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Signature, Type};
+
+use super::{type_name, unraw, Function, Param, Receiver, Site};
+use crate::ctxt::Ctxt;
+use crate::docs::Docs;
+use crate::kind::Kind;
+
+pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> Function {
+    let noun = kind.name();
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            format!("a {noun} cannot be generic: {}", generic_reason(kind)),
+        );
+    }
+    if let Some(where_clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(
+            where_clause,
+            format!("a {noun} cannot have a `where` clause"),
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, format!("a {noun} cannot be variadic"));
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        cx.error_spanned_by(unsafety, format!("a {noun} cannot be an `unsafe fn`"));
+    }
+
+    let mut receiver = Receiver::None;
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(r) => {
+                if site == Site::FreeFunction {
+                    cx.error_spanned_by(
+                        r,
+                        format!(
+                            "`#[{noun}]` on a method needs `#[mcp_server]` on its `impl` block"
+                        ),
+                    );
+                } else if r.reference.is_none() {
+                    cx.error_spanned_by(
+                        r,
+                        format!("a {noun} method takes `&self`, not `self`: the value is shared by concurrent calls"),
+                    );
+                } else if r.mutability.is_some() {
+                    cx.error_spanned_by(
+                        r,
+                        format!("a {noun} method takes `&self`, not `&mut self`: calls run concurrently, so use interior mutability (`Mutex`, atomics)"),
+                    );
+                } else {
+                    receiver = Receiver::Shared;
+                }
+            }
+            FnArg::Typed(typed) => {
+                let Pat::Ident(pat) = &*typed.pat else {
+                    cx.error_spanned_by(
+                        &typed.pat,
+                        format!(
+                            "a {noun} parameter must be a plain name, {}: write `name: Type` and destructure inside the body",
+                            name_role(kind)
+                        ),
+                    );
+                    continue;
+                };
+                if let Some(by_ref) = &pat.by_ref {
+                    cx.error_spanned_by(
+                        by_ref,
+                        format!("a {noun} parameter cannot be bound by reference: remove `ref`"),
+                    );
+                }
+                let ty = (*typed.ty).clone();
+                if let Type::ImplTrait(_) = &ty {
+                    cx.error_spanned_by(
+                        &ty,
+                        format!(
+                            "a {noun} parameter needs a concrete type, not `impl Trait`: {}",
+                            decoded(kind)
+                        ),
+                    );
+                }
+                match injected(&ty) {
+                    Some(state) => params.push(Param::Injected {
+                        ident: pat.ident.clone(),
+                        ty,
+                        state,
+                    }),
+                    None => {
+                        if let Type::Reference(reference) = &ty {
+                            let inputs = inputs(kind);
+                            let input = one_input(kind);
+                            let message = match &*reference.elem {
+                                Type::Path(p) if p.path.is_ident("str") => format!(
+                                    "{inputs} are decoded into owned values, so a reference cannot be {input}: take `String` instead of `&str`"
+                                ),
+                                elem if injected(elem).is_some() => format!(
+                                    "take `{}` by value: the runtime hands each call its own",
+                                    type_name(elem)
+                                ),
+                                _ => format!("{inputs} are decoded into owned values, so a reference cannot be {input}: take the owned type"),
+                            };
+                            cx.error_spanned_by(&ty, message);
+                        }
+                        let arg_name = unraw(&pat.ident);
+                        let doc = docs
+                            .arguments
+                            .iter()
+                            .find(|documented| documented.name == arg_name)
+                            .map(|documented| documented.text.clone());
+                        params.push(Param::Argument {
+                            ident: pat.ident.clone(),
+                            ty,
+                            doc,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    let fn_name = unraw(&sig.ident);
+    for documented in &docs.arguments {
+        let name = &documented.name;
+        let param = params.iter().find(|p| unraw(p.ident()) == *name);
+        let message = match param {
+            Some(Param::Argument { .. }) => continue,
+            Some(Param::Injected { .. }) => format!(
+                "`{name}` is provided by the runtime, not by the caller; remove it from `# Arguments`"
+            ),
+            None => format!(
+                "`# Arguments` documents `{name}`, but `{fn_name}` has no parameter of that name; fix the name or remove the entry"
+            ),
+        };
+        cx.syn_error(syn::Error::new(documented.span, message));
+    }
+
+    let output = match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    };
+
+    Function {
+        receiver,
+        is_async: sig.asyncness.is_some(),
+        params,
+        output,
+    }
+}
+
+/// What the caller passes to each non-injected parameter, in the plural.
+fn inputs(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tool => "tool arguments",
+        Kind::Resource => "template variables",
+        Kind::Prompt => "prompt arguments",
+    }
+}
+
+/// How an input gets its value, for errors about parameter types.
+fn decoded(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tool => "its input schema is read from the type",
+        Kind::Resource | Kind::Prompt => "the value is parsed from a string into it with `FromStr`",
+    }
+}
+
+fn generic_reason(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tool => "its input schema must be known at compile time",
+        Kind::Resource => "each template variable is parsed into its parameter's concrete type",
+        Kind::Prompt => "each argument is parsed into its parameter's concrete type",
+    }
+}
+
+/// What a parameter's name is used for.
+fn name_role(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tool | Kind::Prompt => "which becomes the argument's name",
+        Kind::Resource => "which names the template variable it binds",
+    }
+}
+
+fn one_input(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Tool | Kind::Prompt => "an argument",
+        Kind::Resource => "a template variable",
+    }
+}
+
+/// `Context` and `State<T>` are provided by the runtime; `Some(Some(T))` for `State<T>`.
+fn injected(ty: &Type) -> Option<Option<Type>> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    match last.ident.to_string().as_str() {
+        "Context" if last.arguments.is_empty() => Some(None),
+        "State" => {
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
+            match args.args.first() {
+                Some(GenericArgument::Type(inner)) if args.args.len() == 1 => {
+                    Some(Some(inner.clone()))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
