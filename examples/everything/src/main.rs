@@ -100,6 +100,117 @@ async fn test_logging_tool(ctx: Context) -> &'static str {
     "Logged one message"
 }
 
+/// A static text resource for testing.
+#[resource(
+    "test://static-text",
+    name = "static-text",
+    title = "Static Text Resource",
+    mime_type = "text/plain"
+)]
+fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource (image) for testing.
+#[resource(
+    "test://static-binary",
+    name = "static-binary",
+    title = "Static Binary Resource",
+    mime_type = "image/png"
+)]
+fn static_binary() -> Result<ResourceContents, String> {
+    Ok(ResourceContents::Blob {
+        uri: "test://static-binary".to_owned(),
+        mime_type: Some("image/png".to_owned()),
+        blob: PNG.to_owned(),
+    })
+}
+
+/// A resource template with parameter substitution.
+#[resource(
+    "test://template/{id}/data",
+    name = "template",
+    title = "Resource Template",
+    mime_type = "application/json"
+)]
+fn template_data(id: String) -> String {
+    serde_json::json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") })
+        .to_string()
+}
+
+/// A resource that changes every 3 seconds; subscribers are told.
+#[resource(
+    "test://watched-resource",
+    name = "watched-resource",
+    title = "Watched Resource",
+    mime_type = "text/plain"
+)]
+fn watched_resource() -> String {
+    format!("Watched resource content, version {}", watched_version())
+}
+
+fn watched_version() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs()
+        / 3
+}
+
+/// A simple prompt without arguments.
+#[prompt(title = "Simple Test Prompt")]
+fn test_simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+/// A prompt with required arguments.
+///
+/// # Arguments
+/// * `arg1` - First test argument
+/// * `arg2` - Second test argument
+#[prompt(title = "Prompt With Arguments", complete(arg1 = suggest_arg1))]
+fn test_prompt_with_arguments(arg1: String, arg2: String) -> String {
+    format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
+}
+
+fn suggest_arg1(typed: &str) -> Vec<String> {
+    ["paris", "park", "party"]
+        .iter()
+        .filter(|v| v.starts_with(typed))
+        .map(|v| v.to_string())
+        .collect()
+}
+
+/// A prompt that includes an embedded resource.
+///
+/// # Arguments
+/// * `resourceUri` - URI of the resource to embed
+#[prompt(title = "Prompt With Embedded Resource")]
+#[allow(non_snake_case)]
+fn test_prompt_with_embedded_resource(resourceUri: String) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::new(
+            Role::User,
+            Content::embedded_text(
+                resourceUri,
+                "text/plain",
+                "Embedded resource content for testing.",
+            ),
+        ),
+        PromptMessage::user("Please process the embedded resource above."),
+    ]
+}
+
+/// A prompt that includes image content.
+#[prompt(title = "Prompt With Image")]
+fn test_prompt_with_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::new(Role::User, Content::image(PNG, "image/png")),
+        PromptMessage::user("Please analyze the image above."),
+    ]
+}
+
 /// The fixture with every tool, `test_simple_text` first (the suite calls the first tool
 /// with empty arguments).
 fn server() -> Server {
@@ -113,11 +224,20 @@ fn server() -> Server {
         .tool(test_tool_with_progress)
         .tool(test_error_handling)
         .tool(test_logging_tool)
+        .resource(static_text)
+        .resource(static_binary)
+        .resource(template_data)
+        .resource(watched_resource)
+        .prompt(test_simple_prompt)
+        .prompt(test_prompt_with_arguments)
+        .prompt(test_prompt_with_embedded_resource)
+        .prompt(test_prompt_with_image)
 }
 
 #[tokio::main]
 async fn main() {
-    if let Err(error) = server().serve_from_args().await {
+    let server = server();
+    if let Err(error) = server.serve_from_args().await {
         eprintln!("everything: {error}");
         std::process::exit(2);
     }

@@ -452,12 +452,13 @@ impl Dispatcher {
         method: &str,
         params: Option<&RawValue>,
     ) -> Result<Vec<u8>, RpcError> {
-        let params: ReadParams = parse_params(params)?;
-        let negotiated = self.negotiate(connection, params.meta)?;
+        let meta: MetaParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, meta.meta)?;
         let era = negotiated.version.era();
         if era == Era::Modern || !self.inner.catalog.has_resources() {
             return Err(RpcError::method_not_found(method));
         }
+        let params: ReadParams = parse_params(params)?;
         if method == "resources/subscribe" {
             if self.inner.catalog.find(&params.uri).is_none() {
                 return Err(not_found(era, &params.uri));
