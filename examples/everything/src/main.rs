@@ -100,6 +100,108 @@ async fn test_logging_tool(ctx: Context) -> &'static str {
     "Logged one message"
 }
 
+/// Tests server-initiated sampling (LLM completion request).
+///
+/// # Arguments
+/// * `prompt` - The prompt to send to the LLM
+#[tool]
+async fn test_sampling(ctx: Context, prompt: String) -> String {
+    let request = serde_json::json!({
+        "messages": [{"role": "user", "content": {"type": "text", "text": prompt}}],
+        "maxTokens": 100,
+    });
+    match ctx.sample(request).await {
+        Ok(result) => {
+            let text = result["content"]["text"].as_str().unwrap_or("No response");
+            format!("LLM response: {text}")
+        }
+        Err(error) => format!("Sampling not supported or error: {}", error.message),
+    }
+}
+
+/// Describes an elicitation's outcome the way the reference fixture does.
+fn elicitation_outcome(
+    prefix: &str,
+    answer: Result<mcp_runtime::protocol::ElicitResult, mcp_runtime::protocol::RpcError>,
+) -> String {
+    match answer {
+        Ok(answer) => {
+            let action = serde_json::to_value(answer.action).unwrap_or_default();
+            let content = serde_json::Value::Object(answer.content.unwrap_or_default());
+            format!(
+                "{prefix}: action={}, content={content}",
+                action.as_str().unwrap_or("?")
+            )
+        }
+        Err(error) => format!("Elicitation not supported or error: {}", error.message),
+    }
+}
+
+/// Tests server-initiated elicitation (user input request).
+///
+/// # Arguments
+/// * `message` - The message to show the user
+#[tool]
+async fn test_elicitation(ctx: Context, message: String) -> String {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {"response": {"type": "string", "description": "User's response"}},
+        "required": ["response"],
+    });
+    elicitation_outcome("User response", ctx.elicit(&message, schema).await)
+}
+
+/// Tests elicitation with default values per SEP-1034.
+#[tool]
+async fn test_elicitation_sep1034_defaults(ctx: Context) -> String {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": "User name", "default": "John Doe"},
+            "age": {"type": "integer", "description": "User age", "default": 30},
+            "score": {"type": "number", "description": "User score", "default": 95.5},
+            "status": {"type": "string", "description": "User status", "enum": ["active", "inactive", "pending"], "default": "active"},
+            "verified": {"type": "boolean", "description": "Verification status", "default": true},
+        },
+        "required": [],
+    });
+    let answer = ctx
+        .elicit(
+            "Please review and update the form fields with defaults",
+            schema,
+        )
+        .await;
+    elicitation_outcome("Elicitation completed", answer)
+}
+
+/// Tests elicitation with enum schema improvements per SEP-1330.
+#[tool]
+async fn test_elicitation_sep1330_enums(ctx: Context) -> String {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "untitledSingle": {"type": "string", "description": "Select one option", "enum": ["option1", "option2", "option3"]},
+            "titledSingle": {"type": "string", "description": "Select one option with titles", "oneOf": [
+                {"const": "value1", "title": "First Option"},
+                {"const": "value2", "title": "Second Option"},
+                {"const": "value3", "title": "Third Option"},
+            ]},
+            "legacyEnum": {"type": "string", "description": "Select one option (legacy)", "enum": ["opt1", "opt2", "opt3"], "enumNames": ["Option One", "Option Two", "Option Three"]},
+            "untitledMulti": {"type": "array", "description": "Select multiple options", "minItems": 1, "maxItems": 3, "items": {"type": "string", "enum": ["option1", "option2", "option3"]}},
+            "titledMulti": {"type": "array", "description": "Select multiple options with titles", "minItems": 1, "maxItems": 3, "items": {"anyOf": [
+                {"const": "value1", "title": "First Choice"},
+                {"const": "value2", "title": "Second Choice"},
+                {"const": "value3", "title": "Third Choice"},
+            ]}},
+        },
+        "required": [],
+    });
+    let answer = ctx
+        .elicit("Please select options from the enum fields", schema)
+        .await;
+    elicitation_outcome("Elicitation completed", answer)
+}
+
 /// A static text resource for testing.
 #[resource(
     "test://static-text",
@@ -224,6 +326,10 @@ fn server() -> Server {
         .tool(test_tool_with_progress)
         .tool(test_error_handling)
         .tool(test_logging_tool)
+        .tool(test_sampling)
+        .tool(test_elicitation)
+        .tool(test_elicitation_sep1034_defaults)
+        .tool(test_elicitation_sep1330_enums)
         .resource(static_text)
         .resource(static_binary)
         .resource(template_data)

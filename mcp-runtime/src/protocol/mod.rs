@@ -9,9 +9,10 @@ pub use jsonrpc::{
     RequestId, RpcError,
 };
 pub use types::{
-    CallToolResult, Content, ContentAnnotations, GetPromptResult, Implementation, ListToolsResult,
-    LogLevel, ProgressToken, Prompt, PromptArgument, PromptMessage, RequestMeta, Resource,
-    ResourceContents, ResourceTemplate, Role, Tool, ToolAnnotations,
+    CallToolResult, Content, ContentAnnotations, ElicitAction, ElicitResult, GetPromptResult,
+    Implementation, ListToolsResult, LogLevel, ProgressToken, Prompt, PromptArgument,
+    PromptMessage, RequestMeta, Resource, ResourceContents, ResourceTemplate, Role, Tool,
+    ToolAnnotations,
 };
 pub use version::{Era, ProtocolVersion};
 

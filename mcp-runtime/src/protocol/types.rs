@@ -502,3 +502,25 @@ pub struct GetPromptResult {
     /// The messages.
     pub messages: Vec<PromptMessage>,
 }
+
+/// What the user did with an elicitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElicitAction {
+    /// Submitted the form.
+    Accept,
+    /// Said no.
+    Decline,
+    /// Dismissed it without choosing.
+    Cancel,
+}
+
+/// The client's answer to `elicitation/create`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ElicitResult {
+    /// What the user did.
+    pub action: ElicitAction,
+    /// The submitted fields, when accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Map<String, Value>>,
+}

@@ -248,6 +248,45 @@ impl Context {
         outcome
     }
 
+    /// Asks the user for input through the client (`elicitation/create`, form mode), with
+    /// `requested_schema` describing the fields; handshake era.
+    ///
+    /// ```no_run
+    /// # use mcp_runtime::prelude::*;
+    /// # async fn demo(ctx: Context) -> Result<(), ToolError> {
+    /// let answer = ctx
+    ///     .elicit("Which account?", serde_json::json!({
+    ///         "type": "object",
+    ///         "properties": {"id": {"type": "string"}},
+    ///         "required": ["id"],
+    ///     }))
+    ///     .await?;
+    /// if answer.action == mcp_runtime::protocol::ElicitAction::Accept {
+    ///     println!("{:?}", answer.content);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn elicit(
+        &self,
+        message: &str,
+        requested_schema: Value,
+    ) -> Result<crate::protocol::ElicitResult, RpcError> {
+        let params = serde_json::json!({ "message": message, "requestedSchema": requested_schema });
+        let answer = self
+            .request_client("elicitation/create", params, "elicitation")
+            .await?;
+        serde_json::from_value(answer).map_err(|e| {
+            RpcError::invalid_params(format!("the client's elicitation answer is malformed: {e}"))
+        })
+    }
+
+    /// Asks the client's model for a completion (`sampling/createMessage`, with the
+    /// specification's parameters: `messages`, `maxTokens`, ...); handshake era.
+    pub async fn sample(&self, params: Value) -> Result<Value, RpcError> {
+        self.request_client("sampling/createMessage", params, "sampling")
+            .await
+    }
+
     /// The client's roots (`roots/list`), handshake era.
     pub async fn roots(&self) -> Result<Value, RpcError> {
         self.request_client("roots/list", serde_json::json!({}), "roots")
