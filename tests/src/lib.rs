@@ -162,9 +162,149 @@ impl Notebook {
     fn version() -> &'static str {
         "1"
     }
+
+    /// One note, by position (from 0).
+    #[resource("notes://{index}", mime_type = "text/plain", complete(index = Notebook::indexes))]
+    fn note(&self, index: usize) -> Result<String, ToolError> {
+        self.notes
+            .lock()
+            .expect("notes lock")
+            .get(index)
+            .cloned()
+            .ok_or_else(|| ToolError::new(format!("no note {index}")))
+    }
+
+    /// Asks for a summary of one note.
+    ///
+    /// # Arguments
+    /// * `index` - the position of the note, from 0
+    #[prompt(name = "note.summarise")]
+    fn summarise(&self, index: usize) -> Result<String, ToolError> {
+        let notes = self.notes.lock().expect("notes lock");
+        let note = notes
+            .get(index)
+            .ok_or_else(|| ToolError::new(format!("no note {index}")))?;
+        Ok(format!("Summarise this note: {note}"))
+    }
+
+    fn indexes(typed: &str) -> Vec<String> {
+        (0..3)
+            .map(|i| i.to_string())
+            .filter(|i| i.starts_with(typed))
+            .collect()
+    }
 }
 
-/// The fixture server.
+/// The project's read-me.
+#[resource(
+    "test://static/readme",
+    title = "Read me",
+    mime_type = "text/markdown",
+    scopes("docs:read")
+)]
+pub fn readme() -> &'static str {
+    "# Fixture\n\nA server for testing the runtime."
+}
+
+/// The project's logo (the first bytes of a PNG).
+#[resource("test://static/logo", mime_type = "image/png", risk = "medium")]
+pub fn logo() -> Blob {
+    Blob(LOGO.to_vec())
+}
+
+/// The bytes [`logo`] serves.
+pub const LOGO: &[u8] = &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff];
+
+/// One item of a user's list.
+#[resource(
+    "test://users/{user}/items/{index}",
+    complete(user = user_names)
+)]
+pub fn user_item(user: String, index: u32) -> String {
+    format!("item {index} of {user}")
+}
+
+/// The users [`user_item`] knows, for completion.
+pub const USERS: [&str; 4] = ["ada", "alan", "grace", "ada lovelace"];
+
+/// Suggests user names that start with what was typed.
+pub fn user_names(typed: &str) -> Vec<String> {
+    USERS
+        .iter()
+        .filter(|u| u.starts_with(typed))
+        .map(|u| u.to_string())
+        .collect()
+}
+
+/// A resource whose every read fails.
+#[resource("test://broken")]
+pub fn broken() -> Result<String, ToolError> {
+    Err(ToolError::new("the disk is on fire"))
+}
+
+/// A resource whose every read panics.
+#[resource("test://panicking")]
+pub fn panicking() -> String {
+    panic!("resource exploded")
+}
+
+/// Who is asking, and in which revision: `{"protocolVersion": ..., "client": ...}`.
+#[resource("test://whoami", mime_type = "application/json")]
+pub async fn whoami(ctx: Context) -> Json<serde_json::Value> {
+    ctx.log(LogLevel::Debug, "whoami read").await;
+    Json(serde_json::json!({
+        "protocolVersion": ctx.protocol_version().as_str(),
+        "client": ctx.client_info().map(|c| c.name.clone()),
+    }))
+}
+
+/// Asks for a code review.
+///
+/// # Arguments
+/// * `language` - the language of the code
+/// * `focus` - what to pay most attention to
+#[prompt(title = "Code review", complete(language = languages))]
+pub fn code_review(language: String, focus: Option<String>) -> String {
+    match focus {
+        Some(focus) => format!("Review this {language} code, focusing on {focus}."),
+        None => format!("Review this {language} code."),
+    }
+}
+
+/// The languages [`code_review`] suggests.
+pub const LANGUAGES: [&str; 4] = ["rust", "ruby", "python", "go"];
+
+/// Suggests languages that start with what was typed.
+pub fn languages(typed: &str) -> Vec<String> {
+    LANGUAGES
+        .iter()
+        .filter(|l| l.starts_with(typed))
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// Asks about a picture: several messages, one of them an image.
+#[prompt(risk = "medium", scopes("images:read"))]
+pub fn describe_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user("What is in this picture?"),
+        PromptMessage::new(Role::User, Content::image("iVBORw0KGgo=", "image/png")),
+        PromptMessage::new(
+            Role::User,
+            Content::embedded_text("test://static/readme", "text/markdown", "# Fixture"),
+        ),
+        PromptMessage::assistant("Let me look."),
+    ]
+}
+
+/// A prompt that always fails.
+#[prompt]
+pub fn broken_prompt() -> Result<String, ToolError> {
+    Err(ToolError::new("the prompt is broken"))
+}
+
+/// The fixture server: tools, fixed resources, resource templates and prompts, and a
+/// `Notebook` whose `#[mcp_server]` block has all three.
 pub fn fixture_server() -> Server {
     Server::new("fixture", "0.0.1")
         .instructions("A server for testing the runtime.")
@@ -180,5 +320,14 @@ pub fn fixture_server() -> Server {
         .tool(delete_record)
         .tool(hit)
         .tool(list_roots)
+        .resource(readme)
+        .resource(logo)
+        .resource(user_item)
+        .resource(broken)
+        .resource(panicking)
+        .resource(whoami)
+        .prompt(code_review)
+        .prompt(describe_image)
+        .prompt(broken_prompt)
         .provider(Notebook::default())
 }
