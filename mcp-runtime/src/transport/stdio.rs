@@ -46,13 +46,36 @@ impl Default for StdioConfig {
 
 /// Serves `dispatcher` on this process's standard input and output.
 pub async fn serve(dispatcher: Dispatcher) -> Result<()> {
-    serve_on(
-        dispatcher,
-        tokio::io::stdin(),
-        tokio::io::stdout(),
-        StdioConfig::default(),
-    )
-    .await
+    let config = StdioConfig::default();
+    #[cfg(unix)]
+    if let Some((input, output)) = pipes() {
+        // Pipes (how MCP clients start servers) are read and written directly by the
+        // runtime's reactor; tokio's stdin/stdout would hand every read and write to a
+        // blocking thread, adding a thread hop to each message.
+        return serve_on(dispatcher, input, output, config).await;
+    }
+    serve_on(dispatcher, tokio::io::stdin(), tokio::io::stdout(), config).await
+}
+
+/// Standard input and output as non-blocking pipes, when both are pipes.
+#[cfg(unix)]
+fn pipes() -> Option<(
+    tokio::net::unix::pipe::Receiver,
+    tokio::net::unix::pipe::Sender,
+)> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let input = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let output = std::fs::File::from(std::io::stdout().as_fd().try_clone_to_owned().ok()?);
+    // Both or neither: converting one end makes it non-blocking, which tokio's own stdio
+    // (used for the other case) does not expect.
+    let is_pipe = |file: &std::fs::File| file.metadata().is_ok_and(|m| m.file_type().is_fifo());
+    if !is_pipe(&input) || !is_pipe(&output) {
+        return None;
+    }
+    let input = tokio::net::unix::pipe::Receiver::from_file(input).ok()?;
+    let output = tokio::net::unix::pipe::Sender::from_file(output).ok()?;
+    Some((input, output))
 }
 
 /// Serves `dispatcher` on any byte streams with stdio framing (a socket, a pipe, a test
