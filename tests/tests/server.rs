@@ -349,7 +349,13 @@ async fn discovery_describes_the_server() {
     );
     assert_eq!(
         discovered["capabilities"],
-        json!({"logging": {}, "tools": {"listChanged": false}})
+        json!({
+            "logging": {},
+            "tools": {"listChanged": false},
+            "resources": {"subscribe": false, "listChanged": false},
+            "prompts": {"listChanged": false},
+            "completions": {},
+        })
     );
     assert_eq!(
         discovered["instructions"],

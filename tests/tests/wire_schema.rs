@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use mcp_runtime::prelude::{tool, Context, Server};
 use mcp_runtime::protocol::{CallToolResult, Content, ProtocolVersion, Tool};
 use mcp_runtime::testing::TestClient;
 use mcp_tests::fixture_server;
@@ -84,47 +85,205 @@ impl Spec {
     }
 }
 
-/// The requests of a session, with the definition each successful result must match.
-fn script() -> Vec<(Value, Option<&'static str>)> {
+/// What a scripted request must be answered with.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// A result matching this definition.
+    Returns(&'static str),
+    /// An error with this code.
+    Fails(i32),
+}
+
+use Expect::{Fails, Returns};
+
+/// The error definition of a code, in revisions that define one per code.
+fn error_definition(code: i64) -> &'static str {
+    match code {
+        -32700 => "ParseError",
+        -32600 => "InvalidRequestError",
+        -32601 => "MethodNotFoundError",
+        -32602 => "InvalidParamsError",
+        -32603 => "InternalError",
+        _ => "Error",
+    }
+}
+
+const NOT_FOUND_MODERN: i32 = -32602;
+const NOT_FOUND_LEGACY: i32 = -32002;
+
+/// The requests of a session, with what each must be answered with.
+fn script(modern: bool) -> Vec<(Value, Expect)> {
     let call = |name: &str, arguments: Value| json!({"method": "tools/call", "params": {"name": name, "arguments": arguments, "_meta": {"progressToken": 7}}});
-    vec![
+    let read = |uri: &str| json!({"method": "resources/read", "params": {"uri": uri}});
+    let get = |name: &str, arguments: Value| json!({"method": "prompts/get", "params": {"name": name, "arguments": arguments}});
+    let complete = |reference: Value, name: &str, value: &str| json!({"method": "completion/complete", "params": {"ref": reference, "argument": {"name": name, "value": value}}});
+    let prompt = |name: &str| json!({"type": "ref/prompt", "name": name});
+    let template = json!({"type": "ref/resource", "uri": "test://users/{user}/items/{index}"});
+    let not_found = if modern {
+        NOT_FOUND_MODERN
+    } else {
+        NOT_FOUND_LEGACY
+    };
+    let mut script = vec![
         (
             json!({"method": "tools/list", "params": {}}),
-            Some("ListToolsResult"),
+            Returns("ListToolsResult"),
         ),
-        (call("add", json!({"a": 1, "b": 2})), Some("CallToolResult")),
+        (
+            call("add", json!({"a": 1, "b": 2})),
+            Returns("CallToolResult"),
+        ),
         (
             call("mirror", json!({"points": [{"x": 1, "y": 2}]})),
-            Some("CallToolResult"),
+            Returns("CallToolResult"),
         ),
         (
             call("centroid", json!({"points": [{"x": 1, "y": 2}]})),
-            Some("CallToolResult"),
+            Returns("CallToolResult"),
         ),
         (
             call("centroid", json!({"points": []})),
-            Some("CallToolResult"),
+            Returns("CallToolResult"),
         ),
-        (call("gallery", json!({})), Some("CallToolResult")),
-        (call("note.version", json!({})), Some("CallToolResult")),
+        (call("gallery", json!({})), Returns("CallToolResult")),
+        (call("note.version", json!({})), Returns("CallToolResult")),
         (
             call("explode", json!({"message": "x"})),
-            Some("CallToolResult"),
+            Returns("CallToolResult"),
         ),
-        (call("add", json!({"a": "wrong"})), Some("CallToolResult")),
-        (call("work", json!({"steps": 2})), Some("CallToolResult")),
-        (call("missing_tool", json!({})), None),
+        (
+            call("add", json!({"a": "wrong"})),
+            Returns("CallToolResult"),
+        ),
+        (call("work", json!({"steps": 2})), Returns("CallToolResult")),
+        (call("missing_tool", json!({})), Fails(-32602)),
         (
             json!({"method": "tools/list", "params": {"cursor": "nonsense"}}),
-            None,
+            Fails(-32602),
         ),
-        (json!({"method": "no/such/method", "params": {}}), None),
-    ]
+        (
+            json!({"method": "no/such/method", "params": {}}),
+            Fails(-32601),
+        ),
+        // Resources.
+        (
+            json!({"method": "resources/list", "params": {}}),
+            Returns("ListResourcesResult"),
+        ),
+        (
+            json!({"method": "resources/list", "params": {"cursor": "nonsense"}}),
+            Fails(-32602),
+        ),
+        (
+            json!({"method": "resources/templates/list", "params": {}}),
+            Returns("ListResourceTemplatesResult"),
+        ),
+        (read("test://static/readme"), Returns("ReadResourceResult")),
+        (read("test://static/logo"), Returns("ReadResourceResult")),
+        (
+            read("test://users/ada%20lovelace/items/2"),
+            Returns("ReadResourceResult"),
+        ),
+        (read("test://whoami"), Returns("ReadResourceResult")),
+        (
+            call("note.add", json!({"text": "milk"})),
+            Returns("CallToolResult"),
+        ),
+        (read("notes://0"), Returns("ReadResourceResult")),
+        (read("test://nowhere"), Fails(not_found)),
+        (read("test://users/ada/items/three"), Fails(-32602)),
+        (read("test://broken"), Fails(-32603)),
+        (read("test://panicking"), Fails(-32603)),
+        (
+            json!({"method": "resources/read", "params": {}}),
+            Fails(-32602),
+        ),
+        // Prompts.
+        (
+            json!({"method": "prompts/list", "params": {}}),
+            Returns("ListPromptsResult"),
+        ),
+        (
+            get("code_review", json!({"language": "rust", "focus": "tests"})),
+            Returns("GetPromptResult"),
+        ),
+        (get("describe_image", json!({})), Returns("GetPromptResult")),
+        (
+            get("note.summarise", json!({"index": "0"})),
+            Returns("GetPromptResult"),
+        ),
+        (get("code_review", json!({"focus": "tests"})), Fails(-32602)),
+        (get("no_such_prompt", json!({})), Fails(-32602)),
+        (get("broken_prompt", json!({})), Fails(-32603)),
+        // Completion.
+        (
+            complete(prompt("code_review"), "language", "r"),
+            Returns("CompleteResult"),
+        ),
+        (
+            complete(template.clone(), "user", "a"),
+            Returns("CompleteResult"),
+        ),
+        (
+            complete(prompt("code_review"), "focus", "x"),
+            Returns("CompleteResult"),
+        ),
+        (
+            complete(prompt("no_such_prompt"), "language", "r"),
+            Fails(-32602),
+        ),
+    ];
+    // Subscriptions: handshake era only.
+    let subscribe = |method: &str, uri: &str| json!({"method": method, "params": {"uri": uri}});
+    if modern {
+        script.extend([
+            (
+                subscribe("resources/subscribe", "test://static/readme"),
+                Fails(-32601),
+            ),
+            (
+                subscribe("resources/unsubscribe", "test://static/readme"),
+                Fails(-32601),
+            ),
+        ]);
+    } else {
+        script.extend([
+            (
+                subscribe("resources/subscribe", "test://static/readme"),
+                Returns("EmptyResult"),
+            ),
+            (
+                call("touch", json!({"uri": "test://static/readme"})),
+                Returns("CallToolResult"),
+            ),
+            (
+                subscribe("resources/unsubscribe", "test://static/readme"),
+                Returns("EmptyResult"),
+            ),
+            (
+                subscribe("resources/subscribe", "test://nowhere"),
+                Fails(NOT_FOUND_LEGACY),
+            ),
+        ]);
+    }
+    script
+}
+
+/// Tells clients subscribed to `uri` that it changed.
+#[tool]
+async fn touch(ctx: Context, uri: String) -> u64 {
+    ctx.notifier().resource_updated(&uri).await as u64
+}
+
+/// The fixture, plus a tool that sends `notifications/resources/updated`.
+fn session_server() -> Server {
+    fixture_server().tool(touch)
 }
 
 async fn run_session(spec: &Spec, client: &TestClient, modern: bool) {
     let mut id = 100;
-    for (request, result_definition) in script() {
+    let mut updates = 0;
+    for (request, expect) in script(modern) {
         id += 1;
         let method = request["method"].as_str().unwrap();
         let mut params = request["params"].clone();
@@ -139,23 +298,41 @@ async fn run_session(spec: &Spec, client: &TestClient, modern: bool) {
             .await
             .expect("every request is answered");
         spec.check("JSONRPCMessage", &answer);
-        match result_definition {
-            Some(definition) => {
+        match expect {
+            Returns(definition) => {
+                assert!(answer.get("result").is_some(), "{request}: {answer}");
                 spec.check(spec.result_response(), &answer);
                 spec.check(definition, &answer["result"]);
             }
-            None => spec.check(spec.error_response(), &answer),
+            Fails(code) => {
+                spec.check(spec.error_response(), &answer);
+                assert_eq!(answer["error"]["code"], code, "{request}: {answer}");
+                let definition = error_definition(i64::from(code));
+                if spec.has(definition) {
+                    spec.check(definition, &answer["error"]);
+                }
+            }
         }
         for notification in client.take_notifications() {
             spec.check("JSONRPCMessage", &notification);
             let definition = match notification["method"].as_str().unwrap() {
                 "notifications/progress" => "ProgressNotification",
                 "notifications/message" => "LoggingMessageNotification",
+                "notifications/resources/updated" => {
+                    updates += 1;
+                    "ResourceUpdatedNotification"
+                }
                 other => panic!("unexpected notification {other}"),
             };
             spec.check(definition, &notification);
         }
     }
+    assert_eq!(
+        updates,
+        if modern { 0 } else { 1 },
+        "{}: resource updates",
+        spec.revision
+    );
     // Messages too broken to have an id are answered with `"id": null`, as JSON-RPC 2.0
     // requires and the official SDKs expect (the Python client's `JSONRPCError.id` is required
     // but nullable). The MCP schemas type `id` as string or integer, so the rest of the
@@ -181,7 +358,7 @@ async fn run_session(spec: &Spec, client: &TestClient, modern: bool) {
 async fn legacy_sessions_emit_valid_messages() {
     for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2025_06_18] {
         let spec = Spec::load(version);
-        let client = TestClient::modern(fixture_server()).unwrap();
+        let client = TestClient::modern(session_server()).unwrap();
         let init = client
             .send_raw(
                 &serde_json::to_vec(&json!({
@@ -214,7 +391,7 @@ async fn legacy_sessions_emit_valid_messages() {
 #[tokio::test]
 async fn modern_requests_emit_valid_messages() {
     let spec = Spec::load(ProtocolVersion::V2026_07_28);
-    let client = TestClient::modern(fixture_server()).unwrap();
+    let client = TestClient::modern(session_server()).unwrap();
     let discovered = client.request("server/discover", json!({})).await.unwrap();
     spec.check("DiscoverResult", &discovered);
     run_session(&spec, &client, true).await;
@@ -240,6 +417,35 @@ fn tool_descriptors_validate_in_every_revision() {
                 "Tool",
                 &serde_json::to_value(tool.to_wire(version.era())).unwrap(),
             );
+        }
+    }
+}
+
+#[test]
+fn resource_and_prompt_descriptors_validate_in_every_revision() {
+    let dispatcher = fixture_server().build().unwrap();
+    assert!(dispatcher.resources().count() >= 2 && dispatcher.prompts().count() >= 2);
+    for version in [
+        ProtocolVersion::V2025_06_18,
+        ProtocolVersion::V2025_11_25,
+        ProtocolVersion::V2026_07_28,
+    ] {
+        let spec = Spec::load(version);
+        for resource in dispatcher.resources() {
+            if resource.is_template() {
+                spec.check(
+                    "ResourceTemplate",
+                    &serde_json::to_value(resource.to_template()).unwrap(),
+                );
+            } else {
+                spec.check(
+                    "Resource",
+                    &serde_json::to_value(resource.to_resource()).unwrap(),
+                );
+            }
+        }
+        for prompt in dispatcher.prompts() {
+            spec.check("Prompt", &serde_json::to_value(prompt.to_prompt()).unwrap());
         }
     }
 }

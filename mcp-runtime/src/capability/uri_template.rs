@@ -94,30 +94,51 @@ impl UriTemplate {
         self.variables().next().is_none()
     }
 
-    /// The variables' values if `uri` is an instance of this template; values are
-    /// percent-decoded, non-empty, and never contain `/`.
+    /// The variables' values if `uri` is an instance of this template.
+    ///
+    /// A raw value is non-empty and has no `/`; it is then percent-decoded, so a value can
+    /// contain any character, `/` included (from `%2F`): validate values before using them
+    /// as paths or in queries.
     pub fn match_uri(&self, uri: &str) -> Option<Vec<(String, String)>> {
         let mut bound = Vec::new();
-        let mut rest = uri;
-        let mut parts = self.parts.iter().peekable();
-        while let Some(part) = parts.next() {
-            match part {
-                Part::Literal(text) => rest = rest.strip_prefix(text.as_str())?,
-                Part::Variable(name) => {
-                    let end = match parts.peek() {
-                        Some(Part::Literal(next)) => rest.find(next.as_str())?,
-                        _ => rest.len(),
-                    };
-                    let raw = &rest[..end];
-                    if raw.is_empty() || raw.contains('/') {
-                        return None;
-                    }
-                    bound.push((name.clone(), percent_decode(raw)?));
-                    rest = &rest[end..];
+        match_parts(&self.parts, uri, &mut bound).then_some(bound)
+    }
+}
+
+/// Matches `parts` against all of `rest`, trying every place a variable could end.
+fn match_parts(parts: &[Part], rest: &str, bound: &mut Vec<(String, String)>) -> bool {
+    match parts.split_first() {
+        None => rest.is_empty(),
+        Some((Part::Literal(text), tail)) => match rest.strip_prefix(text.as_str()) {
+            Some(rest) => match_parts(tail, rest, bound),
+            None => false,
+        },
+        Some((Part::Variable(name), tail)) => {
+            let limit = rest.find('/').unwrap_or(rest.len());
+            let ends: Vec<usize> = match tail.first() {
+                Some(Part::Literal(next)) => rest
+                    .match_indices(next.as_str())
+                    .map(|(at, _)| at)
+                    .take_while(|&at| at <= limit)
+                    .collect(),
+                _ => vec![rest.len()],
+            };
+            for end in ends {
+                let raw = &rest[..end];
+                if raw.is_empty() || raw.contains('/') {
+                    continue;
                 }
+                let Some(value) = percent_decode(raw) else {
+                    continue;
+                };
+                bound.push((name.clone(), value));
+                if match_parts(tail, &rest[end..], bound) {
+                    return true;
+                }
+                bound.pop();
             }
+            false
         }
-        rest.is_empty().then_some(bound)
     }
 }
 
@@ -176,6 +197,20 @@ mod tests {
         assert_eq!(
             tail.match_uri("accounts://7"),
             Some(vec![("id".into(), "7".into())])
+        );
+    }
+
+    #[test]
+    fn a_value_may_contain_the_literal_that_follows_it() {
+        let t = UriTemplate::parse("test://files/{name}.txt").unwrap();
+        assert_eq!(
+            t.match_uri("test://files/notes.txt.txt"),
+            Some(vec![("name".into(), "notes.txt".into())])
+        );
+        let t = UriTemplate::parse("x://{a}-{b}").unwrap();
+        assert_eq!(
+            t.match_uri("x://p-q-r"),
+            Some(vec![("a".into(), "p".into()), ("b".into(), "q-r".into())])
         );
     }
 
