@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::connection::{Connection, Outbound};
-use super::dispatch::{guarded, parse_params, Answer, ListParams, MetaParams};
+use super::dispatch::{guarded, parse_params, ListParams, MetaParams};
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Dispatcher};
 use crate::capability::{
@@ -237,23 +237,17 @@ impl Dispatcher {
         id: &RequestId,
         params: Option<&RawValue>,
         sink: Outbound,
-    ) -> Answer {
+    ) -> Result<Option<Vec<u8>>, RpcError> {
         let catalog = &self.inner.catalog;
         if !catalog.has_resources() {
-            return Answer::Error(RpcError::method_not_found("resources/read"));
+            return Err(RpcError::method_not_found("resources/read"));
         }
-        let params: ReadParams = match parse_params(params) {
-            Ok(params) => params,
-            Err(error) => return Answer::Error(error),
-        };
-        let negotiated = match self.negotiate(connection, params.meta) {
-            Ok(negotiated) => negotiated,
-            Err(error) => return Answer::Error(error),
-        };
+        let params: ReadParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, params.meta)?;
         let era = negotiated.version.era();
-        let Some((index, variables)) = catalog.find(&params.uri) else {
-            return Answer::Error(not_found(era, &params.uri));
-        };
+        let (index, variables) = catalog
+            .find(&params.uri)
+            .ok_or_else(|| not_found(era, &params.uri))?;
         let resource = &catalog.resources[index];
         let mime_type = resource
             .descriptor
@@ -263,21 +257,12 @@ impl Dispatcher {
         let read = ResourceRead::new(params.uri.clone(), variables, context, mime_type);
         let outcome = guarded(&cancellation, || resource.handler.read(read)).await;
         drop(in_flight);
-        let contents = match outcome {
-            None => return Answer::Cancelled,
-            Some(Ok(Ok(contents))) => contents,
-            Some(Ok(Err(error))) => return Answer::Error(error),
-            Some(Err(reason)) => {
-                tracing::error!(uri = %params.uri, %reason, "resource panicked");
-                return Answer::Error(RpcError::internal(format!(
-                    "reading {} failed unexpectedly",
-                    params.uri
-                )));
-            }
+        let Some(contents) = settle(outcome, || format!("reading {}", params.uri))? else {
+            return Ok(None);
         };
         if contents.is_empty() {
             // An empty result would read as "no such resource" to some clients.
-            return Answer::Error(not_found(era, &params.uri));
+            return Err(not_found(era, &params.uri));
         }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -293,7 +278,7 @@ impl Dispatcher {
             meta: Option<&'a RawValue>,
         }
         let modern = era == Era::Modern;
-        Answer::Encoded(encode_result(
+        Ok(Some(encode_result(
             id,
             &Wire {
                 result_type: modern.then_some("complete"),
@@ -303,7 +288,7 @@ impl Dispatcher {
                 cache_scope: modern.then_some("private"),
                 meta: modern.then_some(&*self.inner.server_meta),
             },
-        ))
+        )))
     }
 
     pub(super) async fn get_prompt(
@@ -312,26 +297,18 @@ impl Dispatcher {
         id: &RequestId,
         params: Option<&RawValue>,
         sink: Outbound,
-    ) -> Answer {
+    ) -> Result<Option<Vec<u8>>, RpcError> {
         let catalog = &self.inner.catalog;
         if !catalog.has_prompts() {
-            return Answer::Error(RpcError::method_not_found("prompts/get"));
+            return Err(RpcError::method_not_found("prompts/get"));
         }
-        let params: GetPromptParams = match parse_params(params) {
-            Ok(params) => params,
-            Err(error) => return Answer::Error(error),
-        };
-        let negotiated = match self.negotiate(connection, params.meta) {
-            Ok(negotiated) => negotiated,
-            Err(error) => return Answer::Error(error),
-        };
+        let params: GetPromptParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, params.meta)?;
         let era = negotiated.version.era();
-        let Some(&index) = catalog.prompt_names.get(&params.name) else {
-            return Answer::Error(RpcError::invalid_params(format!(
-                "Unknown prompt: {}",
-                params.name
-            )));
-        };
+        let &index = catalog
+            .prompt_names
+            .get(&params.name)
+            .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", params.name)))?;
         let prompt = &catalog.prompts[index];
         let arguments = params.arguments.unwrap_or_default();
         if let Some(missing) = prompt
@@ -340,7 +317,7 @@ impl Dispatcher {
             .iter()
             .find(|a| a.required && !arguments.contains_key(&a.name))
         {
-            return Answer::Error(RpcError::invalid_params(format!(
+            return Err(RpcError::invalid_params(format!(
                 "prompt `{}` needs the argument `{}`",
                 params.name, missing.name
             )));
@@ -349,17 +326,8 @@ impl Dispatcher {
         let call = PromptCall::new(arguments, context);
         let outcome = guarded(&cancellation, || prompt.handler.get(call)).await;
         drop(in_flight);
-        let result = match outcome {
-            None => return Answer::Cancelled,
-            Some(Ok(Ok(result))) => result,
-            Some(Ok(Err(error))) => return Answer::Error(error),
-            Some(Err(reason)) => {
-                tracing::error!(prompt = %params.name, %reason, "prompt panicked");
-                return Answer::Error(RpcError::internal(format!(
-                    "prompt `{}` failed unexpectedly",
-                    params.name
-                )));
-            }
+        let Some(result) = settle(outcome, || format!("prompt `{}`", params.name))? else {
+            return Ok(None);
         };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -377,7 +345,7 @@ impl Dispatcher {
             messages,
         } = &result;
         let modern = era == Era::Modern;
-        Answer::Encoded(encode_result(
+        Ok(Some(encode_result(
             id,
             &Wire {
                 result_type: modern.then_some("complete"),
@@ -385,7 +353,7 @@ impl Dispatcher {
                 messages,
                 meta: modern.then_some(&*self.inner.server_meta),
             },
-        ))
+        )))
     }
 
     pub(super) fn complete(
@@ -469,6 +437,23 @@ impl Dispatcher {
             connection.subscriptions().remove(&params.uri);
         }
         Ok(encode_result(id, &json!({})))
+    }
+}
+
+/// What a guarded handler run came to: its value, `None` when the client cancelled, or the
+/// error to answer with (a panic becomes an internal error naming `what` failed).
+fn settle<T>(
+    outcome: Option<Result<Result<T, RpcError>, String>>,
+    what: impl FnOnce() -> String,
+) -> Result<Option<T>, RpcError> {
+    match outcome {
+        None => Ok(None),
+        Some(Ok(result)) => result.map(Some),
+        Some(Err(reason)) => {
+            let what = what();
+            tracing::error!(%reason, "{what} panicked");
+            Err(RpcError::internal(format!("{what} failed unexpectedly")))
+        }
     }
 }
 

@@ -279,8 +279,13 @@ impl Dispatcher {
         let outcome = match method {
             "tools/call" => return self.call_tool(connection, message, id, params, sink).await,
             "tools/list" => self.list_tools(connection, id, params),
-            "resources/read" => return self.read_resource(connection, id, params, sink).await,
-            "prompts/get" => return self.get_prompt(connection, id, params, sink).await,
+            "resources/read" => {
+                return self
+                    .read_resource(connection, id, params, sink)
+                    .await
+                    .into()
+            }
+            "prompts/get" => return self.get_prompt(connection, id, params, sink).await.into(),
             "resources/list" | "resources/templates/list" | "prompts/list" => {
                 self.list_catalog(connection, id, method, params)
             }
@@ -585,6 +590,17 @@ pub struct Reply {
     pub message: Vec<u8>,
     /// The error code, for error responses.
     pub error_code: Option<i32>,
+}
+
+/// `Ok(None)`: the client cancelled the request.
+impl From<Result<Option<Vec<u8>>, RpcError>> for Answer {
+    fn from(result: Result<Option<Vec<u8>>, RpcError>) -> Self {
+        match result {
+            Ok(Some(bytes)) => Answer::Encoded(bytes),
+            Ok(None) => Answer::Cancelled,
+            Err(error) => Answer::Error(error),
+        }
+    }
 }
 
 pub(super) enum Answer {
