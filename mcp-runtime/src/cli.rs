@@ -2,26 +2,41 @@
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::permission::{AuditLog, Policy, POLICY_FILE_VAR};
 use crate::server::Server;
 
 /// The transports a server can be asked to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 enum Transport {
+    #[default]
     Stdio,
     Http,
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Options {
     transport: Transport,
     bind: Option<SocketAddr>,
+    policy: Option<PathBuf>,
+    audit: Option<PathBuf>,
+}
+
+/// The clients `--print-config` writes a configuration snippet for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    ClaudeDesktop,
+    VsCode,
+    Cursor,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     Serve(Options),
+    Manifest(Options),
+    PrintConfig(Client, Options),
     Help,
     Version,
 }
@@ -32,8 +47,16 @@ fn usage(program: &str) -> String {
          Options:\n  \
          --transport <stdio|http>   how to talk to clients (default: stdio)\n  \
          --bind <ADDRESS:PORT>      where the http transport listens (default: 127.0.0.1:8080)\n  \
+         --policy <FILE>            permission policy, TOML (default: $MCP_POLICY, if set)\n  \
+         --audit <FILE>             append an audit record per decision and call (JSON lines)\n  \
+         --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
+         --print-config <CLIENT>    print the configuration for a client (claude-desktop, vscode,\n                             \
+cursor) that starts this server with the other options given, and exit\n  \
          -h, --help                 print this help\n  \
          -V, --version              print the server's name and version\n\n\
+         Policy keys can also be set with MCP_POLICY_ALLOW_UP_TO, MCP_POLICY_CONFIRM_UP_TO,\n\
+         MCP_POLICY_ALLOW, MCP_POLICY_DENY (comma-separated globs) and MCP_POLICY_SHOW_DENIED;\n\
+         they win over the file, which wins over the server's code.\n\n\
          Logs go to standard error; set RUST_LOG (e.g. RUST_LOG=debug) for more.\n"
     )
 }
@@ -41,10 +64,9 @@ fn usage(program: &str) -> String {
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
-    let mut options = Options {
-        transport: Transport::Stdio,
-        bind: None,
-    };
+    let mut options = Options::default();
+    let mut manifest = false;
+    let mut print_config = None;
     let wrap = |e: lexopt::Error| Error::Usage(e.to_string());
     while let Some(arg) = parser.next().map_err(wrap)? {
         match arg {
@@ -76,6 +98,23 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
                 })?;
                 options.bind = Some(address);
             }
+            Long("policy") => options.policy = Some(parser.value().map_err(wrap)?.into()),
+            Long("audit") => options.audit = Some(parser.value().map_err(wrap)?.into()),
+            Long("manifest") => manifest = true,
+            Long("print-config") => {
+                let value = parser.value().map_err(wrap)?;
+                print_config = Some(match value.to_str() {
+                    Some("claude-desktop" | "claude") => Client::ClaudeDesktop,
+                    Some("vscode" | "vs-code" | "code") => Client::VsCode,
+                    Some("cursor") => Client::Cursor,
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "unknown client `{}`; expected: claude-desktop, vscode, cursor",
+                            value.to_string_lossy()
+                        )))
+                    }
+                });
+            }
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             other => return Err(Error::Usage(other.unexpected().to_string())),
@@ -86,7 +125,27 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
             "--bind only applies to --transport http".into(),
         ));
     }
-    Ok(Command::Serve(options))
+    match (manifest, print_config) {
+        (true, Some(_)) => Err(Error::Usage(
+            "--manifest and --print-config each print and exit; give one".into(),
+        )),
+        (true, None) => Ok(Command::Manifest(options)),
+        (false, Some(client)) => Ok(Command::PrintConfig(client, options)),
+        (false, None) => Ok(Command::Serve(options)),
+    }
+}
+
+/// The policy from the server's code, then the file (`--policy` or `MCP_POLICY`), then the
+/// environment, each winning per key.
+fn effective_policy(code: Policy, file: Option<&PathBuf>) -> Result<Policy> {
+    let file = file
+        .cloned()
+        .or_else(|| std::env::var_os(POLICY_FILE_VAR).map(PathBuf::from));
+    let mut policy = code;
+    if let Some(path) = file {
+        policy = policy.merge(Policy::from_file(&path)?);
+    }
+    Ok(policy.merge(Policy::from_env()?))
 }
 
 pub(crate) async fn serve_from_args(server: Server) -> Result<()> {
@@ -104,14 +163,90 @@ pub(crate) async fn serve_from_args(server: Server) -> Result<()> {
             println!("{} {}", server.info.name, server.info.version);
             Ok(())
         }
+        Command::Manifest(options) => {
+            let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
+            let manifest = server.policy(policy).build()?.manifest();
+            let text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
+            println!("{text}");
+            Ok(())
+        }
+        Command::PrintConfig(client, options) => {
+            // Checked now, so that the printed configuration starts a server that runs.
+            effective_policy(server.policy.clone(), options.policy.as_ref())?;
+            let program = std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or(program);
+            let text = client_config(client, &server.info.name, &program, &options);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&text).expect("JSON serialises")
+            );
+            Ok(())
+        }
         Command::Serve(options) => {
             init_logging();
+            let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
+            let mut server = server.policy(policy);
+            if let Some(path) = &options.audit {
+                let log = AuditLog::to_file(path).map_err(|e| {
+                    Error::Usage(format!(
+                        "cannot open the audit file {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                server = server.audit(log);
+            }
             tracing::info!(name = %server.info.name, version = %server.info.version, transport = ?options.transport, "starting");
             match options.transport {
                 Transport::Stdio => server.serve_stdio().await,
                 Transport::Http => serve_http(server, options.bind).await,
             }
         }
+    }
+}
+
+/// The snippet that makes `client` start this server as the command line said.
+fn client_config(
+    client: Client,
+    name: &str,
+    program: &str,
+    options: &Options,
+) -> serde_json::Value {
+    use serde_json::json;
+    let absolute = |path: &PathBuf| {
+        std::path::absolute(path)
+            .unwrap_or_else(|_| path.clone())
+            .display()
+            .to_string()
+    };
+    let mut args = Vec::new();
+    if let Some(policy) = &options.policy {
+        args.extend(["--policy".to_owned(), absolute(policy)]);
+    }
+    if let Some(audit) = &options.audit {
+        args.extend(["--audit".to_owned(), absolute(audit)]);
+    }
+    if options.transport == Transport::Http {
+        let bind = options
+            .bind
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let url = format!("http://{bind}/mcp");
+        return match client {
+            // Claude Desktop starts local processes only; `mcp-remote` bridges to a URL.
+            Client::ClaudeDesktop => json!({
+                "mcpServers": { name: { "command": "npx", "args": ["-y", "mcp-remote", url] } }
+            }),
+            Client::VsCode => json!({ "servers": { name: { "type": "http", "url": url } } }),
+            Client::Cursor => json!({ "mcpServers": { name: { "url": url } } }),
+        };
+    }
+    match client {
+        Client::ClaudeDesktop | Client::Cursor => json!({
+            "mcpServers": { name: { "command": program, "args": args } }
+        }),
+        Client::VsCode => json!({
+            "servers": { name: { "type": "stdio", "command": program, "args": args } }
+        }),
     }
 }
 
@@ -153,7 +288,59 @@ mod tests {
         Command::Serve(Options {
             transport,
             bind: bind.map(|b| b.parse().unwrap()),
+            ..Options::default()
         })
+    }
+
+    #[test]
+    fn policy_audit_manifest_and_print_config() {
+        let parsed = parse(args(&["--policy", "p.toml", "--audit", "a.jsonl"])).unwrap();
+        assert_eq!(
+            parsed,
+            Command::Serve(Options {
+                policy: Some("p.toml".into()),
+                audit: Some("a.jsonl".into()),
+                ..Options::default()
+            })
+        );
+        assert_eq!(
+            parse(args(&["--manifest"])).unwrap(),
+            Command::Manifest(Options::default())
+        );
+        assert_eq!(
+            parse(args(&["--print-config", "vscode"])).unwrap(),
+            Command::PrintConfig(Client::VsCode, Options::default())
+        );
+        let err = parse(args(&["--print-config", "emacs"])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown client `emacs`; expected: claude-desktop, vscode, cursor"
+        );
+        assert!(parse(args(&["--manifest", "--print-config", "cursor"])).is_err());
+    }
+
+    #[test]
+    fn client_configs_start_the_server_with_its_options() {
+        let options = Options {
+            policy: Some("/etc/p.toml".into()),
+            ..Options::default()
+        };
+        let vscode = client_config(Client::VsCode, "calc", "/bin/calc", &options);
+        assert_eq!(
+            vscode,
+            serde_json::json!({"servers": {"calc": {"type": "stdio", "command": "/bin/calc", "args": ["--policy", "/etc/p.toml"]}}})
+        );
+        let claude = client_config(Client::ClaudeDesktop, "calc", "/bin/calc", &options);
+        assert_eq!(claude["mcpServers"]["calc"]["command"], "/bin/calc");
+        let http = Options {
+            transport: Transport::Http,
+            ..Options::default()
+        };
+        let cursor = client_config(Client::Cursor, "calc", "/bin/calc", &http);
+        assert_eq!(
+            cursor["mcpServers"]["calc"]["url"],
+            "http://127.0.0.1:8080/mcp"
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub enum Error {
     /// The peer answered a request with an error.
     #[error("the peer answered with an error: {0}")]
     Protocol(#[from] crate::protocol::RpcError),
+    /// The permission policy (file or environment) is malformed.
+    #[error("invalid permission policy: {0}")]
+    Policy(#[from] crate::permission::PolicyError),
     /// The command line could not be understood.
     #[error("{0}")]
     Usage(String),

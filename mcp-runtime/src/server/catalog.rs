@@ -16,10 +16,12 @@ use crate::capability::{
     UriTemplate,
 };
 use crate::error::{Error, Result};
+use crate::permission::{Enforcer, Kind, Outcome, Refusal};
 use crate::protocol::{
     code, encode_result, Era, GetPromptResult, PromptMessage, RequestId, RequestMeta,
     ResourceContents, RpcError,
 };
+use std::sync::Arc;
 
 pub(super) struct Catalog {
     resources: Vec<Registered<ResourceDescriptor, dyn ResourceHandler>>,
@@ -37,6 +39,8 @@ pub(super) struct Catalog {
 struct Registered<D, H: ?Sized> {
     descriptor: D,
     handler: Box<H>,
+    /// False when the policy hides it from lists and requests.
+    listed: bool,
 }
 
 impl Catalog {
@@ -45,6 +49,7 @@ impl Catalog {
         prompts: Vec<Box<dyn PromptHandler>>,
         page_size: usize,
         extras: &ModernExtras<'_>,
+        permissions: &Enforcer,
     ) -> Result<Catalog> {
         let mut registered = Vec::with_capacity(resources.len());
         let mut templates = Vec::with_capacity(resources.len());
@@ -63,9 +68,11 @@ impl Catalog {
                 families.push(registered.len());
             }
             templates.push(template);
+            let listed = permissions.listed(descriptor.name(), descriptor.permission());
             registered.push(Registered {
                 descriptor,
                 handler,
+                listed,
             });
         }
         let mut prompt_list = Vec::with_capacity(prompts.len());
@@ -82,14 +89,24 @@ impl Catalog {
             {
                 return Err(Error::DuplicatePrompt(name));
             }
+            let listed = permissions.listed(&name, descriptor.permission());
             prompt_list.push(Registered {
                 descriptor,
                 handler,
+                listed,
             });
         }
 
         let fixed_order: Vec<usize> = (0..registered.len())
-            .filter(|i| !families.contains(i))
+            .filter(|i| !families.contains(i) && registered[*i].listed)
+            .collect();
+        let listed_families: Vec<usize> = families
+            .iter()
+            .copied()
+            .filter(|&i| registered[i].listed)
+            .collect();
+        let listed_prompts: Vec<usize> = (0..prompt_list.len())
+            .filter(|&i| prompt_list[i].listed)
             .collect();
         let resource_pages = lists::pages(
             "resources",
@@ -100,15 +117,15 @@ impl Catalog {
         );
         let template_pages = lists::pages(
             "resourceTemplates",
-            families.len(),
-            |_, i| to_value(registered[families[i]].descriptor.to_template()),
+            listed_families.len(),
+            |_, i| to_value(registered[listed_families[i]].descriptor.to_template()),
             page_size,
             extras,
         );
         let prompt_pages = lists::pages(
             "prompts",
-            prompt_list.len(),
-            |_, i| to_value(prompt_list[i].descriptor.to_prompt()),
+            listed_prompts.len(),
+            |_, i| to_value(prompt_list[listed_prompts[i]].descriptor.to_prompt()),
             page_size,
             extras,
         );
@@ -249,14 +266,38 @@ impl Dispatcher {
             .find(&params.uri)
             .ok_or_else(|| not_found(era, &params.uri))?;
         let resource = &catalog.resources[index];
+        let gate = Arc::new(self.inner.permissions.gate(
+            Kind::Resource,
+            resource.descriptor.name(),
+            resource.descriptor.permission(),
+        ));
+        match gate.refusal(resource.listed) {
+            None => {}
+            Some(Refusal::Hidden) => return Err(not_found(era, &params.uri)),
+            Some(Refusal::Error(error)) => return Err(error),
+            Some(Refusal::Result(message)) => return Err(RpcError::invalid_request(message)),
+        }
         let mime_type = resource
             .descriptor
             .declared_mime_type()
             .map(|m| m.to_owned().into());
         let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
-        let read = ResourceRead::new(params.uri.clone(), variables, context, mime_type);
-        let outcome = guarded(&cancellation, || resource.handler.read(read)).await;
+        let read = ResourceRead::new(params.uri.clone(), variables, context.clone(), mime_type);
+        let outcome = if gate.needs_confirmation() {
+            let this = self.clone();
+            guarded(&cancellation, || {
+                gate.confirm_then(
+                    context,
+                    |m| Err(RpcError::invalid_request(m)),
+                    move || this.inner.catalog.resources[index].handler.read(read),
+                )
+            })
+            .await
+        } else {
+            guarded(&cancellation, || resource.handler.read(read)).await
+        };
         drop(in_flight);
+        gate.finish(ended(&outcome), None);
         let Some(contents) = settle(outcome, || format!("reading {}", params.uri))? else {
             return Ok(None);
         };
@@ -305,11 +346,25 @@ impl Dispatcher {
         let params: GetPromptParams = parse_params(params)?;
         let negotiated = self.negotiate(connection, params.meta)?;
         let era = negotiated.version.era();
-        let &index = catalog
-            .prompt_names
-            .get(&params.name)
-            .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", params.name)))?;
+        let unknown = || {
+            RpcError::invalid_params(format!(
+                "Unknown prompt: {} (not found or not authorized)",
+                params.name
+            ))
+        };
+        let &index = catalog.prompt_names.get(&params.name).ok_or_else(unknown)?;
         let prompt = &catalog.prompts[index];
+        let gate = Arc::new(self.inner.permissions.gate(
+            Kind::Prompt,
+            prompt.descriptor.name(),
+            prompt.descriptor.permission(),
+        ));
+        match gate.refusal(prompt.listed) {
+            None => {}
+            Some(Refusal::Hidden) => return Err(unknown()),
+            Some(Refusal::Error(error)) => return Err(error),
+            Some(Refusal::Result(message)) => return Err(RpcError::invalid_request(message)),
+        }
         let arguments = params.arguments.unwrap_or_default();
         if let Some(missing) = prompt
             .descriptor
@@ -323,9 +378,22 @@ impl Dispatcher {
             )));
         }
         let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
-        let call = PromptCall::new(arguments, context);
-        let outcome = guarded(&cancellation, || prompt.handler.get(call)).await;
+        let call = PromptCall::new(arguments, context.clone());
+        let outcome = if gate.needs_confirmation() {
+            let this = self.clone();
+            guarded(&cancellation, || {
+                gate.confirm_then(
+                    context,
+                    |m| Err(RpcError::invalid_request(m)),
+                    move || this.inner.catalog.prompts[index].handler.get(call),
+                )
+            })
+            .await
+        } else {
+            guarded(&cancellation, || prompt.handler.get(call)).await
+        };
         drop(in_flight);
+        gate.finish(ended(&outcome), None);
         let Some(result) = settle(outcome, || format!("prompt `{}`", params.name))? else {
             return Ok(None);
         };
@@ -437,6 +505,16 @@ impl Dispatcher {
             connection.subscriptions().remove(&params.uri);
         }
         Ok(encode_result(id, &json!({})))
+    }
+}
+
+/// How a guarded resource read or prompt rendering ended, for the audit log.
+fn ended<T>(outcome: &Option<Result<Result<T, RpcError>, String>>) -> Outcome {
+    match outcome {
+        None => Outcome::Cancelled,
+        Some(Ok(Ok(_))) => Outcome::Ok,
+        Some(Ok(Err(_))) => Outcome::Error,
+        Some(Err(_)) => Outcome::Panicked,
     }
 }
 

@@ -19,6 +19,7 @@ use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Server};
 use crate::capability::{Arguments, ToolCall, ToolDescriptor, ToolHandler};
 use crate::error::{Error, Result};
+use crate::permission::{Enforcer, Kind, Outcome, Refusal};
 use crate::protocol::{
     code, encode_error, encode_result, CallToolResult, Content, Era, Implementation, Incoming,
     LogLevel, ProgressToken, ProtocolVersion, RequestId, RequestMeta, RpcError,
@@ -47,11 +48,14 @@ pub(super) struct Inner {
     capabilities: Value,
     discover: Box<RawValue>,
     pub(super) server_meta: Box<RawValue>,
+    pub(super) permissions: Enforcer,
 }
 
 struct RegisteredTool {
     descriptor: ToolDescriptor,
     handler: Box<dyn ToolHandler>,
+    /// False when the policy hides it: it is neither listed nor callable.
+    listed: bool,
 }
 
 /// What a request's era and version resolved to.
@@ -110,6 +114,7 @@ struct CancelledParams {
 
 impl Dispatcher {
     pub(crate) fn new(server: Server) -> Result<Self> {
+        let permissions = Enforcer::new(server.policy, server.audit);
         let mut tools = Vec::with_capacity(server.tools.len());
         let mut by_name = HashMap::with_capacity(server.tools.len());
         for handler in server.tools {
@@ -129,9 +134,11 @@ impl Dispatcher {
             if by_name.insert(name.clone(), tools.len()).is_some() {
                 return Err(Error::DuplicateTool(name));
             }
+            let listed = permissions.listed(&name, descriptor.permission());
             tools.push(RegisteredTool {
                 descriptor,
                 handler,
+                listed,
             });
         }
         let server_meta = lists::server_meta(&server.info);
@@ -139,13 +146,18 @@ impl Dispatcher {
             meta: &server_meta,
             ttl_ms: u64::try_from(server.list_ttl.as_millis()).unwrap_or(u64::MAX),
         };
-        let descriptors: Vec<ToolDescriptor> = tools.iter().map(|t| t.descriptor.clone()).collect();
+        let descriptors: Vec<ToolDescriptor> = tools
+            .iter()
+            .filter(|t| t.listed)
+            .map(|t| t.descriptor.clone())
+            .collect();
         let tool_pages = lists::tool_pages(&descriptors, server.page_size, &extras);
         let catalog = super::catalog::Catalog::build(
             server.resources,
             server.prompts,
             server.page_size,
             &extras,
+            &permissions,
         )?;
         let features = lists::Features {
             tools: !tools.is_empty(),
@@ -172,6 +184,7 @@ impl Dispatcher {
                 capabilities,
                 discover,
                 server_meta,
+                permissions,
             }),
         })
     }
@@ -480,31 +493,74 @@ impl Dispatcher {
             Ok(negotiated) => negotiated,
             Err(error) => return Answer::Error(error),
         };
-        let Some(&index) = self.inner.by_name.get(params.name.as_ref()) else {
-            return Answer::Error(RpcError::invalid_params(format!(
-                "Unknown tool: {}",
+        // A hidden tool is answered like an unknown one, so that its existence does not leak.
+        let unknown = || {
+            Answer::Error(RpcError::invalid_params(format!(
+                "Unknown tool: {} (not found or not authorized)",
                 params.name
-            )));
+            )))
+        };
+        let Some(&index) = self.inner.by_name.get(params.name.as_ref()) else {
+            return unknown();
         };
         let tool = &self.inner.tools[index];
+        let gate = Arc::new(self.inner.permissions.gate(
+            Kind::Tool,
+            tool.descriptor.name(),
+            tool.descriptor.permission(),
+        ));
+        if let Some(refusal) = gate.refusal(tool.listed) {
+            return match refusal {
+                Refusal::Hidden => unknown(),
+                Refusal::Error(error) => Answer::Error(error),
+                Refusal::Result(message) => Answer::Encoded(self.encode_call_result(
+                    id,
+                    negotiated.version.era(),
+                    &tool.descriptor,
+                    &CallToolResult::error(message),
+                )),
+            };
+        }
         let range = params.arguments.map(|raw| offset_in(message, raw.get()));
         let name = tool.descriptor.name();
         let (context, cancellation, in_flight) =
             self.start(connection, id, negotiated.clone(), sink);
+        let audited_arguments = gate.arguments(message, range.clone());
         let call = ToolCall {
             arguments: Arguments::new(message.clone(), range),
             context,
         };
-        let outcome = guarded(&cancellation, || tool.handler.invoke(call)).await;
+        let outcome = if gate.needs_confirmation() {
+            let this = self.clone();
+            let context = call.context.clone();
+            guarded(&cancellation, || {
+                gate.confirm_then(context, CallToolResult::error, move || {
+                    this.inner.tools[index].handler.invoke(call)
+                })
+            })
+            .await
+        } else {
+            guarded(&cancellation, || tool.handler.invoke(call)).await
+        };
         drop(in_flight);
         let result = match outcome {
             None => {
                 tracing::debug!(%id, tool = name, "call cancelled by the client");
+                gate.finish(Outcome::Cancelled, audited_arguments);
                 return Answer::Cancelled;
             }
-            Some(Ok(result)) => result,
+            Some(Ok(result)) => {
+                let ended = if result.is_error {
+                    Outcome::Error
+                } else {
+                    Outcome::Ok
+                };
+                gate.finish(ended, audited_arguments);
+                result
+            }
             Some(Err(reason)) => {
                 tracing::error!(tool = name, %reason, "tool panicked");
+                gate.finish(Outcome::Panicked, audited_arguments);
                 CallToolResult::error(format!(
                     "tool `{name}` failed unexpectedly (it panicked: {reason})"
                 ))

@@ -5,6 +5,7 @@ mod connection;
 mod context;
 mod dispatch;
 mod lists;
+mod manifest;
 mod subscriptions;
 
 use std::any::{Any, TypeId};
@@ -52,6 +53,8 @@ pub struct Server {
     pub(crate) state: StateMap,
     pub(crate) page_size: usize,
     pub(crate) list_ttl: Duration,
+    pub(crate) policy: crate::permission::Policy,
+    pub(crate) audit: crate::permission::AuditLog,
 }
 
 impl Server {
@@ -70,6 +73,8 @@ impl Server {
             state: StateMap::new(),
             page_size: 100,
             list_ttl: Duration::from_secs(60),
+            policy: crate::permission::Policy::default(),
+            audit: crate::permission::AuditLog::default(),
         }
     }
 
@@ -137,6 +142,21 @@ impl Server {
     /// How long modern-era clients may cache discovery and list results (default 60 s).
     pub fn list_ttl(mut self, ttl: Duration) -> Self {
         self.list_ttl = ttl;
+        self
+    }
+
+    /// Sets the permission policy in code. `--policy FILE` (or `MCP_POLICY`) and the
+    /// `MCP_POLICY_*` environment variables are laid over it by
+    /// [`Server::serve_from_args`], each winning per key. Without one, low and medium
+    /// risks run, high and critical ask the user first, and nothing is denied.
+    pub fn policy(mut self, policy: crate::permission::Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Where audit records go (default: `tracing` only); `--audit FILE` sets a file.
+    pub fn audit(mut self, audit: crate::permission::AuditLog) -> Self {
+        self.audit = audit;
         self
     }
 

@@ -1,9 +1,25 @@
-//! Permission metadata every capability declares: a risk level and the scopes it needs.
+//! Permissions: what each capability may do, and who may use it.
 //!
-//! `#[tool(risk = "high", scopes("accounts:write"))]` fills a [`Permission`] at compile time.
-//! It is published with the tool in `tools/list` (under the `_meta` key
-//! [`PERMISSION_META_KEY`](crate::protocol::PERMISSION_META_KEY)) so that clients and
-//! reviewers see what each tool may do.
+//! * Every capability declares a [`Permission`]: a [`RiskLevel`] and the scopes a caller must
+//!   hold. `#[tool(risk = "high", scopes("accounts:write"))]` fills it at compile time (also
+//!   on `#[resource]` and `#[prompt]`). Without `risk`, a capability is `low`, or `high` when
+//!   it is `destructive`. It is published in the lists (under the `_meta` key
+//!   [`PERMISSION_META_KEY`](crate::protocol::PERMISSION_META_KEY)) so that clients and
+//!   reviewers see what each capability may do.
+//! * A [`Policy`] decides per capability and [`Caller`]: allow, confirm (ask the user through
+//!   elicitation first) or deny.
+//! * Every decision and every call is written to the [`AuditLog`].
+
+mod audit;
+mod caller;
+mod enforce;
+mod policy;
+
+pub use audit::{AuditLog, AuditRecord};
+pub use caller::Caller;
+pub use enforce::INSUFFICIENT_SCOPE;
+pub(crate) use enforce::{Enforcer, Kind, Outcome, Refusal};
+pub use policy::{Decision, DenyReason, Policy, PolicyError, POLICY_FILE_VAR};
 
 use std::fmt;
 use std::str::FromStr;

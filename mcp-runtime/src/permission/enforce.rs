@@ -1,0 +1,315 @@
+//! Applying a [`Policy`] to requests: which capabilities are listed, and the [`Gate`] every
+//! call passes (decision, confirmation, audit records).
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use serde_json::{json, Value};
+
+use super::audit::rfc3339;
+use super::{AuditLog, AuditRecord, Caller, Decision, DenyReason, Permission, Policy};
+use crate::protocol::{code, ElicitAction, RpcError};
+use crate::server::Context;
+
+/// The JSON-RPC error for a caller whose token lacks a scope; HTTP answers it with `403`
+/// and `WWW-Authenticate: Bearer error="insufficient_scope"`. Its `data.requiredScopes` lists
+/// every scope the capability needs.
+pub const INSUFFICIENT_SCOPE: i32 = -32040;
+
+/// What kind of capability a decision is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Tool,
+    Resource,
+    Prompt,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Tool => "tool",
+            Kind::Resource => "resource",
+            Kind::Prompt => "prompt",
+        }
+    }
+}
+
+/// A server's policy and audit log, shared by every request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Enforcer {
+    policy: Policy,
+    audit: AuditLog,
+}
+
+impl Enforcer {
+    pub(crate) fn new(policy: Policy, audit: AuditLog) -> Self {
+        Enforcer { policy, audit }
+    }
+
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Whether a capability appears in lists: everything but what the policy denies for
+    /// everyone, unless denied capabilities are shown. Scope checks depend on the caller and
+    /// never hide (a caller lacking a scope can step up), so lists stay the same for all.
+    pub(crate) fn listed(&self, name: &str, permission: &Permission) -> bool {
+        self.policy.shows_denied()
+            || !matches!(
+                self.policy.decide_static(name, permission),
+                Decision::Deny(_)
+            )
+    }
+
+    /// Decides a call by the current caller and records the decision.
+    pub(crate) fn gate(&self, kind: Kind, name: &str, permission: &Permission) -> Gate {
+        let caller = Caller::current();
+        let decision = self.policy.decide(name, permission, &caller);
+        let gate = Gate {
+            audit: self.audit.clone(),
+            kind,
+            name: name.to_owned(),
+            permission: permission.clone(),
+            required_scopes: match &decision {
+                Decision::Deny(DenyReason::MissingScopes { required, .. }) => required.clone(),
+                _ => Vec::new(),
+            },
+            caller,
+            decision,
+            started: Instant::now(),
+            confirmation: Arc::default(),
+        };
+        gate.write("decision", None, None);
+        gate
+    }
+}
+
+/// One call's passage through the policy: its decision, the confirmation, and the audit
+/// records.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    audit: AuditLog,
+    kind: Kind,
+    name: String,
+    permission: Permission,
+    required_scopes: Vec<String>,
+    caller: Caller,
+    decision: Decision,
+    started: Instant,
+    /// Set when the confirmation did not end in an accept.
+    confirmation: Arc<Mutex<Option<&'static str>>>,
+}
+
+/// How a refused call is answered.
+pub(crate) enum Refusal {
+    /// Like an unknown capability, so that its existence does not leak.
+    Hidden,
+    /// A protocol error (a caller lacking scopes).
+    Error(RpcError),
+    /// An error result naming the rule.
+    Result(String),
+}
+
+/// How a gated call ended, for the audit record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Ok,
+    Error,
+    Cancelled,
+    Panicked,
+    /// Denied by the policy: nothing ran.
+    Refused,
+}
+
+impl Gate {
+    /// How to refuse the call, if it is refused (the refusal is recorded): as unknown when
+    /// the capability is not `listed`, with a JSON-RPC error for a caller lacking scopes
+    /// (HTTP turns it into `403`), otherwise with an error result naming the rule.
+    pub(crate) fn refusal(&self, listed: bool) -> Option<Refusal> {
+        if !matches!(self.decision, Decision::Deny(_)) {
+            return None;
+        }
+        self.finish(Outcome::Refused, None);
+        if !listed {
+            return Some(Refusal::Hidden);
+        }
+        Some(match self.scope_error() {
+            Some(error) => Refusal::Error(error),
+            None => Refusal::Result(self.denied_message().unwrap_or_default()),
+        })
+    }
+
+    /// The caller's arguments, for the audit record, when the log keeps them.
+    pub(crate) fn arguments<'a>(
+        &self,
+        message: &'a [u8],
+        range: Option<std::ops::Range<usize>>,
+    ) -> Option<&'a [u8]> {
+        self.audit
+            .keeps_arguments()
+            .then(|| range.and_then(|r| message.get(r)))
+            .flatten()
+    }
+
+    fn scope_error(&self) -> Option<RpcError> {
+        let Decision::Deny(reason @ DenyReason::MissingScopes { .. }) = &self.decision else {
+            return None;
+        };
+        Some(
+            RpcError::new(
+                INSUFFICIENT_SCOPE,
+                format!(
+                    "Insufficient scope for {} `{}`: {reason}",
+                    self.kind.as_str(),
+                    self.name
+                ),
+            )
+            .with_data(json!({ "requiredScopes": self.required_scopes })),
+        )
+    }
+
+    /// The error message for a denied capability that the caller can see.
+    fn denied_message(&self) -> Option<String> {
+        match &self.decision {
+            Decision::Deny(reason) => Some(format!(
+                "{} `{}` is not allowed: {reason}",
+                self.kind.as_str(),
+                self.name
+            )),
+            _ => None,
+        }
+    }
+
+    /// True when the call must be confirmed by the user before it runs.
+    pub(crate) fn needs_confirmation(&self) -> bool {
+        self.decision == Decision::Confirm
+    }
+
+    /// Asks the user to confirm through `context`; `Err` is the message to refuse the call
+    /// with.
+    pub(crate) async fn confirm(&self, context: &Context) -> Result<(), String> {
+        let message = format!(
+            "Allow {} `{}` (risk: {}) to run?",
+            self.kind.as_str(),
+            self.name,
+            self.permission.risk
+        );
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "confirm": {
+                    "type": "boolean",
+                    "title": "Run it",
+                    "description": format!("Run `{}`", self.name),
+                    "default": false,
+                }
+            },
+            "required": ["confirm"],
+        });
+        let refuse = |label: &'static str, message: String| {
+            *self.confirmation.lock().unwrap_or_else(|e| e.into_inner()) = Some(label);
+            Err(message)
+        };
+        match context.elicit(&message, schema).await {
+            Ok(answer) if answer.action == ElicitAction::Accept => {
+                let unticked = answer
+                    .content
+                    .as_ref()
+                    .and_then(|c| c.get("confirm"))
+                    .and_then(Value::as_bool)
+                    == Some(false);
+                if unticked {
+                    return refuse(
+                        "declined",
+                        format!("The user did not confirm `{}`; it was not run.", self.name),
+                    );
+                }
+                Ok(())
+            }
+            Ok(answer) => refuse(
+                "declined",
+                format!(
+                    "The user {} the confirmation of `{}`; it was not run.",
+                    match answer.action {
+                        ElicitAction::Decline => "declined",
+                        _ => "cancelled",
+                    },
+                    self.name
+                ),
+            ),
+            Err(error) if error.code == code::MISSING_REQUIRED_CLIENT_CAPABILITY => refuse(
+                "unconfirmable",
+                format!(
+                    "`{}` needs the user's confirmation (risk: {}), but this client cannot ask the user: it did not declare the `elicitation` capability. The call was refused; nothing ran.",
+                    self.name, self.permission.risk
+                ),
+            ),
+            Err(error) => refuse(
+                "unconfirmable",
+                format!(
+                    "`{}` needs the user's confirmation (risk: {}), but the client could not be asked ({}). The call was refused; nothing ran.",
+                    self.name, self.permission.risk, error.message
+                ),
+            ),
+        }
+    }
+
+    /// Confirms, then runs the call `run` makes; only an explicit accept runs it. A refusal
+    /// is answered with `refuse(message)`.
+    pub(crate) fn confirm_then<T, F>(
+        self: &Arc<Self>,
+        context: Context,
+        refuse: fn(String) -> T,
+        run: impl FnOnce() -> F + Send + 'static,
+    ) -> std::pin::Pin<Box<dyn Future<Output = T> + Send>>
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send,
+    {
+        let gate = Arc::clone(self);
+        Box::pin(async move {
+            match gate.confirm(&context).await {
+                Ok(()) => run().await,
+                Err(message) => refuse(message),
+            }
+        })
+    }
+
+    /// Records how the call ended.
+    pub(crate) fn finish(&self, outcome: Outcome, arguments: Option<&[u8]>) {
+        let confirmation = *self.confirmation.lock().unwrap_or_else(|e| e.into_inner());
+        let label = confirmation.unwrap_or(match outcome {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Panicked => "panicked",
+            Outcome::Refused => "refused",
+        });
+        let arguments = arguments
+            .filter(|_| self.audit.keeps_arguments())
+            .and_then(|raw| serde_json::from_slice(raw).ok());
+        self.write("call", Some(label), arguments);
+    }
+
+    fn write(&self, event: &'static str, outcome: Option<&'static str>, arguments: Option<Value>) {
+        let call = event == "call";
+        self.audit.record(&AuditRecord {
+            time: rfc3339(SystemTime::now()),
+            event,
+            kind: self.kind.as_str(),
+            capability: self.name.clone(),
+            risk: self.permission.risk,
+            caller: self.caller.subject().to_owned(),
+            decision: self.decision.as_str(),
+            reason: match &self.decision {
+                Decision::Deny(reason) => Some(reason.to_string()),
+                _ => None,
+            },
+            outcome,
+            duration_ms: call
+                .then(|| u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
+            arguments,
+        });
+    }
+}

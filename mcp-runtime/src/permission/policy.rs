@@ -1,0 +1,761 @@
+//! [`Policy`]: who may run what, decided per capability and caller.
+//!
+//! A policy comes from three sources, merged in this order, each later source winning per
+//! key: code ([`Server::policy`](crate::Server::policy)), a TOML file (`--policy FILE` or
+//! `MCP_POLICY=FILE`), then environment variables (`MCP_POLICY_ALLOW_UP_TO`,
+//! `MCP_POLICY_CONFIRM_UP_TO`, `MCP_POLICY_ALLOW`, `MCP_POLICY_DENY`,
+//! `MCP_POLICY_SHOW_DENIED`).
+//!
+//! ```toml
+//! [risk]
+//! allow_up_to   = "medium"    # highest risk that runs without asking
+//! confirm_up_to = "critical"  # up to this: ask the user first; above: denied
+//!
+//! [capabilities]
+//! allow = ["query_*"]         # run without asking, whatever the risk
+//! deny  = ["close_account"]   # hidden and refused; deny wins over allow
+//! show_denied = false         # true: keep denied capabilities listed
+//!
+//! [scopes]                    # extra scopes a caller must hold, per capability
+//! "transfer_*" = ["accounts:write"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use super::{Caller, Permission, RiskLevel};
+
+/// Rules deciding, per capability and caller, whether a call runs, asks the user first, or
+/// is refused.
+///
+/// Unset keys keep their defaults: everything up to `medium` runs, `high` and `critical`
+/// ask the user first, nothing is denied by risk or by name, and denied capabilities are
+/// hidden from lists.
+///
+/// ```
+/// use mcp_runtime::permission::{Caller, Decision, Policy};
+/// use mcp_runtime::{Permission, RiskLevel};
+///
+/// let policy = Policy::new()
+///     .confirm_up_to(RiskLevel::High)
+///     .allow(["query_*"])
+///     .deny(["close_account"]);
+/// let local = Caller::local();
+/// let critical = Permission::new(RiskLevel::Critical);
+/// assert!(matches!(policy.decide("wipe", &critical, &local), Decision::Deny(_)));
+/// assert_eq!(policy.decide("rename", &Permission::new(RiskLevel::High), &local), Decision::Confirm);
+/// assert_eq!(policy.decide("query_all", &critical, &local), Decision::Allow);
+/// ```
+#[derive(Clone, Default)]
+pub struct Policy {
+    settings: Settings,
+    compiled: Compiled,
+}
+
+/// The keys as written, each unset until a source sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Settings {
+    allow_up_to: Option<RiskLevel>,
+    confirm_up_to: Option<RiskLevel>,
+    allow: Option<Vec<String>>,
+    deny: Option<Vec<String>>,
+    show_denied: Option<bool>,
+    scopes: BTreeMap<String, Vec<String>>,
+}
+
+/// The globs, compiled once.
+#[derive(Clone, Default)]
+struct Compiled {
+    allow: Option<GlobSet>,
+    deny: Option<GlobSet>,
+    scopes: Vec<(globset::GlobMatcher, Vec<String>)>,
+}
+
+/// What a policy decided for one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Run it.
+    Allow,
+    /// Ask the user first (through elicitation); run only on an explicit accept.
+    Confirm,
+    /// Refuse it; nothing runs.
+    Deny(DenyReason),
+}
+
+impl Decision {
+    /// The decision's name in audit records: `allow`, `confirm` or `deny`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Confirm => "confirm",
+            Decision::Deny(_) => "deny",
+        }
+    }
+}
+
+/// Which rule denied a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DenyReason {
+    /// A `[capabilities] deny` glob matched the name.
+    Listed {
+        /// The glob that matched.
+        pattern: String,
+    },
+    /// The capability's risk is above `[risk] confirm_up_to`.
+    RiskAboveLimit {
+        /// The capability's risk.
+        risk: RiskLevel,
+        /// The highest risk the policy lets run at all.
+        limit: RiskLevel,
+    },
+    /// The caller lacks scopes the capability (or the policy's `[scopes]`) requires.
+    MissingScopes {
+        /// Every scope the capability needs.
+        required: Vec<String>,
+        /// Those the caller does not hold.
+        missing: Vec<String>,
+    },
+}
+
+impl DenyReason {
+    /// True when the denial depends on the caller (scopes), not on the capability alone.
+    pub fn is_per_caller(&self) -> bool {
+        matches!(self, DenyReason::MissingScopes { .. })
+    }
+}
+
+impl fmt::Display for DenyReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DenyReason::Listed { pattern } => {
+                write!(
+                    f,
+                    "the policy denies it ([capabilities] deny = \"{pattern}\")"
+                )
+            }
+            DenyReason::RiskAboveLimit { risk, limit } => write!(
+                f,
+                "its risk `{risk}` is above the policy's limit ([risk] confirm_up_to = \"{limit}\")"
+            ),
+            DenyReason::MissingScopes { missing, .. } => {
+                write!(f, "the caller lacks the scope(s): {}", missing.join(" "))
+            }
+        }
+    }
+}
+
+/// A policy that could not be read: the file, line and key at fault, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", location(.source_name, *.line, .key))]
+pub struct PolicyError {
+    /// The file or variable the policy came from.
+    pub source_name: String,
+    /// The 1-based line of the problem, when it is in a file.
+    pub line: Option<usize>,
+    /// The key at fault, such as `risk.allow_up_to`.
+    pub key: Option<String>,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+fn location(source: &str, line: Option<usize>, key: &Option<String>) -> String {
+    let mut at = source.to_owned();
+    if let Some(line) = line {
+        at.push_str(&format!(":{line}"));
+    }
+    if let Some(key) = key {
+        at.push_str(&format!(": key `{key}`"));
+    }
+    at + ": "
+}
+
+/// The file format, for deserialisation; unknown keys are errors.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    risk: RiskSection,
+    #[serde(default)]
+    capabilities: CapabilitySection,
+    #[serde(default)]
+    scopes: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RiskSection {
+    allow_up_to: Option<RiskLevel>,
+    confirm_up_to: Option<RiskLevel>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CapabilitySection {
+    allow: Option<Vec<String>>,
+    deny: Option<Vec<String>>,
+    show_denied: Option<bool>,
+}
+
+/// The environment variable naming a policy file.
+pub const POLICY_FILE_VAR: &str = "MCP_POLICY";
+
+impl Policy {
+    /// A policy with every key unset: the defaults apply.
+    pub fn new() -> Self {
+        Policy::default()
+    }
+
+    /// The highest risk that runs without asking (default `medium`).
+    pub fn allow_up_to(mut self, level: RiskLevel) -> Self {
+        self.settings.allow_up_to = Some(level);
+        self.recompile()
+    }
+
+    /// The highest risk that may run at all, after the user confirms (default `critical`);
+    /// anything above is denied.
+    pub fn confirm_up_to(mut self, level: RiskLevel) -> Self {
+        self.settings.confirm_up_to = Some(level);
+        self.recompile()
+    }
+
+    /// Globs on capability names that run without asking, whatever their risk.
+    ///
+    /// # Panics
+    /// When a glob is malformed (code is checked by its author; files and the environment
+    /// get a [`PolicyError`] instead).
+    pub fn allow<I, S>(mut self, globs: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.settings.allow = Some(globs.into_iter().map(Into::into).collect());
+        self.recompile_or_panic()
+    }
+
+    /// Globs on capability names that are denied: hidden from lists and refused. Deny wins
+    /// over allow.
+    ///
+    /// # Panics
+    /// When a glob is malformed.
+    pub fn deny<I, S>(mut self, globs: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.settings.deny = Some(globs.into_iter().map(Into::into).collect());
+        self.recompile_or_panic()
+    }
+
+    /// Keeps denied capabilities listed (with their risk) instead of hiding them.
+    pub fn show_denied(mut self, show: bool) -> Self {
+        self.settings.show_denied = Some(show);
+        self.recompile()
+    }
+
+    /// Scopes a caller must hold to use the capabilities whose name matches `glob`, on top
+    /// of those the capability declares.
+    ///
+    /// # Panics
+    /// When the glob is malformed.
+    pub fn require_scopes<I, S>(mut self, glob: impl Into<String>, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.settings
+            .scopes
+            .insert(glob.into(), scopes.into_iter().map(Into::into).collect());
+        self.recompile_or_panic()
+    }
+
+    /// Reads a policy from TOML text; `source_name` names it in errors.
+    pub fn from_toml(text: &str, source_name: &str) -> Result<Policy, PolicyError> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| line_of(text, span.start));
+            let (key, message) = split_toml_message(e.message(), text, e.span());
+            PolicyError {
+                source_name: source_name.to_owned(),
+                line,
+                key,
+                message,
+            }
+        })?;
+        let settings = Settings {
+            allow_up_to: file.risk.allow_up_to,
+            confirm_up_to: file.risk.confirm_up_to,
+            allow: file.capabilities.allow,
+            deny: file.capabilities.deny,
+            show_denied: file.capabilities.show_denied,
+            scopes: file.scopes,
+        };
+        Policy::compile(settings).map_err(|(key, message)| PolicyError {
+            source_name: source_name.to_owned(),
+            line: find_line(text, &key),
+            key: Some(key),
+            message,
+        })
+    }
+
+    /// Reads a policy file.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| PolicyError {
+            source_name: name.clone(),
+            line: None,
+            key: None,
+            message: format!("cannot read the policy file: {e}"),
+        })?;
+        Policy::from_toml(&text, &name)
+    }
+
+    /// Reads the `MCP_POLICY_*` variables from the process environment.
+    pub fn from_env() -> Result<Policy, PolicyError> {
+        Policy::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the `MCP_POLICY_*` variables through `get` (for tests and embedding).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Policy, PolicyError> {
+        let error = |var: &str, message: String| PolicyError {
+            source_name: format!("environment variable {var}"),
+            line: None,
+            key: None,
+            message,
+        };
+        let level = |var: &str| -> Result<Option<RiskLevel>, PolicyError> {
+            get(var)
+                .map(|v| v.trim().parse().map_err(|e| error(var, format!("{e}"))))
+                .transpose()
+        };
+        let globs = |var: &str| -> Option<Vec<String>> {
+            get(var).map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|g| !g.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+        };
+        let show_denied = match get("MCP_POLICY_SHOW_DENIED").as_deref().map(str::trim) {
+            None => None,
+            Some("1" | "true" | "yes") => Some(true),
+            Some("0" | "false" | "no") => Some(false),
+            Some(other) => {
+                return Err(error(
+                    "MCP_POLICY_SHOW_DENIED",
+                    format!("`{other}` is not a boolean; write true or false"),
+                ))
+            }
+        };
+        let settings = Settings {
+            allow_up_to: level("MCP_POLICY_ALLOW_UP_TO")?,
+            confirm_up_to: level("MCP_POLICY_CONFIRM_UP_TO")?,
+            allow: globs("MCP_POLICY_ALLOW"),
+            deny: globs("MCP_POLICY_DENY"),
+            show_denied,
+            scopes: BTreeMap::new(),
+        };
+        Policy::compile(settings).map_err(|(key, message)| {
+            let var = if key.ends_with("allow") {
+                "MCP_POLICY_ALLOW"
+            } else {
+                "MCP_POLICY_DENY"
+            };
+            error(var, message)
+        })
+    }
+
+    /// This policy with `later`'s keys laid over it: every key `later` sets wins; `[scopes]`
+    /// merge per glob.
+    pub fn merge(self, later: Policy) -> Policy {
+        let mut settings = self.settings;
+        let later = later.settings;
+        settings.allow_up_to = later.allow_up_to.or(settings.allow_up_to);
+        settings.confirm_up_to = later.confirm_up_to.or(settings.confirm_up_to);
+        settings.allow = later.allow.or(settings.allow);
+        settings.deny = later.deny.or(settings.deny);
+        settings.show_denied = later.show_denied.or(settings.show_denied);
+        settings.scopes.extend(later.scopes);
+        Policy::compile(settings).expect("globs already compiled once")
+    }
+
+    /// Whether denied capabilities stay listed (default: hidden).
+    pub fn shows_denied(&self) -> bool {
+        self.settings.show_denied.unwrap_or(false)
+    }
+
+    /// The highest risk that runs without asking.
+    pub fn allowed_up_to(&self) -> RiskLevel {
+        self.settings.allow_up_to.unwrap_or(RiskLevel::Medium)
+    }
+
+    /// The highest risk that may run at all.
+    pub fn confirmed_up_to(&self) -> RiskLevel {
+        self.settings.confirm_up_to.unwrap_or(RiskLevel::Critical)
+    }
+
+    /// Every scope a call to `name` needs: the declared ones, then the policy's.
+    pub fn required_scopes(&self, name: &str, permission: &Permission) -> Vec<String> {
+        let mut scopes = permission.scopes.clone();
+        for (glob, extra) in &self.compiled.scopes {
+            if glob.is_match(name) {
+                for scope in extra {
+                    if !scopes.contains(scope) {
+                        scopes.push(scope.clone());
+                    }
+                }
+            }
+        }
+        scopes
+    }
+
+    /// The decision that does not depend on the caller: deny lists and risk. Lists are
+    /// filtered with it.
+    pub fn decide_static(&self, name: &str, permission: &Permission) -> Decision {
+        if let Some(pattern) = self.matching(&self.compiled.deny, &self.settings.deny, name) {
+            return Decision::Deny(DenyReason::Listed { pattern });
+        }
+        if self
+            .matching(&self.compiled.allow, &self.settings.allow, name)
+            .is_some()
+        {
+            return Decision::Allow;
+        }
+        let risk = permission.risk;
+        if risk <= self.allowed_up_to() {
+            Decision::Allow
+        } else if risk <= self.confirmed_up_to() {
+            Decision::Confirm
+        } else {
+            Decision::Deny(DenyReason::RiskAboveLimit {
+                risk,
+                limit: self.confirmed_up_to(),
+            })
+        }
+    }
+
+    /// Decides a call to the capability `name` by `caller`: deny lists first, then the
+    /// caller's scopes, then allow lists, then the risk levels.
+    pub fn decide(&self, name: &str, permission: &Permission, caller: &Caller) -> Decision {
+        let decision = self.decide_static(name, permission);
+        if let Decision::Deny(_) = decision {
+            return decision;
+        }
+        if let Some(held) = caller.scopes() {
+            let required = self.required_scopes(name, permission);
+            let missing: Vec<String> = required
+                .iter()
+                .filter(|s| !held.contains(s.as_str()))
+                .cloned()
+                .collect();
+            if !missing.is_empty() {
+                return Decision::Deny(DenyReason::MissingScopes { required, missing });
+            }
+        }
+        decision
+    }
+
+    fn matching(
+        &self,
+        set: &Option<GlobSet>,
+        globs: &Option<Vec<String>>,
+        name: &str,
+    ) -> Option<String> {
+        let index = *set.as_ref()?.matches(name).first()?;
+        globs.as_ref().map(|g| g[index].clone())
+    }
+
+    fn recompile(self) -> Self {
+        Policy::compile(self.settings).expect("globs already compiled once")
+    }
+
+    fn recompile_or_panic(self) -> Self {
+        match Policy::compile(self.settings) {
+            Ok(policy) => policy,
+            Err((key, message)) => panic!("invalid policy glob in `{key}`: {message}"),
+        }
+    }
+
+    /// Compiles the globs; on failure, the key at fault and why.
+    fn compile(settings: Settings) -> Result<Policy, (String, String)> {
+        let set =
+            |key: &str, globs: &Option<Vec<String>>| -> Result<Option<GlobSet>, (String, String)> {
+                let Some(globs) = globs else { return Ok(None) };
+                let mut builder = GlobSetBuilder::new();
+                for glob in globs {
+                    builder.add(glob_of(glob).map_err(|m| (key.to_owned(), m))?);
+                }
+                builder
+                    .build()
+                    .map(Some)
+                    .map_err(|e| (key.to_owned(), e.to_string()))
+            };
+        let allow = set("capabilities.allow", &settings.allow)?;
+        let deny = set("capabilities.deny", &settings.deny)?;
+        let mut scopes = Vec::with_capacity(settings.scopes.len());
+        for (glob, needed) in &settings.scopes {
+            let matcher = glob_of(glob)
+                .map_err(|m| (format!("scopes.\"{glob}\""), m))?
+                .compile_matcher();
+            scopes.push((matcher, needed.clone()));
+        }
+        Ok(Policy {
+            settings,
+            compiled: Compiled {
+                allow,
+                deny,
+                scopes,
+            },
+        })
+    }
+}
+
+fn glob_of(pattern: &str) -> Result<Glob, String> {
+    Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("allow_up_to", &self.allowed_up_to())
+            .field("confirm_up_to", &self.confirmed_up_to())
+            .field("allow", &self.settings.allow)
+            .field("deny", &self.settings.deny)
+            .field("show_denied", &self.shows_denied())
+            .field("scopes", &self.settings.scopes)
+            .finish()
+    }
+}
+
+impl PartialEq for Policy {
+    fn eq(&self, other: &Self) -> bool {
+        self.settings == other.settings
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The dotted key a TOML error is about, read from the text around its span, and the
+/// message without toml's own rendering of the location.
+fn split_toml_message(
+    message: &str,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+) -> (Option<String>, String) {
+    let key = span.and_then(|span| key_at(text, span.start));
+    (key, message.trim().to_owned())
+}
+
+/// The `section.key` whose line holds `offset`, or the section alone for a header line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let mut section = String::new();
+    let mut position = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let end = position + line.len();
+        if let Some(header) = trimmed.strip_prefix('[') {
+            section = header
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            if (position..end).contains(&offset) {
+                return Some(section);
+            }
+        } else if (position..end).contains(&offset) {
+            let key = trimmed.split('=').next()?.trim();
+            if key.is_empty() || key.starts_with('#') {
+                return (!section.is_empty()).then_some(section);
+            }
+            return Some(if section.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{section}.{key}")
+            });
+        }
+        position = end;
+    }
+    None
+}
+
+/// The line where the dotted `key` is written, for errors found after parsing.
+fn find_line(text: &str, key: &str) -> Option<usize> {
+    let (section, name) = key.split_once('.')?;
+    let name = name.trim_matches('"');
+    let mut in_section = false;
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if let Some(header) = trimmed.strip_prefix('[') {
+            in_section = header.split(']').next().map(str::trim) == Some(section);
+        } else if in_section {
+            let written = trimmed.split('=').next().unwrap_or_default().trim();
+            if written.trim_matches('"') == name {
+                return Some(index + 1);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn perm(risk: RiskLevel) -> Permission {
+        Permission::new(risk)
+    }
+
+    #[test]
+    fn the_default_runs_low_and_medium_and_asks_for_high_and_critical() {
+        let policy = Policy::new();
+        let local = Caller::local();
+        assert_eq!(
+            policy.decide("a", &perm(RiskLevel::Low), &local),
+            Decision::Allow
+        );
+        assert_eq!(
+            policy.decide("a", &perm(RiskLevel::Medium), &local),
+            Decision::Allow
+        );
+        assert_eq!(
+            policy.decide("a", &perm(RiskLevel::High), &local),
+            Decision::Confirm
+        );
+        assert_eq!(
+            policy.decide("a", &perm(RiskLevel::Critical), &local),
+            Decision::Confirm
+        );
+        assert!(!policy.shows_denied());
+    }
+
+    #[test]
+    fn the_file_format_reads_every_key() {
+        let policy = Policy::from_toml(
+            r#"
+[risk]
+allow_up_to = "low"
+confirm_up_to = "high"
+
+[capabilities]
+allow = ["query_*"]
+deny = ["close_account"]
+show_denied = true
+
+[scopes]
+"transfer_*" = ["accounts:write"]
+"#,
+            "policy.toml",
+        )
+        .unwrap();
+        let local = Caller::local();
+        assert_eq!(
+            policy.decide("x", &perm(RiskLevel::Medium), &local),
+            Decision::Confirm
+        );
+        assert_eq!(
+            policy.decide("x", &perm(RiskLevel::Critical), &local),
+            Decision::Deny(DenyReason::RiskAboveLimit {
+                risk: RiskLevel::Critical,
+                limit: RiskLevel::High
+            })
+        );
+        assert_eq!(
+            policy.decide("query_all", &perm(RiskLevel::Critical), &local),
+            Decision::Allow
+        );
+        assert_eq!(
+            policy.decide("close_account", &perm(RiskLevel::Low), &local),
+            Decision::Deny(DenyReason::Listed {
+                pattern: "close_account".into()
+            })
+        );
+        assert!(policy.shows_denied());
+        assert_eq!(
+            policy.required_scopes("transfer_funds", &perm(RiskLevel::Low)),
+            ["accounts:write"]
+        );
+        let reader = Caller::new("bob", ["accounts:read"]);
+        assert_eq!(
+            policy.decide("transfer_funds", &perm(RiskLevel::Low), &reader),
+            Decision::Deny(DenyReason::MissingScopes {
+                required: vec!["accounts:write".into()],
+                missing: vec!["accounts:write".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn deny_wins_over_allow() {
+        let policy = Policy::new().allow(["*"]).deny(["drop_*"]);
+        let decision = policy.decide("drop_table", &perm(RiskLevel::Low), &Caller::local());
+        assert!(matches!(
+            decision,
+            Decision::Deny(DenyReason::Listed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_malformed_file_names_the_line_and_key() {
+        let text = "[risk]\nallow_up_to = \"medium\"\nconfirm_up_to = \"severe\"\n";
+        let err = Policy::from_toml(text, "p.toml").unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert_eq!(err.key.as_deref(), Some("risk.confirm_up_to"));
+        assert!(
+            err.to_string()
+                .starts_with("p.toml:3: key `risk.confirm_up_to`: "),
+            "{err}"
+        );
+        assert!(err.to_string().contains("severe"), "{err}");
+
+        let err = Policy::from_toml("[capabilities]\nallow = [\"a\"]\nhide = true\n", "p.toml")
+            .unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.to_string().contains("hide"), "{err}");
+
+        let err = Policy::from_toml("[capabilities]\ndeny = [\"a[\"]\n", "p.toml").unwrap_err();
+        assert_eq!(err.line, Some(2));
+        assert_eq!(err.key.as_deref(), Some("capabilities.deny"));
+
+        let err = Policy::from_toml("[risk\n", "p.toml").unwrap_err();
+        assert_eq!(err.line, Some(1));
+    }
+
+    #[test]
+    fn later_sources_win_per_key() {
+        let code = Policy::new().allow_up_to(RiskLevel::Low).deny(["a"]);
+        let file = Policy::from_toml("[risk]\nallow_up_to = \"high\"\n", "f").unwrap();
+        let env = Policy::from_vars(|name| (name == "MCP_POLICY_DENY").then(|| "b, c".to_owned()))
+            .unwrap();
+        let merged = code.merge(file).merge(env);
+        assert_eq!(merged.allowed_up_to(), RiskLevel::High);
+        let local = Caller::local();
+        assert_eq!(
+            merged.decide("a", &perm(RiskLevel::Low), &local),
+            Decision::Allow
+        );
+        assert!(matches!(
+            merged.decide("c", &perm(RiskLevel::Low), &local),
+            Decision::Deny(_)
+        ));
+    }
+
+    #[test]
+    fn bad_environment_values_name_the_variable() {
+        let err = Policy::from_vars(|name| {
+            (name == "MCP_POLICY_ALLOW_UP_TO").then(|| "extreme".to_owned())
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("environment variable MCP_POLICY_ALLOW_UP_TO: unknown risk level"),
+            "{err}"
+        );
+    }
+}
