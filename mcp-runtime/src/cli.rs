@@ -148,12 +148,16 @@ fn effective_policy(code: Policy, file: Option<&PathBuf>) -> Result<Policy> {
     Ok(policy.merge(Policy::from_env()?))
 }
 
-pub(crate) async fn serve_from_args(server: Server) -> Result<()> {
-    let program = std::env::args()
+pub(crate) async fn serve_with_args(
+    server: Server,
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<()> {
+    let mut args = args.into_iter();
+    let program = args
         .next()
+        .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_else(|| server.info.name.clone());
-    let command = parse(std::env::args_os().skip(1))
-        .map_err(|e| Error::Usage(format!("{e}\n\n{}", usage(&program))))?;
+    let command = parse(args).map_err(|e| Error::Usage(format!("{e}\n\n{}", usage(&program))))?;
     match command {
         Command::Help => {
             print!("{}", usage(&program));

@@ -177,7 +177,16 @@ impl Server {
     /// Serves as the command line says: `--transport stdio` (the default).
     /// `--help` prints the options.
     pub async fn serve_from_args(self) -> Result<()> {
-        crate::cli::serve_from_args(self).await
+        crate::cli::serve_with_args(self, std::env::args_os()).await
+    }
+
+    /// Like [`Server::serve_from_args`], with the command line given: the program name first,
+    /// then the options. A server with options of its own parses those and passes the rest.
+    pub async fn serve_with_args(
+        self,
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Result<()> {
+        crate::cli::serve_with_args(self, args).await
     }
 }
 
