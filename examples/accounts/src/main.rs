@@ -1,0 +1,398 @@
+//! An accounts database served to agents: an SQLite file with a tool at every risk level,
+//! each account as a resource, and a prompt that drafts an account summary.
+//!
+//! ```text
+//! cargo run -p accounts -- --db data/accounts.db                 # stdio
+//! cargo run -p accounts -- --transport http --bind 127.0.0.1:8080
+//! cargo run -p accounts -- --manifest                            # what it offers, and at what risk
+//! ```
+//!
+//! The database is created and seeded on first start. Tools run fixed, parameterised
+//! statements only; none of them takes SQL.
+
+mod db;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use mcp_runtime::prelude::*;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use db::{money, Account, Database, DbError, Filter, Transfer};
+
+/// The default `--db`, in the working directory.
+const DEFAULT_DB: &str = "accounts.db";
+
+/// The accounts matching a query.
+#[derive(Debug, Serialize, JsonSchema)]
+struct AccountList {
+    /// How many accounts matched (at most the limit).
+    count: usize,
+    /// The accounts, by number.
+    accounts: Vec<Account>,
+}
+
+/// The server: one database connection, used one call at a time.
+struct Accounts {
+    db: Mutex<Database>,
+}
+
+impl Accounts {
+    fn new(db: Database) -> Self {
+        Accounts { db: Mutex::new(db) }
+    }
+
+    fn db(&self) -> MutexGuard<'_, Database> {
+        // A panic in one call must not take the database away from the next.
+        self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[mcp_server]
+impl Accounts {
+    /// Lists accounts, optionally filtered by owner name and minimum balance.
+    ///
+    /// # Arguments
+    /// * `owner_contains` - only owners whose name contains this text (any case)
+    /// * `min_balance_cents` - only balances of at least this many cents
+    /// * `limit` - at most this many accounts, 1 to 500 (default 50)
+    #[tool(read_only, idempotent)]
+    fn query_accounts(
+        &self,
+        owner_contains: Option<String>,
+        min_balance_cents: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<Json<AccountList>, ToolError> {
+        let limit = limit.unwrap_or(50);
+        if !(1..=500).contains(&limit) {
+            return Err(ToolError::new(format!(
+                "limit {limit} is out of range; use 1 to 500"
+            )));
+        }
+        let filter = Filter {
+            owner_contains,
+            min_balance_cents,
+            limit,
+        };
+        let accounts = self.db().query(&filter).map_err(tool_error)?;
+        Ok(Json(AccountList {
+            count: accounts.len(),
+            accounts,
+        }))
+    }
+
+    /// Fetches one account by number.
+    ///
+    /// # Arguments
+    /// * `id` - the account number
+    #[tool(read_only, idempotent)]
+    fn get_account(&self, id: i64) -> Result<Json<Account>, ToolError> {
+        self.db().get(id).map(Json).map_err(tool_error)
+    }
+
+    /// Changes the email address statements are sent to.
+    ///
+    /// # Arguments
+    /// * `id` - the account number
+    /// * `email` - the new address
+    #[tool(risk = "medium", idempotent)]
+    fn update_account_email(&self, id: i64, email: String) -> Result<Json<Account>, ToolError> {
+        self.db()
+            .update_email(id, email.trim())
+            .map(Json)
+            .map_err(tool_error)
+    }
+
+    /// Moves money between two accounts, all at once or not at all. Refuses to overdraw.
+    ///
+    /// # Arguments
+    /// * `from_id` - the paying account
+    /// * `to_id` - the receiving account
+    /// * `amount_cents` - how much to move, in cents (positive)
+    #[tool(risk = "high")]
+    fn transfer_funds(
+        &self,
+        from_id: i64,
+        to_id: i64,
+        amount_cents: i64,
+    ) -> Result<Json<Transfer>, ToolError> {
+        self.db()
+            .transfer(from_id, to_id, amount_cents)
+            .map(Json)
+            .map_err(tool_error)
+    }
+
+    /// Closes an empty account for good: the account is deleted, its transfers stay on record.
+    ///
+    /// # Arguments
+    /// * `id` - the account to close; its balance must be zero
+    #[tool(risk = "critical", destructive)]
+    fn close_account(&self, id: i64) -> Result<String, ToolError> {
+        let closed = self.db().close(id).map_err(tool_error)?;
+        Ok(format!("Closed account {} of {}.", closed.id, closed.owner))
+    }
+
+    /// One account as JSON.
+    #[resource("accounts://{id}", name = "account", mime_type = "application/json")]
+    fn account(&self, id: i64) -> Result<Json<Account>, DbError> {
+        self.db().get(id).map(Json)
+    }
+
+    /// Drafts a short summary of an account and its latest transfers for its holder.
+    ///
+    /// # Arguments
+    /// * `id` - the account number
+    #[prompt(title = "Summarise an account")]
+    fn summarize_account(&self, id: i64) -> Result<Vec<PromptMessage>, DbError> {
+        let db = self.db();
+        let account = db.get(id)?;
+        let transfers = db.transfers_of(id, 10)?;
+        let mut lines = vec![format!(
+            "Account {} of {} <{}>, opened {}, balance {}.",
+            account.id,
+            account.owner,
+            account.email,
+            account.opened_at,
+            money(account.balance_cents)
+        )];
+        if transfers.is_empty() {
+            lines.push("No transfers yet.".to_owned());
+        } else {
+            lines.push("Latest transfers, newest first:".to_owned());
+            for (from, to, amount, at) in transfers {
+                let line = if from == id {
+                    format!("- {at}: paid {} to account {to}", money(amount))
+                } else {
+                    format!("- {at}: received {} from account {from}", money(amount))
+                };
+                lines.push(line);
+            }
+        }
+        Ok(vec![PromptMessage::user(format!(
+            "Draft a short, friendly summary of this account for its holder. Mention the balance \
+             and anything notable in the transfers; invent nothing.\n\n{}",
+            lines.join("\n")
+        ))])
+    }
+}
+
+/// A database refusal as the caller sees it.
+fn tool_error(error: DbError) -> ToolError {
+    ToolError::new(error.to_string())
+}
+
+fn server(db: Database) -> Server {
+    Server::new("accounts", env!("CARGO_PKG_VERSION"))
+        .title("Accounts")
+        .instructions(
+            "A bank's accounts. Amounts are integer cents. Look accounts up with \
+             query_accounts or get_account; transfer_funds and close_account ask the user first.",
+        )
+        .provider(Accounts::new(db))
+}
+
+/// Splits `--db PATH` off the command line; the rest is the runtime's.
+fn split_args(
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<(PathBuf, Vec<OsString>), String> {
+    let mut db = None;
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--db" {
+            let path = args.next().ok_or("--db needs a path")?;
+            db = Some(PathBuf::from(path));
+        } else if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--db=")) {
+            db = Some(PathBuf::from(path));
+        } else {
+            if arg == "--help" || arg == "-h" {
+                println!("  --db <PATH>                the SQLite database, created and seeded when missing (default: ./{DEFAULT_DB})");
+            }
+            rest.push(arg);
+        }
+    }
+    Ok((db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)), rest))
+}
+
+#[tokio::main]
+async fn main() {
+    let fail = |message: String| -> ! {
+        eprintln!("accounts: {message}");
+        std::process::exit(2);
+    };
+    let (path, args) = split_args(std::env::args_os()).unwrap_or_else(|e| fail(e));
+    let db = Database::open(&path)
+        .unwrap_or_else(|e| fail(format!("cannot open {}: {e}", path.display())));
+    if let Err(error) = server(db).serve_with_args(args).await {
+        fail(error.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcp_runtime::permission::Policy;
+    use mcp_runtime::testing::TestClient;
+    use serde_json::json;
+
+    /// A server whose policy runs everything without asking (the in-memory client cannot
+    /// answer a confirmation).
+    fn trusting() -> TestClient {
+        let server = server(Database::in_memory().unwrap())
+            .policy(Policy::new().allow_up_to(RiskLevel::Critical));
+        TestClient::modern(server).unwrap()
+    }
+
+    #[tokio::test]
+    async fn every_risk_level_is_published() {
+        let client = TestClient::modern(server(Database::in_memory().unwrap())).unwrap();
+        let tools = client.request("tools/list", json!({})).await.unwrap();
+        let risk = |name: &str| {
+            let tool = tools["tools"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["name"] == name)
+                .unwrap_or_else(|| panic!("{name} is listed"));
+            tool["_meta"].to_string()
+        };
+        for (name, level) in [
+            ("query_accounts", "low"),
+            ("get_account", "low"),
+            ("update_account_email", "medium"),
+            ("transfer_funds", "high"),
+            ("close_account", "critical"),
+        ] {
+            assert!(
+                risk(name).contains(&format!("\"{level}\"")),
+                "{name}: {}",
+                risk(name)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn queries_are_structured() {
+        let client = trusting();
+        let result = client
+            .call_tool("query_accounts", json!({"min_balance_cents": 100000}))
+            .await
+            .unwrap();
+        let found = result.structured_content.unwrap();
+        assert_eq!(found["count"], 2);
+        assert_eq!(found["accounts"][1]["owner"], "Grace Hopper");
+    }
+
+    #[tokio::test]
+    async fn an_overdraft_is_refused_and_changes_nothing() {
+        let client = trusting();
+        let result = client
+            .call_tool(
+                "transfer_funds",
+                json!({"from_id": 2, "to_id": 1, "amount_cents": 10000}),
+            )
+            .await
+            .unwrap();
+        assert!(result.is_error);
+        assert!(
+            result.text().starts_with("insufficient funds"),
+            "{}",
+            result.text()
+        );
+        let account = client
+            .call_tool("get_account", json!({"id": 2}))
+            .await
+            .unwrap();
+        assert_eq!(account.structured_content.unwrap()["balance_cents"], 4200);
+    }
+
+    #[tokio::test]
+    async fn a_transfer_then_closing_the_emptied_account() {
+        let client = trusting();
+        let result = client
+            .call_tool(
+                "transfer_funds",
+                json!({"from_id": 2, "to_id": 1, "amount_cents": 4200}),
+            )
+            .await
+            .unwrap();
+        assert!(!result.is_error, "{}", result.text());
+        let closed = client
+            .call_tool("close_account", json!({"id": 2}))
+            .await
+            .unwrap();
+        assert_eq!(closed.text(), "Closed account 2 of Charles Babbage.");
+        let gone = client
+            .call_tool("get_account", json!({"id": 2}))
+            .await
+            .unwrap();
+        assert!(gone.is_error);
+        assert_eq!(gone.text(), "there is no account 2");
+    }
+
+    #[tokio::test]
+    async fn the_default_policy_asks_before_moving_money() {
+        // The in-memory client declares no elicitation capability, so the call that needs
+        // confirming is refused before it runs.
+        let client = TestClient::legacy(server(Database::in_memory().unwrap()))
+            .await
+            .unwrap();
+        let result = client
+            .call_tool(
+                "transfer_funds",
+                json!({"from_id": 1, "to_id": 2, "amount_cents": 1}),
+            )
+            .await
+            .unwrap();
+        assert!(result.is_error);
+        assert!(result.text().contains("confirmation"), "{}", result.text());
+        let account = client
+            .call_tool("get_account", json!({"id": 1}))
+            .await
+            .unwrap();
+        assert_eq!(account.structured_content.unwrap()["balance_cents"], 125000);
+    }
+
+    #[tokio::test]
+    async fn accounts_are_resources_and_summaries_prompts() {
+        let client = trusting();
+        let read = client
+            .request("resources/read", json!({"uri": "accounts://3"}))
+            .await
+            .unwrap();
+        let text = read["contents"][0]["text"].as_str().unwrap();
+        let account: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(account["owner"], "Grace Hopper");
+        let missing = client
+            .request("resources/read", json!({"uri": "accounts://99"}))
+            .await;
+        assert!(missing.is_err());
+        let prompt = client
+            .request(
+                "prompts/get",
+                json!({"name": "summarize_account", "arguments": {"id": "1"}}),
+            )
+            .await
+            .unwrap();
+        let text = prompt["messages"][0]["content"]["text"].as_str().unwrap();
+        assert!(text.contains("balance 1250.00"), "{text}");
+    }
+
+    #[test]
+    fn the_db_flag_is_taken_and_the_rest_passed_on() {
+        let args = ["accounts", "--db", "x.db", "--transport", "http"].map(OsString::from);
+        let (db, rest) = split_args(args).unwrap();
+        assert_eq!(db, PathBuf::from("x.db"));
+        assert_eq!(
+            rest,
+            ["accounts", "--transport", "http"].map(OsString::from)
+        );
+        let (db, _) = split_args(["accounts", "--db=y.db"].map(OsString::from)).unwrap();
+        assert_eq!(db, PathBuf::from("y.db"));
+        let (db, _) = split_args(["accounts"].map(OsString::from)).unwrap();
+        assert_eq!(db, PathBuf::from(DEFAULT_DB));
+        assert!(split_args(["accounts", "--db"].map(OsString::from)).is_err());
+    }
+}
