@@ -1,0 +1,587 @@
+//! A file-system server confined to one directory: list, read, search, write and delete,
+//! with files also served as resources (`file:///{path}`, text or binary).
+//!
+//! ```text
+//! cargo run -p files -- --root ~/notes                          # stdio
+//! cargo run -p files -- --root ~/notes --transport http --bind 127.0.0.1:8080
+//! ```
+//!
+//! Every path is relative to `--root`; one that leads outside it, through `..` or a
+//! symbolic link, is refused.
+
+mod root;
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use mcp_runtime::prelude::*;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use root::{PathError, Root};
+
+/// Files larger than this are not read whole, nor searched.
+const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What an entry of a directory is.
+#[derive(Debug, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Directory,
+    /// A symbolic link (not followed).
+    Symlink,
+    /// Anything else (a socket, a device, ...).
+    Other,
+}
+
+/// One entry of a directory.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Entry {
+    /// The entry's path, relative to the served directory.
+    path: String,
+    /// What it is.
+    kind: Kind,
+    /// Its size in bytes (files only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+}
+
+/// A directory's entries.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Listing {
+    /// The directory, relative to the served directory.
+    directory: String,
+    /// Its entries, by name.
+    entries: Vec<Entry>,
+}
+
+/// One search hit.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Hit {
+    /// The file, relative to the served directory.
+    path: String,
+    /// The matching line's number (from 1); absent when the file's name matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    /// The matching line; absent when the file's name matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+}
+
+/// What a search found.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Hits {
+    /// The hits, in path order.
+    hits: Vec<Hit>,
+    /// True when there were more hits than `max_results`.
+    truncated: bool,
+}
+
+/// The server: one served directory.
+struct Files {
+    root: Root,
+}
+
+fn error(e: PathError) -> ToolError {
+    ToolError::new(e.to_string())
+}
+
+fn io_error(path: &str) -> impl Fn(std::io::Error) -> ToolError + '_ {
+    move |e| ToolError::new(format!("`{path}`: {e}"))
+}
+
+/// Reads a file of at most [`MAX_READ_BYTES`].
+fn read_limited(path: &Path, shown: &str) -> Result<Vec<u8>, ToolError> {
+    let file = std::fs::File::open(path).map_err(io_error(shown))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_READ_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error(shown))?;
+    if bytes.len() as u64 > MAX_READ_BYTES {
+        return Err(ToolError::new(format!(
+            "`{shown}` is larger than {} MiB",
+            MAX_READ_BYTES / 1024 / 1024
+        )));
+    }
+    Ok(bytes)
+}
+
+fn mime_of(path: &Path) -> String {
+    mime_guess::from_path(path)
+        .first_raw()
+        .unwrap_or("application/octet-stream")
+        .to_owned()
+}
+
+/// Everything but RFC 3986's unreserved characters is escaped: a template variable holds
+/// one URI segment, so the path's `/` are sent as `%2F`.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The resource URI of a file, from its path relative to the root.
+fn file_uri(relative: &str) -> String {
+    format!(
+        "file:///{}",
+        percent_encoding::utf8_percent_encode(relative, SEGMENT)
+    )
+}
+
+#[mcp_server]
+impl Files {
+    /// Lists a directory of the served tree.
+    ///
+    /// # Arguments
+    /// * `path` - the directory, relative to the served directory (default: the served directory itself)
+    #[tool(read_only, idempotent)]
+    fn list_directory(&self, path: Option<String>) -> Result<Json<Listing>, ToolError> {
+        let path = path.unwrap_or_else(|| ".".to_owned());
+        let dir = self.root.existing(&path).map_err(error)?;
+        let mut entries = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io_error(&path))? {
+            let entry = entry.map_err(io_error(&path))?;
+            let meta = entry.metadata().map_err(io_error(&path))?;
+            let kind = if meta.is_symlink() {
+                Kind::Symlink
+            } else if meta.is_dir() {
+                Kind::Directory
+            } else if meta.is_file() {
+                Kind::File
+            } else {
+                Kind::Other
+            };
+            entries.push(Entry {
+                path: self.root.relative(&entry.path()),
+                size: (kind == Kind::File).then_some(meta.len()),
+                kind,
+            });
+        }
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Json(Listing {
+            directory: self.root.relative(&dir),
+            entries,
+        }))
+    }
+
+    /// Reads a text file. A binary file is answered with a link to its resource.
+    ///
+    /// # Arguments
+    /// * `path` - the file, relative to the served directory
+    #[tool(read_only, idempotent)]
+    fn read_file(&self, path: String) -> Result<Content, ToolError> {
+        let file = self.root.existing(&path).map_err(error)?;
+        let bytes = read_limited(&file, &path)?;
+        let relative = self.root.relative(&file);
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Content::text(text)),
+            Err(_) => Ok(Content::resource_link(file_uri(&relative), relative)),
+        }
+    }
+
+    /// Finds files whose name contains the text, and lines of text files that contain it
+    /// (any case).
+    ///
+    /// # Arguments
+    /// * `query` - the text to look for
+    /// * `path` - the directory to search (default: the whole served directory)
+    /// * `max_results` - at most this many hits, 1 to 1000 (default 100)
+    #[tool(read_only, idempotent)]
+    fn search_files(
+        &self,
+        query: String,
+        path: Option<String>,
+        max_results: Option<usize>,
+    ) -> Result<Json<Hits>, ToolError> {
+        if query.is_empty() {
+            return Err(ToolError::new("give some text to search for"));
+        }
+        let max = max_results.unwrap_or(100);
+        if !(1..=1000).contains(&max) {
+            return Err(ToolError::new(format!(
+                "max_results {max} is out of range; use 1 to 1000"
+            )));
+        }
+        let path = path.unwrap_or_else(|| ".".to_owned());
+        let start = self.root.existing(&path).map_err(error)?;
+        let needle = query.to_lowercase();
+        let mut hits = Vec::new();
+        let mut truncated = false;
+        // Links are not followed, so the walk stays inside the tree.
+        let walk = walkdir::WalkDir::new(&start)
+            .follow_links(false)
+            .sort_by_file_name();
+        'walk: for entry in walk.into_iter().filter_map(Result::ok) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let relative = self.root.relative(entry.path());
+            let name = entry.file_name().to_string_lossy().to_lowercase();
+            let mut found = Vec::new();
+            if name.contains(&needle) {
+                found.push(Hit {
+                    path: relative.clone(),
+                    line: None,
+                    text: None,
+                });
+            }
+            let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_READ_BYTES);
+            if let Some(text) = small
+                .then(|| std::fs::read(entry.path()).ok())
+                .flatten()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+            {
+                for (number, line) in text.lines().enumerate() {
+                    if line.to_lowercase().contains(&needle) {
+                        found.push(Hit {
+                            path: relative.clone(),
+                            line: Some(number + 1),
+                            text: Some(line.to_owned()),
+                        });
+                    }
+                }
+            }
+            for hit in found {
+                if hits.len() == max {
+                    truncated = true;
+                    break 'walk;
+                }
+                hits.push(hit);
+            }
+        }
+        Ok(Json(Hits { hits, truncated }))
+    }
+
+    /// Writes a text file, creating it and its directories if needed, replacing what it held.
+    ///
+    /// # Arguments
+    /// * `path` - the file, relative to the served directory
+    /// * `content` - the new text
+    #[tool(risk = "medium", idempotent)]
+    fn write_file(&self, path: String, content: String) -> Result<String, ToolError> {
+        let target = self.root.writable(&path).map_err(error)?;
+        if target.is_dir() {
+            return Err(ToolError::new(format!("`{path}` is a directory")));
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error(&path))?;
+        }
+        std::fs::write(&target, content.as_bytes()).map_err(io_error(&path))?;
+        Ok(format!(
+            "Wrote {} bytes to {}.",
+            content.len(),
+            self.root.relative(&target)
+        ))
+    }
+
+    /// Deletes a file, or an empty directory. A symbolic link is removed, not what it points to.
+    ///
+    /// # Arguments
+    /// * `path` - what to delete, relative to the served directory
+    #[tool(risk = "high", destructive)]
+    fn delete_file(&self, path: String) -> Result<String, ToolError> {
+        // What the path resolves to must be inside the root, and so must the entry itself.
+        let resolved = self.root.existing(&path).map_err(error)?;
+        if resolved == self.root.dir() {
+            return Err(ToolError::new(
+                "the served directory itself cannot be deleted",
+            ));
+        }
+        let joined = Path::new(&path);
+        let name = joined
+            .file_name()
+            .ok_or_else(|| ToolError::new(format!("`{path}` does not name a file")))?;
+        let parent = match joined.parent().map(Path::as_os_str) {
+            Some(p) if !p.is_empty() => p.to_string_lossy().into_owned(),
+            _ => ".".to_owned(),
+        };
+        let entry = self.root.existing(&parent).map_err(error)?.join(name);
+        let meta = entry.symlink_metadata().map_err(io_error(&path))?;
+        if meta.is_dir() {
+            std::fs::remove_dir(&entry).map_err(io_error(&path))?;
+        } else {
+            std::fs::remove_file(&entry).map_err(io_error(&path))?;
+        }
+        Ok(format!("Deleted {}.", self.root.relative(&entry)))
+    }
+
+    /// A file of the served tree: text when it is UTF-8, binary (base64) otherwise. The
+    /// path is one URI segment, its `/` escaped: `file:///notes%2Ftodo.md`.
+    #[resource("file:///{path}", name = "file")]
+    fn file(&self, path: String) -> Result<ResourceContents, ToolError> {
+        let file = self.root.existing(&path).map_err(error)?;
+        if !file.is_file() {
+            return Err(ToolError::new(format!("`{path}` is not a file")));
+        }
+        let bytes = read_limited(&file, &path)?;
+        let uri = file_uri(&self.root.relative(&file));
+        let mime_type = Some(mime_of(&file));
+        Ok(match String::from_utf8(bytes) {
+            Ok(text) => ResourceContents::Text {
+                uri,
+                mime_type,
+                text,
+            },
+            Err(error) => ResourceContents::Blob {
+                uri,
+                mime_type,
+                blob: BASE64.encode(error.as_bytes()),
+            },
+        })
+    }
+}
+
+fn server(root: Root) -> Server {
+    let instructions = format!(
+        "Files under one directory ({}). Paths are relative to it; paths leading outside are refused. \
+         write_file asks nothing, delete_file asks the user first.",
+        root.dir().display()
+    );
+    Server::new("files", env!("CARGO_PKG_VERSION"))
+        .title("Files")
+        .instructions(instructions)
+        .provider(Files { root })
+}
+
+/// Splits `--root DIR` off the command line; the rest is the runtime's.
+fn split_args(
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<(Option<PathBuf>, Vec<OsString>), String> {
+    let mut root = None;
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--root" {
+            root = Some(PathBuf::from(
+                args.next().ok_or("--root needs a directory")?,
+            ));
+        } else if let Some(dir) = arg.to_str().and_then(|a| a.strip_prefix("--root=")) {
+            root = Some(PathBuf::from(dir));
+        } else {
+            rest.push(arg);
+        }
+    }
+    Ok((root, rest))
+}
+
+#[tokio::main]
+async fn main() {
+    let fail = |message: String| -> ! {
+        eprintln!("files: {message}");
+        std::process::exit(2);
+    };
+    let (dir, args) = split_args(std::env::args_os()).unwrap_or_else(|e| fail(e));
+    let asks_for_help = args.iter().any(|a| a == "--help" || a == "-h");
+    if asks_for_help {
+        println!("  --root <DIR>               the directory to serve (required); nothing outside it is reachable");
+    }
+    let root = match dir {
+        Some(dir) => {
+            Root::new(&dir).unwrap_or_else(|e| fail(format!("cannot serve {}: {e}", dir.display())))
+        }
+        None if asks_for_help => Root::new(Path::new(".")).unwrap_or_else(|e| fail(e.to_string())),
+        None => fail("give the directory to serve with --root DIR".to_owned()),
+    };
+    if let Err(error) = server(root).serve_with_args(args).await {
+        fail(error.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcp_runtime::permission::Policy;
+    use mcp_runtime::testing::TestClient;
+    use serde_json::json;
+
+    struct Fixture {
+        served: tempfile::TempDir,
+        _outside: tempfile::TempDir,
+        client: TestClient,
+    }
+
+    fn fixture(policy: Policy) -> Fixture {
+        let served = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir(served.path().join("notes")).unwrap();
+        std::fs::write(served.path().join("notes/todo.md"), "# To do\n- buy Milk\n").unwrap();
+        std::fs::write(
+            served.path().join("logo.png"),
+            [0x89, b'P', b'N', b'G', 0xff, 0],
+        )
+        .unwrap();
+        std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path(), served.path().join("escape")).unwrap();
+        let root = Root::new(served.path()).unwrap();
+        let client = TestClient::modern(server(root).policy(policy)).unwrap();
+        Fixture {
+            served,
+            _outside: outside,
+            client,
+        }
+    }
+
+    fn trusting() -> Fixture {
+        fixture(Policy::new().allow_up_to(RiskLevel::Critical))
+    }
+
+    #[tokio::test]
+    async fn lists_reads_and_searches() {
+        let f = trusting();
+        let listed = f
+            .client
+            .call_tool("list_directory", json!({}))
+            .await
+            .unwrap();
+        let listing = listed.structured_content.unwrap();
+        let names: Vec<_> = listing["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["path"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["escape", "logo.png", "notes"]);
+        let read = f
+            .client
+            .call_tool("read_file", json!({"path": "notes/todo.md"}))
+            .await
+            .unwrap();
+        assert_eq!(read.text(), "# To do\n- buy Milk\n");
+        let found = f
+            .client
+            .call_tool("search_files", json!({"query": "milk"}))
+            .await
+            .unwrap();
+        let hits = found.structured_content.unwrap();
+        assert_eq!(hits["hits"][0]["path"], "notes/todo.md");
+        assert_eq!(hits["hits"][0]["line"], 2);
+        assert_eq!(hits["truncated"], false);
+    }
+
+    #[tokio::test]
+    async fn binary_files_are_blob_resources() {
+        let f = trusting();
+        let read = f
+            .client
+            .request("resources/read", json!({"uri": "file:///logo.png"}))
+            .await
+            .unwrap();
+        assert_eq!(read["contents"][0]["mimeType"], "image/png");
+        assert_eq!(read["contents"][0]["blob"], "iVBOR/8A");
+        let text = f
+            .client
+            .request("resources/read", json!({"uri": "file:///notes%2Ftodo.md"}))
+            .await
+            .unwrap();
+        assert_eq!(text["contents"][0]["text"], "# To do\n- buy Milk\n");
+        let link = f
+            .client
+            .request(
+                "tools/call",
+                json!({"name": "read_file", "arguments": {"path": "logo.png"}}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(link["content"][0]["type"], "resource_link");
+        assert_eq!(link["content"][0]["uri"], "file:///logo.png");
+    }
+
+    #[tokio::test]
+    async fn escapes_are_refused_and_change_nothing() {
+        let f = trusting();
+        for (tool, args) in [
+            ("read_file", json!({"path": "../secret.txt"})),
+            ("read_file", json!({"path": "escape/secret.txt"})),
+            (
+                "write_file",
+                json!({"path": "escape/new.txt", "content": "x"}),
+            ),
+            (
+                "write_file",
+                json!({"path": "notes/../../x.txt", "content": "x"}),
+            ),
+            ("delete_file", json!({"path": "escape/secret.txt"})),
+            ("list_directory", json!({"path": "escape"})),
+            ("read_file", json!({"path": "/etc/hostname"})),
+        ] {
+            let result = f.client.call_tool(tool, args.clone()).await.unwrap();
+            assert!(result.is_error, "{tool} {args}");
+            assert!(
+                result.text().contains("outside the served directory")
+                    || result.text().contains("is absolute"),
+                "{tool} {args}: {}",
+                result.text()
+            );
+        }
+        let secret = f._outside.path().join("secret.txt");
+        assert_eq!(std::fs::read_to_string(secret).unwrap(), "secret");
+        assert!(!f._outside.path().join("new.txt").exists());
+    }
+
+    #[tokio::test]
+    async fn writes_and_deletes_inside() {
+        let f = trusting();
+        let wrote = f
+            .client
+            .call_tool(
+                "write_file",
+                json!({"path": "drafts/new.txt", "content": "hello"}),
+            )
+            .await
+            .unwrap();
+        assert_eq!(wrote.text(), "Wrote 5 bytes to drafts/new.txt.");
+        assert_eq!(
+            std::fs::read_to_string(f.served.path().join("drafts/new.txt")).unwrap(),
+            "hello"
+        );
+        let deleted = f
+            .client
+            .call_tool("delete_file", json!({"path": "drafts/new.txt"}))
+            .await
+            .unwrap();
+        assert_eq!(deleted.text(), "Deleted drafts/new.txt.");
+        assert!(!f.served.path().join("drafts/new.txt").exists());
+        let root = f
+            .client
+            .call_tool("delete_file", json!({"path": "."}))
+            .await
+            .unwrap();
+        assert!(root.is_error);
+    }
+
+    #[tokio::test]
+    async fn deleting_asks_first_under_the_default_policy() {
+        let f = fixture(Policy::new());
+        let result = f
+            .client
+            .call_tool("delete_file", json!({"path": "notes/todo.md"}))
+            .await
+            .unwrap();
+        assert!(result.is_error);
+        assert!(f.served.path().join("notes/todo.md").exists());
+    }
+
+    #[test]
+    fn the_root_flag_is_taken_and_the_rest_passed_on() {
+        let (root, rest) =
+            split_args(["files", "--root", "/srv", "--policy", "p.toml"].map(OsString::from))
+                .unwrap();
+        assert_eq!(root, Some(PathBuf::from("/srv")));
+        assert_eq!(rest, ["files", "--policy", "p.toml"].map(OsString::from));
+        assert_eq!(
+            split_args(["files", "--root=/x"].map(OsString::from))
+                .unwrap()
+                .0,
+            Some(PathBuf::from("/x"))
+        );
+        assert!(split_args(["files", "--root"].map(OsString::from)).is_err());
+    }
+}
