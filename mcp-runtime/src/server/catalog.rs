@@ -1,6 +1,7 @@
 //! Resources, resource templates and prompts: their registry, their lists, and the requests
 //! that read, render and complete them (`resources/*`, `prompts/*`, `completion/complete`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,8 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::connection::{Connection, Outbound};
-use super::dispatch::{guarded, parse_params, ListParams, MetaParams};
+use super::dispatch::{parse_params, run_guarded, InputParams, ListParams, MetaParams, Run};
+use super::input::Binding;
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Dispatcher};
 use crate::capability::{
@@ -169,19 +171,37 @@ fn to_value<T: Serialize>(value: T) -> Value {
 }
 
 #[derive(Deserialize)]
-struct ReadParams {
+struct ReadParams<'a> {
     #[serde(rename = "_meta", default)]
     meta: Option<RequestMeta>,
     uri: String,
+    #[serde(
+        rename = "inputResponses",
+        default,
+        borrow,
+        deserialize_with = "super::dispatch::present"
+    )]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", default, borrow)]
+    request_state: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
-struct GetPromptParams {
+struct GetPromptParams<'a> {
     #[serde(rename = "_meta", default)]
     meta: Option<RequestMeta>,
     name: String,
-    #[serde(default)]
-    arguments: Option<HashMap<String, String>>,
+    #[serde(default, borrow)]
+    arguments: Option<&'a RawValue>,
+    #[serde(
+        rename = "inputResponses",
+        default,
+        borrow,
+        deserialize_with = "super::dispatch::present"
+    )]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", default, borrow)]
+    request_state: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -253,12 +273,35 @@ impl Dispatcher {
             .descriptor
             .declared_mime_type()
             .map(|m| m.to_owned().into());
-        let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
+        let binding = Binding {
+            method: "resources/read",
+            name: &params.uri,
+            arguments: None,
+            principal: None,
+        };
+        let input = self.input_round(
+            &negotiated,
+            &binding,
+            &InputParams {
+                input_responses: params.input_responses,
+                request_state: params.request_state.as_deref(),
+            },
+        )?;
+        let (context, cancellation, in_flight) =
+            self.start(connection, id, negotiated, sink, input.clone());
         let read = ResourceRead::new(params.uri.clone(), variables, context, mime_type);
-        let outcome = guarded(&cancellation, || resource.handler.read(read)).await;
+        let outcome = run_guarded(&cancellation, input.as_deref(), || {
+            resource.handler.read(read)
+        })
+        .await;
         drop(in_flight);
-        let Some(contents) = settle(outcome, || format!("reading {}", params.uri))? else {
-            return Ok(None);
+        let contents = match outcome {
+            Run::Done(contents) => contents?,
+            Run::Cancelled => return Ok(None),
+            Run::Suspended(suspension) => return self.suspend(id, &binding, suspension),
+            Run::Panicked(reason) => {
+                return Err(panicked(&reason, &format!("reading {}", params.uri)))
+            }
         };
         if contents.is_empty() {
             // An empty result would read as "no such resource" to some clients.
@@ -310,7 +353,10 @@ impl Dispatcher {
             .get(&params.name)
             .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {}", params.name)))?;
         let prompt = &catalog.prompts[index];
-        let arguments = params.arguments.unwrap_or_default();
+        let arguments: HashMap<String, String> = match params.arguments {
+            Some(raw) => parse_params(Some(raw))?,
+            None => HashMap::new(),
+        };
         if let Some(missing) = prompt
             .descriptor
             .arguments()
@@ -322,12 +368,33 @@ impl Dispatcher {
                 params.name, missing.name
             )));
         }
-        let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
+        let binding = Binding {
+            method: "prompts/get",
+            name: &params.name,
+            arguments: params.arguments,
+            principal: None,
+        };
+        let input = self.input_round(
+            &negotiated,
+            &binding,
+            &InputParams {
+                input_responses: params.input_responses,
+                request_state: params.request_state.as_deref(),
+            },
+        )?;
+        let (context, cancellation, in_flight) =
+            self.start(connection, id, negotiated, sink, input.clone());
         let call = PromptCall::new(arguments, context);
-        let outcome = guarded(&cancellation, || prompt.handler.get(call)).await;
+        let outcome =
+            run_guarded(&cancellation, input.as_deref(), || prompt.handler.get(call)).await;
         drop(in_flight);
-        let Some(result) = settle(outcome, || format!("prompt `{}`", params.name))? else {
-            return Ok(None);
+        let result = match outcome {
+            Run::Done(result) => result?,
+            Run::Cancelled => return Ok(None),
+            Run::Suspended(suspension) => return self.suspend(id, &binding, suspension),
+            Run::Panicked(reason) => {
+                return Err(panicked(&reason, &format!("prompt `{}`", params.name)))
+            }
         };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -440,21 +507,10 @@ impl Dispatcher {
     }
 }
 
-/// What a guarded handler run came to: its value, `None` when the client cancelled, or the
-/// error to answer with (a panic becomes an internal error naming `what` failed).
-fn settle<T>(
-    outcome: Option<Result<Result<T, RpcError>, String>>,
-    what: impl FnOnce() -> String,
-) -> Result<Option<T>, RpcError> {
-    match outcome {
-        None => Ok(None),
-        Some(Ok(result)) => result.map(Some),
-        Some(Err(reason)) => {
-            let what = what();
-            tracing::error!(%reason, "{what} panicked");
-            Err(RpcError::internal(format!("{what} failed unexpectedly")))
-        }
-    }
+/// The error for a handler that panicked while doing `what`.
+fn panicked(reason: &str, what: &str) -> RpcError {
+    tracing::error!(%reason, "{what} panicked");
+    RpcError::internal(format!("{what} failed unexpectedly"))
 }
 
 /// A URI no resource answers to: `-32602` since 2026-07-28, `-32002` before.

@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::connection::{Connection, Handshake, InFlight, Outbound};
 use super::context::{Context, ContextParts, StateMap};
+use super::input::{Binding, InputRound, Sealer, Suspension};
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Server};
 use crate::capability::{Arguments, ToolCall, ToolDescriptor, ToolHandler};
@@ -47,6 +48,7 @@ pub(super) struct Inner {
     capabilities: Value,
     discover: Box<RawValue>,
     pub(super) server_meta: Box<RawValue>,
+    sealer: Sealer,
 }
 
 struct RegisteredTool {
@@ -61,6 +63,7 @@ pub(super) struct Negotiated {
     client_info: Option<Implementation>,
     log_level: Option<LogLevel>,
     progress_token: Option<ProgressToken>,
+    client_capabilities: Option<serde_json::Map<String, Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -85,6 +88,28 @@ struct CallParams<'a> {
     name: Cow<'a, str>,
     #[serde(default, borrow)]
     arguments: Option<&'a RawValue>,
+    #[serde(
+        rename = "inputResponses",
+        default,
+        borrow,
+        deserialize_with = "super::dispatch::present"
+    )]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", default, borrow)]
+    request_state: Option<Cow<'a, str>>,
+}
+
+/// Reads a field that is there, even as `null` (which `Option` alone would read as absent).
+pub(super) fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(deserializer).map(Some)
+}
+
+/// What a retried 2026-07-28 request carries: the client's answers and the sealed state.
+pub(super) struct InputParams<'a> {
+    pub(super) input_responses: Option<&'a RawValue>,
+    pub(super) request_state: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +197,7 @@ impl Dispatcher {
                 capabilities,
                 discover,
                 server_meta,
+                sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
             }),
         })
     }
@@ -341,6 +367,7 @@ impl Dispatcher {
                         client_info: meta.client_info,
                         log_level: meta.log_level,
                         progress_token: meta.progress_token,
+                        client_capabilities: meta.client_capabilities,
                     })
                 }
                 _ => Err(unsupported_version(requested)),
@@ -352,6 +379,7 @@ impl Dispatcher {
                 client_info: handshake.client_info.clone(),
                 log_level: None,
                 progress_token: meta.progress_token,
+                client_capabilities: None,
             }),
             None => Err(RpcError::invalid_params(
                 "missing `_meta.io.modelcontextprotocol/protocolVersion`: include per-request metadata (2026-07-28) or send `initialize` first (2025-11-25 and earlier)",
@@ -489,33 +517,111 @@ impl Dispatcher {
         let tool = &self.inner.tools[index];
         let range = params.arguments.map(|raw| offset_in(message, raw.get()));
         let name = tool.descriptor.name();
+        let binding = Binding {
+            method: "tools/call",
+            name,
+            arguments: params.arguments,
+            principal: None,
+        };
+        let input = match self.input_round(
+            &negotiated,
+            &binding,
+            &InputParams {
+                input_responses: params.input_responses,
+                request_state: params.request_state.as_deref(),
+            },
+        ) {
+            Ok(input) => input,
+            Err(error) => return Answer::Error(error),
+        };
+        let era = negotiated.version.era();
         let (context, cancellation, in_flight) =
-            self.start(connection, id, negotiated.clone(), sink);
+            self.start(connection, id, negotiated, sink, input.clone());
         let call = ToolCall {
             arguments: Arguments::new(message.clone(), range),
             context,
         };
-        let outcome = guarded(&cancellation, || tool.handler.invoke(call)).await;
+        let outcome = run_guarded(&cancellation, input.as_deref(), || {
+            tool.handler.invoke(call)
+        })
+        .await;
         drop(in_flight);
         let result = match outcome {
-            None => {
+            Run::Cancelled => {
                 tracing::debug!(%id, tool = name, "call cancelled by the client");
                 return Answer::Cancelled;
             }
-            Some(Ok(result)) => result,
-            Some(Err(reason)) => {
+            Run::Suspended(suspension) => return self.suspend(id, &binding, suspension).into(),
+            Run::Done(result) => {
+                let missing = input
+                    .as_ref()
+                    .and_then(|round| round.take_missing_capability());
+                match missing {
+                    // The call failed after asking what the client cannot answer: say so.
+                    Some(error) if result.is_error => return Answer::Error(error),
+                    _ => result,
+                }
+            }
+            Run::Panicked(reason) => {
                 tracing::error!(tool = name, %reason, "tool panicked");
                 CallToolResult::error(format!(
                     "tool `{name}` failed unexpectedly (it panicked: {reason})"
                 ))
             }
         };
-        Answer::Encoded(self.encode_call_result(
+        Answer::Encoded(self.encode_call_result(id, era, &tool.descriptor, &result))
+    }
+
+    /// Modern era: the answers a retried request brings (verifying its `requestState`), and
+    /// the place the handler's questions go. `None` in the handshake era.
+    pub(super) fn input_round(
+        &self,
+        negotiated: &Negotiated,
+        binding: &Binding<'_>,
+        params: &InputParams<'_>,
+    ) -> Result<Option<Arc<InputRound>>, RpcError> {
+        if negotiated.version.era() != Era::Modern {
+            return Ok(None);
+        }
+        let round = InputRound::new(
+            &self.inner.sealer,
+            binding,
+            params.input_responses,
+            params.request_state,
+        )?;
+        Ok(Some(Arc::new(round)))
+    }
+
+    /// The answer of a run that stopped to ask the client: an `input_required` result, or the
+    /// error the client's answers deserve.
+    pub(super) fn suspend(
+        &self,
+        id: &RequestId,
+        binding: &Binding<'_>,
+        suspension: Suspension,
+    ) -> Result<Option<Vec<u8>>, RpcError> {
+        let (requests, answers) = match suspension {
+            Suspension::Failed(error) => return Err(error),
+            Suspension::Input { requests, answers } => (requests, answers),
+        };
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            result_type: &'static str,
+            input_requests: serde_json::Map<String, Value>,
+            request_state: String,
+            #[serde(rename = "_meta")]
+            meta: &'a RawValue,
+        }
+        Ok(Some(encode_result(
             id,
-            negotiated.version.era(),
-            &tool.descriptor,
-            &result,
-        ))
+            &Wire {
+                result_type: "input_required",
+                input_requests: requests.into_iter().collect(),
+                request_state: self.inner.sealer.seal(binding, &answers),
+                meta: &self.inner.server_meta,
+            },
+        )))
     }
 
     /// Registers a request as in flight and builds its context.
@@ -525,6 +631,7 @@ impl Dispatcher {
         id: &RequestId,
         negotiated: Negotiated,
         sink: Outbound,
+        input: Option<Arc<InputRound>>,
     ) -> (Context, CancellationToken, InFlight) {
         let (cancellation, in_flight) = connection.begin(id);
         let context = Context::new(ContextParts {
@@ -538,6 +645,8 @@ impl Dispatcher {
             sink,
             state: Arc::clone(&self.inner.state),
             notifier: self.notifier(),
+            client_capabilities: negotiated.client_capabilities,
+            input,
         });
         (context, cancellation, in_flight)
     }
@@ -640,21 +749,45 @@ fn offset_in(whole: &[u8], part: &str) -> std::ops::Range<usize> {
     start..start + part.len()
 }
 
-/// Runs a handler's future until it ends or the request is cancelled (`None`); a panic,
-/// while making the future or while running it, becomes `Err` with its message.
-pub(super) async fn guarded<T>(
+/// How a handler's run ended.
+pub(super) enum Run<T> {
+    /// It returned.
+    Done(T),
+    /// It panicked, with this message.
+    Panicked(String),
+    /// The client cancelled the request.
+    Cancelled,
+    /// It asked the client something (2026-07-28): the request ends here.
+    Suspended(Suspension),
+}
+
+/// Runs a handler's future until it ends, the request is cancelled, or (modern era) the
+/// handler waits for the client's input; a panic, while making the future or while running
+/// it, becomes [`Run::Panicked`].
+pub(super) async fn run_guarded<T>(
     cancellation: &CancellationToken,
+    input: Option<&InputRound>,
     make: impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>,
-) -> Option<Result<T, String>> {
-    match std::panic::catch_unwind(AssertUnwindSafe(make)) {
-        Ok(future) => {
-            tokio::select! {
-                biased;
-                _ = cancellation.cancelled() => None,
-                result = AssertUnwindSafe(future).catch_unwind() => Some(result.map_err(|p| panic_message(&*p))),
-            }
+) -> Run<T> {
+    let future = match std::panic::catch_unwind(AssertUnwindSafe(make)) {
+        Ok(future) => future,
+        Err(panic) => return Run::Panicked(panic_message(&*panic)),
+    };
+    let suspended = async {
+        match input {
+            Some(round) => round.suspended().await,
+            None => std::future::pending().await,
         }
-        Err(panic) => Some(Err(panic_message(&*panic))),
+    };
+    tokio::select! {
+        biased;
+        _ = cancellation.cancelled() => Run::Cancelled,
+        result = AssertUnwindSafe(future).catch_unwind() => match result {
+            Ok(value) => Run::Done(value),
+            Err(panic) => Run::Panicked(panic_message(&*panic)),
+        },
+        // Polled after the handler: every question asked in that poll is in the round.
+        suspension = suspended => Run::Suspended(suspension),
     }
 }
 

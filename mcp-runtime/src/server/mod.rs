@@ -4,6 +4,7 @@ mod catalog;
 mod connection;
 mod context;
 mod dispatch;
+mod input;
 mod lists;
 mod subscriptions;
 
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use connection::{Connection, Outbound};
-pub use context::Context;
+pub use context::{Ask, Context, Elicited};
 pub(crate) use dispatch::unsupported_version;
 pub use dispatch::{Dispatcher, Reply};
 pub use subscriptions::Notifier;
@@ -52,6 +53,8 @@ pub struct Server {
     pub(crate) state: StateMap,
     pub(crate) page_size: usize,
     pub(crate) list_ttl: Duration,
+    pub(crate) request_state_key: Option<Vec<u8>>,
+    pub(crate) request_state_ttl: Duration,
 }
 
 impl Server {
@@ -70,6 +73,8 @@ impl Server {
             state: StateMap::new(),
             page_size: 100,
             list_ttl: Duration::from_secs(60),
+            request_state_key: None,
+            request_state_ttl: Duration::from_secs(15 * 60),
         }
     }
 
@@ -137,6 +142,24 @@ impl Server {
     /// How long modern-era clients may cache discovery and list results (default 60 s).
     pub fn list_ttl(mut self, ttl: Duration) -> Self {
         self.list_ttl = ttl;
+        self
+    }
+
+    /// The secret that seals `requestState` in 2026-07-28 multi round-trip requests (the
+    /// answers a client gave in earlier rounds travel there, protected by HMAC-SHA256).
+    ///
+    /// By default each process draws a random key, so a retry must reach the same process.
+    /// Give every replica behind a load balancer the same key (at least 32 random bytes, from
+    /// a secret store) and any of them can serve the retry.
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.request_state_key = Some(key.into());
+        self
+    }
+
+    /// How long a `requestState` stays valid for a retry (default 15 minutes: the user may
+    /// take a while to answer).
+    pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
+        self.request_state_ttl = ttl;
         self
     }
 
