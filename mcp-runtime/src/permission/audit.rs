@@ -45,7 +45,8 @@ pub struct AuditRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// For a call: `ok`, `error`, `refused` (denied, nothing ran), `declined` (the user did
-    /// not confirm), `unconfirmable` (the client could not ask), `cancelled` or `panicked`.
+    /// not confirm), `unconfirmable` (the client could not ask), `input_required` (a 2026-07-28 call that
+    /// asked the client and ends until its retry), `cancelled` or `panicked`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'static str>,
     /// For a call: how long it took, in milliseconds.
