@@ -78,7 +78,7 @@ impl Enforcer {
             caller,
             decision,
             started: Instant::now(),
-            confirmation: Arc::default(),
+            confirmation: Mutex::new(None),
         };
         gate.write("decision", None, None);
         gate
@@ -98,7 +98,7 @@ pub(crate) struct Gate {
     decision: Decision,
     started: Instant,
     /// Set when the confirmation did not end in an accept.
-    confirmation: Arc<Mutex<Option<&'static str>>>,
+    confirmation: Mutex<Option<&'static str>>,
 }
 
 /// How a refused call is answered.
@@ -301,6 +301,9 @@ impl Gate {
     }
 
     fn write(&self, event: &'static str, outcome: Option<&'static str>, arguments: Option<Value>) {
+        if !self.audit.wants(self.decision.as_str()) {
+            return;
+        }
         let call = event == "call";
         self.audit.record(&AuditRecord {
             time: rfc3339(SystemTime::now()),
