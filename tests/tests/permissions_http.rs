@@ -53,6 +53,28 @@ impl Issuer {
     fn token(&self, claims: Value) -> String {
         jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.encoding).unwrap()
     }
+
+    fn token_with_kid(&self, kid: &str, claims: Value) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(kid.to_owned());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).unwrap()
+    }
+
+    /// The public key as a JSON Web Key Set with one key, `kid`.
+    fn jwks(&self, kid: &str) -> jsonwebtoken::jwk::JwkSet {
+        // An uncompressed P-256 point: 0x04, then x and y.
+        let (x, y) = self.public[1..].split_at(32);
+        let set = json!({"keys": [{
+            "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
+            "x": base64url(x), "y": base64url(y),
+        }]});
+        serde_json::from_value(set).unwrap()
+    }
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn now() -> u64 {
@@ -704,4 +726,31 @@ async fn a_high_tool_asks_first_over_http_in_both_eras() {
         outcomes,
         ["input_required", "declined", "ok", "declined", "ok"]
     );
+}
+
+#[tokio::test]
+async fn tokens_are_checked_against_a_json_web_key_set() {
+    let issuer = Issuer::generate();
+    let runs = Runs::default();
+    let audit = audit_path("jwks");
+    let policy = Policy::new().allow(["transfer"]);
+    let (server, resource) = serve(&runs, policy, &audit, |resource| {
+        Some(HttpAuth::new(
+            JwtVerifier::from_jwks(issuer.jwks("key-1"), ISSUER, resource),
+            resource,
+        ))
+    })
+    .await;
+    let call = || modern_call("transfer", transfer_arguments(), json!({}));
+    let good = issuer.token_with_kid("key-1", claims("dan", "accounts:write", &resource));
+    let answer = send(server.addr, "POST", call().bearer(Some(&good))).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let unknown_key = issuer.token_with_kid("key-2", claims("dan", "accounts:write", &resource));
+    let answer = send(server.addr, "POST", call().bearer(Some(&unknown_key))).await;
+    assert_eq!(answer.status, 401);
+    assert!(answer
+        .header("www-authenticate")
+        .unwrap()
+        .contains("no known signing key"));
+    assert_eq!(runs.transfers(), 1);
 }

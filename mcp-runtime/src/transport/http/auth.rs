@@ -516,10 +516,11 @@ mod jwks {
             let url = self.url.clone();
             let fetched = tokio::task::spawn_blocking(move || -> Result<JwkSet, String> {
                 let mut response = ureq::get(&url).call().map_err(|e| e.to_string())?;
-                response
+                let text = response
                     .body_mut()
-                    .read_json::<JwkSet>()
-                    .map_err(|e| e.to_string())
+                    .read_to_string()
+                    .map_err(|e| e.to_string())?;
+                serde_json::from_str::<JwkSet>(&text).map_err(|e| e.to_string())
             })
             .await
             .map_err(|e| e.to_string())
