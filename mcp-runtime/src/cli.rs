@@ -175,8 +175,6 @@ pub(crate) async fn serve_with_args(
             Ok(())
         }
         Command::PrintConfig(client, options) => {
-            // Checked now, so that the printed configuration starts a server that runs.
-            effective_policy(server.policy.clone(), options.policy.as_ref())?;
             let program = std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or(program);

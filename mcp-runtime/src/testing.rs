@@ -26,6 +26,9 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A client can also answer the server's questions (elicitation, sampling, roots) in both
+//! eras: see [`TestClient::answering`].
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -46,11 +49,28 @@ use crate::server::{Connection, Dispatcher, Server};
 pub struct TestClient {
     dispatcher: Dispatcher,
     connection: Arc<Connection>,
-    received: Mutex<mpsc::Receiver<Vec<u8>>>,
+    received: tokio::sync::Mutex<mpsc::Receiver<Vec<u8>>>,
+    /// Notifications seen while answering the server's questions.
+    seen: Mutex<Vec<Value>>,
     version: ProtocolVersion,
     next_id: AtomicI64,
     log_level: Option<String>,
+    capabilities: Option<Value>,
+    responder: Option<Responder>,
 }
+
+/// How a [`TestClient`] answers the server's questions: given the method
+/// (`elicitation/create`, `sampling/createMessage`, `roots/list`) and its params, the result
+/// the client sends back.
+pub type Responder = Arc<dyn Fn(&str, &Value) -> Value + Send + Sync>;
+
+/// The capabilities a client that answers every kind of question declares.
+fn answering_capabilities() -> Value {
+    json!({"elicitation": {"form": {}, "url": {}}, "sampling": {}, "roots": {}})
+}
+
+/// How many `input_required` rounds [`TestClient::request`] follows before giving up.
+const MAX_ROUNDS: usize = 16;
 
 impl TestClient {
     fn connect(server: Server, version: ProtocolVersion) -> Result<Self> {
@@ -59,10 +79,13 @@ impl TestClient {
         Ok(TestClient {
             dispatcher,
             connection: Arc::new(Connection::new(tx)),
-            received: Mutex::new(rx),
+            received: tokio::sync::Mutex::new(rx),
+            seen: Mutex::new(Vec::new()),
             version,
             next_id: AtomicI64::new(1),
             log_level: None,
+            capabilities: None,
+            responder: None,
         })
     }
 
@@ -78,13 +101,54 @@ impl TestClient {
 
     /// A legacy-era client that has completed the handshake at `version`.
     pub async fn legacy_with_version(server: Server, version: ProtocolVersion) -> Result<Self> {
-        let client = Self::connect(server, version)?;
+        Self::handshake(Self::connect(server, version)?).await
+    }
+
+    /// A legacy-era client (`2025-11-25`) that declares elicitation, sampling and roots at
+    /// `initialize` and answers the server's requests with `responder`.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::testing::TestClient;
+    /// use serde_json::json;
+    ///
+    /// /// Greets the user by the name they give.
+    /// #[tool]
+    /// async fn greet(ctx: Context) -> Result<String, ToolError> {
+    ///     let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+    ///     let answer = ctx.elicit("Your name?", schema).await?;
+    ///     Ok(format!("Hello, {}!", answer.content.unwrap_or_default()["name"]))
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> mcp_runtime::Result<()> {
+    /// let answer = |_: &str, _: &serde_json::Value| json!({"action": "accept", "content": {"name": "Ada"}});
+    /// // The same tool, the same answers, in both eras.
+    /// let legacy = TestClient::legacy_answering(Server::new("g", "1").tool(greet), answer).await?;
+    /// let modern = TestClient::modern(Server::new("g", "1").tool(greet))?.answering(answer);
+    /// for client in [legacy, modern] {
+    ///     assert_eq!(client.call_tool("greet", json!({})).await?.text(), r#"Hello, "Ada"!"#);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn legacy_answering(
+        server: Server,
+        responder: impl Fn(&str, &Value) -> Value + Send + Sync + 'static,
+    ) -> Result<Self> {
+        let client = Self::connect(server, ProtocolVersion::LATEST_LEGACY)?.answering(responder);
+        Self::handshake(client).await
+    }
+
+    async fn handshake(client: Self) -> Result<Self> {
+        let version = client.version;
+        let capabilities = client.capabilities.clone().unwrap_or_else(|| json!({}));
         let result = client
             .raw_request(
                 "initialize",
                 json!({
                     "protocolVersion": version.as_str(),
-                    "capabilities": {},
+                    "capabilities": capabilities,
                     "clientInfo": {"name": "mcp-runtime-test", "version": env!("CARGO_PKG_VERSION")},
                 }),
             )
@@ -100,6 +164,28 @@ impl TestClient {
         Ok(client)
     }
 
+    /// Answers the server's questions with `responder`: server-to-client requests in the
+    /// handshake era (use [`TestClient::legacy_answering`], which declares the capabilities
+    /// at `initialize`), `input_required` results in the 2026-07-28 era, which
+    /// [`TestClient::request`] then retries with the answers. A modern client that answers
+    /// declares elicitation, sampling and roots unless [`TestClient::with_client_capabilities`]
+    /// says otherwise.
+    pub fn answering(
+        mut self,
+        responder: impl Fn(&str, &Value) -> Value + Send + Sync + 'static,
+    ) -> Self {
+        self.responder = Some(Arc::new(responder));
+        self.capabilities.get_or_insert_with(answering_capabilities);
+        self
+    }
+
+    /// The capabilities a modern-era client declares in every request's `_meta` (default
+    /// `{}`).
+    pub fn with_client_capabilities(mut self, capabilities: Value) -> Self {
+        self.capabilities = Some(capabilities);
+        self
+    }
+
     /// Asks for log messages at `level` and above on every modern-era request.
     pub fn with_log_level(mut self, level: &str) -> Self {
         self.log_level = Some(level.to_owned());
@@ -112,12 +198,48 @@ impl TestClient {
     }
 
     /// Sends a request and returns its result, adding the modern `_meta` where it belongs.
+    ///
+    /// A client that is [answering](TestClient::answering) follows `input_required` results:
+    /// it answers every input request and retries with `inputResponses` and the
+    /// `requestState`, until the result is complete.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        let params = self.with_meta(params);
-        self.raw_request(method, params).await
+        let mut params = self.with_meta(params);
+        let mut rounds = 0;
+        loop {
+            let result = self.raw_request(method, params.clone()).await?;
+            let Some(responder) = &self.responder else {
+                return Ok(result);
+            };
+            if result["resultType"] != "input_required" {
+                return Ok(result);
+            }
+            rounds += 1;
+            if rounds > MAX_ROUNDS {
+                return Err(RpcError::internal(format!(
+                    "still input_required after {MAX_ROUNDS} rounds"
+                )));
+            }
+            let mut answers = Map::new();
+            if let Some(requests) = result["inputRequests"].as_object() {
+                for (key, request) in requests {
+                    let method = request["method"].as_str().unwrap_or_default();
+                    answers.insert(key.clone(), responder(method, &request["params"]));
+                }
+            }
+            params["inputResponses"] = Value::Object(answers);
+            match result.get("requestState") {
+                Some(state) => params["requestState"] = state.clone(),
+                None => {
+                    if let Some(map) = params.as_object_mut() {
+                        map.remove("requestState");
+                    }
+                }
+            }
+        }
     }
 
-    /// Sends a request exactly as given.
+    /// Sends a request exactly as given (answering the server's own requests on the way, if
+    /// the client is [answering](TestClient::answering)).
     pub async fn raw_request(&self, method: &str, params: Value) -> Result<Value, RpcError> {
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let message = encode_request(&id, method, &params);
@@ -135,11 +257,44 @@ impl TestClient {
 
     /// Sends raw bytes as one message and returns the answer, if any.
     pub async fn send_raw(&self, message: &[u8]) -> Option<Value> {
-        let answer = self
+        let handled = self
             .dispatcher
-            .handle(&self.connection, Bytes::copy_from_slice(message))
-            .await?;
+            .handle(&self.connection, Bytes::copy_from_slice(message));
+        let answer = match &self.responder {
+            None => handled.await?,
+            Some(responder) => {
+                let mut handled = std::pin::pin!(handled);
+                let mut received = self.received.lock().await;
+                loop {
+                    tokio::select! {
+                        answer = &mut handled => break answer?,
+                        Some(message) = received.recv() => {
+                            self.answer_server(responder, &message).await;
+                        }
+                    }
+                }
+            }
+        };
         Some(serde_json::from_slice(&answer).expect("the server always answers with JSON"))
+    }
+
+    /// Answers a request the server sent; keeps anything else for `take_notifications`.
+    async fn answer_server(&self, responder: &Responder, message: &[u8]) {
+        let Ok(value) = serde_json::from_slice::<Value>(message) else {
+            return;
+        };
+        let (Some(method), Some(id)) = (value["method"].as_str(), value.get("id")) else {
+            self.seen
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(value);
+            return;
+        };
+        let result = responder(method, &value["params"]);
+        let response = json!({"jsonrpc": "2.0", "id": id, "result": result});
+        let bytes = Bytes::from(serde_json::to_vec(&response).expect("JSON serialises"));
+        let answered = self.dispatcher.handle(&self.connection, bytes).await;
+        debug_assert!(answered.is_none(), "responses are never answered");
     }
 
     /// One page of `tools/list`.
@@ -185,8 +340,10 @@ impl TestClient {
 
     /// Takes every message the server sent outside responses (notifications) so far.
     pub fn take_notifications(&self) -> Vec<Value> {
-        let mut received = self.received.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut *self.seen.lock().unwrap_or_else(|e| e.into_inner()));
+        let Ok(mut received) = self.received.try_lock() else {
+            return out;
+        };
         while let Ok(message) = received.try_recv() {
             if let Ok(value) = serde_json::from_slice(&message) {
                 out.push(value);
@@ -215,7 +372,7 @@ impl TestClient {
                     || json!({"name": "mcp-runtime-test", "version": env!("CARGO_PKG_VERSION")}),
                 );
             meta.entry("io.modelcontextprotocol/clientCapabilities")
-                .or_insert_with(|| json!({}));
+                .or_insert_with(|| self.capabilities.clone().unwrap_or_else(|| json!({})));
             if let Some(level) = &self.log_level {
                 meta.entry("io.modelcontextprotocol/logLevel")
                     .or_insert_with(|| json!(level));

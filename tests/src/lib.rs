@@ -1,6 +1,8 @@
 //! A server exercising every runtime path, shared by the in-memory tests, the schema tests
 //! and the `fixture-server` binary that the stdio tests spawn.
 
+pub mod bank;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 

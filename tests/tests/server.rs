@@ -245,7 +245,10 @@ async fn unknown_tools_and_bad_params_are_protocol_errors() {
     for client in both_eras().await {
         let err = client.call_tool("nope", json!({})).await.unwrap_err();
         assert_eq!(err.code, code::INVALID_PARAMS);
-        assert_eq!(err.message, "Invalid params: Unknown tool: nope");
+        assert_eq!(
+            err.message,
+            "Invalid params: Unknown tool: nope (not found or not authorized)"
+        );
 
         let err = client
             .request("tools/call", json!({"arguments": {}}))

@@ -202,6 +202,182 @@ async fn test_elicitation_sep1330_enums(ctx: Context) -> String {
     elicitation_outcome("Elicitation completed", answer)
 }
 
+/// Needs the client's sampling capability (a 2026-07-28 client without it gets -32021).
+#[tool(read_only)]
+fn test_missing_capability(ctx: Context) -> Result<&'static str, ToolError> {
+    ctx.require_client_capability("sampling")?;
+    Ok("Success")
+}
+
+/// A form with one text field, as the multi round-trip fixtures ask.
+fn text_form(field: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "object",
+        "properties": {field: {"type": "string"}},
+        "required": [field],
+    })
+}
+
+/// The text a user typed into `field`, from an elicitation answer.
+fn answered(answer: &mcp_runtime::protocol::ElicitResult, field: &str) -> String {
+    answer
+        .content
+        .as_ref()
+        .and_then(|content| content.get(field))
+        .and_then(|value| value.as_str())
+        .unwrap_or("unknown")
+        .to_owned()
+}
+
+/// Asks the user's name (multi round-trip request with one elicitation).
+#[tool(read_only)]
+async fn test_input_required_result_elicitation(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit("What is your name?", text_form("name"))
+        .key("user_name")
+        .await?;
+    Ok(format!("Hello, {}!", answered(&answer, "name")))
+}
+
+/// The sampling request the multi round-trip fixtures send.
+fn question(text: &str, max_tokens: u32) -> serde_json::Value {
+    serde_json::json!({
+        "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+        "maxTokens": max_tokens,
+    })
+}
+
+/// Asks the client's model a question (multi round-trip request with one sampling request).
+#[tool(read_only)]
+async fn test_input_required_result_sampling(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .sample(question("What is the capital of France?", 100))
+        .key("capital_question")
+        .await?;
+    let text = answer["content"]["text"].as_str().unwrap_or("no text");
+    Ok(format!("The model said: {text}"))
+}
+
+/// Asks the client for its roots (multi round-trip request with one roots request).
+#[tool(read_only)]
+async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx.roots().key("client_roots").await?;
+    let uris: Vec<&str> = answer["roots"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|root| root["uri"].as_str())
+        .collect();
+    Ok(format!("Roots: {}", uris.join(", ")))
+}
+
+/// Asks for a confirmation and reports whether the retry brought back the sealed state.
+#[tool(read_only)]
+async fn test_input_required_result_request_state(ctx: Context) -> Result<String, ToolError> {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}},
+        "required": ["ok"],
+    });
+    ctx.elicit("Please confirm", schema).key("confirm").await?;
+    Ok(if ctx.is_resumed() {
+        "state-ok: the request state came back intact".to_owned()
+    } else {
+        "answered without a request state".to_owned()
+    })
+}
+
+/// Asks three things at once: an elicitation, a sampling request and the roots.
+#[tool(read_only)]
+async fn test_input_required_result_multiple_inputs(ctx: Context) -> Result<String, ToolError> {
+    let (name, greeting, roots) = tokio::join!(
+        ctx.elicit("What is your name?", text_form("name"))
+            .key("user_name"),
+        ctx.sample(question("Generate a greeting", 50))
+            .key("greeting"),
+        ctx.roots().key("client_roots"),
+    );
+    let (name, greeting, roots) = (name?, greeting?, roots?);
+    Ok(format!(
+        "name={}, greeting={}, roots={}",
+        answered(&name, "name"),
+        greeting["content"]["text"].as_str().unwrap_or("?"),
+        roots["roots"].as_array().map_or(0, Vec::len),
+    ))
+}
+
+/// Asks two questions, one round after the other.
+#[tool(read_only)]
+async fn test_input_required_result_multi_round(ctx: Context) -> Result<String, ToolError> {
+    let name = ctx
+        .elicit("Step 1: What is your name?", text_form("name"))
+        .key("step1")
+        .await?;
+    let color = ctx
+        .elicit("Step 2: What is your favorite color?", text_form("color"))
+        .key("step2")
+        .await?;
+    Ok(format!(
+        "{} likes {}",
+        answered(&name, "name"),
+        answered(&color, "color")
+    ))
+}
+
+/// Asks for a confirmation; a retry with an altered request state is refused.
+#[tool(read_only)]
+async fn test_input_required_result_tampered_state(ctx: Context) -> Result<String, ToolError> {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {"ok": {"type": "boolean"}},
+        "required": ["ok"],
+    });
+    ctx.elicit("Please confirm", schema).key("confirm").await?;
+    Ok("state verified".to_owned())
+}
+
+/// Asks only what the client declared it can answer.
+#[tool(read_only)]
+async fn test_input_required_result_capabilities(ctx: Context) -> String {
+    let (elicited, sampled) = tokio::join!(
+        ctx.elicit("Elicitation input", text_form("value"))
+            .key("elicit_input"),
+        ctx.sample(question("Sample request", 50))
+            .key("sample_input"),
+    );
+    match (elicited, sampled) {
+        (Err(_), Err(_)) => "No supported capabilities declared".to_owned(),
+        (elicited, sampled) => format!(
+            "capabilities-ok: elicitation {}, sampling {}",
+            if elicited.is_ok() {
+                "answered"
+            } else {
+                "not declared"
+            },
+            if sampled.is_ok() {
+                "answered"
+            } else {
+                "not declared"
+            },
+        ),
+    }
+}
+
+/// Reports progress, then asks the user: on a 2026-07-28 stream only notifications and the
+/// final `input_required` result appear, never a request of the server's own.
+#[tool(read_only)]
+async fn test_streaming_elicitation(ctx: Context) -> Result<String, ToolError> {
+    ctx.progress(50.0, Some(100.0), Some("halfway")).await;
+    let answer = ctx
+        .elicit("Continue streaming?", text_form("answer"))
+        .key("continue")
+        .await?;
+    Ok(format!(
+        "Streaming complete: {}",
+        answered(&answer, "answer")
+    ))
+}
+
 /// A static text resource for testing.
 #[resource(
     "test://static-text",
@@ -313,6 +489,19 @@ fn test_prompt_with_image() -> Vec<PromptMessage> {
     ]
 }
 
+/// A prompt that asks the user for context before it renders.
+#[prompt(title = "Prompt Asking For Input")]
+async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit("What context should the prompt use?", text_form("context"))
+        .key("user_context")
+        .await?;
+    Ok(format!(
+        "Prompt with context: {}",
+        answered(&answer, "context")
+    ))
+}
+
 /// The fixture with every tool, `test_simple_text` first (the suite calls the first tool
 /// with empty arguments).
 fn server() -> Server {
@@ -330,6 +519,16 @@ fn server() -> Server {
         .tool(test_elicitation)
         .tool(test_elicitation_sep1034_defaults)
         .tool(test_elicitation_sep1330_enums)
+        .tool(test_missing_capability)
+        .tool(test_input_required_result_elicitation)
+        .tool(test_input_required_result_sampling)
+        .tool(test_input_required_result_list_roots)
+        .tool(test_input_required_result_request_state)
+        .tool(test_input_required_result_multiple_inputs)
+        .tool(test_input_required_result_multi_round)
+        .tool(test_input_required_result_tampered_state)
+        .tool(test_input_required_result_capabilities)
+        .tool(test_streaming_elicitation)
         .resource(static_text)
         .resource(static_binary)
         .resource(template_data)
@@ -338,6 +537,7 @@ fn server() -> Server {
         .prompt(test_prompt_with_arguments)
         .prompt(test_prompt_with_embedded_resource)
         .prompt(test_prompt_with_image)
+        .prompt(test_input_required_result_prompt)
 }
 
 #[tokio::main]

@@ -1,6 +1,7 @@
 //! The audit log: one structured record per policy decision and per call.
 //!
-//! Records go to `tracing` (target `mcp_runtime::audit`, level `info`) and, when configured
+//! Records go to `tracing` (target `mcp_runtime::audit`: denials and confirmations at
+//! `info`, routine allowed calls at `debug`) and, when configured
 //! (`--audit FILE` or [`Server::audit`](crate::Server::audit)), to a JSON-lines file, one
 //! object per line:
 //!
@@ -45,7 +46,8 @@ pub struct AuditRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// For a call: `ok`, `error`, `refused` (denied, nothing ran), `declined` (the user did
-    /// not confirm), `unconfirmable` (the client could not ask), `cancelled` or `panicked`.
+    /// not confirm), `unconfirmable` (the client could not ask), `input_required` (a 2026-07-28 call that
+    /// asked the client and ends until its retry), `cancelled` or `panicked`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'static str>,
     /// For a call: how long it took, in milliseconds.
@@ -100,21 +102,42 @@ impl AuditLog {
         self.arguments
     }
 
+    /// True when a record of a call decided `decision` goes anywhere: to the file, or to
+    /// `tracing` at the level such records use. Lets the hot path skip building records
+    /// nobody reads.
+    pub fn wants(&self, decision: &str) -> bool {
+        self.file.is_some()
+            || if decision == "allow" {
+                tracing::enabled!(target: "mcp_runtime::audit", tracing::Level::DEBUG)
+            } else {
+                tracing::enabled!(target: "mcp_runtime::audit", tracing::Level::INFO)
+            }
+    }
+
     /// Writes one record.
     pub fn record(&self, record: &AuditRecord) {
-        tracing::info!(
-            target: "mcp_runtime::audit",
-            event = record.event,
-            kind = record.kind,
-            capability = %record.capability,
-            risk = %record.risk,
-            caller = %record.caller,
-            decision = record.decision,
-            reason = record.reason.as_deref(),
-            outcome = record.outcome,
-            duration_ms = record.duration_ms,
-            "audit"
-        );
+        macro_rules! emit {
+            ($level:ident) => {
+                tracing::$level!(
+                    target: "mcp_runtime::audit",
+                    event = record.event,
+                    kind = record.kind,
+                    capability = %record.capability,
+                    risk = %record.risk,
+                    caller = %record.caller,
+                    decision = record.decision,
+                    reason = record.reason.as_deref(),
+                    outcome = record.outcome,
+                    duration_ms = record.duration_ms,
+                    "audit"
+                )
+            };
+        }
+        if record.decision == "allow" {
+            emit!(debug);
+        } else {
+            emit!(info);
+        }
         let Some(file) = &self.file else { return };
         let mut line = serde_json::to_vec(record).expect("an audit record always serialises");
         line.push(b'\n');

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 
 tokio::task_local! {
     static CURRENT: Caller;
@@ -25,18 +26,20 @@ tokio::task_local! {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
+    /// `None`: the local user. Shared, so that every request of a caller clones cheaply.
+    identity: Option<Arc<Identity>>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct Identity {
     subject: String,
-    /// `None`: unrestricted.
-    scopes: Option<BTreeSet<String>>,
+    scopes: BTreeSet<String>,
 }
 
 impl Caller {
     /// The local user, holding every scope.
     pub fn local() -> Self {
-        Caller {
-            subject: "local".to_owned(),
-            scopes: None,
-        }
+        Caller { identity: None }
     }
 
     /// An authenticated caller holding exactly `scopes`.
@@ -46,24 +49,26 @@ impl Caller {
         S: Into<String>,
     {
         Caller {
-            subject: subject.into(),
-            scopes: Some(scopes.into_iter().map(Into::into).collect()),
+            identity: Some(Arc::new(Identity {
+                subject: subject.into(),
+                scopes: scopes.into_iter().map(Into::into).collect(),
+            })),
         }
     }
 
     /// Who the caller is: a token's subject, or `local`.
     pub fn subject(&self) -> &str {
-        &self.subject
+        self.identity.as_ref().map_or("local", |i| &i.subject)
     }
 
     /// The scopes the caller holds; `None` for the unrestricted local user.
     pub fn scopes(&self) -> Option<&BTreeSet<String>> {
-        self.scopes.as_ref()
+        self.identity.as_ref().map(|i| &i.scopes)
     }
 
     /// True when the caller holds `scope`.
     pub fn holds(&self, scope: &str) -> bool {
-        self.scopes.as_ref().is_none_or(|s| s.contains(scope))
+        self.scopes().is_none_or(|s| s.contains(scope))
     }
 
     /// The caller of the request being served: the one a transport set with
@@ -83,7 +88,7 @@ impl Caller {
 
 impl fmt::Display for Caller {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.subject)
+        f.write_str(self.subject())
     }
 }
 

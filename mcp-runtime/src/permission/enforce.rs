@@ -78,7 +78,7 @@ impl Enforcer {
             caller,
             decision,
             started: Instant::now(),
-            confirmation: Arc::default(),
+            confirmation: Mutex::new(None),
         };
         gate.write("decision", None, None);
         gate
@@ -98,7 +98,7 @@ pub(crate) struct Gate {
     decision: Decision,
     started: Instant,
     /// Set when the confirmation did not end in an accept.
-    confirmation: Arc<Mutex<Option<&'static str>>>,
+    confirmation: Mutex<Option<&'static str>>,
 }
 
 /// How a refused call is answered.
@@ -120,6 +120,8 @@ pub(crate) enum Outcome {
     Panicked,
     /// Denied by the policy: nothing ran.
     Refused,
+    /// It asked the client (2026-07-28) and ends until the client retries with the answer.
+    InputRequired,
 }
 
 impl Gate {
@@ -179,6 +181,11 @@ impl Gate {
             )),
             _ => None,
         }
+    }
+
+    /// The authenticated caller, to bind a `requestState` to; `None` for the local user.
+    pub(crate) fn principal(&self) -> Option<&str> {
+        self.caller.scopes().map(|_| self.caller.subject())
     }
 
     /// True when the call must be confirmed by the user before it runs.
@@ -285,6 +292,7 @@ impl Gate {
             Outcome::Cancelled => "cancelled",
             Outcome::Panicked => "panicked",
             Outcome::Refused => "refused",
+            Outcome::InputRequired => "input_required",
         });
         let arguments = arguments
             .filter(|_| self.audit.keeps_arguments())
@@ -293,6 +301,9 @@ impl Gate {
     }
 
     fn write(&self, event: &'static str, outcome: Option<&'static str>, arguments: Option<Value>) {
+        if !self.audit.wants(self.decision.as_str()) {
+            return;
+        }
         let call = event == "call";
         self.audit.record(&AuditRecord {
             time: rfc3339(SystemTime::now()),

@@ -1,6 +1,7 @@
 //! Resources, resource templates and prompts: their registry, their lists, and the requests
 //! that read, render and complete them (`resources/*`, `prompts/*`, `completion/complete`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,8 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::connection::{Connection, Outbound};
-use super::dispatch::{guarded, parse_params, ListParams, MetaParams};
+use super::dispatch::{parse_params, run_guarded, InputParams, ListParams, MetaParams, Run};
+use super::input::Binding;
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Dispatcher};
 use crate::capability::{
@@ -186,19 +188,37 @@ fn to_value<T: Serialize>(value: T) -> Value {
 }
 
 #[derive(Deserialize)]
-struct ReadParams {
+struct ReadParams<'a> {
     #[serde(rename = "_meta", default)]
     meta: Option<RequestMeta>,
     uri: String,
+    #[serde(
+        rename = "inputResponses",
+        default,
+        borrow,
+        deserialize_with = "super::dispatch::present"
+    )]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", default, borrow)]
+    request_state: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
-struct GetPromptParams {
+struct GetPromptParams<'a> {
     #[serde(rename = "_meta", default)]
     meta: Option<RequestMeta>,
     name: String,
-    #[serde(default)]
-    arguments: Option<HashMap<String, String>>,
+    #[serde(default, borrow)]
+    arguments: Option<&'a RawValue>,
+    #[serde(
+        rename = "inputResponses",
+        default,
+        borrow,
+        deserialize_with = "super::dispatch::present"
+    )]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", default, borrow)]
+    request_state: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -281,11 +301,26 @@ impl Dispatcher {
             .descriptor
             .declared_mime_type()
             .map(|m| m.to_owned().into());
-        let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
+        let binding = Binding {
+            method: "resources/read",
+            name: &params.uri,
+            arguments: None,
+            principal: gate.principal(),
+        };
+        let input = self.input_round(
+            &negotiated,
+            &binding,
+            &InputParams {
+                input_responses: params.input_responses,
+                request_state: params.request_state.as_deref(),
+            },
+        )?;
+        let (context, cancellation, in_flight) =
+            self.start(connection, id, negotiated, sink, input.clone());
         let read = ResourceRead::new(params.uri.clone(), variables, context.clone(), mime_type);
         let outcome = if gate.needs_confirmation() {
             let this = self.clone();
-            guarded(&cancellation, || {
+            run_guarded(&cancellation, input.as_deref(), || {
                 gate.confirm_then(
                     context,
                     |m| Err(RpcError::invalid_request(m)),
@@ -294,12 +329,20 @@ impl Dispatcher {
             })
             .await
         } else {
-            guarded(&cancellation, || resource.handler.read(read)).await
+            run_guarded(&cancellation, input.as_deref(), || {
+                resource.handler.read(read)
+            })
+            .await
         };
         drop(in_flight);
         gate.finish(ended(&outcome), None);
-        let Some(contents) = settle(outcome, || format!("reading {}", params.uri))? else {
-            return Ok(None);
+        let contents = match outcome {
+            Run::Done(contents) => contents?,
+            Run::Cancelled => return Ok(None),
+            Run::Suspended(suspension) => return self.suspend(id, &binding, suspension),
+            Run::Panicked(reason) => {
+                return Err(panicked(&reason, &format!("reading {}", params.uri)))
+            }
         };
         if contents.is_empty() {
             // An empty result would read as "no such resource" to some clients.
@@ -365,7 +408,10 @@ impl Dispatcher {
             Some(Refusal::Error(error)) => return Err(error),
             Some(Refusal::Result(message)) => return Err(RpcError::invalid_request(message)),
         }
-        let arguments = params.arguments.unwrap_or_default();
+        let arguments: HashMap<String, String> = match params.arguments {
+            Some(raw) => parse_params(Some(raw))?,
+            None => HashMap::new(),
+        };
         if let Some(missing) = prompt
             .descriptor
             .arguments()
@@ -377,11 +423,26 @@ impl Dispatcher {
                 params.name, missing.name
             )));
         }
-        let (context, cancellation, in_flight) = self.start(connection, id, negotiated, sink);
+        let binding = Binding {
+            method: "prompts/get",
+            name: &params.name,
+            arguments: params.arguments,
+            principal: gate.principal(),
+        };
+        let input = self.input_round(
+            &negotiated,
+            &binding,
+            &InputParams {
+                input_responses: params.input_responses,
+                request_state: params.request_state.as_deref(),
+            },
+        )?;
+        let (context, cancellation, in_flight) =
+            self.start(connection, id, negotiated, sink, input.clone());
         let call = PromptCall::new(arguments, context.clone());
         let outcome = if gate.needs_confirmation() {
             let this = self.clone();
-            guarded(&cancellation, || {
+            run_guarded(&cancellation, input.as_deref(), || {
                 gate.confirm_then(
                     context,
                     |m| Err(RpcError::invalid_request(m)),
@@ -390,12 +451,17 @@ impl Dispatcher {
             })
             .await
         } else {
-            guarded(&cancellation, || prompt.handler.get(call)).await
+            run_guarded(&cancellation, input.as_deref(), || prompt.handler.get(call)).await
         };
         drop(in_flight);
         gate.finish(ended(&outcome), None);
-        let Some(result) = settle(outcome, || format!("prompt `{}`", params.name))? else {
-            return Ok(None);
+        let result = match outcome {
+            Run::Done(result) => result?,
+            Run::Cancelled => return Ok(None),
+            Run::Suspended(suspension) => return self.suspend(id, &binding, suspension),
+            Run::Panicked(reason) => {
+                return Err(panicked(&reason, &format!("prompt `{}`", params.name)))
+            }
         };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -509,30 +575,20 @@ impl Dispatcher {
 }
 
 /// How a guarded resource read or prompt rendering ended, for the audit log.
-fn ended<T>(outcome: &Option<Result<Result<T, RpcError>, String>>) -> Outcome {
+fn ended<T>(outcome: &Run<Result<T, RpcError>>) -> Outcome {
     match outcome {
-        None => Outcome::Cancelled,
-        Some(Ok(Ok(_))) => Outcome::Ok,
-        Some(Ok(Err(_))) => Outcome::Error,
-        Some(Err(_)) => Outcome::Panicked,
+        Run::Cancelled => Outcome::Cancelled,
+        Run::Done(Ok(_)) => Outcome::Ok,
+        Run::Done(Err(_)) => Outcome::Error,
+        Run::Panicked(_) => Outcome::Panicked,
+        Run::Suspended(_) => Outcome::InputRequired,
     }
 }
 
-/// What a guarded handler run came to: its value, `None` when the client cancelled, or the
-/// error to answer with (a panic becomes an internal error naming `what` failed).
-fn settle<T>(
-    outcome: Option<Result<Result<T, RpcError>, String>>,
-    what: impl FnOnce() -> String,
-) -> Result<Option<T>, RpcError> {
-    match outcome {
-        None => Ok(None),
-        Some(Ok(result)) => result.map(Some),
-        Some(Err(reason)) => {
-            let what = what();
-            tracing::error!(%reason, "{what} panicked");
-            Err(RpcError::internal(format!("{what} failed unexpectedly")))
-        }
-    }
+/// The error for a handler that panicked while doing `what`.
+fn panicked(reason: &str, what: &str) -> RpcError {
+    tracing::error!(%reason, "{what} panicked");
+    RpcError::internal(format!("{what} failed unexpectedly"))
 }
 
 /// A URI no resource answers to: `-32602` since 2026-07-28, `-32002` before.

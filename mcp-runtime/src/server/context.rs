@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::connection::{Connection, Outbound};
 use crate::protocol::{
-    code, encode_notification, encode_request, Era, Implementation, LogLevel, ProgressToken,
+    encode_notification, encode_request, Era, Implementation, LogLevel, ProgressToken,
     ProtocolVersion, RequestId, RpcError,
 };
 
@@ -55,6 +55,10 @@ struct Inner {
     sink: Outbound,
     state: Arc<StateMap>,
     notifier: super::Notifier,
+    /// Modern era: the capabilities declared in this request's `_meta`.
+    client_capabilities: Option<serde_json::Map<String, Value>>,
+    /// Modern era: the answers this request brought and the questions this run asks.
+    input: Option<Arc<super::input::InputRound>>,
 }
 
 pub(crate) struct ContextParts {
@@ -68,6 +72,8 @@ pub(crate) struct ContextParts {
     pub(crate) sink: Outbound,
     pub(crate) state: Arc<StateMap>,
     pub(crate) notifier: super::Notifier,
+    pub(crate) client_capabilities: Option<serde_json::Map<String, Value>>,
+    pub(crate) input: Option<Arc<super::input::InputRound>>,
 }
 
 impl Context {
@@ -84,6 +90,8 @@ impl Context {
                 sink: parts.sink,
                 state: parts.state,
                 notifier: parts.notifier,
+                client_capabilities: parts.client_capabilities,
+                input: parts.input,
             }),
         }
     }
@@ -205,51 +213,34 @@ impl Context {
             .await;
     }
 
-    /// Sends a request to the client and waits for its answer: a server-to-client request
-    /// (`roots/list`, `sampling/createMessage`, `elicitation/create`) in the handshake era,
-    /// where it travels on the stream of the request being served (stdout on stdio, the
-    /// response's SSE stream on HTTP) and the answer comes back as a message of its own.
+    /// Asks the client something: `method` (`elicitation/create`, `sampling/createMessage`,
+    /// `roots/list`) with `params`, answered only if the client declared `capability`.
     ///
-    /// Fails with `-32021` when the client did not declare `capability`, and in the modern era,
-    /// where servers ask through `input_required` results instead.
-    pub async fn request_client(
+    /// One call site for both eras. In the handshake era the question is a request of its own,
+    /// sent on the stream of the request being served (stdout on stdio, the response's SSE
+    /// stream on HTTP), and the answer comes back as a message. In the 2026-07-28 era the call
+    /// ends with an `input_required` result carrying the question; the client retries with the
+    /// answer and the handler runs again, reaching this line with the answer at once (so code
+    /// before it must be safe to run again: ask before you change anything). Several questions
+    /// awaited together (`tokio::join!`) go to the client in one round.
+    ///
+    /// Fails with `-32021` when the client did not declare `capability`. In the modern era a
+    /// handler that then fails answers the request with that error instead of an error result.
+    /// Only `tools/call`, `prompts/get` and `resources/read` may ask the client.
+    pub fn request_client(
         &self,
-        method: &str,
+        method: &'static str,
         params: Value,
-        capability: &str,
-    ) -> Result<Value, RpcError> {
-        if self.era() == Era::Modern {
-            return Err(
-                RpcError::method_not_found(method).with_data(serde_json::json!({
-                    "reason": "2026-07-28 servers ask the client through input_required results"
-                })),
-            );
-        }
-        let declared = self
-            .inner
-            .connection
-            .handshake()
-            .is_some_and(|h| h.client_capabilities.contains_key(capability));
-        if !declared {
-            return Err(RpcError::new(
-                code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                format!("the client did not declare the `{capability}` capability"),
-            )
-            .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } })));
-        }
-        let connection = &self.inner.connection;
-        let (id, answer) = connection.expect_answer();
-        self.send(encode_request(&id, method, &params)).await;
-        let outcome = tokio::select! {
-            answer = answer => answer.unwrap_or_else(|_| Err(RpcError::internal("the connection closed before the client answered"))),
-            _ = self.cancelled() => Err(RpcError::internal("the request was cancelled")),
-        };
-        connection.forget_answer(&id);
-        outcome
+        capability: &'static str,
+    ) -> Ask<'_, Value> {
+        Ask::new(self, method, params, Need::plain(capability), Ok)
     }
 
     /// Asks the user for input through the client (`elicitation/create`, form mode), with
-    /// `requested_schema` describing the fields; handshake era.
+    /// `requested_schema` describing the fields (flat: strings, numbers, booleans, enums).
+    ///
+    /// See [`Context::request_client`] for how the question travels in each era; name the
+    /// question with [`Ask::key`] when a modern client should see a stable key.
     ///
     /// ```no_run
     /// # use mcp_runtime::prelude::*;
@@ -266,31 +257,195 @@ impl Context {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn elicit(
+    pub fn elicit(
         &self,
-        message: &str,
+        message: impl Into<String>,
         requested_schema: Value,
-    ) -> Result<crate::protocol::ElicitResult, RpcError> {
-        let params = serde_json::json!({ "message": message, "requestedSchema": requested_schema });
-        let answer = self
-            .request_client("elicitation/create", params, "elicitation")
-            .await?;
-        serde_json::from_value(answer).map_err(|e| {
-            RpcError::invalid_params(format!("the client's elicitation answer is malformed: {e}"))
-        })
+    ) -> Ask<'_, crate::protocol::ElicitResult> {
+        let params =
+            serde_json::json!({ "message": message.into(), "requestedSchema": requested_schema });
+        Ask::new(
+            self,
+            "elicitation/create",
+            params,
+            Need::elicitation("form"),
+            parse_answer,
+        )
+    }
+
+    /// Asks the user to fill in a form shaped like `T`, whose JSON Schema (from
+    /// `schemars::JsonSchema`) becomes the requested schema; an accepted answer is decoded
+    /// into `T`.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::server::Elicited;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Shipping {
+    ///     /// Street address.
+    ///     address: String,
+    ///     express: bool,
+    /// }
+    ///
+    /// /// Ships the order, asking where to.
+    /// #[tool(risk = "medium")]
+    /// async fn ship(ctx: Context) -> Result<String, ToolError> {
+    ///     match ctx.elicit_as::<Shipping>("Where should it go?").key("shipping").await? {
+    ///         Elicited::Accepted(s) => Ok(format!("shipping to {} (express: {})", s.address, s.express)),
+    ///         Elicited::Declined | Elicited::Cancelled => Ok("not shipped".into()),
+    ///     }
+    /// }
+    /// ```
+    pub fn elicit_as<T>(&self, message: impl Into<String>) -> Ask<'_, Elicited<T>>
+    where
+        T: serde::de::DeserializeOwned + schemars::JsonSchema + Send + 'static,
+    {
+        let schema = Value::Object(crate::capability::schema_for::<T>());
+        let params = serde_json::json!({ "message": message.into(), "requestedSchema": schema });
+        Ask::new(
+            self,
+            "elicitation/create",
+            params,
+            Need::elicitation("form"),
+            parse_elicited::<T>,
+        )
+    }
+
+    /// Asks the user to visit `url` (URL-mode elicitation, for what must not pass through the
+    /// client: credentials, payments). Needs a client that declared `elicitation.url`; the
+    /// answer says whether the user agreed to go.
+    pub fn elicit_url(
+        &self,
+        message: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Ask<'_, crate::protocol::ElicitResult> {
+        let mut params = serde_json::json!({
+            "mode": "url",
+            "message": message.into(),
+            "url": url.into(),
+        });
+        if self.era() == Era::Legacy {
+            // The handshake era identifies URL elicitations for their completion notice.
+            params["elicitationId"] = Value::String(format!("{}", self.inner.request_id));
+        }
+        Ask::new(
+            self,
+            "elicitation/create",
+            params,
+            Need::elicitation("url"),
+            parse_answer,
+        )
     }
 
     /// Asks the client's model for a completion (`sampling/createMessage`, with the
-    /// specification's parameters: `messages`, `maxTokens`, ...); handshake era.
-    pub async fn sample(&self, params: Value) -> Result<Value, RpcError> {
-        self.request_client("sampling/createMessage", params, "sampling")
-            .await
+    /// specification's parameters: `messages`, `maxTokens`, ...). The answer is the client's
+    /// `CreateMessageResult` (`role`, `content`, `model`, `stopReason`).
+    pub fn sample(&self, params: Value) -> Ask<'_, Value> {
+        Ask::new(
+            self,
+            "sampling/createMessage",
+            params,
+            Need::plain("sampling"),
+            parse_sampled,
+        )
     }
 
-    /// The client's roots (`roots/list`), handshake era.
-    pub async fn roots(&self) -> Result<Value, RpcError> {
-        self.request_client("roots/list", serde_json::json!({}), "roots")
-            .await
+    /// The client's roots (`roots/list`): the answer is the client's `ListRootsResult`
+    /// (`{"roots": [{"uri": ..., "name": ...}]}`).
+    pub fn roots(&self) -> Ask<'_, Value> {
+        Ask::new(
+            self,
+            "roots/list",
+            serde_json::json!({}),
+            Need::plain("roots"),
+            parse_roots,
+        )
+    }
+
+    /// True when the client declared `capability` (`"sampling"`, `"elicitation"`, `"roots"`,
+    /// ...): in this request's `_meta` in the 2026-07-28 era, at `initialize` before.
+    pub fn client_supports(&self, capability: &str) -> bool {
+        self.client_capabilities()
+            .is_some_and(|declared| declared.contains_key(capability))
+    }
+
+    /// Fails with `-32021` (MissingRequiredClientCapability) unless the client declared
+    /// `capability`. A tool that returns the error (with `?`) answers the request with that
+    /// JSON-RPC error in the 2026-07-28 era, and with an error result before.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Summarises a document with the client's model.
+    /// #[tool]
+    /// async fn summarise(ctx: Context, text: String) -> Result<String, ToolError> {
+    ///     ctx.require_client_capability("sampling")?;
+    ///     let answer = ctx
+    ///         .sample(serde_json::json!({
+    ///             "messages": [{"role": "user", "content": {"type": "text", "text": text}}],
+    ///             "maxTokens": 200,
+    ///         }))
+    ///         .await?;
+    ///     Ok(answer["content"]["text"].as_str().unwrap_or_default().to_owned())
+    /// }
+    /// ```
+    pub fn require_client_capability(&self, capability: &'static str) -> Result<(), RpcError> {
+        if self.client_supports(capability) {
+            return Ok(());
+        }
+        let error = Need::plain(capability).missing();
+        if let Some(round) = &self.inner.input {
+            round.note_missing_capability(error.clone());
+        }
+        Err(error)
+    }
+
+    fn client_capabilities(&self) -> Option<&serde_json::Map<String, Value>> {
+        match self.era() {
+            Era::Modern => self.inner.client_capabilities.as_ref(),
+            Era::Legacy => self
+                .inner
+                .connection
+                .handshake()
+                .map(|h| &h.client_capabilities),
+        }
+    }
+
+    /// True when this request resumed an earlier one: it carried a `requestState` this server
+    /// issued, verified intact and unexpired (2026-07-28 multi round-trip requests).
+    pub fn is_resumed(&self) -> bool {
+        self.inner
+            .input
+            .as_ref()
+            .is_some_and(|round| round.resumed())
+    }
+
+    fn declares(&self, need: &Need) -> bool {
+        let capabilities = self.client_capabilities();
+        let Some(declared) = capabilities.and_then(|c| c.get(need.capability)) else {
+            return false;
+        };
+        match need.mode {
+            None => true,
+            // `elicitation: {}` means form mode; naming modes limits it to those.
+            Some(mode) => match declared.as_object() {
+                Some(modes) if !modes.is_empty() => modes.contains_key(mode),
+                _ => mode == "form",
+            },
+        }
+    }
+
+    async fn ask_legacy(&self, method: &str, params: Value) -> Result<Value, RpcError> {
+        let connection = &self.inner.connection;
+        let (id, answer) = connection.expect_answer();
+        self.send(encode_request(&id, method, &params)).await;
+        let outcome = tokio::select! {
+            answer = answer => answer.unwrap_or_else(|_| Err(RpcError::internal("the connection closed before the client answered"))),
+            _ = self.cancelled() => Err(RpcError::internal("the request was cancelled")),
+        };
+        connection.forget_answer(&id);
+        outcome
     }
 
     async fn send(&self, message: Vec<u8>) {
@@ -312,5 +467,188 @@ impl fmt::Debug for Context {
             .field("client_info", &self.inner.client_info)
             .field("cancelled", &self.is_cancelled())
             .finish_non_exhaustive()
+    }
+}
+
+/// What a question needs the client to have declared.
+struct Need {
+    capability: &'static str,
+    /// For elicitation: the mode (`form` or `url`).
+    mode: Option<&'static str>,
+}
+
+impl Need {
+    fn plain(capability: &'static str) -> Self {
+        Need {
+            capability,
+            mode: None,
+        }
+    }
+
+    fn elicitation(mode: &'static str) -> Self {
+        Need {
+            capability: "elicitation",
+            mode: Some(mode),
+        }
+    }
+
+    fn missing(&self) -> RpcError {
+        match self.mode {
+            Some("form") | None => super::input::missing_capability(self.capability, None),
+            Some(mode) => super::input::missing_capability(self.capability, Some(mode)),
+        }
+    }
+}
+
+/// A question for the client, made by [`Context::elicit`], [`Context::sample`],
+/// [`Context::roots`] and the like; `.await` it for the answer.
+#[must_use = "a question is asked only when awaited"]
+pub struct Ask<'a, T> {
+    context: &'a Context,
+    method: &'static str,
+    params: Value,
+    need: Need,
+    key: Option<String>,
+    parse: fn(Value) -> Result<T, String>,
+}
+
+impl<'a, T> Ask<'a, T> {
+    fn new(
+        context: &'a Context,
+        method: &'static str,
+        params: Value,
+        need: Need,
+        parse: fn(Value) -> Result<T, String>,
+    ) -> Self {
+        Ask {
+            context,
+            method,
+            params,
+            need,
+            key: None,
+            parse,
+        }
+    }
+
+    /// Names the question in a 2026-07-28 `input_required` result (its key in
+    /// `inputRequests` and `inputResponses`). Without a name, questions are numbered in the
+    /// order the handler asks them (`elicitation-1`, `sampling-2`, ...). Names must be unique
+    /// within one request.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    async fn run(self) -> Result<T, RpcError> {
+        let context = self.context;
+        let round = context.inner.input.as_deref();
+        // Numbered in the order asked, whether or not the client can answer.
+        let key = round.map(|round| {
+            let kind = self.method.split('/').next().unwrap_or(self.method);
+            self.key.clone().unwrap_or_else(|| round.auto_key(kind))
+        });
+        if !context.declares(&self.need) {
+            let error = self.need.missing();
+            if let Some(round) = round {
+                round.note_missing_capability(error.clone());
+            }
+            return Err(error);
+        }
+        let malformed = |key: &str, why: String| {
+            RpcError::invalid_params(format!(
+                "the client's answer to `{}` ({key}) is malformed: {why}",
+                self.method
+            ))
+        };
+        if context.era() == Era::Legacy {
+            let answer = context.ask_legacy(self.method, self.params).await?;
+            return (self.parse)(answer).map_err(|why| malformed("request", why));
+        }
+        let (Some(round), Some(key)) = (round, key) else {
+            return Err(RpcError::invalid_request(format!(
+                "`{}` cannot be asked here: only tools/call, prompts/get and resources/read may ask the client",
+                self.method
+            )));
+        };
+        if let Some(answer) = round.answer(&key) {
+            match (self.parse)(answer.clone()) {
+                Ok(value) => {
+                    round.record_used(&key, answer.clone());
+                    return Ok(value);
+                }
+                Err(why) => round.fail(malformed(&format!("inputResponses.{key}"), why)),
+            }
+        } else {
+            round.ask(
+                key,
+                serde_json::json!({ "method": self.method, "params": self.params }),
+            );
+        }
+        // The runtime ends this run now: with the questions, or with the error.
+        std::future::pending().await
+    }
+}
+
+impl<'a, T: Send + 'a> std::future::IntoFuture for Ask<'a, T> {
+    type Output = Result<T, RpcError>;
+    type IntoFuture =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+impl<T> fmt::Debug for Ask<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ask")
+            .field("method", &self.method)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The user's answer to a typed form ([`Context::elicit_as`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Elicited<T> {
+    /// The user submitted the form.
+    Accepted(T),
+    /// The user said no.
+    Declined,
+    /// The user dismissed the question without choosing.
+    Cancelled,
+}
+
+fn parse_answer(answer: Value) -> Result<crate::protocol::ElicitResult, String> {
+    serde_json::from_value(answer).map_err(|e| e.to_string())
+}
+
+fn parse_elicited<T: serde::de::DeserializeOwned>(answer: Value) -> Result<Elicited<T>, String> {
+    use crate::protocol::ElicitAction;
+    let result = parse_answer(answer)?;
+    Ok(match result.action {
+        ElicitAction::Accept => {
+            let content = Value::Object(result.content.unwrap_or_default());
+            Elicited::Accepted(serde_json::from_value(content).map_err(|e| e.to_string())?)
+        }
+        ElicitAction::Decline => Elicited::Declined,
+        ElicitAction::Cancel => Elicited::Cancelled,
+    })
+}
+
+fn parse_sampled(answer: Value) -> Result<Value, String> {
+    let ok = answer.get("role").is_some_and(Value::is_string) && answer.get("content").is_some();
+    if ok {
+        Ok(answer)
+    } else {
+        Err("expected a CreateMessageResult with `role` and `content`".into())
+    }
+}
+
+fn parse_roots(answer: Value) -> Result<Value, String> {
+    if answer.get("roots").is_some_and(Value::is_array) {
+        Ok(answer)
+    } else {
+        Err("expected a ListRootsResult with a `roots` array".into())
     }
 }

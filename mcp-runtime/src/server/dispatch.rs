@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 
 use super::connection::{Connection, Handshake, InFlight, Outbound};
 use super::context::{Context, ContextParts, StateMap};
+use super::input::{Binding, InputRound, Sealer, Suspension};
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Server};
 use crate::capability::{Arguments, ToolCall, ToolDescriptor, ToolHandler};
@@ -49,6 +50,7 @@ pub(super) struct Inner {
     discover: Box<RawValue>,
     pub(super) server_meta: Box<RawValue>,
     pub(super) permissions: Enforcer,
+    sealer: Sealer,
 }
 
 struct RegisteredTool {
@@ -65,6 +67,7 @@ pub(super) struct Negotiated {
     client_info: Option<Implementation>,
     log_level: Option<LogLevel>,
     progress_token: Option<ProgressToken>,
+    client_capabilities: Option<serde_json::Map<String, Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -89,6 +92,28 @@ struct CallParams<'a> {
     name: Cow<'a, str>,
     #[serde(default, borrow)]
     arguments: Option<&'a RawValue>,
+    #[serde(
+        rename = "inputResponses",
+        default,
+        borrow,
+        deserialize_with = "super::dispatch::present"
+    )]
+    input_responses: Option<&'a RawValue>,
+    #[serde(rename = "requestState", default, borrow)]
+    request_state: Option<Cow<'a, str>>,
+}
+
+/// Reads a field that is there, even as `null` (which `Option` alone would read as absent).
+pub(super) fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(deserializer).map(Some)
+}
+
+/// What a retried 2026-07-28 request carries: the client's answers and the sealed state.
+pub(super) struct InputParams<'a> {
+    pub(super) input_responses: Option<&'a RawValue>,
+    pub(super) request_state: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +210,7 @@ impl Dispatcher {
                 discover,
                 server_meta,
                 permissions,
+                sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
             }),
         })
     }
@@ -354,6 +380,7 @@ impl Dispatcher {
                         client_info: meta.client_info,
                         log_level: meta.log_level,
                         progress_token: meta.progress_token,
+                        client_capabilities: meta.client_capabilities,
                     })
                 }
                 _ => Err(unsupported_version(requested)),
@@ -365,6 +392,7 @@ impl Dispatcher {
                 client_info: handshake.client_info.clone(),
                 log_level: None,
                 progress_token: meta.progress_token,
+                client_capabilities: None,
             }),
             None => Err(RpcError::invalid_params(
                 "missing `_meta.io.modelcontextprotocol/protocolVersion`: include per-request metadata (2026-07-28) or send `initialize` first (2025-11-25 and earlier)",
@@ -523,8 +551,26 @@ impl Dispatcher {
         }
         let range = params.arguments.map(|raw| offset_in(message, raw.get()));
         let name = tool.descriptor.name();
+        let binding = Binding {
+            method: "tools/call",
+            name,
+            arguments: params.arguments,
+            principal: gate.principal(),
+        };
+        let input = match self.input_round(
+            &negotiated,
+            &binding,
+            &InputParams {
+                input_responses: params.input_responses,
+                request_state: params.request_state.as_deref(),
+            },
+        ) {
+            Ok(input) => input,
+            Err(error) => return Answer::Error(error),
+        };
+        let era = negotiated.version.era();
         let (context, cancellation, in_flight) =
-            self.start(connection, id, negotiated.clone(), sink);
+            self.start(connection, id, negotiated, sink, input.clone());
         let audited_arguments = gate.arguments(message, range.clone());
         let call = ToolCall {
             arguments: Arguments::new(message.clone(), range),
@@ -533,32 +579,46 @@ impl Dispatcher {
         let outcome = if gate.needs_confirmation() {
             let this = self.clone();
             let context = call.context.clone();
-            guarded(&cancellation, || {
+            run_guarded(&cancellation, input.as_deref(), || {
                 gate.confirm_then(context, CallToolResult::error, move || {
                     this.inner.tools[index].handler.invoke(call)
                 })
             })
             .await
         } else {
-            guarded(&cancellation, || tool.handler.invoke(call)).await
+            run_guarded(&cancellation, input.as_deref(), || {
+                tool.handler.invoke(call)
+            })
+            .await
         };
         drop(in_flight);
         let result = match outcome {
-            None => {
+            Run::Cancelled => {
                 tracing::debug!(%id, tool = name, "call cancelled by the client");
                 gate.finish(Outcome::Cancelled, audited_arguments);
                 return Answer::Cancelled;
             }
-            Some(Ok(result)) => {
+            Run::Suspended(suspension) => {
+                gate.finish(Outcome::InputRequired, audited_arguments);
+                return self.suspend(id, &binding, suspension).into();
+            }
+            Run::Done(result) => {
                 let ended = if result.is_error {
                     Outcome::Error
                 } else {
                     Outcome::Ok
                 };
                 gate.finish(ended, audited_arguments);
-                result
+                let missing = input
+                    .as_ref()
+                    .and_then(|round| round.take_missing_capability());
+                match missing {
+                    // The call failed after asking what the client cannot answer: say so.
+                    Some(error) if result.is_error => return Answer::Error(error),
+                    _ => result,
+                }
             }
-            Some(Err(reason)) => {
+            Run::Panicked(reason) => {
                 tracing::error!(tool = name, %reason, "tool panicked");
                 gate.finish(Outcome::Panicked, audited_arguments);
                 CallToolResult::error(format!(
@@ -566,12 +626,59 @@ impl Dispatcher {
                 ))
             }
         };
-        Answer::Encoded(self.encode_call_result(
+        Answer::Encoded(self.encode_call_result(id, era, &tool.descriptor, &result))
+    }
+
+    /// Modern era: the answers a retried request brings (verifying its `requestState`), and
+    /// the place the handler's questions go. `None` in the handshake era.
+    pub(super) fn input_round(
+        &self,
+        negotiated: &Negotiated,
+        binding: &Binding<'_>,
+        params: &InputParams<'_>,
+    ) -> Result<Option<Arc<InputRound>>, RpcError> {
+        if negotiated.version.era() != Era::Modern {
+            return Ok(None);
+        }
+        let round = InputRound::new(
+            &self.inner.sealer,
+            binding,
+            params.input_responses,
+            params.request_state,
+        )?;
+        Ok(Some(Arc::new(round)))
+    }
+
+    /// The answer of a run that stopped to ask the client: an `input_required` result, or the
+    /// error the client's answers deserve.
+    pub(super) fn suspend(
+        &self,
+        id: &RequestId,
+        binding: &Binding<'_>,
+        suspension: Suspension,
+    ) -> Result<Option<Vec<u8>>, RpcError> {
+        let (requests, answers) = match suspension {
+            Suspension::Failed(error) => return Err(error),
+            Suspension::Input { requests, answers } => (requests, answers),
+        };
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            result_type: &'static str,
+            input_requests: serde_json::Map<String, Value>,
+            request_state: String,
+            #[serde(rename = "_meta")]
+            meta: &'a RawValue,
+        }
+        Ok(Some(encode_result(
             id,
-            negotiated.version.era(),
-            &tool.descriptor,
-            &result,
-        ))
+            &Wire {
+                result_type: "input_required",
+                input_requests: requests.into_iter().collect(),
+                request_state: self.inner.sealer.seal(binding, &answers),
+                meta: &self.inner.server_meta,
+            },
+        )))
     }
 
     /// Registers a request as in flight and builds its context.
@@ -581,6 +688,7 @@ impl Dispatcher {
         id: &RequestId,
         negotiated: Negotiated,
         sink: Outbound,
+        input: Option<Arc<InputRound>>,
     ) -> (Context, CancellationToken, InFlight) {
         let (cancellation, in_flight) = connection.begin(id);
         let context = Context::new(ContextParts {
@@ -594,6 +702,8 @@ impl Dispatcher {
             sink,
             state: Arc::clone(&self.inner.state),
             notifier: self.notifier(),
+            client_capabilities: negotiated.client_capabilities,
+            input,
         });
         (context, cancellation, in_flight)
     }
@@ -696,21 +806,45 @@ fn offset_in(whole: &[u8], part: &str) -> std::ops::Range<usize> {
     start..start + part.len()
 }
 
-/// Runs a handler's future until it ends or the request is cancelled (`None`); a panic,
-/// while making the future or while running it, becomes `Err` with its message.
-pub(super) async fn guarded<T>(
+/// How a handler's run ended.
+pub(super) enum Run<T> {
+    /// It returned.
+    Done(T),
+    /// It panicked, with this message.
+    Panicked(String),
+    /// The client cancelled the request.
+    Cancelled,
+    /// It asked the client something (2026-07-28): the request ends here.
+    Suspended(Suspension),
+}
+
+/// Runs a handler's future until it ends, the request is cancelled, or (modern era) the
+/// handler waits for the client's input; a panic, while making the future or while running
+/// it, becomes [`Run::Panicked`].
+pub(super) async fn run_guarded<T>(
     cancellation: &CancellationToken,
+    input: Option<&InputRound>,
     make: impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>,
-) -> Option<Result<T, String>> {
-    match std::panic::catch_unwind(AssertUnwindSafe(make)) {
-        Ok(future) => {
-            tokio::select! {
-                biased;
-                _ = cancellation.cancelled() => None,
-                result = AssertUnwindSafe(future).catch_unwind() => Some(result.map_err(|p| panic_message(&*p))),
-            }
+) -> Run<T> {
+    let future = match std::panic::catch_unwind(AssertUnwindSafe(make)) {
+        Ok(future) => future,
+        Err(panic) => return Run::Panicked(panic_message(&*panic)),
+    };
+    let suspended = async {
+        match input {
+            Some(round) => round.suspended().await,
+            None => std::future::pending().await,
         }
-        Err(panic) => Some(Err(panic_message(&*panic))),
+    };
+    tokio::select! {
+        biased;
+        _ = cancellation.cancelled() => Run::Cancelled,
+        result = AssertUnwindSafe(future).catch_unwind() => match result {
+            Ok(value) => Run::Done(value),
+            Err(panic) => Run::Panicked(panic_message(&*panic)),
+        },
+        // Polled after the handler: every question asked in that poll is in the round.
+        suspension = suspended => Run::Suspended(suspension),
     }
 }
 

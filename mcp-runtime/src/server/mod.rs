@@ -4,6 +4,7 @@ mod catalog;
 mod connection;
 mod context;
 mod dispatch;
+mod input;
 mod lists;
 mod manifest;
 mod subscriptions;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use connection::{Connection, Outbound};
-pub use context::Context;
+pub use context::{Ask, Context, Elicited};
 pub(crate) use dispatch::unsupported_version;
 pub use dispatch::{Dispatcher, Reply};
 pub use subscriptions::Notifier;
@@ -55,6 +56,8 @@ pub struct Server {
     pub(crate) list_ttl: Duration,
     pub(crate) policy: crate::permission::Policy,
     pub(crate) audit: crate::permission::AuditLog,
+    pub(crate) request_state_key: Option<Vec<u8>>,
+    pub(crate) request_state_ttl: Duration,
 }
 
 impl Server {
@@ -75,6 +78,8 @@ impl Server {
             list_ttl: Duration::from_secs(60),
             policy: crate::permission::Policy::default(),
             audit: crate::permission::AuditLog::default(),
+            request_state_key: None,
+            request_state_ttl: Duration::from_secs(15 * 60),
         }
     }
 
@@ -157,6 +162,24 @@ impl Server {
     /// Where audit records go (default: `tracing` only); `--audit FILE` sets a file.
     pub fn audit(mut self, audit: crate::permission::AuditLog) -> Self {
         self.audit = audit;
+        self
+    }
+
+    /// The secret that seals `requestState` in 2026-07-28 multi round-trip requests (the
+    /// answers a client gave in earlier rounds travel there, protected by HMAC-SHA256).
+    ///
+    /// By default each process draws a random key, so a retry must reach the same process.
+    /// Give every replica behind a load balancer the same key (at least 32 random bytes, from
+    /// a secret store) and any of them can serve the retry.
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.request_state_key = Some(key.into());
+        self
+    }
+
+    /// How long a `requestState` stays valid for a retry (default 15 minutes: the user may
+    /// take a while to answer).
+    pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
+        self.request_state_ttl = ttl;
         self
     }
 

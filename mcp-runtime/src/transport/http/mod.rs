@@ -33,9 +33,15 @@
 //! # Ok(()) }
 //! ```
 
+mod auth;
 mod guard;
 mod headers;
 mod session;
+
+pub use auth::{
+    HttpAuth, InvalidToken, JwtVerifier, StaticTokens, TokenVerifier, VerifyFuture,
+    RESOURCE_METADATA_PATH,
+};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -77,6 +83,8 @@ pub struct HttpConfig {
     pub session_idle_timeout: Duration,
     /// Requests handled at once (default 1024); more get `503`.
     pub max_in_flight: usize,
+    /// Bearer-token authentication (default: none, every caller is the local user).
+    pub auth: Option<HttpAuth>,
 }
 
 impl Default for HttpConfig {
@@ -90,6 +98,7 @@ impl Default for HttpConfig {
             max_sessions: 1024,
             session_idle_timeout: Duration::from_secs(30 * 60),
             max_in_flight: 1024,
+            auth: None,
         }
     }
 }
@@ -118,11 +127,29 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         max_body_bytes: config.max_body_bytes,
     });
-    Router::new()
-        .route(&config.path, any(endpoint))
+    let mut router = Router::new().route(&config.path, any(endpoint));
+    if let Some(auth) = &config.auth {
+        router = router.route_layer(axum::middleware::from_fn_with_state(
+            auth.clone(),
+            auth::authenticate,
+        ));
+    }
+    let router = router
         // The endpoint reads bodies itself, with its own limit.
         .layer(DefaultBodyLimit::disable())
-        .with_state(shared)
+        .with_state(shared);
+    match &config.auth {
+        Some(auth) => router.merge(
+            Router::new()
+                .route(RESOURCE_METADATA_PATH, axum::routing::get(auth::metadata))
+                .route(
+                    &format!("{RESOURCE_METADATA_PATH}{}", config.path),
+                    axum::routing::get(auth::metadata),
+                )
+                .with_state(auth.clone()),
+        ),
+        None => router,
+    }
 }
 
 /// Serves `dispatcher` over HTTP until the process is interrupted.
@@ -395,12 +422,13 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
     let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
     let (done, answer) = oneshot::channel::<Option<Reply>>();
     let dispatcher = shared.dispatcher.clone();
-    let task = tokio::spawn(async move {
+    let caller = crate::permission::Caller::current();
+    let task = tokio::spawn(caller.scope(async move {
         // The permit lives as long as the work, so abandoned work still counts until it ends.
         let _permit = permit;
         let reply = dispatcher.reply(&connection, body, sink).await;
         let _ = done.send(reply);
-    });
+    }));
     let mut cancel = AbortOnDrop {
         task: Some(task.abort_handle()),
         id,
@@ -424,6 +452,9 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
             cancel.task = None;
             match reply {
                 Ok(Some(reply)) => {
+                    if let Some(forbidden) = auth::insufficient_scope(&reply) {
+                        return forbidden;
+                    }
                     let status = if modern { status_for(reply.error_code) } else { StatusCode::OK };
                     json_response(status, reply.message)
                 }
