@@ -52,6 +52,8 @@ SEED = {1: 125_000, 2: 4_200, 3: 980_050, 4: 0}
 SEED_TOTAL = sum(SEED.values())
 
 VERBOSE = bool(os.environ.get("INTEROP_VERBOSE"))
+# The servers' audit lines go to their log; only warnings unless RUST_LOG says otherwise.
+SERVER_LOG_FILTER = os.environ.get("RUST_LOG", "info" if VERBOSE else "warn")
 
 
 class CheckFailed(Exception):
@@ -116,7 +118,7 @@ def free_port() -> int:
 def server(transport: str, command: list[str], log: Path) -> Iterator[StdioServerParameters | str]:
     """What the client connects to: a command to spawn, or the URL of a server started here."""
     if transport == "stdio":
-        yield StdioServerParameters(command=command[0], args=command[1:])
+        yield StdioServerParameters(command=command[0], args=command[1:], env={"RUST_LOG": SERVER_LOG_FILTER})
         return
     port = free_port()
     with open(log, "wb") as log_file:
@@ -125,6 +127,7 @@ def server(transport: str, command: list[str], log: Path) -> Iterator[StdioServe
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=log_file,
+            env={**os.environ, "RUST_LOG": SERVER_LOG_FILTER},
         )
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
