@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Generates every variant of the cargo-generate templates under templates/ (each transport
+# with each risk level of the example tool) into a temporary directory, points the
+# project's mcp-runtime at this workspace, then builds it, runs its own tests, and runs it:
+# a stdio exchange (stdio, both) and an HTTP request (http, both).
+#
+#   bash tests/templates/run.sh
+#
+# cargo-generate comes from $CARGO_GENERATE, else .ci/tools/bin (installed there with
+# `cargo install --root .ci/tools` when missing, and kept for the next run). The variants
+# share one target directory, ${TEMPLATES_TARGET_DIR:-target/templates}, so the
+# dependencies are compiled once. Prints one line per check and `N passed, M failed`.
+set -euo pipefail
+
+CARGO_GENERATE_VERSION="0.23.7" # the newest whose locked dependencies build on Rust 1.85+
+TRANSPORTS=(stdio http both)
+RISKS=(low medium high critical)
+SERVER_START_TIMEOUT_S=10
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo_root"
+
+generate="${CARGO_GENERATE:-$repo_root/.ci/tools/bin/cargo-generate}"
+if [ ! -x "$generate" ] || [ "$("$generate" --version 2>/dev/null)" != "cargo-generate $CARGO_GENERATE_VERSION" ]; then
+  if [ -n "${CARGO_GENERATE:-}" ]; then
+    echo "templates: CARGO_GENERATE=$CARGO_GENERATE is not cargo-generate $CARGO_GENERATE_VERSION" >&2
+    exit 1
+  fi
+  echo "templates: installing cargo-generate $CARGO_GENERATE_VERSION into .ci/tools (once)" >&2
+  cargo install --quiet --locked --root "$repo_root/.ci/tools" "cargo-generate@$CARGO_GENERATE_VERSION"
+fi
+
+target_dir="${TEMPLATES_TARGET_DIR:-$repo_root/target/templates}"
+export CARGO_TARGET_DIR="$target_dir"
+work="$(mktemp -d)"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# run_stdio NAME BINARY RISK: a handshake and tools/list on stdin; the answer must list
+# the example tool with its risk.
+run_stdio() {
+  local name="$1" binary="$2" risk="$3" out
+  out="$(printf '%s\n' \
+    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"ci","version":"1"}}}' \
+    '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' |
+    RUST_LOG=warn timeout 20 "$binary" 2>"$work/$name.stdio.log" || true)"
+  if grep -q '"name":"greet"' <<<"$out" && grep -q "\"risk\":\"$risk\"" <<<"$out"; then
+    ok "$name runs-on-stdio"
+  else
+    fail "$name runs-on-stdio: answered: $out $(cat "$work/$name.stdio.log")"
+  fi
+}
+
+# run_http NAME BINARY ARGS...: starts the server on a free port, sends `initialize`, and
+# expects its serverInfo back.
+run_http() {
+  local name="$1" binary="$2" port out deadline
+  shift 2
+  port="$(free_port)"
+  RUST_LOG=warn "$binary" "$@" --bind "127.0.0.1:$port" >"$work/$name.http.log" 2>&1 &
+  server_pid=$!
+  deadline=$((SECONDS + SERVER_START_TIMEOUT_S))
+  until curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; do
+    if ! kill -0 "$server_pid" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      break
+    fi
+    sleep 0.1
+  done
+  out="$(curl -s --max-time 10 "http://127.0.0.1:$port/mcp" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"ci","version":"1"}}}' || true)"
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  if grep -q "\"serverInfo\":{\"name\":\"$name\"" <<<"$out"; then
+    ok "$name runs-on-http"
+  else
+    fail "$name runs-on-http: answered: $out $(cat "$work/$name.http.log")"
+  fi
+}
+
+for template in templates/*/; do
+  template="${template%/}"
+  for transport in "${TRANSPORTS[@]}"; do
+    for risk in "${RISKS[@]}"; do
+      name="$(basename "$template")-$transport-$risk"
+      if ! "$generate" generate --path "$template" --name "$name" --destination "$work" \
+        --define "transport=$transport" --define "risk=$risk" --silent --vcs none \
+        >"$work/$name.generate.log" 2>&1; then
+        fail "$name generate: $(cat "$work/$name.generate.log")"
+        continue
+      fi
+      project="$work/$name"
+      # The workspace's crates instead of the registry's, at the workspace's locked versions.
+      cat >>"$project/Cargo.toml" <<EOF
+
+[patch.crates-io]
+mcp-runtime = { path = "$repo_root/mcp-runtime" }
+mcp-macros = { path = "$repo_root/mcp-macros" }
+EOF
+      cp Cargo.lock "$project/Cargo.lock"
+      ok "$name generate"
+      if ! (cd "$project" && cargo build --quiet) >"$work/$name.build.log" 2>&1; then
+        fail "$name build: $(tail -n 30 "$work/$name.build.log")"
+        continue
+      fi
+      ok "$name build"
+      if (cd "$project" && cargo test --quiet) >"$work/$name.test.log" 2>&1; then
+        ok "$name test ($(grep -Eo '[0-9]+ passed' "$work/$name.test.log" | head -n 1))"
+      else
+        fail "$name test: $(tail -n 30 "$work/$name.test.log")"
+        continue
+      fi
+      binary="$target_dir/debug/$name"
+      case "$transport" in
+        stdio) run_stdio "$name" "$binary" "$risk" ;;
+        http) run_http "$name" "$binary" ;;
+        both)
+          run_stdio "$name" "$binary" "$risk"
+          run_http "$name" "$binary" --transport http
+          ;;
+      esac
+    done
+  done
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
