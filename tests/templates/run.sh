@@ -6,8 +6,9 @@
 #
 #   bash tests/templates/run.sh
 #
-# cargo-generate comes from $CARGO_GENERATE, else .ci/tools/bin (installed there with
-# `cargo install --root .ci/tools` when missing, and kept for the next run). The variants
+# cargo-generate comes from $CARGO_GENERATE, else from a cache outside the checkout,
+# ${CI_TOOLS_DIR:-~/.cache/mcp-runtime-ci}/bin, so that it outlives a fresh clone: it is
+# installed there with `cargo install --root` when missing (several minutes, once). The variants
 # share one target directory, ${TEMPLATES_TARGET_DIR:-target/templates}, so the
 # dependencies are compiled once. Prints one line per check and `N passed, M failed`.
 set -euo pipefail
@@ -20,14 +21,15 @@ SERVER_START_TIMEOUT_S=10
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
 
-generate="${CARGO_GENERATE:-$repo_root/.ci/tools/bin/cargo-generate}"
+tools="${CI_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-runtime-ci}"
+generate="${CARGO_GENERATE:-$tools/bin/cargo-generate}"
 if [ ! -x "$generate" ] || [ "$("$generate" --version 2>/dev/null)" != "cargo-generate $CARGO_GENERATE_VERSION" ]; then
   if [ -n "${CARGO_GENERATE:-}" ]; then
     echo "templates: CARGO_GENERATE=$CARGO_GENERATE is not cargo-generate $CARGO_GENERATE_VERSION" >&2
     exit 1
   fi
-  echo "templates: installing cargo-generate $CARGO_GENERATE_VERSION into .ci/tools (once)" >&2
-  cargo install --quiet --locked --root "$repo_root/.ci/tools" "cargo-generate@$CARGO_GENERATE_VERSION"
+  echo "templates: installing cargo-generate $CARGO_GENERATE_VERSION into $tools (once)" >&2
+  cargo install --quiet --locked --root "$tools" "cargo-generate@$CARGO_GENERATE_VERSION"
 fi
 
 target_dir="${TEMPLATES_TARGET_DIR:-$repo_root/target/templates}"
