@@ -2,10 +2,10 @@
 //! `#[resource]`, `#[prompt]` and `#[mcp_server]`. Depend on `mcp-runtime`, which re-exports
 //! them, rather than on this crate.
 //!
-//! Each macro reads its input into a plain model ([`model`]), validates it, collecting every
-//! error with the tokens it belongs to ([`ctxt`]), and only then expands ([`expand`]). The
-//! generated code is thin: a struct and an impl of a runtime handler trait; all behaviour
-//! lives in the runtime.
+//! Each macro reads its input into a plain model (module `model`), validates it, collecting
+//! every error with the tokens it belongs to (module `ctxt`), and only then expands (module
+//! `expand`). The generated code is thin: a struct and an impl of a runtime handler trait; all
+//! behaviour lives in the runtime.
 
 use proc_macro::TokenStream;
 
