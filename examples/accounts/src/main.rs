@@ -207,9 +207,6 @@ fn split_args(
         } else if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--db=")) {
             db = Some(PathBuf::from(path));
         } else {
-            if arg == "--help" || arg == "-h" {
-                println!("  --db <PATH>                the SQLite database, created and seeded when missing (default: ./{DEFAULT_DB})");
-            }
             rest.push(arg);
         }
     }
@@ -223,10 +220,35 @@ async fn main() {
         std::process::exit(2);
     };
     let (path, args) = split_args(std::env::args_os()).unwrap_or_else(|e| fail(e));
-    let db = Database::open(&path)
-        .unwrap_or_else(|e| fail(format!("cannot open {}: {e}", path.display())));
+    // Options that only describe the server leave no database file behind.
+    let describes = args.iter().skip(1).any(|a| {
+        let a = a.to_string_lossy();
+        [
+            "--manifest",
+            "--print-config",
+            "--help",
+            "-h",
+            "--version",
+            "-V",
+        ]
+        .iter()
+        .any(|o| a == *o || a.starts_with(&format!("{o}=")))
+    });
+    let db = if describes {
+        Database::in_memory()
+    } else {
+        Database::open(&path)
+    }
+    .unwrap_or_else(|e| fail(format!("cannot open {}: {e}", path.display())));
+    let asks_for_help = args.iter().any(|a| a == "--help" || a == "-h");
     if let Err(error) = server(db).serve_with_args(args).await {
         fail(error.to_string());
+    }
+    if asks_for_help {
+        println!(
+            "\nOptions of this server:\n  \
+             --db <PATH>                the SQLite database, created and seeded when missing (default: ./{DEFAULT_DB})"
+        );
     }
 }
 

@@ -379,9 +379,6 @@ async fn main() {
     };
     let (dir, args) = split_args(std::env::args_os()).unwrap_or_else(|e| fail(e));
     let asks_for_help = args.iter().any(|a| a == "--help" || a == "-h");
-    if asks_for_help {
-        println!("  --root <DIR>               the directory to serve (required); nothing outside it is reachable");
-    }
     let root = match dir {
         Some(dir) => {
             Root::new(&dir).unwrap_or_else(|e| fail(format!("cannot serve {}: {e}", dir.display())))
@@ -391,6 +388,12 @@ async fn main() {
     };
     if let Err(error) = server(root).serve_with_args(args).await {
         fail(error.to_string());
+    }
+    if asks_for_help {
+        println!(
+            "\nOptions of this server:\n  \
+             --root <DIR>               the directory to serve (required); nothing outside it is reachable"
+        );
     }
 }
 
