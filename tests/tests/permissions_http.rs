@@ -168,7 +168,7 @@ impl Answer {
             let last = text
                 .lines()
                 .filter_map(|l| l.strip_prefix("data:"))
-                .last()
+                .next_back()
                 .expect("an SSE stream with data");
             return serde_json::from_str(last.trim()).unwrap();
         }
