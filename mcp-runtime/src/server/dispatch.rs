@@ -18,7 +18,7 @@ use super::context::{Context, ContextParts, StateMap};
 use super::input::{Binding, InputRound, Sealer, Suspension};
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Server};
-use crate::capability::{Arguments, ToolCall, ToolDescriptor, ToolHandler};
+use crate::capability::{Arguments, HeaderParam, ToolCall, ToolDescriptor, ToolHandler};
 use crate::error::{Error, Result};
 use crate::protocol::{
     code, encode_error, encode_result, CallToolResult, Content, Era, Implementation, Incoming,
@@ -54,6 +54,7 @@ pub(super) struct Inner {
 struct RegisteredTool {
     descriptor: ToolDescriptor,
     handler: Box<dyn ToolHandler>,
+    header_params: Vec<HeaderParam>,
 }
 
 /// What a request's era and version resolved to.
@@ -151,12 +152,20 @@ impl Dispatcher {
                     });
                 }
             }
+            let header_params =
+                descriptor
+                    .header_params()
+                    .map_err(|reason| Error::InvalidHeaderParam {
+                        tool: name.clone(),
+                        reason,
+                    })?;
             if by_name.insert(name.clone(), tools.len()).is_some() {
                 return Err(Error::DuplicateTool(name));
             }
             tools.push(RegisteredTool {
                 descriptor,
                 handler,
+                header_params,
             });
         }
         let server_meta = lists::server_meta(&server.info);
@@ -210,6 +219,14 @@ impl Dispatcher {
     /// The descriptors of every registered tool, in registration order.
     pub fn tools(&self) -> impl Iterator<Item = &ToolDescriptor> {
         self.inner.tools.iter().map(|t| &t.descriptor)
+    }
+
+    /// The parameters of tool `name` that HTTP clients mirror into `Mcp-Param-*` headers.
+    pub fn header_params(&self, name: &str) -> &[HeaderParam] {
+        match self.inner.by_name.get(name) {
+            Some(&index) => &self.inner.tools[index].header_params,
+            None => &[],
+        }
     }
 
     /// A handle that tells subscribed clients a resource changed.
