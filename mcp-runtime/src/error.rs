@@ -14,6 +14,15 @@ pub enum Error {
         "invalid tool name `{0}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
     )]
     InvalidToolName(String),
+    /// A tool's input schema mirrors parameters into headers (`x-mcp-header`) in a way the
+    /// specification forbids.
+    #[error("tool `{tool}` has an invalid input schema: {reason}")]
+    InvalidHeaderParam {
+        /// The tool's name.
+        tool: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Two resources share a URI, or two resource templates a URI template.
     #[error("two resources are registered for `{0}`; each URI (or URI template) must be unique")]
     DuplicateResource(String),

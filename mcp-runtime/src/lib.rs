@@ -399,9 +399,9 @@ pub use server::{Context, Dispatcher, Server};
 pub mod prelude {
     pub use crate::capability::{Blob, IntoToolResult, Json, State, ToolError};
     pub use crate::protocol::{
-        CallToolResult, Content, LogLevel, PromptMessage, ResourceContents, Role,
+        CallToolResult, Content, ElicitAction, LogLevel, PromptMessage, ResourceContents, Role,
     };
-    pub use crate::server::{Context, Server};
+    pub use crate::server::{Context, Elicited, Server};
     pub use crate::{mcp_server, prompt, resource, tool, Permission, RiskLevel};
 }
 

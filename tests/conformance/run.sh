@@ -4,20 +4,36 @@
 #
 #   bash tests/conformance/run.sh                 # both revisions, against the baselines
 #   bash tests/conformance/run.sh 2026-07-28      # one revision
+#
+# For each revision it runs the scenarios the revision requires (`--requirements`), then
+# every scenario of the suite up to that revision, pending ones included (`--suite all
+# --spec-version`).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 suite_version=0.2.0-alpha.12
+# The previous release line, whose `--suite all` a server should still pass.
+older_version=0.1.16
 tools="${CONFORMANCE_TOOLS:-$root/.ci/conformance}"
 node="$tools/node_modules/.bin/node"
 cli="$tools/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+older_tools="${CONFORMANCE_OLDER_TOOLS:-$root/.ci/conformance-$older_version}"
+older_cli="$older_tools/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 
-installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$tools/node_modules/@modelcontextprotocol/conformance/package.json" 2>/dev/null || true)
-if [ ! -x "$node" ] || [ "$installed" != "$suite_version" ]; then
-  echo "installing node@22 and @modelcontextprotocol/conformance@$suite_version into $tools"
-  mkdir -p "$tools"
-  (cd "$tools" && npm install --no-audit --no-fund --loglevel=error node@22 "@modelcontextprotocol/conformance@$suite_version" >/dev/null)
-fi
+# install DIR VERSION: node@22 and the suite at VERSION into DIR, unless already there.
+install() {
+  local dir=$1 version=$2 installed
+  installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$dir/node_modules/@modelcontextprotocol/conformance/package.json" 2>/dev/null || true)
+  if [ ! -x "$dir/node_modules/.bin/node" ] || [ "$installed" != "$version" ]; then
+    echo "installing node@22 and @modelcontextprotocol/conformance@$version into $dir"
+    mkdir -p "$dir"
+    # Its own package.json, so npm installs here and not into an enclosing project.
+    [ -f "$dir/package.json" ] || echo '{"private": true}' >"$dir/package.json"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error node@22 "@modelcontextprotocol/conformance@$version" >/dev/null)
+  fi
+}
+install "$tools" "$suite_version"
+install "$older_tools" "$older_version"
 
 cargo build -q -p everything
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
@@ -36,5 +52,12 @@ for revision in "${revisions[@]}"; do
   echo "== conformance: --requirements $revision"
   "$node" "$cli" server --url "http://127.0.0.1:$port/mcp" --requirements "$revision" \
     --expected-failures "tests/conformance/baseline-$revision.yml" || status=1
+  echo "== conformance: --suite all --spec-version $revision"
+  "$node" "$cli" server --url "http://127.0.0.1:$port/mcp" --suite all --spec-version "$revision" \
+    --expected-failures "tests/conformance/baseline-$revision.yml" || status=1
 done
+if [ "$#" -eq 0 ]; then
+  echo "== conformance $older_version: --suite all"
+  "$node" "$older_cli" server --url "http://127.0.0.1:$port/mcp" --suite all || status=1
+fi
 exit $status

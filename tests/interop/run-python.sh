@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Interop test: the official Python MCP client (mcp==2.3.0 from PyPI) against the
-# calculator example, in the client's legacy, auto and 2026-07-28 modes -- first over
-# stdio, then over Streamable HTTP (the calculator started with `--transport http` on a
-# free loopback port, and stopped again however this script ends).
+# calculator example, in the client's legacy, auto and 2026-07-28 modes, and against the
+# conformance fixture (examples/everything), whose tools ask the client questions
+# (tests/interop/questions.py) -- first over stdio, then over Streamable HTTP (each server
+# started with `--transport http` on a free loopback port, and stopped again however this
+# script ends).
 #
 #   bash tests/interop/run-python.sh
 #
@@ -47,22 +49,24 @@ if [ "$installed" != "$MCP_VERSION" ]; then
   "$python" -m pip install --quiet --disable-pip-version-check "mcp==$MCP_VERSION"
 fi
 
-cargo build -q -p calculator
+cargo build -q -p calculator -p everything
 target_dir="${CARGO_TARGET_DIR:-target}"
 case "$target_dir" in
   /*) ;;
   *) target_dir="$repo_root/$target_dir" ;;
 esac
 calculator="$target_dir/debug/calculator"
+everything="$target_dir/debug/everything"
 client="$repo_root/tests/interop/python_client.py"
+questions="$repo_root/tests/interop/questions.py"
 
 work="$(mktemp -d)"
-server_pid=""
+server_pids=()
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "${server_pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -73,13 +77,14 @@ total_passed=0
 total_failed=0
 summary_line='^[0-9]+ passed, [0-9]+ failed$'
 
-# run_client TRANSPORT ARGS...: runs python_client.py ARGS, passing its lines through
-# except the closing `N passed, M failed`, which is added to the totals instead.
+# run_client TRANSPORT SCRIPT ARGS...: runs the client SCRIPT with ARGS, passing its lines
+# through except the closing `N passed, M failed`, which is added to the totals instead.
 run_client() {
-  local transport="$1" out="$work/$1.out" status summary passed failed
-  shift
+  local transport="$1" script="$2" out status summary passed failed
+  out="$work/$transport-$(basename "$script").out"
+  shift 2
   set +e
-  "$python" "$client" "$@" | tee "$out" | grep --line-buffered -Ev "$summary_line"
+  "$python" "$script" "$@" | tee "$out" | grep --line-buffered -Ev "$summary_line"
   status=${PIPESTATUS[0]}
   set -e
   summary="$(grep -E "$summary_line" "$out" | tail -n 1 || true)"
@@ -100,18 +105,19 @@ run_client() {
 }
 
 # --- stdio: the client spawns the server, once per mode -------------------------
-run_client stdio --stdio "$calculator"
+run_client stdio "$client" --stdio "$calculator"
+# The fixture server asks the client questions (elicitation, sampling, roots).
+run_client stdio "$questions" --stdio "$everything"
 
 # --- Streamable HTTP: one server for all modes ------------------------------------
-port="$("$python" -c '
+free_port() {
+  "$python" -c '
 import socket
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     print(s.getsockname()[1])
-')"
-server_log="$work/http-server.log"
-"$calculator" --transport http --bind "127.0.0.1:$port" 2>"$server_log" &
-server_pid=$!
+'
+}
 
 # Wait until the port accepts connections, or the server exits, or the time is up.
 wait_for_port='
@@ -130,17 +136,29 @@ while time.monotonic() < deadline:
         time.sleep(0.05)
 sys.exit(f"did not accept connections within {limit:g} s")
 '
-if reason="$("$python" -c "$wait_for_port" "$port" "$server_pid" "$SERVER_START_TIMEOUT_S" 2>&1)"; then
-  run_client http --http "http://127.0.0.1:$port/mcp"
-else
-  echo "FAIL http server-start: calculator --transport http --bind 127.0.0.1:$port $reason"
-  total_failed=$((total_failed + 1))
-fi
 
-if [ "$total_failed" -ne 0 ] && [ -s "$server_log" ]; then
-  echo "# the HTTP server's log:" >&2
-  sed 's/^/#   /' "$server_log" >&2
-fi
+# over_http SERVER SCRIPT: starts SERVER on a free port and runs the client SCRIPT against it.
+over_http() {
+  local server="$1" script="$2" port pid log reason
+  port="$(free_port)"
+  log="$work/http-$(basename "$server").log"
+  "$server" --transport http --bind "127.0.0.1:$port" 2>"$log" &
+  pid=$!
+  server_pids+=("$pid")
+  if reason="$("$python" -c "$wait_for_port" "$port" "$pid" "$SERVER_START_TIMEOUT_S" 2>&1)"; then
+    local failed_before=$total_failed
+    run_client http "$script" --http "http://127.0.0.1:$port/mcp"
+    if [ "$total_failed" -ne "$failed_before" ] && [ -s "$log" ]; then
+      echo "# the HTTP server's log ($(basename "$server")):" >&2
+      sed 's/^/#   /' "$log" >&2
+    fi
+  else
+    echo "FAIL http server-start: $(basename "$server") --transport http --bind 127.0.0.1:$port $reason"
+    total_failed=$((total_failed + 1))
+  fi
+}
+over_http "$calculator" "$client"
+over_http "$everything" "$questions"
 
 echo "$total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]

@@ -505,3 +505,107 @@ fn official_call_tool_result_examples_round_trip() {
         assert_eq!(serde_json::to_value(&parsed).unwrap(), example, "{file}");
     }
 }
+
+/// Asks the client three things at once.
+#[tool]
+async fn ask_everything(ctx: Context) -> Result<String, mcp_runtime::ToolError> {
+    let form =
+        json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]});
+    let (name, sampled, roots) = tokio::join!(
+        ctx.elicit("Name?", form),
+        ctx.sample(json!({
+            "messages": [{"role": "user", "content": {"type": "text", "text": "Hi"}}],
+            "maxTokens": 5,
+        })),
+        ctx.roots(),
+    );
+    Ok(format!(
+        "{:?} {} {}",
+        name?.action, sampled?["model"], roots?["roots"]
+    ))
+}
+
+fn asking_server() -> Server {
+    Server::new("asking", "1.0.0").tool(ask_everything)
+}
+
+#[tokio::test]
+async fn modern_questions_are_valid_input_required_results() {
+    let spec = Spec::load(ProtocolVersion::V2026_07_28);
+    let client = TestClient::modern(asking_server())
+        .unwrap()
+        .with_client_capabilities(json!({"elicitation": {}, "sampling": {}, "roots": {}}));
+    let ask = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "ask_everything",
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "sampling": {}, "roots": {}},
+        },
+    }});
+    let answer = client
+        .send_raw(&serde_json::to_vec(&ask).unwrap())
+        .await
+        .unwrap();
+    spec.check(spec.result_response(), &answer);
+    spec.check("InputRequiredResult", &answer["result"]);
+    let requests = answer["result"]["inputRequests"].as_object().unwrap();
+    assert_eq!(requests.len(), 3);
+    for request in requests.values() {
+        let definition = match request["method"].as_str().unwrap() {
+            "elicitation/create" => "ElicitRequest",
+            "sampling/createMessage" => "CreateMessageRequest",
+            "roots/list" => "ListRootsRequest",
+            other => panic!("unexpected input request {other}"),
+        };
+        spec.check(definition, request);
+    }
+
+    let undeclared = client
+        .send_raw(
+            &serde_json::to_vec(
+                &json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+                    "name": "ask_everything",
+                    "_meta": {
+                        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                        "io.modelcontextprotocol/clientCapabilities": {},
+                    },
+                }}),
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    spec.check(spec.error_response(), &undeclared);
+    spec.check("MissingRequiredClientCapabilityError", &undeclared);
+}
+
+#[tokio::test]
+async fn legacy_questions_are_valid_client_requests() {
+    for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2025_06_18] {
+        let spec = Spec::load(version);
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&asked);
+        let client = TestClient::legacy_answering(asking_server(), move |method: &str, params: &Value| {
+            log.lock().unwrap().push(json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}));
+            match method {
+                "elicitation/create" => json!({"action": "accept", "content": {"name": "Ada"}}),
+                "sampling/createMessage" => json!({"role": "assistant", "content": {"type": "text", "text": "Hello"}, "model": "m"}),
+                _ => json!({"roots": []}),
+            }
+        })
+        .await
+        .unwrap();
+        let result = client.call_tool("ask_everything", json!({})).await.unwrap();
+        assert!(!result.is_error, "{}", result.text());
+        let asked = asked.lock().unwrap().clone();
+        assert_eq!(asked.len(), 3);
+        for request in &asked {
+            let definition = match request["method"].as_str().unwrap() {
+                "elicitation/create" => "ElicitRequest",
+                "sampling/createMessage" => "CreateMessageRequest",
+                _ => "ListRootsRequest",
+            };
+            spec.check(definition, request);
+        }
+    }
+}

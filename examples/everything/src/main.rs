@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use mcp_runtime::capability::{FnTool, ToolCall, ToolDescriptor, ToolHints};
 use mcp_runtime::prelude::*;
 
 /// A 1×1 PNG.
@@ -378,6 +379,82 @@ async fn test_streaming_elicitation(ctx: Context) -> Result<String, ToolError> {
     ))
 }
 
+/// A tool whose input schema is a hand-written JSON Schema 2020-12 document, listed exactly
+/// as written (`$schema`, `$defs` with an `$anchor`, composition and conditional keywords).
+fn json_schema_2020_12_tool() -> FnTool {
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {
+            "address": {
+                "$anchor": "addressDef",
+                "type": "object",
+                "properties": {"street": {"type": "string"}, "city": {"type": "string"}},
+            },
+        },
+        "properties": {
+            "name": {"type": "string"},
+            "address": {"$ref": "#/$defs/address"},
+            "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+            "phone": {"type": "string"},
+            "email": {"type": "string"},
+        },
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]},
+        "additionalProperties": false,
+    });
+    let serde_json::Value::Object(schema) = schema else {
+        unreachable!("the literal above is an object")
+    };
+    FnTool::new(
+        ToolDescriptor::new(
+            "json_schema_2020_12_tool",
+            "Tool with JSON Schema 2020-12 features",
+        )
+        .with_input_schema(schema)
+        .hints(ToolHints {
+            read_only: true,
+            ..ToolHints::default()
+        }),
+        |call: ToolCall| async move {
+            let arguments: serde_json::Value = call.arguments.decode()?;
+            Ok::<_, ToolError>(format!("JSON Schema 2020-12 tool called with: {arguments}"))
+        },
+    )
+}
+
+/// A tool whose `region` argument HTTP clients mirror into the `Mcp-Param-Region` header.
+fn test_custom_header() -> FnTool {
+    let schema = serde_json::json!({
+        "type": "object",
+        "properties": {
+            "region": {"type": "string", "description": "Where to run", "x-mcp-header": "Region"},
+            "query": {"type": "string"},
+        },
+        "required": ["region"],
+    });
+    let serde_json::Value::Object(schema) = schema else {
+        unreachable!("the literal above is an object")
+    };
+    FnTool::new(
+        ToolDescriptor::new(
+            "test_custom_header",
+            "Echoes the region, which also travels in the Mcp-Param-Region header",
+        )
+        .with_input_schema(schema)
+        .hints(ToolHints {
+            read_only: true,
+            ..ToolHints::default()
+        }),
+        |call: ToolCall| async move {
+            let arguments: serde_json::Value = call.arguments.decode()?;
+            Ok::<_, ToolError>(format!("region: {}", arguments["region"]))
+        },
+    )
+}
+
 /// A static text resource for testing.
 #[resource(
     "test://static-text",
@@ -529,6 +606,8 @@ fn server() -> Server {
         .tool(test_input_required_result_tampered_state)
         .tool(test_input_required_result_capabilities)
         .tool(test_streaming_elicitation)
+        .tool(json_schema_2020_12_tool())
+        .tool(test_custom_header())
         .resource(static_text)
         .resource(static_binary)
         .resource(template_data)

@@ -23,7 +23,7 @@ pub use resource::{
 };
 pub use schema::{sanitize, schema_for, SchemaObject};
 pub use tool::{
-    ArgumentError, Arguments, FromContext, MethodTool, Provider, State, StateRequirement, ToolCall,
-    ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
+    ArgumentError, Arguments, FnTool, FromContext, HeaderParam, MethodTool, Provider, State,
+    StateRequirement, ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
 };
 pub use uri_template::{UriTemplate, UriTemplateError};

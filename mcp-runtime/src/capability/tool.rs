@@ -321,6 +321,108 @@ impl fmt::Debug for Arguments {
 #[error("{0}")]
 pub struct ArgumentError(String);
 
+/// A tool parameter mirrored into an HTTP header (`x-mcp-header` in its input schema): the
+/// client sends its value as `Mcp-Param-{name}` too, so proxies can route on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderParam {
+    /// The header's name without the `Mcp-Param-` prefix, as declared.
+    pub name: String,
+    /// The chain of `properties` keys leading to the parameter.
+    pub path: Vec<String>,
+}
+
+impl ToolDescriptor {
+    /// The parameters annotated with `x-mcp-header`, checked against the specification's
+    /// rules: a header-name token, unique (ignoring case), on a string, integer or boolean
+    /// property reachable through `properties` keys only.
+    pub fn header_params(&self) -> Result<Vec<HeaderParam>, String> {
+        let mut found = Vec::new();
+        collect_header_params(&self.input_schema, &mut Vec::new(), &mut found)?;
+        let mut seen = std::collections::HashSet::new();
+        for param in &found {
+            let name = &param.name;
+            let token = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !token {
+                return Err(format!(
+                    "`x-mcp-header` value `{name}` is not an HTTP header-name token"
+                ));
+            }
+            if !seen.insert(name.to_ascii_lowercase()) {
+                return Err(format!(
+                    "`x-mcp-header` value `{name}` is used twice (names are compared ignoring case)"
+                ));
+            }
+        }
+        if misplaced_header(&Value::Object(self.input_schema.clone()), true) {
+            return Err(
+                "`x-mcp-header` may only annotate properties reached through `properties` keys"
+                    .to_owned(),
+            );
+        }
+        Ok(found)
+    }
+}
+
+fn collect_header_params(
+    schema: &SchemaObject,
+    path: &mut Vec<String>,
+    found: &mut Vec<HeaderParam>,
+) -> Result<(), String> {
+    let Some(Value::Object(properties)) = schema.get("properties") else {
+        return Ok(());
+    };
+    for (key, property) in properties {
+        let Value::Object(property) = property else {
+            continue;
+        };
+        path.push(key.clone());
+        if let Some(header) = property.get("x-mcp-header") {
+            let Some(name) = header.as_str() else {
+                return Err(format!(
+                    "`x-mcp-header` of `{}` must be a string",
+                    path.join(".")
+                ));
+            };
+            let primitive = matches!(
+                property.get("type").and_then(Value::as_str),
+                Some("string" | "integer" | "boolean")
+            );
+            if !primitive {
+                return Err(format!(
+                    "`x-mcp-header` on `{}`: only string, integer and boolean parameters can be mirrored into headers",
+                    path.join(".")
+                ));
+            }
+            found.push(HeaderParam {
+                name: name.to_owned(),
+                path: path.clone(),
+            });
+        }
+        collect_header_params(property, path, found)?;
+        path.pop();
+    }
+    Ok(())
+}
+
+/// True when `x-mcp-header` appears under anything but a chain of `properties` keys;
+/// `reachable` says whether `value` itself is the root or reached that way.
+fn misplaced_header(value: &Value, reachable: bool) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, child)| match (key.as_str(), child) {
+            ("x-mcp-header", _) => !reachable,
+            ("properties", Value::Object(properties)) if reachable => properties
+                .values()
+                .any(|property| misplaced_header(property, true)),
+            _ => misplaced_header(child, false),
+        }),
+        Value::Array(items) => items.iter().any(|item| misplaced_header(item, false)),
+        _ => false,
+    }
+}
+
 /// One call of a tool: its arguments and the request's [`Context`].
 #[derive(Debug, Clone)]
 pub struct ToolCall {
@@ -366,6 +468,78 @@ impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
 
     fn invoke(&self, call: ToolCall) -> ToolFuture {
         (**self).invoke(call)
+    }
+}
+
+/// A tool whose shape is known only at run time: a descriptor (with any input schema, for
+/// example a hand-written JSON Schema 2020-12 document) and an async function of the call.
+///
+/// ```
+/// use mcp_runtime::capability::{FnTool, ToolCall, ToolDescriptor};
+/// use mcp_runtime::prelude::*;
+/// use serde_json::json;
+///
+/// let schema = json!({
+///     "$schema": "https://json-schema.org/draft/2020-12/schema",
+///     "type": "object",
+///     "properties": {"city": {"type": "string"}},
+///     "required": ["city"],
+///     "additionalProperties": false,
+/// });
+/// let weather = FnTool::new(
+///     ToolDescriptor::new("weather", "Today's weather in a city.")
+///         .with_input_schema(schema.as_object().unwrap().clone()),
+///     |call: ToolCall| async move {
+///         let args: serde_json::Value = call.arguments.decode().map_err(ToolError::from)?;
+///         Ok::<_, ToolError>(format!("Sunny in {}", args["city"].as_str().unwrap_or("?")))
+///     },
+/// );
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let client = mcp_runtime::testing::TestClient::modern(Server::new("w", "1").tool(weather)).unwrap();
+/// let result = client.call_tool("weather", json!({"city": "Oslo"})).await.unwrap();
+/// assert_eq!(result.text(), "Sunny in Oslo");
+/// # }
+/// ```
+pub struct FnTool {
+    descriptor: ToolDescriptor,
+    run: Box<dyn Fn(ToolCall) -> ToolFuture + Send + Sync>,
+}
+
+impl FnTool {
+    /// A tool described by `descriptor` that runs `run` for each call; its return value
+    /// becomes the result as for `#[tool]` functions.
+    pub fn new<F, Fut, R>(descriptor: ToolDescriptor, run: F) -> Self
+    where
+        F: Fn(ToolCall) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoToolResult,
+    {
+        FnTool {
+            descriptor,
+            run: Box::new(move |call| {
+                let future = run(call);
+                Box::pin(async move { future.await.into_tool_result() })
+            }),
+        }
+    }
+}
+
+impl ToolHandler for FnTool {
+    fn descriptor(&self) -> ToolDescriptor {
+        self.descriptor.clone()
+    }
+
+    fn invoke(&self, call: ToolCall) -> ToolFuture {
+        (self.run)(call)
+    }
+}
+
+impl std::fmt::Debug for FnTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FnTool")
+            .field("name", &self.descriptor.name())
+            .finish_non_exhaustive()
     }
 }
 
@@ -491,5 +665,78 @@ impl<T: Send + Sync + 'static> FromContext for State<T> {
                 std::any::type_name::<T>()
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod header_param_tests {
+    use super::*;
+
+    fn tool(schema: Value) -> ToolDescriptor {
+        let Value::Object(schema) = schema else {
+            panic!("schemas are objects")
+        };
+        ToolDescriptor::new("t", "d").with_input_schema(schema)
+    }
+
+    #[test]
+    fn annotated_properties_are_found_through_properties_chains() {
+        let params = tool(serde_json::json!({
+            "type": "object",
+            "properties": {
+                "region": {"type": "string", "x-mcp-header": "Region"},
+                "target": {"type": "object", "properties": {
+                    "id": {"type": "integer", "x-mcp-header": "Target-Id"},
+                }},
+            },
+        }))
+        .header_params()
+        .unwrap();
+        assert_eq!(
+            params,
+            [
+                HeaderParam {
+                    name: "Region".into(),
+                    path: vec!["region".into()]
+                },
+                HeaderParam {
+                    name: "Target-Id".into(),
+                    path: vec!["target".into(), "id".into()]
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_annotations_are_refused_with_the_reason() {
+        let cases = [
+            (
+                serde_json::json!({"properties": {"a": {"type": "number", "x-mcp-header": "A"}}}),
+                "only string, integer and boolean",
+            ),
+            (
+                serde_json::json!({"properties": {"a": {"type": "string", "x-mcp-header": "A B"}}}),
+                "not an HTTP header-name token",
+            ),
+            (
+                serde_json::json!({"properties": {
+                    "a": {"type": "string", "x-mcp-header": "Name"},
+                    "b": {"type": "string", "x-mcp-header": "name"},
+                }}),
+                "used twice",
+            ),
+            (
+                serde_json::json!({"properties": {"a": {"type": "array", "items": {"type": "string", "x-mcp-header": "A"}}}}),
+                "reached through `properties` keys",
+            ),
+            (
+                serde_json::json!({"anyOf": [{"properties": {"a": {"type": "string", "x-mcp-header": "A"}}}]}),
+                "reached through `properties` keys",
+            ),
+        ];
+        for (schema, expected) in cases {
+            let error = tool(schema.clone()).header_params().unwrap_err();
+            assert!(error.contains(expected), "{schema}: {error}");
+        }
     }
 }

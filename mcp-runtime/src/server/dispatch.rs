@@ -18,7 +18,7 @@ use super::context::{Context, ContextParts, StateMap};
 use super::input::{Binding, InputRound, Sealer, Suspension};
 use super::lists::{self, ModernExtras, Pages};
 use super::{is_valid_tool_name, Server};
-use crate::capability::{Arguments, ToolCall, ToolDescriptor, ToolHandler};
+use crate::capability::{Arguments, HeaderParam, ToolCall, ToolDescriptor, ToolHandler};
 use crate::error::{Error, Result};
 use crate::permission::{Enforcer, Kind, Outcome, Refusal};
 use crate::protocol::{
@@ -58,6 +58,7 @@ struct RegisteredTool {
     handler: Box<dyn ToolHandler>,
     /// False when the policy hides it: it is neither listed nor callable.
     listed: bool,
+    header_params: Vec<HeaderParam>,
 }
 
 /// What a request's era and version resolved to.
@@ -156,6 +157,13 @@ impl Dispatcher {
                     });
                 }
             }
+            let header_params =
+                descriptor
+                    .header_params()
+                    .map_err(|reason| Error::InvalidHeaderParam {
+                        tool: name.clone(),
+                        reason,
+                    })?;
             if by_name.insert(name.clone(), tools.len()).is_some() {
                 return Err(Error::DuplicateTool(name));
             }
@@ -164,6 +172,7 @@ impl Dispatcher {
                 descriptor,
                 handler,
                 listed,
+                header_params,
             });
         }
         let server_meta = lists::server_meta(&server.info);
@@ -223,6 +232,17 @@ impl Dispatcher {
     /// The descriptors of every registered tool, in registration order.
     pub fn tools(&self) -> impl Iterator<Item = &ToolDescriptor> {
         self.inner.tools.iter().map(|t| &t.descriptor)
+    }
+
+    /// The parameters of tool `name` that HTTP clients mirror into `Mcp-Param-*` headers.
+    pub fn header_params(&self, name: &str) -> &[HeaderParam] {
+        match self.inner.by_name.get(name) {
+            // A hidden tool has none, so that headers do not tell it exists.
+            Some(&index) if self.inner.tools[index].listed => {
+                &self.inner.tools[index].header_params
+            }
+            _ => &[],
+        }
     }
 
     /// A handle that tells subscribed clients a resource changed.

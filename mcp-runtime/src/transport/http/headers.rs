@@ -25,6 +25,8 @@ pub(crate) struct ParamsHead<'a> {
     name: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     uri: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    arguments: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize, Default)]
@@ -41,6 +43,10 @@ impl<'a> ParamsHead<'a> {
         params
             .and_then(|p| serde_json::from_str(p.get()).ok())
             .unwrap_or_default()
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     pub(crate) fn protocol_version(&self) -> Option<&str> {
@@ -141,6 +147,63 @@ pub(crate) fn validate_modern(
         // A body without the name is invalid params; the dispatcher says so.
         None => Ok(()),
     }
+}
+
+/// Checks the `Mcp-Param-*` headers of a `tools/call` against the arguments they mirror:
+/// each annotated argument present in the body needs its header, with the same value
+/// (Base64 sentinel form decoded first); a header without its argument is a mismatch too.
+pub(crate) fn validate_params(
+    headers: &HeaderMap,
+    params: &ParamsHead<'_>,
+    mirrored: &[crate::capability::HeaderParam],
+) -> Result<(), RpcError> {
+    if mirrored.is_empty() {
+        return Ok(());
+    }
+    let arguments: serde_json::Value = params
+        .arguments
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or_default();
+    for param in mirrored {
+        let header_name = format!("mcp-param-{}", param.name.to_ascii_lowercase());
+        let display = format!("Mcp-Param-{}", param.name);
+        let body = param
+            .path
+            .iter()
+            .try_fold(&arguments, |value, key| value.get(key));
+        let body = match body {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(text)) => Some(Cow::Borrowed(text.as_str())),
+            Some(other) => Some(Cow::Owned(other.to_string())),
+        };
+        let header = match headers.get(&header_name) {
+            None => None,
+            Some(value) => {
+                let text = value.to_str().map_err(|_| {
+                    mismatch(format!("the {display} header has invalid characters"))
+                })?;
+                Some(decode_value(text).ok_or_else(|| {
+                    mismatch(format!("the {display} header has an invalid Base64 value"))
+                })?)
+            }
+        };
+        match (body, header) {
+            (None, None) => {}
+            (Some(_), None) => return Err(mismatch(format!("missing the {display} header"))),
+            (None, Some(header)) => {
+                return Err(mismatch(format!(
+                    "{display} header value '{header}' has no matching argument in the body"
+                )))
+            }
+            (Some(body), Some(header)) if body != header => {
+                return Err(mismatch(format!(
+                    "{display} header value '{header}' does not match body value '{body}'"
+                )))
+            }
+            (Some(_), Some(_)) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Decodes the `=?base64?…?=` sentinel form; other values are returned as they are.
@@ -282,5 +345,31 @@ mod tests {
         );
         assert_eq!(decode_value("plain").unwrap(), "plain");
         assert!(decode_value("=?base64?***?=").is_none());
+    }
+
+    #[test]
+    fn mirrored_parameters_must_match_their_headers() {
+        let mirrored = [crate::capability::HeaderParam {
+            name: "Region".into(),
+            path: vec!["region".into()],
+        }];
+        let body = r#"{"name":"q","arguments":{"region":"Hello"}}"#;
+        let check = |pairs: &[(&'static str, &str)], body: &str| {
+            validate_params(&headers(pairs), &params(body), &mirrored)
+        };
+        assert!(check(&[("mcp-param-region", "Hello")], body).is_ok());
+        assert!(check(&[("mcp-param-region", "=?base64?SGVsbG8=?=")], body).is_ok());
+        for bad in ["=?base64?SGVsbG8?=", "=?base64?SGVs!!!bG8=?=", "Other"] {
+            let error = check(&[("mcp-param-region", bad)], body).unwrap_err();
+            assert_eq!(error.code, code::HEADER_MISMATCH, "{bad}");
+        }
+        let error = check(&[], body).unwrap_err();
+        assert!(error
+            .message
+            .contains("missing the Mcp-Param-Region header"));
+        // No argument, no header: nothing to compare.
+        assert!(check(&[], r#"{"name":"q","arguments":{}}"#).is_ok());
+        let error = check(&[("mcp-param-region", "x")], r#"{"name":"q"}"#).unwrap_err();
+        assert_eq!(error.code, code::HEADER_MISMATCH);
     }
 }

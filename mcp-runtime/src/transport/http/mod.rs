@@ -269,7 +269,17 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                 if let Some(method) = method {
                     // A modern request: its metadata must be complete and its headers must
                     // match its body.
-                    if let Err(error) = headers::validate_modern(headers, method, &params_head) {
+                    let checked = headers::validate_modern(headers, method, &params_head).and_then(
+                        |()| match (method, params_head.name()) {
+                            ("tools/call", Some(tool)) => headers::validate_params(
+                                headers,
+                                &params_head,
+                                shared.dispatcher.header_params(tool),
+                            ),
+                            _ => Ok(()),
+                        },
+                    );
+                    if let Err(error) = checked {
                         return error_response(StatusCode::BAD_REQUEST, id, error);
                     }
                 }
