@@ -562,13 +562,15 @@ mod tests {
 
     #[tokio::test]
     async fn deleting_asks_first_under_the_default_policy() {
+        // The in-memory client declared no elicitation capability, so it cannot be asked:
+        // the call is refused before it runs.
         let f = fixture(Policy::new());
-        let result = f
+        let refused = f
             .client
             .call_tool("delete_file", json!({"path": "notes/todo.md"}))
             .await
-            .unwrap();
-        assert!(result.is_error);
+            .unwrap_err();
+        assert_eq!(refused.code, -32021, "{refused:?}");
         assert!(f.served.path().join("notes/todo.md").exists());
     }
 
