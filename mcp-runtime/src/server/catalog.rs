@@ -23,7 +23,6 @@ use crate::protocol::{
     code, encode_result, Era, GetPromptResult, PromptMessage, RequestId, RequestMeta,
     ResourceContents, RpcError,
 };
-use std::sync::Arc;
 
 pub(super) struct Catalog {
     resources: Vec<Registered<ResourceDescriptor, dyn ResourceHandler>>,
@@ -286,11 +285,11 @@ impl Dispatcher {
             .find(&params.uri)
             .ok_or_else(|| not_found(era, &params.uri))?;
         let resource = &catalog.resources[index];
-        let gate = Arc::new(self.inner.permissions.gate(
+        let gate = self.inner.permissions.gate(
             Kind::Resource,
             resource.descriptor.name(),
             resource.descriptor.permission(),
-        ));
+        );
         match gate.refusal(resource.listed) {
             None => {}
             Some(Refusal::Hidden) => return Err(not_found(era, &params.uri)),
@@ -397,11 +396,11 @@ impl Dispatcher {
         };
         let &index = catalog.prompt_names.get(&params.name).ok_or_else(unknown)?;
         let prompt = &catalog.prompts[index];
-        let gate = Arc::new(self.inner.permissions.gate(
+        let gate = self.inner.permissions.gate(
             Kind::Prompt,
             prompt.descriptor.name(),
             prompt.descriptor.permission(),
-        ));
+        );
         match gate.refusal(prompt.listed) {
             None => {}
             Some(Refusal::Hidden) => return Err(unknown()),

@@ -552,11 +552,11 @@ impl Dispatcher {
             return unknown();
         };
         let tool = &self.inner.tools[index];
-        let gate = Arc::new(self.inner.permissions.gate(
+        let gate = self.inner.permissions.gate(
             Kind::Tool,
             tool.descriptor.name(),
             tool.descriptor.permission(),
-        ));
+        );
         if let Some(refusal) = gate.refusal(tool.listed) {
             return match refusal {
                 Refusal::Hidden => unknown(),
