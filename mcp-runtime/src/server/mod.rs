@@ -56,6 +56,8 @@ pub struct Server {
     pub(crate) list_ttl: Duration,
     pub(crate) policy: crate::permission::Policy,
     pub(crate) audit: crate::permission::AuditLog,
+    #[cfg(feature = "http")]
+    pub(crate) http_auth: Option<crate::transport::http::HttpAuth>,
     pub(crate) request_state_key: Option<Vec<u8>>,
     pub(crate) request_state_ttl: Duration,
 }
@@ -78,6 +80,8 @@ impl Server {
             list_ttl: Duration::from_secs(60),
             policy: crate::permission::Policy::default(),
             audit: crate::permission::AuditLog::default(),
+            #[cfg(feature = "http")]
+            http_auth: None,
             request_state_key: None,
             request_state_ttl: Duration::from_secs(15 * 60),
         }
@@ -180,6 +184,15 @@ impl Server {
     /// take a while to answer).
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+
+    /// Requires a bearer token on HTTP requests when the server is started with
+    /// `--transport http` by [`Server::serve_from_args`] (stdio is unaffected: its caller is
+    /// the local user).
+    #[cfg(feature = "http")]
+    pub fn http_auth(mut self, auth: crate::transport::http::HttpAuth) -> Self {
+        self.http_auth = Some(auth);
         self
     }
 
