@@ -6,6 +6,7 @@ mod context;
 mod dispatch;
 mod input;
 mod lists;
+mod live;
 mod manifest;
 mod subscriptions;
 
@@ -54,6 +55,7 @@ pub struct Server {
     pub(crate) state: StateMap,
     pub(crate) page_size: usize,
     pub(crate) list_ttl: Duration,
+    pub(crate) disabled: Vec<String>,
     pub(crate) policy: crate::permission::Policy,
     pub(crate) audit: crate::permission::AuditLog,
     #[cfg(feature = "http")]
@@ -78,6 +80,7 @@ impl Server {
             state: StateMap::new(),
             page_size: 100,
             list_ttl: Duration::from_secs(60),
+            disabled: Vec::new(),
             policy: crate::permission::Policy::default(),
             audit: crate::permission::AuditLog::default(),
             #[cfg(feature = "http")]
@@ -145,6 +148,15 @@ impl Server {
     /// How many items a list result holds before it continues on a next page (default 100).
     pub fn page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size.max(1);
+        self
+    }
+
+    /// Starts the tool or prompt `name` (or the resource registered for the URI `name`)
+    /// switched off: unlisted and unserved until
+    /// [`Notifier::enable_tool`](crate::server::Notifier::enable_tool) (or `enable_prompt`,
+    /// `enable_resource`) switches it on. Building fails if nothing has that name.
+    pub fn disable(mut self, name: impl Into<String>) -> Self {
+        self.disabled.push(name.into());
         self
     }
 
