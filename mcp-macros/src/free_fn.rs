@@ -32,6 +32,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
     // as written so that nothing else fails (a struct is not allowed inside an `impl`).
     if item.sig.receiver().is_some() {
         let errors = cx.into_compile_errors();
+        let mut item = item;
+        model::strip_param_attrs(&mut item.sig);
         return quote! {
             #errors
             #item
@@ -49,6 +51,7 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
     let cfgs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
     let mut call_sig = sig.clone();
     call_sig.ident = format_ident!("call", span = sig.ident.span());
+    model::strip_param_attrs(&mut call_sig);
 
     let unit = quote! {
         #(#docs)*

@@ -24,6 +24,7 @@ use crate::kind::Kind;
 
 pub use self::prompt::Prompt;
 pub use self::resource::Resource;
+pub use self::signature::strip_param_attrs;
 pub use self::tool::Tool;
 
 /// One function turned into a capability.
@@ -71,6 +72,8 @@ pub enum Param {
         ty: Type,
         /// Its entry in the doc comment's `# Arguments` section.
         doc: Option<String>,
+        /// `#[header("Name")]`: mirrored into the `Mcp-Param-Name` HTTP header (tools only).
+        header: Option<syn::LitStr>,
     },
     /// Provided by the runtime (`Context`, `State<T>`).
     Injected {
@@ -202,7 +205,7 @@ impl Function {
     /// The parameters the caller provides, with their `# Arguments` documentation.
     pub fn arguments(&self) -> impl Iterator<Item = (&Ident, &Type, Option<&String>)> {
         self.params.iter().filter_map(|p| match p {
-            Param::Argument { ident, ty, doc } => Some((ident, ty, doc.as_ref())),
+            Param::Argument { ident, ty, doc, .. } => Some((ident, ty, doc.as_ref())),
             Param::Injected { .. } => None,
         })
     }

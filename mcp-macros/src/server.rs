@@ -233,6 +233,7 @@ fn collect(cx: &Ctxt, item: &mut ItemImpl) -> Vec<Capability> {
             &method.sig,
             Site::Method,
         );
+        model::strip_param_attrs(&mut method.sig);
         let fn_name = unraw(&method.sig.ident);
         let header = capability.header();
         let noun = marked.kind.name();

@@ -253,11 +253,12 @@ fn client_config(
 }
 
 #[cfg(feature = "http")]
-async fn serve_http(server: Server, bind: Option<SocketAddr>) -> Result<()> {
+async fn serve_http(mut server: Server, bind: Option<SocketAddr>) -> Result<()> {
     let mut config = crate::transport::http::HttpConfig::default();
     if let Some(bind) = bind {
         config.bind = bind;
     }
+    config.auth = server.http_auth.take();
     crate::transport::http::serve(server.build()?, config).await
 }
 

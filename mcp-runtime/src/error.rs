@@ -37,6 +37,9 @@ pub enum Error {
         "invalid prompt name `{0}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
     )]
     InvalidPromptName(String),
+    /// No tool, prompt or resource has this name (or URI).
+    #[error("no tool, prompt or resource is named `{0}`")]
+    UnknownCapability(String),
     /// A tool extracts `State<T>` but no `T` was registered.
     #[error("tool `{tool}` takes `State<{type_name}>`, but no `{type_name}` was registered; add `.state(...)` with one to the `Server`")]
     MissingState {

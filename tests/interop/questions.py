@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Interop test: servers asking the official Python client questions.
+"""Interop test: servers asking the official Python client questions, and telling it of
+changes (`subscriptions/listen`, 2026-07-28 mode).
 
 Usage:
     python tests/interop/questions.py [--stdio] target/debug/everything [server args...]
@@ -113,6 +114,19 @@ async def check_prompt(client: Client, asked: Asked) -> None:
     expect(text == "Prompt with context: yes", f"unexpected prompt text {text!r}")
 
 
+async def check_listen(client: Client, asked: Asked) -> None:
+    """2026-07-28: a subscriptions/listen stream hears of a tool list change."""
+    async with client.listen(tools_list_changed=True) as subscription:
+        await client.call_tool("test_trigger_tool_change", {})
+        with anyio.fail_after(REQUEST_TIMEOUT_S):
+            event = await subscription.__anext__()
+        expect(type(event).__name__ == "ToolsListChanged", f"unexpected event {event!r}")
+    names = [tool.name for tool in (await client.list_tools()).tools]
+    expect("test_dynamic_tool" in names, "the switched-on tool is not listed")
+    # Switch it off again: the HTTP server is shared between runs.
+    await client.call_tool("test_trigger_tool_change", {})
+
+
 CHECKS: list[tuple[str, Callable[[Client, Asked], Awaitable[None]]]] = [
     ("elicitation", check_elicitation),
     ("sampling", check_sampling),
@@ -120,7 +134,10 @@ CHECKS: list[tuple[str, Callable[[Client, Asked], Awaitable[None]]]] = [
     ("three-questions-at-once", check_three_at_once),
     ("two-rounds", check_two_rounds),
     ("prompt-asks", check_prompt),
+    ("listen-hears-list-changes", check_listen),
 ]
+# Checks of what only the 2026-07-28 revision has.
+MODERN_ONLY = {"listen-hears-list-changes"}
 
 
 async def run_mode(mode: str, target: Any, transport: str) -> tuple[int, int]:
@@ -149,6 +166,9 @@ async def run_mode(mode: str, target: Any, transport: str) -> tuple[int, int]:
             )
             async with client:
                 for check, step in CHECKS:
+                    if mode == "legacy" and check in MODERN_ONLY:
+                        done.add(check)
+                        continue
                     asked.questions.clear()
                     try:
                         await step(client, asked)

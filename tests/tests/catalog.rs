@@ -761,9 +761,9 @@ async fn capabilities_advertise_resources_prompts_and_completions() {
     let modern = TestClient::modern(fixture_server()).unwrap();
     let discovered = modern.request("server/discover", json!({})).await.unwrap();
     let capabilities = &discovered["capabilities"];
-    assert_eq!(capabilities["prompts"], json!({"listChanged": false}));
+    assert_eq!(capabilities["prompts"], json!({"listChanged": true}));
     assert_eq!(capabilities["completions"], json!({}));
-    assert_eq!(capabilities["resources"]["listChanged"], false);
+    assert_eq!(capabilities["resources"]["listChanged"], true);
     assert_ne!(
         capabilities["resources"]["subscribe"], true,
         "the modern era has no resources/subscribe: {capabilities}"
@@ -780,9 +780,9 @@ async fn capabilities_advertise_resources_prompts_and_completions() {
             init["capabilities"],
             json!({
                 "logging": {},
-                "tools": {"listChanged": false},
-                "resources": {"subscribe": true, "listChanged": false},
-                "prompts": {"listChanged": false},
+                "tools": {"listChanged": true},
+                "resources": {"subscribe": true, "listChanged": true},
+                "prompts": {"listChanged": true},
                 "completions": {},
             }),
             "{version}"
@@ -801,7 +801,7 @@ async fn a_server_with_only_tools_advertises_and_serves_none_of_them() {
     let discovered = modern.request("server/discover", json!({})).await.unwrap();
     assert_eq!(
         discovered["capabilities"],
-        json!({"logging": {}, "tools": {"listChanged": false}})
+        json!({"logging": {}, "tools": {"listChanged": true}})
     );
     for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2025_06_18] {
         let client = TestClient::modern(tools_only()).unwrap();
@@ -811,7 +811,7 @@ async fn a_server_with_only_tools_advertises_and_serves_none_of_them() {
             .unwrap();
         assert_eq!(
             init["capabilities"],
-            json!({"logging": {}, "tools": {"listChanged": false}})
+            json!({"logging": {}, "tools": {"listChanged": true}})
         );
     }
 

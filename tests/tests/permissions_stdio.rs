@@ -305,3 +305,62 @@ async fn print_config_writes_a_snippet_for_each_client() {
         assert_eq!(entry["args"], json!(["--policy", "/etc/bank/policy.toml"]));
     }
 }
+
+#[tokio::test]
+async fn serve_from_args_applies_the_servers_http_auth() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let _server = Command::new(BANK)
+        .args(["--transport", "http", "--bind", &bind])
+        .env("BANK_DEV_TOKEN", "let-me-in")
+        .env_remove("MCP_POLICY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let post = |token: Option<&str>| {
+        let body = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+        let mut request = format!(
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if let Some(token) = token {
+            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        request.push_str("\r\n");
+        let mut bytes = request.into_bytes();
+        bytes.extend_from_slice(body);
+        bytes
+    };
+    let status = |request: Vec<u8>| {
+        let bind = bind.clone();
+        async move {
+            use tokio::io::AsyncReadExt;
+            let mut stream = tokio::net::TcpStream::connect(&bind).await.ok()?;
+            stream.write_all(&request).await.ok()?;
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.ok()?;
+            answer.split_whitespace().nth(1).map(str::to_owned)
+        }
+    };
+    let mut first = None;
+    for _ in 0..300 {
+        first = status(post(None)).await;
+        if first.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(first.as_deref(), Some("401"), "no token");
+    assert_eq!(status(post(Some("wrong"))).await.as_deref(), Some("401"));
+    assert_eq!(
+        status(post(Some("let-me-in"))).await.as_deref(),
+        Some("200")
+    );
+}

@@ -354,9 +354,9 @@ async fn discovery_describes_the_server() {
         discovered["capabilities"],
         json!({
             "logging": {},
-            "tools": {"listChanged": false},
-            "resources": {"subscribe": false, "listChanged": false},
-            "prompts": {"listChanged": false},
+            "tools": {"listChanged": true},
+            "resources": {"subscribe": false, "listChanged": true},
+            "prompts": {"listChanged": true},
             "completions": {},
         })
     );
@@ -434,7 +434,7 @@ async fn the_handshake_negotiates_a_legacy_version() {
     );
     assert_eq!(
         result["capabilities"]["tools"],
-        json!({"listChanged": false})
+        json!({"listChanged": true})
     );
 
     let again = client

@@ -455,6 +455,39 @@ fn test_custom_header() -> FnTool {
     )
 }
 
+/// A tool that comes and goes: `test_trigger_tool_change` switches it.
+#[tool(read_only)]
+fn test_dynamic_tool() -> &'static str {
+    "I come and go"
+}
+
+/// A prompt that comes and goes: `test_trigger_prompt_change` switches it.
+#[prompt]
+fn test_dynamic_prompt() -> &'static str {
+    "I come and go"
+}
+
+/// Switches `test_dynamic_tool` on or off, so listening clients hear of a tool list change.
+#[tool]
+async fn test_trigger_tool_change(ctx: Context) -> Result<&'static str, ToolError> {
+    let notifier = ctx.notifier();
+    if !notifier.enable_tool("test_dynamic_tool").await? {
+        notifier.disable_tool("test_dynamic_tool").await?;
+    }
+    Ok("Mutation triggered")
+}
+
+/// Switches `test_dynamic_prompt` on or off, so listening clients hear of a prompt list
+/// change.
+#[tool]
+async fn test_trigger_prompt_change(ctx: Context) -> Result<&'static str, ToolError> {
+    let notifier = ctx.notifier();
+    if !notifier.enable_prompt("test_dynamic_prompt").await? {
+        notifier.disable_prompt("test_dynamic_prompt").await?;
+    }
+    Ok("Mutation triggered")
+}
+
 /// A static text resource for testing.
 #[resource(
     "test://static-text",
@@ -608,6 +641,10 @@ fn server() -> Server {
         .tool(test_streaming_elicitation)
         .tool(json_schema_2020_12_tool())
         .tool(test_custom_header())
+        .tool(test_dynamic_tool)
+        .tool(test_trigger_tool_change)
+        .tool(test_trigger_prompt_change)
+        .disable("test_dynamic_tool")
         .resource(static_text)
         .resource(static_binary)
         .resource(template_data)
@@ -617,6 +654,8 @@ fn server() -> Server {
         .prompt(test_prompt_with_embedded_resource)
         .prompt(test_prompt_with_image)
         .prompt(test_input_required_result_prompt)
+        .prompt(test_dynamic_prompt)
+        .disable("test_dynamic_prompt")
 }
 
 #[tokio::main]

@@ -46,7 +46,7 @@ pub fn get_body(
         let local = format_ident!("__param{}", i);
         let value = match param {
             // `FromStr` with a `Display` error, checked on the user's type.
-            Param::Argument { ident, ty, doc } => {
+            Param::Argument { ident, ty, doc, .. } => {
                 let argument = Argument::new(ident, ty, doc.as_ref());
                 let (name, value_type) = (unraw(ident), argument.value_type);
                 if argument.required {

@@ -120,10 +120,21 @@ pub fn descriptor(tool: &Tool) -> TokenStream {
         let required = !is_option(ty);
         quote_spanned!(ty.span()=> .property::<#ty>(#name, #doc, #required))
     });
+    let headers = tool.function.params.iter().filter_map(|p| match p {
+        Param::Argument {
+            ident,
+            header: Some(header),
+            ..
+        } => {
+            let name = unraw(ident);
+            Some(quote!(.header(#name, #header)))
+        }
+        _ => None,
+    });
     quote! {
         ::mcp_runtime::__private::ToolDescriptor::new(#name, #description)
             #title
-            .with_input_schema(::mcp_runtime::__private::InputSchema::new() #(#properties)* .finish())
+            .with_input_schema(::mcp_runtime::__private::InputSchema::new() #(#properties)* #(#headers)* .finish())
             #output
             .hints(::mcp_runtime::__private::ToolHints {
                 read_only: #read_only,

@@ -31,6 +31,7 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
 
     let mut receiver = Receiver::None;
     let mut params = Vec::new();
+    let mut headers: Vec<String> = Vec::new();
     for input in &sig.inputs {
         match input {
             FnArg::Receiver(r) => {
@@ -82,6 +83,7 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
                         ),
                     );
                 }
+                let header = header_attr(cx, kind, &typed.attrs, &ty, &mut headers);
                 match injected(&ty) {
                     Some(state) => params.push(Param::Injected {
                         ident: pat.ident.clone(),
@@ -114,6 +116,7 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
                             ident: pat.ident.clone(),
                             ty,
                             doc,
+                            header,
                         });
                     }
                 }
@@ -147,6 +150,129 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
         is_async: sig.asyncness.is_some(),
         params,
         output,
+    }
+}
+
+/// Reads `#[header("Name")]` on a parameter: the HTTP header name (after `Mcp-Param-`) the
+/// argument is mirrored into. Checks what the specification requires at compile time: a
+/// header-name token, unique among the tool's parameters ignoring case, on a string, integer
+/// or boolean parameter of a tool.
+fn header_attr(
+    cx: &Ctxt,
+    kind: Kind,
+    attrs: &[syn::Attribute],
+    ty: &Type,
+    seen: &mut Vec<String>,
+) -> Option<syn::LitStr> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("header")) {
+        if kind != Kind::Tool {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "`#[header]` mirrors tool arguments into HTTP headers; a {} parameter cannot have one",
+                    kind.name()
+                ),
+            );
+            continue;
+        }
+        let name: syn::LitStr = match attr.parse_args() {
+            Ok(name) => name,
+            Err(_) => {
+                cx.error_spanned_by(
+                    attr,
+                    "write the header name as a string: `#[header(\"Region\")]` sends `Mcp-Param-Region`",
+                );
+                continue;
+            }
+        };
+        let value = name.value();
+        let token = !value.is_empty()
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            cx.error_spanned_by(
+                &name,
+                format!("`{value}` is not an HTTP header name: use letters, digits and `-`, such as \"Region\""),
+            );
+            continue;
+        }
+        if seen.iter().any(|other| other.eq_ignore_ascii_case(&value)) {
+            cx.error_spanned_by(
+                &name,
+                format!("another parameter already uses the header `{value}` (header names ignore case)"),
+            );
+            continue;
+        }
+        if found.is_some() {
+            cx.error_spanned_by(attr, "a parameter is mirrored into one header only");
+            continue;
+        }
+        if injected(ty).is_some() {
+            cx.error_spanned_by(
+                ty,
+                "`#[header]` mirrors an argument the caller sends; the runtime provides this parameter",
+            );
+            continue;
+        }
+        if !header_type(ty) {
+            cx.error_spanned_by(
+                ty,
+                format!(
+                    "only string, integer and boolean arguments can be mirrored into a header; `{}` cannot",
+                    type_name(ty)
+                ),
+            );
+            continue;
+        }
+        seen.push(value);
+        found = Some(name);
+    }
+    found
+}
+
+/// `String`, an integer type or `bool`, optionally in an `Option`.
+fn header_type(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let name = last.ident.to_string();
+    if name == "Option" {
+        return match &last.arguments {
+            PathArguments::AngleBracketed(args) => match args.args.first() {
+                Some(GenericArgument::Type(inner)) if args.args.len() == 1 => header_type(inner),
+                _ => false,
+            },
+            _ => false,
+        };
+    }
+    last.arguments.is_empty()
+        && matches!(
+            name.as_str(),
+            "String"
+                | "bool"
+                | "i8"
+                | "i16"
+                | "i32"
+                | "i64"
+                | "u8"
+                | "u16"
+                | "u32"
+                | "u64"
+                | "isize"
+                | "usize"
+        )
+}
+
+/// Removes the parameter attributes this crate reads (`#[header]`), so the function can be
+/// emitted as written otherwise.
+pub fn strip_param_attrs(sig: &mut Signature) {
+    for input in &mut sig.inputs {
+        if let FnArg::Typed(typed) = input {
+            typed.attrs.retain(|a| !a.path().is_ident("header"));
+        }
     }
 }
 

@@ -68,6 +68,15 @@ impl InputSchema {
         self
     }
 
+    /// Marks property `name` as mirrored into the `Mcp-Param-{header}` HTTP header
+    /// (`x-mcp-header`).
+    pub fn header(mut self, name: &str, header: &str) -> Self {
+        if let Some(Value::Object(property)) = self.properties.get_mut(name) {
+            property.insert("x-mcp-header".into(), Value::from(header));
+        }
+        self
+    }
+
     /// The finished schema, sanitised for clients.
     pub fn finish(mut self) -> SchemaObject {
         let mut root = Map::new();

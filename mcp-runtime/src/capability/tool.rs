@@ -386,10 +386,21 @@ fn collect_header_params(
                     path.join(".")
                 ));
             };
-            let primitive = matches!(
-                property.get("type").and_then(Value::as_str),
-                Some("string" | "integer" | "boolean")
-            );
+            let primitive = match property.get("type") {
+                Some(Value::String(kind)) => {
+                    matches!(kind.as_str(), "string" | "integer" | "boolean")
+                }
+                // An optional parameter: the type, or null.
+                Some(Value::Array(kinds)) => {
+                    let kinds: Vec<&str> = kinds
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter(|&k| k != "null")
+                        .collect();
+                    matches!(kinds.as_slice(), ["string" | "integer" | "boolean"])
+                }
+                _ => false,
+            };
             if !primitive {
                 return Err(format!(
                     "`x-mcp-header` on `{}`: only string, integer and boolean parameters can be mirrored into headers",

@@ -2,7 +2,7 @@
 //! call passes (decision, confirmation, audit records).
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
 use serde_json::{json, Value};
@@ -63,22 +63,23 @@ impl Enforcer {
     }
 
     /// Decides a call by the current caller and records the decision.
-    pub(crate) fn gate(&self, kind: Kind, name: &str, permission: &Permission) -> Gate {
+    pub(crate) fn gate<'a>(
+        &'a self,
+        kind: Kind,
+        name: &'a str,
+        permission: &'a Permission,
+    ) -> Gate<'a> {
         let caller = Caller::current();
         let decision = self.policy.decide(name, permission, &caller);
         let gate = Gate {
-            audit: self.audit.clone(),
+            audit: &self.audit,
             kind,
-            name: name.to_owned(),
-            permission: permission.clone(),
-            required_scopes: match &decision {
-                Decision::Deny(DenyReason::MissingScopes { required, .. }) => required.clone(),
-                _ => Vec::new(),
-            },
+            name,
+            permission,
             caller,
             decision,
             started: Instant::now(),
-            confirmation: Mutex::new(None),
+            confirmation: OnceLock::new(),
         };
         gate.write("decision", None, None);
         gate
@@ -86,19 +87,27 @@ impl Enforcer {
 }
 
 /// One call's passage through the policy: its decision, the confirmation, and the audit
-/// records.
+/// records. Borrows what it can: an allowed call allocates nothing for it.
 #[derive(Debug)]
-pub(crate) struct Gate {
-    audit: AuditLog,
+pub(crate) struct Gate<'a> {
+    audit: &'a AuditLog,
     kind: Kind,
-    name: String,
-    permission: Permission,
-    required_scopes: Vec<String>,
+    name: &'a str,
+    permission: &'a Permission,
     caller: Caller,
     decision: Decision,
     started: Instant,
-    /// Set when the confirmation did not end in an accept.
-    confirmation: Mutex<Option<&'static str>>,
+    /// While confirming: set when the confirmation did not end in an accept.
+    confirmation: OnceLock<Arc<Mutex<Option<&'static str>>>>,
+}
+
+/// What a confirmation needs, owned, so that it can run inside the call's future.
+struct Asking {
+    kind: Kind,
+    name: String,
+    risk: super::RiskLevel,
+    /// Where a refusal's audit label goes.
+    refused: Arc<Mutex<Option<&'static str>>>,
 }
 
 /// How a refused call is answered.
@@ -124,7 +133,7 @@ pub(crate) enum Outcome {
     InputRequired,
 }
 
-impl Gate {
+impl Gate<'_> {
     /// How to refuse the call, if it is refused (the refusal is recorded): as unknown when
     /// the capability is not `listed`, with a JSON-RPC error for a caller lacking scopes
     /// (HTTP turns it into `403`), otherwise with an error result naming the rule.
@@ -167,7 +176,7 @@ impl Gate {
                     self.name
                 ),
             )
-            .with_data(json!({ "requiredScopes": self.required_scopes })),
+            .with_data(json!({ "requiredScopes": required_scopes(reason) })),
         )
     }
 
@@ -193,14 +202,88 @@ impl Gate {
         self.decision == Decision::Confirm
     }
 
+    /// Confirms, then runs the call `run` makes; only an explicit accept runs it. A refusal
+    /// is answered with `refuse(message)`.
+    pub(crate) fn confirm_then<T, F>(
+        &self,
+        context: Context,
+        refuse: fn(String) -> T,
+        run: impl FnOnce() -> F + Send + 'static,
+    ) -> std::pin::Pin<Box<dyn Future<Output = T> + Send>>
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send,
+    {
+        let refused = Arc::new(Mutex::new(None));
+        let refused = Arc::clone(self.confirmation.get_or_init(|| refused));
+        let asking = Asking {
+            kind: self.kind,
+            name: self.name.to_owned(),
+            risk: self.permission.risk,
+            refused,
+        };
+        Box::pin(async move {
+            match asking.confirm(&context).await {
+                Ok(()) => run().await,
+                Err(message) => refuse(message),
+            }
+        })
+    }
+
+    /// Records how the call ended.
+    pub(crate) fn finish(&self, outcome: Outcome, arguments: Option<&[u8]>) {
+        let confirmation = self
+            .confirmation
+            .get()
+            .and_then(|c| *c.lock().unwrap_or_else(|e| e.into_inner()));
+        let label = confirmation.unwrap_or(match outcome {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Panicked => "panicked",
+            Outcome::Refused => "refused",
+            Outcome::InputRequired => "input_required",
+        });
+        let arguments = arguments
+            .filter(|_| self.audit.keeps_arguments())
+            .and_then(|raw| serde_json::from_slice(raw).ok());
+        self.write("call", Some(label), arguments);
+    }
+
+    fn write(&self, event: &'static str, outcome: Option<&'static str>, arguments: Option<Value>) {
+        if !self.audit.wants(self.decision.as_str()) {
+            return;
+        }
+        let call = event == "call";
+        self.audit.record(&AuditRecord {
+            time: rfc3339(SystemTime::now()),
+            event,
+            kind: self.kind.as_str(),
+            capability: self.name.to_owned(),
+            risk: self.permission.risk,
+            caller: self.caller.subject().to_owned(),
+            decision: self.decision.as_str(),
+            reason: match &self.decision {
+                Decision::Deny(reason) => Some(reason.to_string()),
+                _ => None,
+            },
+            outcome,
+            duration_ms: call
+                .then(|| u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
+            arguments,
+        });
+    }
+}
+
+impl Asking {
     /// Asks the user to confirm through `context`; `Err` is the message to refuse the call
     /// with.
-    pub(crate) async fn confirm(&self, context: &Context) -> Result<(), String> {
+    async fn confirm(&self, context: &Context) -> Result<(), String> {
         let message = format!(
             "Allow {} `{}` (risk: {}) to run?",
             self.kind.as_str(),
             self.name,
-            self.permission.risk
+            self.risk
         );
         let schema = json!({
             "type": "object",
@@ -215,7 +298,7 @@ impl Gate {
             "required": ["confirm"],
         });
         let refuse = |label: &'static str, message: String| {
-            *self.confirmation.lock().unwrap_or_else(|e| e.into_inner()) = Some(label);
+            *self.refused.lock().unwrap_or_else(|e| e.into_inner()) = Some(label);
             Err(message)
         };
         match context.elicit(&message, schema).await {
@@ -249,78 +332,23 @@ impl Gate {
                 "unconfirmable",
                 format!(
                     "`{}` needs the user's confirmation (risk: {}), but this client cannot ask the user: it did not declare the `elicitation` capability. The call was refused; nothing ran.",
-                    self.name, self.permission.risk
+                    self.name, self.risk
                 ),
             ),
             Err(error) => refuse(
                 "unconfirmable",
                 format!(
                     "`{}` needs the user's confirmation (risk: {}), but the client could not be asked ({}). The call was refused; nothing ran.",
-                    self.name, self.permission.risk, error.message
+                    self.name, self.risk, error.message
                 ),
             ),
         }
     }
+}
 
-    /// Confirms, then runs the call `run` makes; only an explicit accept runs it. A refusal
-    /// is answered with `refuse(message)`.
-    pub(crate) fn confirm_then<T, F>(
-        self: &Arc<Self>,
-        context: Context,
-        refuse: fn(String) -> T,
-        run: impl FnOnce() -> F + Send + 'static,
-    ) -> std::pin::Pin<Box<dyn Future<Output = T> + Send>>
-    where
-        T: Send + 'static,
-        F: Future<Output = T> + Send,
-    {
-        let gate = Arc::clone(self);
-        Box::pin(async move {
-            match gate.confirm(&context).await {
-                Ok(()) => run().await,
-                Err(message) => refuse(message),
-            }
-        })
-    }
-
-    /// Records how the call ended.
-    pub(crate) fn finish(&self, outcome: Outcome, arguments: Option<&[u8]>) {
-        let confirmation = *self.confirmation.lock().unwrap_or_else(|e| e.into_inner());
-        let label = confirmation.unwrap_or(match outcome {
-            Outcome::Ok => "ok",
-            Outcome::Error => "error",
-            Outcome::Cancelled => "cancelled",
-            Outcome::Panicked => "panicked",
-            Outcome::Refused => "refused",
-            Outcome::InputRequired => "input_required",
-        });
-        let arguments = arguments
-            .filter(|_| self.audit.keeps_arguments())
-            .and_then(|raw| serde_json::from_slice(raw).ok());
-        self.write("call", Some(label), arguments);
-    }
-
-    fn write(&self, event: &'static str, outcome: Option<&'static str>, arguments: Option<Value>) {
-        if !self.audit.wants(self.decision.as_str()) {
-            return;
-        }
-        let call = event == "call";
-        self.audit.record(&AuditRecord {
-            time: rfc3339(SystemTime::now()),
-            event,
-            kind: self.kind.as_str(),
-            capability: self.name.clone(),
-            risk: self.permission.risk,
-            caller: self.caller.subject().to_owned(),
-            decision: self.decision.as_str(),
-            reason: match &self.decision {
-                Decision::Deny(reason) => Some(reason.to_string()),
-                _ => None,
-            },
-            outcome,
-            duration_ms: call
-                .then(|| u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
-            arguments,
-        });
+fn required_scopes(reason: &DenyReason) -> &[String] {
+    match reason {
+        DenyReason::MissingScopes { required, .. } => required,
+        _ => &[],
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::connection::{Connection, Outbound};
 use super::dispatch::{parse_params, run_guarded, InputParams, ListParams, MetaParams, Run};
 use super::input::Binding;
-use super::lists::{self, ModernExtras, Pages};
+use super::live::{LiveList, PageSettings, Switches};
 use super::{is_valid_tool_name, Dispatcher};
 use crate::capability::{
     PromptCall, PromptDescriptor, PromptHandler, ResourceDescriptor, ResourceHandler, ResourceRead,
@@ -23,7 +23,6 @@ use crate::protocol::{
     code, encode_result, Era, GetPromptResult, PromptMessage, RequestId, RequestMeta,
     ResourceContents, RpcError,
 };
-use std::sync::Arc;
 
 pub(super) struct Catalog {
     resources: Vec<Registered<ResourceDescriptor, dyn ResourceHandler>>,
@@ -33,9 +32,6 @@ pub(super) struct Catalog {
     families: Vec<usize>,
     prompts: Vec<Registered<PromptDescriptor, dyn PromptHandler>>,
     prompt_names: HashMap<String, usize>,
-    resource_pages: Pages,
-    template_pages: Pages,
-    prompt_pages: Pages,
 }
 
 struct Registered<D, H: ?Sized> {
@@ -49,8 +45,6 @@ impl Catalog {
     pub(super) fn build(
         resources: Vec<Box<dyn ResourceHandler>>,
         prompts: Vec<Box<dyn PromptHandler>>,
-        page_size: usize,
-        extras: &ModernExtras<'_>,
         permissions: &Enforcer,
     ) -> Result<Catalog> {
         let mut registered = Vec::with_capacity(resources.len());
@@ -99,38 +93,6 @@ impl Catalog {
             });
         }
 
-        let fixed_order: Vec<usize> = (0..registered.len())
-            .filter(|i| !families.contains(i) && registered[*i].listed)
-            .collect();
-        let listed_families: Vec<usize> = families
-            .iter()
-            .copied()
-            .filter(|&i| registered[i].listed)
-            .collect();
-        let listed_prompts: Vec<usize> = (0..prompt_list.len())
-            .filter(|&i| prompt_list[i].listed)
-            .collect();
-        let resource_pages = lists::pages(
-            "resources",
-            fixed_order.len(),
-            |_, i| to_value(registered[fixed_order[i]].descriptor.to_resource()),
-            page_size,
-            extras,
-        );
-        let template_pages = lists::pages(
-            "resourceTemplates",
-            listed_families.len(),
-            |_, i| to_value(registered[listed_families[i]].descriptor.to_template()),
-            page_size,
-            extras,
-        );
-        let prompt_pages = lists::pages(
-            "prompts",
-            listed_prompts.len(),
-            |_, i| to_value(prompt_list[listed_prompts[i]].descriptor.to_prompt()),
-            page_size,
-            extras,
-        );
         Ok(Catalog {
             resources: registered,
             templates,
@@ -138,10 +100,49 @@ impl Catalog {
             families,
             prompts: prompt_list,
             prompt_names,
-            resource_pages,
-            template_pages,
-            prompt_pages,
         })
+    }
+
+    /// The live lists of resources, templates and prompts: the ones the policy lets clients
+    /// see, switched by `resources` and `prompts`.
+    pub(super) fn lists(
+        &self,
+        resources: &Switches,
+        prompts: &Switches,
+        settings: &PageSettings,
+    ) -> [LiveList; 3] {
+        let listed = |i: &usize| self.resources[*i].listed;
+        let fixed: Vec<usize> = (0..self.resources.len())
+            .filter(|i| !self.families.contains(i))
+            .filter(listed)
+            .collect();
+        let families: Vec<usize> = self.families.iter().copied().filter(listed).collect();
+        let shown_prompts: Vec<usize> = (0..self.prompts.len())
+            .filter(|&i| self.prompts[i].listed)
+            .collect();
+        [
+            LiveList::new(
+                "resources",
+                fixed,
+                |_, i| to_value(self.resources[i].descriptor.to_resource()),
+                resources,
+                settings,
+            ),
+            LiveList::new(
+                "resourceTemplates",
+                families,
+                |_, i| to_value(self.resources[i].descriptor.to_template()),
+                resources,
+                settings,
+            ),
+            LiveList::new(
+                "prompts",
+                shown_prompts,
+                |_, i| to_value(self.prompts[i].descriptor.to_prompt()),
+                prompts,
+                settings,
+            ),
+        ]
     }
 
     pub(super) fn has_resources(&self) -> bool {
@@ -161,15 +162,21 @@ impl Catalog {
 
     /// The resource a URI names, with the variables it bound: a fixed URI first, then the
     /// templates in registration order.
-    fn find(&self, uri: &str) -> Option<(usize, Vec<(String, String)>)> {
+    /// Resources switched off by `on` are skipped.
+    fn find(&self, uri: &str, on: &Switches) -> Option<(usize, Vec<(String, String)>)> {
         if let Some(&index) = self.fixed.get(uri) {
-            return Some((index, Vec::new()));
+            if on.is_on(index) {
+                return Some((index, Vec::new()));
+            }
         }
-        self.families.iter().find_map(|&index| {
-            self.templates[index]
-                .match_uri(uri)
-                .map(|bound| (index, bound))
-        })
+        self.families
+            .iter()
+            .filter(|&&index| on.is_on(index))
+            .find_map(|&index| {
+                self.templates[index]
+                    .match_uri(uri)
+                    .map(|bound| (index, bound))
+            })
     }
 
     /// The descriptors of every resource and template, in registration order.
@@ -257,10 +264,11 @@ impl Dispatcher {
         let params: ListParams = parse_params(params)?;
         let negotiated = self.negotiate(connection, params.meta)?;
         let catalog = &self.inner.catalog;
+        let hub = &self.inner.hub;
         let pages = match method {
-            "resources/list" if catalog.has_resources() => &catalog.resource_pages,
-            "resources/templates/list" if catalog.has_resources() => &catalog.template_pages,
-            "prompts/list" if catalog.has_prompts() => &catalog.prompt_pages,
+            "resources/list" if catalog.has_resources() => hub.resource_list.pages(),
+            "resources/templates/list" if catalog.has_resources() => hub.template_list.pages(),
+            "prompts/list" if catalog.has_prompts() => hub.prompt_list.pages(),
             // Not advertised in the capabilities, so not served.
             _ => return Err(RpcError::method_not_found(method)),
         };
@@ -283,14 +291,14 @@ impl Dispatcher {
         let negotiated = self.negotiate(connection, params.meta)?;
         let era = negotiated.version.era();
         let (index, variables) = catalog
-            .find(&params.uri)
+            .find(&params.uri, &self.inner.hub.resources)
             .ok_or_else(|| not_found(era, &params.uri))?;
         let resource = &catalog.resources[index];
-        let gate = Arc::new(self.inner.permissions.gate(
+        let gate = self.inner.permissions.gate(
             Kind::Resource,
             resource.descriptor.name(),
             resource.descriptor.permission(),
-        ));
+        );
         match gate.refusal(resource.listed) {
             None => {}
             Some(Refusal::Hidden) => return Err(not_found(era, &params.uri)),
@@ -395,13 +403,17 @@ impl Dispatcher {
                 params.name
             ))
         };
-        let &index = catalog.prompt_names.get(&params.name).ok_or_else(unknown)?;
+        let &index = catalog
+            .prompt_names
+            .get(&params.name)
+            .filter(|&&index| self.inner.hub.prompts.is_on(index))
+            .ok_or_else(unknown)?;
         let prompt = &catalog.prompts[index];
-        let gate = Arc::new(self.inner.permissions.gate(
+        let gate = self.inner.permissions.gate(
             Kind::Prompt,
             prompt.descriptor.name(),
             prompt.descriptor.permission(),
-        ));
+        );
         match gate.refusal(prompt.listed) {
             None => {}
             Some(Refusal::Hidden) => return Err(unknown()),
@@ -508,6 +520,7 @@ impl Dispatcher {
                 let index = catalog
                     .prompt_names
                     .get(name)
+                    .filter(|&&index| self.inner.hub.prompts.is_on(index))
                     .ok_or_else(|| RpcError::invalid_params(format!("Unknown prompt: {name}")))?;
                 catalog.prompts[*index]
                     .descriptor
@@ -562,11 +575,16 @@ impl Dispatcher {
         }
         let params: ReadParams = parse_params(params)?;
         if method == "resources/subscribe" {
-            if self.inner.catalog.find(&params.uri).is_none() {
+            if self
+                .inner
+                .catalog
+                .find(&params.uri, &self.inner.hub.resources)
+                .is_none()
+            {
                 return Err(not_found(era, &params.uri));
             }
             connection.subscriptions().insert(&params.uri);
-            self.inner.subscribers.add(connection);
+            self.inner.hub.subscribers.add(connection);
         } else {
             connection.subscriptions().remove(&params.uri);
         }

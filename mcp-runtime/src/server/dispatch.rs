@@ -16,14 +16,17 @@ use serde_json::{json, Value};
 use super::connection::{Connection, Handshake, InFlight, Outbound};
 use super::context::{Context, ContextParts, StateMap};
 use super::input::{Binding, InputRound, Sealer, Suspension};
-use super::lists::{self, ModernExtras, Pages};
+use super::lists::{self, ModernExtras};
+use super::live::{LiveList, PageSettings, Switches};
+use super::subscriptions::{Filter, Hub};
 use super::{is_valid_tool_name, Server};
 use crate::capability::{Arguments, HeaderParam, ToolCall, ToolDescriptor, ToolHandler};
 use crate::error::{Error, Result};
 use crate::permission::{Enforcer, Kind, Outcome, Refusal};
 use crate::protocol::{
-    code, encode_error, encode_result, CallToolResult, Content, Era, Implementation, Incoming,
-    LogLevel, ProgressToken, ProtocolVersion, RequestId, RequestMeta, RpcError,
+    code, encode_error, encode_notification, encode_result, CallToolResult, Content, Era,
+    Implementation, Incoming, LogLevel, ProgressToken, ProtocolVersion, RequestId, RequestMeta,
+    RpcError,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -40,11 +43,10 @@ pub(super) struct Inner {
     info: Implementation,
     instructions: Option<String>,
     pub(super) catalog: super::catalog::Catalog,
-    pub(super) subscribers: Arc<super::subscriptions::Subscribers>,
+    pub(super) hub: Arc<Hub>,
     tools: Vec<RegisteredTool>,
     by_name: HashMap<String, usize>,
     state: Arc<StateMap>,
-    tool_pages: Pages,
     /// What `initialize` advertises (discovery's are encoded in `discover`).
     capabilities: Value,
     discover: Box<RawValue>,
@@ -180,19 +182,50 @@ impl Dispatcher {
             meta: &server_meta,
             ttl_ms: u64::try_from(server.list_ttl.as_millis()).unwrap_or(u64::MAX),
         };
-        let descriptors: Vec<ToolDescriptor> = tools
-            .iter()
-            .filter(|t| t.listed)
-            .map(|t| t.descriptor.clone())
-            .collect();
-        let tool_pages = lists::tool_pages(&descriptors, server.page_size, &extras);
-        let catalog = super::catalog::Catalog::build(
-            server.resources,
-            server.prompts,
-            server.page_size,
-            &extras,
-            &permissions,
-        )?;
+        let catalog =
+            super::catalog::Catalog::build(server.resources, server.prompts, &permissions)?;
+        let settings = PageSettings {
+            page_size: server.page_size,
+            meta: server_meta.clone(),
+            ttl_ms: extras.ttl_ms,
+        };
+        let tool_switches = Switches::new(tools.iter().map(|t| t.descriptor.name().to_owned()));
+        let resource_switches = Switches::new(catalog.resources().map(|r| r.uri().to_owned()));
+        let prompt_switches = Switches::new(catalog.prompts().map(|p| p.name().to_owned()));
+        for name in &server.disabled {
+            let known = [&tool_switches, &resource_switches, &prompt_switches]
+                .into_iter()
+                .filter_map(|switches| switches.set(name, false))
+                .count();
+            if known == 0 {
+                return Err(Error::UnknownCapability(name.clone()));
+            }
+        }
+        let listed_tools: Vec<usize> = (0..tools.len()).filter(|&i| tools[i].listed).collect();
+        let tool_list = LiveList::new(
+            "tools",
+            listed_tools,
+            |era, i| {
+                serde_json::to_value(tools[i].descriptor.to_wire(era))
+                    .expect("a tool always serialises")
+            },
+            &tool_switches,
+            &settings,
+        );
+        let [resource_list, template_list, prompt_list] =
+            catalog.lists(&resource_switches, &prompt_switches, &settings);
+        let hub = Arc::new(Hub {
+            subscribers: Default::default(),
+            listeners: Default::default(),
+            tools: tool_switches,
+            resources: resource_switches,
+            prompts: prompt_switches,
+            tool_list,
+            resource_list,
+            template_list,
+            prompt_list,
+            settings,
+        });
         let features = lists::Features {
             tools: !tools.is_empty(),
             resources: catalog.has_resources(),
@@ -210,11 +243,10 @@ impl Dispatcher {
                 info: server.info,
                 instructions: server.instructions,
                 catalog,
-                subscribers: Arc::default(),
+                hub,
                 tools,
                 by_name,
                 state: Arc::new(server.state),
-                tool_pages,
                 capabilities,
                 discover,
                 server_meta,
@@ -238,7 +270,7 @@ impl Dispatcher {
     pub fn header_params(&self, name: &str) -> &[HeaderParam] {
         match self.inner.by_name.get(name) {
             // A hidden tool has none, so that headers do not tell it exists.
-            Some(&index) if self.inner.tools[index].listed => {
+            Some(&index) if self.inner.tools[index].listed && self.inner.hub.tools.is_on(index) => {
                 &self.inner.tools[index].header_params
             }
             _ => &[],
@@ -248,7 +280,7 @@ impl Dispatcher {
     /// A handle that tells subscribed clients a resource changed.
     pub fn notifier(&self) -> super::Notifier {
         super::Notifier {
-            subscribers: Arc::clone(&self.inner.subscribers),
+            hub: Arc::clone(&self.inner.hub),
         }
     }
 
@@ -352,6 +384,7 @@ impl Dispatcher {
             "resources/subscribe" | "resources/unsubscribe" => {
                 self.subscribe(connection, id, method, params)
             }
+            "subscriptions/listen" => return self.listen(connection, id, params, sink).await,
             "initialize" => self.initialize(connection, id, params),
             "server/discover" => self.discover(connection, id, params),
             "ping" => self.ping(id, params),
@@ -422,7 +455,7 @@ impl Dispatcher {
 
     fn initialize(
         &self,
-        connection: &Connection,
+        connection: &Arc<Connection>,
         id: &RequestId,
         params: Option<&RawValue>,
     ) -> Result<Vec<u8>, RpcError> {
@@ -446,6 +479,8 @@ impl Dispatcher {
             ));
         }
         tracing::debug!(%version, "legacy session initialized");
+        // From now on the connection hears of list changes.
+        self.inner.hub.subscribers.add(connection);
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct InitializeResult<'a> {
@@ -510,6 +545,56 @@ impl Dispatcher {
         Ok(encode_result(id, &json!({})))
     }
 
+    /// `subscriptions/listen` (2026-07-28): acknowledges the filter it honours, then streams
+    /// the changes asked for until the client cancels the request or closes the stream.
+    async fn listen(
+        &self,
+        connection: &Arc<Connection>,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        sink: Outbound,
+    ) -> Answer {
+        #[derive(Deserialize)]
+        struct ListenParams {
+            #[serde(rename = "_meta", default)]
+            meta: Option<RequestMeta>,
+            #[serde(default)]
+            notifications: Filter,
+        }
+        let params: ListenParams = match parse_params(params) {
+            Ok(params) => params,
+            Err(error) => return Answer::Error(error),
+        };
+        match self.negotiate(connection, params.meta) {
+            Ok(negotiated) if negotiated.version.era() == Era::Modern => {}
+            Ok(_) => return Answer::Error(RpcError::method_not_found("subscriptions/listen")),
+            Err(error) => return Answer::Error(error),
+        }
+        let (cancellation, in_flight) = connection.begin(id);
+        let has_resources = self.inner.catalog.has_resources();
+        let honoured = self.inner.hub.honoured(params.notifications, has_resources);
+        let acknowledged = encode_notification(
+            "notifications/subscriptions/acknowledged",
+            &json!({
+                "_meta": { "io.modelcontextprotocol/subscriptionId": id },
+                "notifications": honoured,
+            }),
+        );
+        if sink.send(acknowledged).await.is_err() {
+            return Answer::Cancelled;
+        }
+        // Registered after the acknowledgment, so that nothing on the stream precedes it.
+        let listening = self.inner.hub.listen(id.clone(), honoured, sink.clone());
+        tokio::select! {
+            _ = cancellation.cancelled() => {}
+            _ = sink.closed() => {}
+        }
+        drop(listening);
+        drop(in_flight);
+        tracing::debug!(%id, "subscription ended");
+        Answer::Cancelled
+    }
+
     fn list_tools(
         &self,
         connection: &Connection,
@@ -518,10 +603,8 @@ impl Dispatcher {
     ) -> Result<Vec<u8>, RpcError> {
         let params: ListParams = parse_params(params)?;
         let negotiated = self.negotiate(connection, params.meta)?;
-        let page = self
-            .inner
-            .tool_pages
-            .get(negotiated.version.era(), params.cursor.as_deref())?;
+        let pages = self.inner.hub.tool_list.pages();
+        let page = pages.get(negotiated.version.era(), params.cursor.as_deref())?;
         Ok(encode_result(id, page))
     }
 
@@ -551,12 +634,16 @@ impl Dispatcher {
         let Some(&index) = self.inner.by_name.get(params.name.as_ref()) else {
             return unknown();
         };
+        if !self.inner.hub.tools.is_on(index) {
+            // Switched off: not listed, so not served.
+            return unknown();
+        }
         let tool = &self.inner.tools[index];
-        let gate = Arc::new(self.inner.permissions.gate(
+        let gate = self.inner.permissions.gate(
             Kind::Tool,
             tool.descriptor.name(),
             tool.descriptor.permission(),
-        ));
+        );
         if let Some(refusal) = gate.refusal(tool.listed) {
             return match refusal {
                 Refusal::Hidden => unknown(),

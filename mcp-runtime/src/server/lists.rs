@@ -5,7 +5,6 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use crate::capability::ToolDescriptor;
 use crate::protocol::{Era, Implementation, ProtocolVersion, RpcError};
 
 /// Pre-encoded pages of a list, for both eras.
@@ -103,20 +102,6 @@ pub(crate) fn pages(
     }
 }
 
-pub(crate) fn tool_pages(
-    tools: &[ToolDescriptor],
-    page_size: usize,
-    extras: &ModernExtras<'_>,
-) -> Pages {
-    pages(
-        "tools",
-        tools.len(),
-        |era, i| serde_json::to_value(tools[i].to_wire(era)).expect("a tool always serialises"),
-        page_size,
-        extras,
-    )
-}
-
 /// What the server has, which decides the capabilities it advertises.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Features {
@@ -132,16 +117,16 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
     let mut caps = serde_json::Map::new();
     caps.insert("logging".into(), json!({}));
     if features.tools {
-        caps.insert("tools".into(), json!({ "listChanged": false }));
+        caps.insert("tools".into(), json!({ "listChanged": true }));
     }
     if features.resources {
         caps.insert(
             "resources".into(),
-            json!({ "subscribe": era == Era::Legacy, "listChanged": false }),
+            json!({ "subscribe": era == Era::Legacy, "listChanged": true }),
         );
     }
     if features.prompts {
-        caps.insert("prompts".into(), json!({ "listChanged": false }));
+        caps.insert("prompts".into(), json!({ "listChanged": true }));
     }
     if features.completions {
         caps.insert("completions".into(), json!({}));
@@ -189,6 +174,17 @@ pub(crate) fn to_raw<T: Serialize>(value: &T) -> Box<RawValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capability::ToolDescriptor;
+
+    fn tool_pages(tools: &[ToolDescriptor], page_size: usize, extras: &ModernExtras<'_>) -> Pages {
+        pages(
+            "tools",
+            tools.len(),
+            |era, i| serde_json::to_value(tools[i].to_wire(era)).expect("a tool always serialises"),
+            page_size,
+            extras,
+        )
+    }
 
     fn tools(n: usize) -> Vec<ToolDescriptor> {
         (0..n)

@@ -6,6 +6,7 @@ mod context;
 mod dispatch;
 mod input;
 mod lists;
+mod live;
 mod manifest;
 mod subscriptions;
 
@@ -54,8 +55,11 @@ pub struct Server {
     pub(crate) state: StateMap,
     pub(crate) page_size: usize,
     pub(crate) list_ttl: Duration,
+    pub(crate) disabled: Vec<String>,
     pub(crate) policy: crate::permission::Policy,
     pub(crate) audit: crate::permission::AuditLog,
+    #[cfg(feature = "http")]
+    pub(crate) http_auth: Option<crate::transport::http::HttpAuth>,
     pub(crate) request_state_key: Option<Vec<u8>>,
     pub(crate) request_state_ttl: Duration,
 }
@@ -76,8 +80,11 @@ impl Server {
             state: StateMap::new(),
             page_size: 100,
             list_ttl: Duration::from_secs(60),
+            disabled: Vec::new(),
             policy: crate::permission::Policy::default(),
             audit: crate::permission::AuditLog::default(),
+            #[cfg(feature = "http")]
+            http_auth: None,
             request_state_key: None,
             request_state_ttl: Duration::from_secs(15 * 60),
         }
@@ -144,6 +151,15 @@ impl Server {
         self
     }
 
+    /// Starts the tool or prompt `name` (or the resource registered for the URI `name`)
+    /// switched off: unlisted and unserved until
+    /// [`Notifier::enable_tool`](crate::server::Notifier::enable_tool) (or `enable_prompt`,
+    /// `enable_resource`) switches it on. Building fails if nothing has that name.
+    pub fn disable(mut self, name: impl Into<String>) -> Self {
+        self.disabled.push(name.into());
+        self
+    }
+
     /// How long modern-era clients may cache discovery and list results (default 60 s).
     pub fn list_ttl(mut self, ttl: Duration) -> Self {
         self.list_ttl = ttl;
@@ -180,6 +196,15 @@ impl Server {
     /// take a while to answer).
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+
+    /// Requires a bearer token on HTTP requests when the server is started with
+    /// `--transport http` by [`Server::serve_from_args`] (stdio is unaffected: its caller is
+    /// the local user).
+    #[cfg(feature = "http")]
+    pub fn http_auth(mut self, auth: crate::transport::http::HttpAuth) -> Self {
+        self.http_auth = Some(auth);
         self
     }
 

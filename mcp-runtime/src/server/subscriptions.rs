@@ -1,15 +1,21 @@
-//! Resource subscriptions of handshake-era clients (`resources/subscribe`,
-//! `resources/unsubscribe`) and the [`Notifier`] that tells them a resource changed.
+//! Telling clients what changed: `notifications/*/list_changed` when capabilities are
+//! switched off or on, and `notifications/resources/updated` for subscribed resources —
+//! to handshake-era connections (after `initialize`; `resources/subscribe`) and to
+//! 2026-07-28 `subscriptions/listen` streams. The [`Notifier`] is the handle that does it.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::connection::Connection;
-use crate::protocol::encode_notification;
+use super::connection::{Connection, Outbound};
+use super::live::{LiveList, PageSettings, Switches};
+use crate::error::{Error, Result};
+use crate::protocol::{encode_notification, RequestId};
 
-/// The connections that subscribed to at least one resource.
+/// The handshake-era connections, which hear of every change they asked for.
 #[derive(Default)]
 pub(crate) struct Subscribers {
     connections: Mutex<Vec<Weak<Connection>>>,
@@ -53,39 +59,272 @@ impl Subscriptions {
     }
 }
 
-/// Tells subscribed clients that a resource changed (`notifications/resources/updated`).
-///
-/// Get one from [`Dispatcher::notifier`](crate::Dispatcher::notifier) or
-/// [`Context::notifier`](crate::Context::notifier); clones are cheap.
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> mcp_runtime::Result<()> {
-/// let dispatcher = mcp_runtime::Server::new("watcher", "1.0.0").build()?;
-/// let notifier = dispatcher.notifier();
-/// // Later, from any task:
-/// assert_eq!(notifier.resource_updated("file:///notes.txt").await, 0); // nobody subscribed yet
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct Notifier {
-    pub(crate) subscribers: Arc<Subscribers>,
+/// What a `subscriptions/listen` stream asks to hear of.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Filter {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) tools_list_changed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) prompts_list_changed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) resources_list_changed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) resource_subscriptions: Option<Vec<String>>,
 }
 
-impl Notifier {
-    /// Notifies every client subscribed to `uri`; returns how many were told.
-    pub async fn resource_updated(&self, uri: &str) -> usize {
-        let message =
-            encode_notification("notifications/resources/updated", &json!({ "uri": uri }));
+impl Filter {
+    fn wants(&self, change: &Change<'_>) -> bool {
+        match change {
+            Change::Tools => self.tools_list_changed == Some(true),
+            Change::Prompts => self.prompts_list_changed == Some(true),
+            Change::Resources => self.resources_list_changed == Some(true),
+            Change::Updated(uri) => self
+                .resource_subscriptions
+                .as_ref()
+                .is_some_and(|uris| uris.iter().any(|u| u == uri)),
+        }
+    }
+}
+
+/// One open `subscriptions/listen` stream.
+struct Listener {
+    key: u64,
+    subscription: RequestId,
+    filter: Filter,
+    sink: Outbound,
+}
+
+/// The open `subscriptions/listen` streams.
+#[derive(Default)]
+pub(crate) struct Listeners {
+    next: AtomicU64,
+    open: Mutex<Vec<Listener>>,
+}
+
+/// Keeps a listener registered; unregisters it when dropped (the stream ended).
+pub(crate) struct Listening {
+    hub: Arc<Hub>,
+    key: u64,
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        lock(&self.hub.listeners.open).retain(|l| l.key != self.key);
+    }
+}
+
+/// A change clients may hear of.
+enum Change<'a> {
+    Tools,
+    Prompts,
+    Resources,
+    Updated(&'a str),
+}
+
+impl Change<'_> {
+    fn method(&self) -> &'static str {
+        match self {
+            Change::Tools => "notifications/tools/list_changed",
+            Change::Prompts => "notifications/prompts/list_changed",
+            Change::Resources => "notifications/resources/list_changed",
+            Change::Updated(_) => "notifications/resources/updated",
+        }
+    }
+}
+
+/// Everything that changes while the server runs, and who hears of it.
+pub(crate) struct Hub {
+    pub(crate) subscribers: Subscribers,
+    pub(crate) listeners: Listeners,
+    pub(crate) tools: Switches,
+    pub(crate) resources: Switches,
+    pub(crate) prompts: Switches,
+    pub(crate) tool_list: LiveList,
+    pub(crate) resource_list: LiveList,
+    pub(crate) template_list: LiveList,
+    pub(crate) prompt_list: LiveList,
+    pub(crate) settings: PageSettings,
+}
+
+impl Hub {
+    /// The part of `requested` the server can honour: only what it can ever send.
+    pub(crate) fn honoured(&self, requested: Filter, has_resources: bool) -> Filter {
+        Filter {
+            tools_list_changed: requested
+                .tools_list_changed
+                .filter(|&on| on && self.tools.len() > 0),
+            prompts_list_changed: requested
+                .prompts_list_changed
+                .filter(|&on| on && self.prompts.len() > 0),
+            resources_list_changed: requested
+                .resources_list_changed
+                .filter(|&on| on && has_resources),
+            resource_subscriptions: requested
+                .resource_subscriptions
+                .filter(|uris| has_resources && !uris.is_empty()),
+        }
+    }
+
+    /// Registers a `subscriptions/listen` stream; the guard keeps it registered.
+    pub(crate) fn listen(
+        self: &Arc<Self>,
+        subscription: RequestId,
+        filter: Filter,
+        sink: Outbound,
+    ) -> Listening {
+        let key = self.listeners.next.fetch_add(1, Ordering::Relaxed);
+        lock(&self.listeners.open).push(Listener {
+            key,
+            subscription,
+            filter,
+            sink,
+        });
+        Listening {
+            hub: Arc::clone(self),
+            key,
+        }
+    }
+
+    /// Tells everyone who asked; returns how many were told.
+    async fn tell(&self, change: Change<'_>) -> usize {
         let mut told = 0;
+        let params = match change {
+            Change::Updated(uri) => json!({ "uri": uri }),
+            _ => json!({}),
+        };
+        let legacy = encode_notification(change.method(), &params);
         for connection in self.subscribers.live() {
-            if connection.subscriptions().contains(uri)
-                && connection.outbound().send(message.clone()).await.is_ok()
+            let wanted = match change {
+                Change::Updated(uri) => connection.subscriptions().contains(uri),
+                _ => true,
+            };
+            if wanted && connection.outbound().send(legacy.clone()).await.is_ok() {
+                told += 1;
+            }
+        }
+        let streams: Vec<(RequestId, Outbound)> = lock(&self.listeners.open)
+            .iter()
+            .filter(|l| l.filter.wants(&change))
+            .map(|l| (l.subscription.clone(), l.sink.clone()))
+            .collect();
+        for (subscription, sink) in streams {
+            let mut params = params.clone();
+            params["_meta"] = json!({ "io.modelcontextprotocol/subscriptionId": subscription });
+            if sink
+                .send(encode_notification(change.method(), &params))
+                .await
+                .is_ok()
             {
                 told += 1;
             }
         }
         told
     }
+}
+
+/// Tells clients what changed, and switches capabilities off and on while the server runs.
+///
+/// Get one from [`Dispatcher::notifier`](crate::Dispatcher::notifier) or
+/// [`Context::notifier`](crate::Context::notifier); clones are cheap.
+///
+/// Switching a capability off hides it from its list and answers it as unknown; every
+/// switch sends `notifications/{tools,prompts,resources}/list_changed` to handshake-era
+/// clients and to 2026-07-28 `subscriptions/listen` streams that asked for it.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+///
+/// /// Reports the weather.
+/// #[tool]
+/// fn weather() -> &'static str {
+///     "sunny"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> mcp_runtime::Result<()> {
+/// let dispatcher = Server::new("watcher", "1.0.0").tool(weather).disable("weather").build()?;
+/// let notifier = dispatcher.notifier();
+/// // Later, from any task: list the tool, and tell the clients.
+/// assert!(notifier.enable_tool("weather").await?);
+/// assert_eq!(notifier.resource_updated("file:///notes.txt").await, 0); // nobody subscribed
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Notifier {
+    pub(crate) hub: Arc<Hub>,
+}
+
+impl Notifier {
+    /// Notifies every client subscribed to `uri` (`resources/subscribe` in the handshake
+    /// era, `resourceSubscriptions` of a `subscriptions/listen` stream since 2026-07-28);
+    /// returns how many were told.
+    pub async fn resource_updated(&self, uri: &str) -> usize {
+        self.hub.tell(Change::Updated(uri)).await
+    }
+
+    /// Lists and serves the tool `name` again. `Ok(false)` when it was already on.
+    pub async fn enable_tool(&self, name: &str) -> Result<bool> {
+        self.switch(Kind::Tool, name, true).await
+    }
+
+    /// Hides the tool `name`: it leaves `tools/list` and calls to it are answered as for an
+    /// unknown tool. `Ok(false)` when it was already off.
+    pub async fn disable_tool(&self, name: &str) -> Result<bool> {
+        self.switch(Kind::Tool, name, false).await
+    }
+
+    /// Lists and serves the prompt `name` again.
+    pub async fn enable_prompt(&self, name: &str) -> Result<bool> {
+        self.switch(Kind::Prompt, name, true).await
+    }
+
+    /// Hides the prompt `name` from `prompts/list` and `prompts/get`.
+    pub async fn disable_prompt(&self, name: &str) -> Result<bool> {
+        self.switch(Kind::Prompt, name, false).await
+    }
+
+    /// Lists and serves the resource (or resource template) registered for `uri` again.
+    pub async fn enable_resource(&self, uri: &str) -> Result<bool> {
+        self.switch(Kind::Resource, uri, true).await
+    }
+
+    /// Hides the resource (or template) registered for `uri` from the resource lists and
+    /// `resources/read`.
+    pub async fn disable_resource(&self, uri: &str) -> Result<bool> {
+        self.switch(Kind::Resource, uri, false).await
+    }
+
+    async fn switch(&self, kind: Kind, name: &str, on: bool) -> Result<bool> {
+        let hub = &self.hub;
+        let (switches, change) = match kind {
+            Kind::Tool => (&hub.tools, Change::Tools),
+            Kind::Prompt => (&hub.prompts, Change::Prompts),
+            Kind::Resource => (&hub.resources, Change::Resources),
+        };
+        let changed = switches
+            .set(name, on)
+            .ok_or_else(|| Error::UnknownCapability(name.to_owned()))?;
+        if !changed {
+            return Ok(false);
+        }
+        match kind {
+            Kind::Tool => hub.tool_list.rebuild(switches, &hub.settings),
+            Kind::Prompt => hub.prompt_list.rebuild(switches, &hub.settings),
+            Kind::Resource => {
+                hub.resource_list.rebuild(switches, &hub.settings);
+                hub.template_list.rebuild(switches, &hub.settings);
+            }
+        }
+        hub.tell(change).await;
+        Ok(true)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Tool,
+    Prompt,
+    Resource,
 }
 
 impl std::fmt::Debug for Notifier {

@@ -571,4 +571,50 @@ mod tests {
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(bearer(&headers), None);
     }
+
+    #[cfg(feature = "jwks")]
+    #[tokio::test]
+    async fn keys_are_fetched_from_a_jwks_url() {
+        use base64::Engine;
+        use ring::rand::SystemRandom;
+        use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        let (x, y) = pair.public_key().as_ref()[1..].split_at(32);
+        let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+        let set = json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "x": b64(x), "y": b64(y)}]});
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+        let app = axum::Router::new().route(
+            "/jwks.json",
+            axum::routing::get(move || {
+                let set = set.clone();
+                async move { set.to_string() }
+            }),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let audience = "http://127.0.0.1/mcp";
+        let verifier = JwtVerifier::from_jwks_url(url, "https://issuer", audience);
+        let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+        header.kid = Some("k1".to_owned());
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 600;
+        let claims = json!({"sub": "erin", "scp": ["a:b"], "iss": "https://issuer", "aud": audience, "exp": exp});
+        let key = jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref());
+        let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+        let caller = verifier.verify(&token).await.unwrap();
+        assert_eq!(caller.subject(), "erin");
+        assert!(caller.holds("a:b"));
+        header.kid = Some("k2".to_owned());
+        let unknown = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+        assert!(verifier.verify(&unknown).await.is_err());
+        server.abort();
+    }
 }

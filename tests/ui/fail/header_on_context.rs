@@ -1,0 +1,9 @@
+use mcp_runtime::prelude::*;
+
+/// Queries.
+#[tool]
+fn query(#[header("Ctx")] ctx: Context) -> String {
+    format!("{ctx:?}")
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use mcp_runtime::prelude::*;
+
+/// Queries.
+#[tool]
+fn query(#[header(Region)] region: String) -> String {
+    region
+}
+
+fn main() {}
