@@ -23,13 +23,14 @@ cd "$repo_root"
 
 tools="${CI_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-runtime-ci}"
 generate="${CARGO_GENERATE:-$tools/bin/cargo-generate}"
-if [ ! -x "$generate" ] || [ "$("$generate" --version 2>/dev/null)" != "cargo-generate $CARGO_GENERATE_VERSION" ]; then
+# `cargo-generate --version` prints `cargo generate X.Y.Z`.
+if [ ! -x "$generate" ] || [ "$("$generate" --version 2>/dev/null | awk '{print $NF}')" != "$CARGO_GENERATE_VERSION" ]; then
   if [ -n "${CARGO_GENERATE:-}" ]; then
     echo "templates: CARGO_GENERATE=$CARGO_GENERATE is not cargo-generate $CARGO_GENERATE_VERSION" >&2
     exit 1
   fi
   echo "templates: installing cargo-generate $CARGO_GENERATE_VERSION into $tools (once)" >&2
-  cargo install --quiet --locked --root "$tools" "cargo-generate@$CARGO_GENERATE_VERSION"
+  cargo install --quiet --locked --force --root "$tools" "cargo-generate@$CARGO_GENERATE_VERSION"
 fi
 
 target_dir="${TEMPLATES_TARGET_DIR:-$repo_root/target/templates}"
