@@ -490,6 +490,8 @@ impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
 /// use mcp_runtime::prelude::*;
 /// use serde_json::json;
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let schema = json!({
 ///     "$schema": "https://json-schema.org/draft/2020-12/schema",
 ///     "type": "object",
@@ -505,8 +507,6 @@ impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
 ///         Ok::<_, ToolError>(format!("Sunny in {}", args["city"].as_str().unwrap_or("?")))
 ///     },
 /// );
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
 /// let client = mcp_runtime::testing::TestClient::modern(Server::new("w", "1").tool(weather)).unwrap();
 /// let result = client.call_tool("weather", json!({"city": "Oslo"})).await.unwrap();
 /// assert_eq!(result.text(), "Sunny in Oslo");
