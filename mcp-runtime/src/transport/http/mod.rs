@@ -47,6 +47,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use axum::serve::ListenerExt;
 use axum::Router;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
@@ -137,6 +138,13 @@ pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
     let address = listener.local_addr().map_err(io)?;
     tracing::info!("listening on http://{address}{}", config.path);
     let app = router(dispatcher, &config);
+    // Answers and SSE events are small writes: without TCP_NODELAY, Nagle's algorithm holds
+    // each one back until the client's delayed ACK, up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {error}");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
