@@ -5,8 +5,12 @@
 //!   are handled concurrently, at most [`StdioConfig::max_in_flight`] at a time:
 //!   when that many are running, the reader stops reading, so a client that pipelines
 //!   thousands of requests is held back by the pipe instead of growing the server's memory.
-//! * Responses are written in batches: the writer takes everything ready, writes it in one
-//!   go and flushes only when nothing else is waiting.
+//! * A request whose handler finishes on its first poll (most tools) is answered on the
+//!   reading task itself; one that has to wait goes on in a task of its own. A handler that
+//!   blocks for long before its first `.await` therefore holds up reading: long synchronous
+//!   work belongs in `tokio::task::spawn_blocking`.
+//! * Responses are written in batches: answers collect while more input is already
+//!   buffered and go out in one write before the server would wait for input.
 //! * A line longer than [`StdioConfig::max_message_bytes`] is skipped and answered with an
 //!   error; the server keeps reading.
 //! * At end of input the server finishes what is in flight, writes the answers and returns.
@@ -20,7 +24,8 @@ use std::task::Poll;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::protocol::{encode_error, RpcError};
@@ -48,16 +53,66 @@ impl Default for StdioConfig {
 }
 
 /// Serves `dispatcher` on this process's standard input and output.
+///
+/// The connection is read and written by a thread of its own, running a single-threaded
+/// runtime: a message is then read, answered and written without waking any other thread
+/// (a multi-threaded runtime wakes an idle worker for every readiness event, which costs
+/// more than the answer itself). Requests that have to wait go on in tasks of the calling
+/// runtime, so they run in parallel as before. Dropping the returned future stops serving.
 pub async fn serve(dispatcher: Dispatcher) -> Result<()> {
     let config = StdioConfig::default();
+    let spawner = tokio::runtime::Handle::current();
+    let stop = CancellationToken::new();
+    let _stop_when_dropped = stop.clone().drop_guard();
+    let (done_tx, done_rx) = oneshot::channel();
+    let io_error = |source| Error::Io {
+        transport: "stdio",
+        source,
+    };
+    std::thread::Builder::new()
+        .name("mcp-stdio".to_owned())
+        .spawn(move || {
+            let served = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(async {
+                    tokio::select! {
+                        served = serve_stdio_here(dispatcher, config, spawner) => served,
+                        () = stop.cancelled() => Ok(()),
+                    }
+                }),
+                Err(source) => Err(io_error(source)),
+            };
+            let _ = done_tx.send(served);
+        })
+        .map_err(io_error)?;
+    done_rx
+        .await
+        .unwrap_or_else(|_| Err(io_error(std::io::Error::other("the stdio thread panicked"))))
+}
+
+/// Serves standard input and output from the current runtime.
+async fn serve_stdio_here(
+    dispatcher: Dispatcher,
+    config: StdioConfig,
+    spawner: tokio::runtime::Handle,
+) -> Result<()> {
     #[cfg(unix)]
     if let Some((input, output)) = pipes() {
         // Pipes (how MCP clients start servers) are read and written directly by the
         // runtime's reactor; tokio's stdin/stdout would hand every read and write to a
         // blocking thread, adding a thread hop to each message.
-        return serve_on(dispatcher, input, output, config).await;
+        return serve_with(dispatcher, input, output, config, Some(spawner)).await;
     }
-    serve_on(dispatcher, tokio::io::stdin(), tokio::io::stdout(), config).await
+    serve_with(
+        dispatcher,
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        config,
+        Some(spawner),
+    )
+    .await
 }
 
 /// Standard input and output as non-blocking pipes, when both are pipes.
@@ -91,8 +146,24 @@ fn pipes() -> Option<(
 pub async fn serve_on<R, W>(
     dispatcher: Dispatcher,
     input: R,
+    output: W,
+    config: StdioConfig,
+) -> Result<()>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    serve_with(dispatcher, input, output, config, None).await
+}
+
+/// `serve_on`, spawning requests that have to wait on `spawner` (default: the current
+/// runtime).
+async fn serve_with<R, W>(
+    dispatcher: Dispatcher,
+    input: R,
     mut output: W,
     config: StdioConfig,
+    spawner: Option<tokio::runtime::Handle>,
 ) -> Result<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
@@ -177,12 +248,16 @@ where
             }
             Poll::Pending => {
                 let tx = tx.clone();
-                tokio::spawn(async move {
+                let task = async move {
                     if let Some(answer) = handling.await {
                         let _ = tx.send(answer).await;
                     }
                     drop(request_permit);
-                });
+                };
+                match &spawner {
+                    Some(runtime) => drop(runtime.spawn(task)),
+                    None => drop(tokio::spawn(task)),
+                }
             }
         }
     }
