@@ -50,7 +50,7 @@ for crate in ours rmcp; do
 done
 
 row() { # name, ours, rmcp
-    printf '| %s | %s | %s | %.2f× |\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+    printf '| %s | %.2f | %.2f | %.2f× |\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
 }
 m() { tr ' ' '\n' | grep . | median; }
 echo "| two-tool stdio server | ours | rmcp | ours ÷ rmcp |"
@@ -59,5 +59,5 @@ row "clean debug build, s (median of $ROUNDS)" "$(echo "${clean[ours]}" | m)" "$
 row "incremental debug rebuild after editing a tool, s (median of $((ROUNDS * 2)))" \
     "$(echo "${incremental[ours]}" | m)" "$(echo "${incremental[rmcp]}" | m)"
 row "clean release build, s" "${release[ours]}" "${release[rmcp]}"
-row "release binary, MiB" "$(echo "${size[ours]} / 1048576" | bc -l | xargs printf '%.2f')" \
-    "$(echo "${size[rmcp]} / 1048576" | bc -l | xargs printf '%.2f')"
+row "release binary, MiB" "$(echo "${size[ours]} / 1048576" | bc -l)" \
+    "$(echo "${size[rmcp]} / 1048576" | bc -l)"
