@@ -37,8 +37,11 @@ mod guard;
 mod headers;
 mod session;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -401,13 +404,35 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         return StatusCode::ACCEPTED.into_response();
     };
     let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
-    let (done, answer) = oneshot::channel::<Option<Reply>>();
     let dispatcher = shared.dispatcher.clone();
-    let task = tokio::spawn(async move {
+    let mut work: Pin<Box<dyn Future<Output = Option<Reply>> + Send>> = Box::pin(async move {
         // The permit lives as long as the work, so abandoned work still counts until it ends.
         let _permit = permit;
-        let reply = dispatcher.reply(&connection, body, sink).await;
-        let _ = done.send(reply);
+        dispatcher.reply(&connection, body, sink).await
+    });
+    // Most handlers finish on their first poll: answer those right here, with no task to
+    // spawn and wake.
+    let first_poll = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+    if let Poll::Ready(reply) = first_poll {
+        let mut early = Vec::new();
+        while let Ok(message) = notifications.try_recv() {
+            early.push(message);
+        }
+        if early.is_empty() {
+            return answer_response(modern, Some(reply));
+        }
+        // Notifications sent before the result: the same SSE stream a longer request gets.
+        early.extend(reply.map(|r| r.message));
+        let events = stream::iter(early).map(|message| {
+            Ok::<_, std::convert::Infallible>(
+                Event::default().data(String::from_utf8_lossy(&message)),
+            )
+        });
+        return sse_response(events);
+    }
+    let (done, answer) = oneshot::channel::<Option<Reply>>();
+    let task = tokio::spawn(async move {
+        let _ = done.send(work.await);
     });
     let mut cancel = AbortOnDrop {
         task: Some(task.abort_handle()),
@@ -430,15 +455,28 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         }
         reply = &mut answer => {
             cancel.task = None;
-            match reply {
-                Ok(Some(reply)) => {
-                    let status = if modern { status_for(reply.error_code) } else { StatusCode::OK };
-                    json_response(status, reply.message)
-                }
-                Ok(None) => StatusCode::ACCEPTED.into_response(),
-                Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, None, RpcError::internal("the request failed")),
-            }
+            answer_response(modern, reply.ok())
         }
+    }
+}
+
+/// The HTTP response carrying a request's answer (`None`: the work ended without one).
+fn answer_response(modern: bool, reply: Option<Option<Reply>>) -> Response {
+    match reply {
+        Some(Some(reply)) => {
+            let status = if modern {
+                status_for(reply.error_code)
+            } else {
+                StatusCode::OK
+            };
+            json_response(status, reply.message)
+        }
+        Some(None) => StatusCode::ACCEPTED.into_response(),
+        None => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            RpcError::internal("the request failed"),
+        ),
     }
 }
 
