@@ -287,6 +287,11 @@ impl Arguments {
         if bytes.trim_ascii_start().first() != Some(&b'{') {
             return Err(ArgumentError("arguments must be a JSON object".into()));
         }
+        // The common case decodes straight away; only a failure pays for tracking the path
+        // that names the offending field.
+        if let Ok(value) = serde_json::from_slice(bytes) {
+            return Ok(value);
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let path = e.path().to_string();
