@@ -287,6 +287,11 @@ impl Arguments {
         if bytes.trim_ascii_start().first() != Some(&b'{') {
             return Err(ArgumentError("arguments must be a JSON object".into()));
         }
+        // The common case decodes straight away; only a failure pays for tracking the path
+        // that names the offending field.
+        if let Ok(value) = serde_json::from_slice(bytes) {
+            return Ok(value);
+        }
         let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let path = e.path().to_string();
@@ -490,6 +495,8 @@ impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
 /// use mcp_runtime::prelude::*;
 /// use serde_json::json;
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let schema = json!({
 ///     "$schema": "https://json-schema.org/draft/2020-12/schema",
 ///     "type": "object",
@@ -505,8 +512,6 @@ impl<T: ToolHandler + ?Sized> ToolHandler for Arc<T> {
 ///         Ok::<_, ToolError>(format!("Sunny in {}", args["city"].as_str().unwrap_or("?")))
 ///     },
 /// );
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
 /// let client = mcp_runtime::testing::TestClient::modern(Server::new("w", "1").tool(weather)).unwrap();
 /// let result = client.call_tool("weather", json!({"city": "Oslo"})).await.unwrap();
 /// assert_eq!(result.text(), "Sunny in Oslo");

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 pub use connection::{Connection, Outbound};
 pub use context::{Ask, Context, Elicited};
+#[cfg(feature = "http")]
 pub(crate) use dispatch::unsupported_version;
 pub use dispatch::{Dispatcher, Reply};
 pub use subscriptions::Notifier;

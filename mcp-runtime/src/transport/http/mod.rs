@@ -43,8 +43,11 @@ pub use auth::{
     RESOURCE_METADATA_PATH,
 };
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -53,6 +56,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use axum::serve::ListenerExt;
 use axum::Router;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
@@ -164,6 +168,13 @@ pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
     let address = listener.local_addr().map_err(io)?;
     tracing::info!("listening on http://{address}{}", config.path);
     let app = router(dispatcher, &config);
+    // Answers and SSE events are small writes: without TCP_NODELAY, Nagle's algorithm holds
+    // each one back until the client's delayed ACK, up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {error}");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -430,15 +441,39 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         return StatusCode::ACCEPTED.into_response();
     };
     let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
-    let (done, answer) = oneshot::channel::<Option<Reply>>();
     let dispatcher = shared.dispatcher.clone();
     let caller = crate::permission::Caller::current();
-    let task = tokio::spawn(caller.scope(async move {
-        // The permit lives as long as the work, so abandoned work still counts until it ends.
-        let _permit = permit;
-        let reply = dispatcher.reply(&connection, body, sink).await;
-        let _ = done.send(reply);
-    }));
+    let mut work: Pin<Box<dyn Future<Output = Option<Reply>> + Send>> =
+        Box::pin(caller.scope(async move {
+            // The permit lives as long as the work, so abandoned work still counts until it
+            // ends.
+            let _permit = permit;
+            dispatcher.reply(&connection, body, sink).await
+        }));
+    // Most handlers finish on their first poll: answer those right here, with no task to
+    // spawn and wake.
+    let first_poll = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+    if let Poll::Ready(reply) = first_poll {
+        let mut early = Vec::new();
+        while let Ok(message) = notifications.try_recv() {
+            early.push(message);
+        }
+        if early.is_empty() {
+            return answer_response(modern, Some(reply));
+        }
+        // Notifications sent before the result: the same SSE stream a longer request gets.
+        early.extend(reply.map(|r| r.message));
+        let events = stream::iter(early).map(|message| {
+            Ok::<_, std::convert::Infallible>(
+                Event::default().data(String::from_utf8_lossy(&message)),
+            )
+        });
+        return sse_response(events);
+    }
+    let (done, answer) = oneshot::channel::<Option<Reply>>();
+    let task = tokio::spawn(async move {
+        let _ = done.send(work.await);
+    });
     let mut cancel = AbortOnDrop {
         task: Some(task.abort_handle()),
         id,
@@ -460,18 +495,31 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         }
         reply = &mut answer => {
             cancel.task = None;
-            match reply {
-                Ok(Some(reply)) => {
-                    if let Some(forbidden) = auth::insufficient_scope(&reply) {
-                        return forbidden;
-                    }
-                    let status = if modern { status_for(reply.error_code) } else { StatusCode::OK };
-                    json_response(status, reply.message)
-                }
-                Ok(None) => StatusCode::ACCEPTED.into_response(),
-                Err(_) => error_response(StatusCode::INTERNAL_SERVER_ERROR, None, RpcError::internal("the request failed")),
-            }
+            answer_response(modern, reply.ok())
         }
+    }
+}
+
+/// The HTTP response carrying a request's answer (`None`: the work ended without one).
+fn answer_response(modern: bool, reply: Option<Option<Reply>>) -> Response {
+    match reply {
+        Some(Some(reply)) => {
+            if let Some(forbidden) = auth::insufficient_scope(&reply) {
+                return forbidden;
+            }
+            let status = if modern {
+                status_for(reply.error_code)
+            } else {
+                StatusCode::OK
+            };
+            json_response(status, reply.message)
+        }
+        Some(None) => StatusCode::ACCEPTED.into_response(),
+        None => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            RpcError::internal("the request failed"),
+        ),
     }
 }
 

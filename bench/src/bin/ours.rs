@@ -1,0 +1,57 @@
+//! The benchmark tools served by mcp-runtime.
+
+use mcp_bench::{mode_from_args, Mode, Report};
+use mcp_runtime::prelude::*;
+use mcp_runtime::transport::http::{self, HttpConfig};
+
+/// Adds two numbers.
+///
+/// # Arguments
+/// * `a` - the first addend
+/// * `b` - the second addend
+#[tool(read_only, idempotent)]
+fn add(a: f64, b: f64) -> f64 {
+    a + b
+}
+
+/// Returns its input.
+///
+/// # Arguments
+/// * `text` - what to echo
+#[tool(read_only, idempotent)]
+fn echo(text: String) -> String {
+    text
+}
+
+/// A structured result of about 10 KiB.
+#[tool(read_only, idempotent)]
+fn report() -> Json<Report> {
+    Json(mcp_bench::report())
+}
+
+#[tokio::main]
+async fn main() {
+    let server = Server::new("bench-ours", "1.0.0")
+        .tool(add)
+        .tool(echo)
+        .tool(report);
+    let served = match mode_from_args() {
+        // Pipes are detected and used by the one stdio transport.
+        Mode::Stdio | Mode::StdioPipes => server.serve_stdio().await,
+        // One endpoint serves both eras; the client picks by what it sends.
+        Mode::Http { port, .. } => match server.build() {
+            Ok(dispatcher) => {
+                let config = HttpConfig {
+                    bind: ([127, 0, 0, 1], port).into(),
+                    ..HttpConfig::default()
+                };
+                http::serve(dispatcher, config).await
+            }
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(error) = served {
+        eprintln!("bench-ours: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,84 @@
+//! What the three benchmark servers share: the 10 KiB structured result, and the command
+//! line they all accept (`stdio`, `stdio-pipes`, or `http <port> [modern|legacy]`).
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// One row of the large structured result.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Row {
+    /// Position of the row.
+    pub id: u32,
+    /// A name for the row.
+    pub name: String,
+    /// A measured value.
+    pub score: f64,
+    /// Labels.
+    pub tags: Vec<String>,
+}
+
+/// The result of the `report` tool: about 10 KiB once encoded as JSON.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Report {
+    /// The rows.
+    pub rows: Vec<Row>,
+}
+
+/// Builds the `report` tool's result (the same in every server).
+pub fn report() -> Report {
+    Report {
+        rows: (0..144)
+            .map(|id| Row {
+                id,
+                name: format!("row number {id:03}"),
+                score: f64::from(id) * 1.5,
+                tags: vec!["alpha".to_owned(), "beta".to_owned()],
+            })
+            .collect(),
+    }
+}
+
+/// How a benchmark server was asked to serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Newline-delimited JSON-RPC on standard input and output.
+    Stdio,
+    /// Like `Stdio`, with the server's pipe-specific stdio where it has one (rmcp's
+    /// `stdio_pipes`); the others serve it as `Stdio`.
+    StdioPipes,
+    /// Streamable HTTP on `127.0.0.1:<port>/mcp`; `legacy` selects session mode where the
+    /// server has a choice.
+    Http {
+        /// The port to listen on.
+        port: u16,
+        /// Sessions (handshake era) rather than stateless requests.
+        legacy: bool,
+    },
+}
+
+/// Reads the command line: `stdio` | `stdio-pipes` | `http <port> [modern|legacy]`.
+pub fn mode_from_args() -> Mode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("http") => {
+            let port = args
+                .get(1)
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_else(|| usage());
+            let legacy = match args.get(2).map(String::as_str) {
+                None | Some("modern") => false,
+                Some("legacy") => true,
+                Some(_) => usage(),
+            };
+            Mode::Http { port, legacy }
+        }
+        None | Some("stdio") => Mode::Stdio,
+        Some("stdio-pipes") => Mode::StdioPipes,
+        Some(_) => usage(),
+    }
+}
+
+fn usage() -> ! {
+    eprintln!("usage: stdio | stdio-pipes | http <port> [modern|legacy]");
+    std::process::exit(2);
+}
