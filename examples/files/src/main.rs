@@ -379,11 +379,25 @@ async fn main() {
     };
     let (dir, args) = split_args(std::env::args_os()).unwrap_or_else(|e| fail(e));
     let asks_for_help = args.iter().any(|a| a == "--help" || a == "-h");
+    // Options that only describe the server need no directory: nothing is served.
+    let describes = args.iter().skip(1).any(|a| {
+        let a = a.to_string_lossy();
+        [
+            "--manifest",
+            "--print-config",
+            "--help",
+            "-h",
+            "--version",
+            "-V",
+        ]
+        .iter()
+        .any(|o| a == *o || a.starts_with(&format!("{o}=")))
+    });
     let root = match dir {
         Some(dir) => {
             Root::new(&dir).unwrap_or_else(|e| fail(format!("cannot serve {}: {e}", dir.display())))
         }
-        None if asks_for_help => Root::new(Path::new(".")).unwrap_or_else(|e| fail(e.to_string())),
+        None if describes => Root::new(Path::new(".")).unwrap_or_else(|e| fail(e.to_string())),
         None => fail("give the directory to serve with --root DIR".to_owned()),
     };
     if let Err(error) = server(root).serve_with_args(args).await {
