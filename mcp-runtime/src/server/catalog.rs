@@ -3,13 +3,19 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::connection::{Connection, Outbound};
-use super::dispatch::{parse_params, run_guarded, InputParams, ListParams, MetaParams, Run};
+use super::context::Context;
+use super::dispatch::{
+    parse_params, run_guarded, InputParams, ListParams, MetaParams, Negotiated, Run,
+};
 use super::input::Binding;
 use super::live::{LiveList, PageSettings, Switches};
 use super::{is_valid_tool_name, Dispatcher};
@@ -18,7 +24,7 @@ use crate::capability::{
     UriTemplate,
 };
 use crate::error::{Error, Result};
-use crate::permission::{Enforcer, Kind, Outcome, Refusal};
+use crate::permission::{Enforcer, Gate, Kind, Outcome, Refusal};
 use crate::protocol::{
     code, encode_result, Era, GetPromptResult, PromptMessage, RequestId, RequestMeta,
     ResourceContents, RpcError,
@@ -278,7 +284,7 @@ impl Dispatcher {
 
     pub(super) async fn read_resource(
         &self,
-        connection: &std::sync::Arc<Connection>,
+        connection: &Arc<Connection>,
         id: &RequestId,
         params: Option<&RawValue>,
         sink: Outbound,
@@ -315,42 +321,29 @@ impl Dispatcher {
             arguments: None,
             principal: gate.principal(),
         };
-        let input = self.input_round(
-            &negotiated,
-            &binding,
-            &InputParams {
-                input_responses: params.input_responses,
-                request_state: params.request_state.as_deref(),
-            },
-        )?;
-        let (context, cancellation, in_flight) =
-            self.start(connection, id, negotiated, sink, input.clone());
-        let read = ResourceRead::new(params.uri.clone(), variables, context.clone(), mime_type);
-        let outcome = if gate.needs_confirmation() {
-            let this = self.clone();
-            run_guarded(&cancellation, input.as_deref(), || {
-                gate.confirm_then(
-                    context,
-                    |m| Err(RpcError::invalid_request(m)),
-                    move || this.inner.catalog.resources[index].handler.read(read),
-                )
-            })
-            .await
-        } else {
-            run_guarded(&cancellation, input.as_deref(), || {
-                resource.handler.read(read)
-            })
-            .await
+        let input = InputParams {
+            input_responses: params.input_responses,
+            request_state: params.request_state.as_deref(),
         };
-        drop(in_flight);
-        gate.finish(ended(&outcome), None);
-        let contents = match outcome {
-            Run::Done(contents) => contents?,
-            Run::Cancelled => return Ok(None),
-            Run::Suspended(suspension) => return self.suspend(id, &binding, suspension),
-            Run::Panicked(reason) => {
-                return Err(panicked(&reason, &format!("reading {}", params.uri)))
-            }
+        let this = self.clone();
+        let uri = params.uri.clone();
+        let read = move |context| {
+            let read = ResourceRead::new(uri, variables, context, mime_type);
+            this.inner.catalog.resources[index].handler.read(read)
+        };
+        let handling = Handling {
+            connection,
+            id,
+            negotiated,
+            sink,
+            gate: &gate,
+            binding: &binding,
+            input,
+        };
+        let what = || format!("reading {}", params.uri);
+        let contents = match self.run_handler(handling, what, read).await? {
+            Ok(contents) => contents,
+            Err(answered) => return Ok(answered),
         };
         if contents.is_empty() {
             // An empty result would read as "no such resource" to some clients.
@@ -385,7 +378,7 @@ impl Dispatcher {
 
     pub(super) async fn get_prompt(
         &self,
-        connection: &std::sync::Arc<Connection>,
+        connection: &Arc<Connection>,
         id: &RequestId,
         params: Option<&RawValue>,
         sink: Outbound,
@@ -441,39 +434,27 @@ impl Dispatcher {
             arguments: params.arguments,
             principal: gate.principal(),
         };
-        let input = self.input_round(
-            &negotiated,
-            &binding,
-            &InputParams {
+        let handling = Handling {
+            connection,
+            id,
+            negotiated,
+            sink,
+            gate: &gate,
+            binding: &binding,
+            input: InputParams {
                 input_responses: params.input_responses,
                 request_state: params.request_state.as_deref(),
             },
-        )?;
-        let (context, cancellation, in_flight) =
-            self.start(connection, id, negotiated, sink, input.clone());
-        let call = PromptCall::new(arguments, context.clone());
-        let outcome = if gate.needs_confirmation() {
-            let this = self.clone();
-            run_guarded(&cancellation, input.as_deref(), || {
-                gate.confirm_then(
-                    context,
-                    |m| Err(RpcError::invalid_request(m)),
-                    move || this.inner.catalog.prompts[index].handler.get(call),
-                )
-            })
-            .await
-        } else {
-            run_guarded(&cancellation, input.as_deref(), || prompt.handler.get(call)).await
         };
-        drop(in_flight);
-        gate.finish(ended(&outcome), None);
-        let result = match outcome {
-            Run::Done(result) => result?,
-            Run::Cancelled => return Ok(None),
-            Run::Suspended(suspension) => return self.suspend(id, &binding, suspension),
-            Run::Panicked(reason) => {
-                return Err(panicked(&reason, &format!("prompt `{}`", params.name)))
-            }
+        let this = self.clone();
+        let get = move |context| {
+            let call = PromptCall::new(arguments, context);
+            this.inner.catalog.prompts[index].handler.get(call)
+        };
+        let what = || format!("prompt `{}`", params.name);
+        let result = match self.run_handler(handling, what, get).await? {
+            Ok(result) => result,
+            Err(answered) => return Ok(answered),
         };
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
@@ -562,7 +543,7 @@ impl Dispatcher {
     /// modern era listens with `subscriptions/listen` instead.
     pub(super) fn subscribe(
         &self,
-        connection: &std::sync::Arc<Connection>,
+        connection: &Arc<Connection>,
         id: &RequestId,
         method: &str,
         params: Option<&RawValue>,
@@ -593,6 +574,71 @@ impl Dispatcher {
 }
 
 /// How a guarded resource read or prompt rendering ended, for the audit log.
+/// A request about to run a resource's or a prompt's handler.
+struct Handling<'a> {
+    connection: &'a Arc<Connection>,
+    id: &'a RequestId,
+    negotiated: Negotiated,
+    sink: Outbound,
+    gate: &'a Gate<'a>,
+    binding: &'a Binding<'a>,
+    input: InputParams<'a>,
+}
+
+impl Dispatcher {
+    /// Runs a handler the way every resource read and prompt runs: with the answers a retried
+    /// request brings, after the user's confirmation when the policy wants one, isolated from
+    /// panics and cancellable, and audited. `Ok(Err(answer))`: the run ended without a value
+    /// (`None` when cancelled; the `input_required` answer when it asked the client).
+    async fn run_handler<T, F>(
+        &self,
+        handling: Handling<'_>,
+        what: impl FnOnce() -> String,
+        invoke: impl FnOnce(Context) -> F + Send + 'static,
+    ) -> Result<Result<T, Option<Vec<u8>>>, RpcError>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, RpcError>> + Send + 'static,
+    {
+        let Handling {
+            connection,
+            id,
+            negotiated,
+            sink,
+            gate,
+            binding,
+            input,
+        } = handling;
+        let input = self.input_round(&negotiated, binding, &input)?;
+        let (context, cancellation, in_flight) =
+            self.start(connection, id, negotiated, sink, input.clone());
+        let outcome = if gate.needs_confirmation() {
+            run_guarded(&cancellation, input.as_deref(), || {
+                let asking = context.clone();
+                gate.confirm_then(
+                    asking,
+                    |m| Err(RpcError::invalid_request(m)),
+                    move || invoke(context),
+                )
+            })
+            .await
+        } else {
+            run_guarded(&cancellation, input.as_deref(), || {
+                Box::pin(invoke(context)) as Pin<Box<dyn Future<Output = _> + Send>>
+            })
+            .await
+        };
+        drop(in_flight);
+        gate.finish(ended(&outcome), None);
+        match outcome {
+            Run::Done(value) => value.map(Ok),
+            Run::Cancelled => Ok(Err(None)),
+            Run::Suspended(suspension) => self.suspend(id, binding, suspension).map(Err),
+            Run::Panicked(reason) => Err(panicked(&reason, &what())),
+        }
+    }
+}
+
 fn ended<T>(outcome: &Run<Result<T, RpcError>>) -> Outcome {
     match outcome {
         Run::Cancelled => Outcome::Cancelled,
