@@ -67,6 +67,18 @@ fn header_builders(header: &Header) -> (TokenStream, TokenStream) {
     )
 }
 
+/// `.requires_state::<T>()` for every `State<T>` the function takes, so that a server missing
+/// one fails when it is built, not on every call.
+fn required_state(function: &Function) -> TokenStream {
+    let states = function.params.iter().filter_map(|p| match p {
+        crate::model::Param::Injected {
+            state: Some(inner), ..
+        } => Some(quote_spanned!(inner.span()=> .requires_state::<#inner>())),
+        _ => None,
+    });
+    quote!(#(#states)*)
+}
+
 /// `Some("text")` or `None`.
 fn optional_str(text: Option<&String>) -> TokenStream {
     match text {

@@ -40,11 +40,13 @@ pub enum Error {
     /// No tool, prompt or resource has this name (or URI).
     #[error("no tool, prompt or resource is named `{0}`")]
     UnknownCapability(String),
-    /// A tool extracts `State<T>` but no `T` was registered.
-    #[error("tool `{tool}` takes `State<{type_name}>`, but no `{type_name}` was registered; add `.state(...)` with one to the `Server`")]
+    /// A tool, resource or prompt extracts `State<T>` but no `T` was registered.
+    #[error("{kind} `{name}` takes `State<{type_name}>`, but no `{type_name}` was registered; add `.state(...)` with one to the `Server`")]
     MissingState {
-        /// The tool's name.
-        tool: String,
+        /// What kind of capability: `tool`, `resource` or `prompt`.
+        kind: &'static str,
+        /// The capability's name (a resource's URI).
+        name: String,
         /// The missing state type.
         type_name: &'static str,
     },

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use mcp_runtime::permission::{AuditLog, Policy};
+use mcp_runtime::permission::{AuditLog, Caller, Policy};
 use mcp_runtime::prelude::*;
 use mcp_runtime::testing::TestClient;
 use mcp_tests::bank::{bank_server_counting, Runs};
@@ -205,7 +205,7 @@ async fn a_high_tool_runs_only_after_an_accepted_confirmation() {
     assert_eq!(asked.len(), 2, "asked once per era: {asked:?}");
     assert_eq!(
         asked[0]["message"],
-        "Allow tool `transfer` (risk: high) to run?"
+        r#"Allow tool `transfer` (risk: high) to run with arguments {"amount":7,"from":"A","to":"B"}?"#
     );
     assert_eq!(asked[0]["requestedSchema"]["required"], json!(["confirm"]));
     // Modern: the first request ends with input_required, the retry runs it; legacy: one call.
@@ -272,6 +272,78 @@ async fn an_unchecked_confirmation_box_is_no_accept() {
 }
 
 #[tokio::test]
+async fn only_an_accept_whose_confirm_is_true_runs_the_call_in_both_eras() {
+    let not_a_yes = [
+        json!({"action": "accept"}),
+        json!({"action": "accept", "content": {}}),
+        json!({"action": "accept", "content": {"confirm": "false"}}),
+        json!({"action": "accept", "content": {"confirm": "true"}}),
+        json!({"action": "accept", "content": {"confirm": 0}}),
+        json!({"action": "accept", "content": {"confirm": 1}}),
+        json!({"action": "accept", "content": {"confirm": null}}),
+        json!({"action": "accept", "content": {"other": true}}),
+    ];
+    for answer in not_a_yes {
+        let runs = Runs::default();
+        let audit = audit_path("not-a-yes");
+        let reply = answer.clone();
+        let modern = TestClient::modern(server(&runs, Policy::new(), &audit))
+            .unwrap()
+            .answering(move |_, _| reply.clone());
+        let reply = answer.clone();
+        let legacy =
+            TestClient::legacy_answering(server(&runs, Policy::new(), &audit), move |_, _| {
+                reply.clone()
+            })
+            .await
+            .unwrap();
+        for client in [modern, legacy] {
+            let era = client.protocol_version();
+            let result = client
+                .call_tool("transfer", json!({"from": "A", "to": "B", "amount": 1}))
+                .await
+                .unwrap();
+            assert!(result.is_error, "{era} {answer}: {}", result.text());
+            assert!(
+                result.text().contains("was not run") || result.text().contains("it was not run"),
+                "{era} {answer}: {}",
+                result.text()
+            );
+        }
+        assert_eq!(runs.transfers(), 0, "{answer}");
+        let records = audit_records(&audit);
+        assert!(
+            records.iter().all(|r| r.get("confirmedBy").is_none()),
+            "{records:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_names_who_confirmed() {
+    let runs = Runs::default();
+    let audit = audit_path("confirmed-by");
+    let asked = Arc::default();
+    for client in both_eras_answering(&runs, &Policy::new(), &audit, "accept", &asked).await {
+        let result = Caller::new("ann", ["accounts:write"])
+            .scope(client.call_tool("transfer", json!({"from": "A", "to": "B", "amount": 1})))
+            .await
+            .unwrap();
+        assert!(!result.is_error, "{}", result.text());
+    }
+    let records = audit_records(&audit);
+    let confirmed: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["event"] == "call" && r["outcome"] == "ok")
+        .collect();
+    assert_eq!(confirmed.len(), 2, "{records:?}");
+    assert!(
+        confirmed.iter().all(|r| r["confirmedBy"] == "ann"),
+        "{confirmed:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_client_that_cannot_be_asked_gets_a_refusal_saying_why() {
     let audit = audit_path("unaskable");
     let runs = Runs::default();
@@ -330,7 +402,7 @@ async fn the_modern_confirmation_is_an_input_required_round_trip() {
     assert_eq!(request["method"], "elicitation/create");
     assert_eq!(
         request["params"]["message"],
-        "Allow tool `transfer` (risk: high) to run?"
+        r#"Allow tool `transfer` (risk: high) to run with arguments {"amount":3,"from":"A","to":"B"}?"#
     );
     assert_eq!(runs.transfers(), 0, "nothing runs before the answer");
 
@@ -343,12 +415,31 @@ async fn the_modern_confirmation_is_an_input_required_round_trip() {
     assert_eq!(done["content"][0]["text"], "moved 3 from A to B");
     assert_eq!(runs.transfers(), 1);
 
+    // The confirmed round cannot be replayed for a second transfer.
+    let mut replayed = params.clone();
+    replayed["inputResponses"] =
+        json!({ key.clone(): {"action": "accept", "content": {"confirm": true}} });
+    replayed["requestState"] = first["requestState"].clone();
+    let err = client.request("tools/call", replayed).await.unwrap_err();
+    assert!(err.message.contains("already used"), "{}", err.message);
+    assert_eq!(runs.transfers(), 1);
+
+    let again = client.request("tools/call", params.clone()).await.unwrap();
     let mut declined = params;
     declined["inputResponses"] = json!({ key.clone(): {"action": "decline"} });
-    declined["requestState"] = first["requestState"].clone();
+    declined["requestState"] = again["requestState"].clone();
     let refused = client.request("tools/call", declined).await.unwrap();
     assert_eq!(refused["isError"], true);
     assert_eq!(runs.transfers(), 1);
+    let records = audit_records(&audit);
+    let replay = records
+        .iter()
+        .filter(|r| r["event"] == "call")
+        .find(|r| r["outcome"] == "invalid_input");
+    assert!(
+        replay.is_some(),
+        "the replay has a call record: {records:?}"
+    );
 }
 
 #[tokio::test]

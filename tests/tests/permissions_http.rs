@@ -649,23 +649,23 @@ async fn a_high_tool_asks_first_over_http_in_both_eras() {
     let addr = server.addr;
     let elicitation = json!({"elicitation": {}});
 
-    // Modern: input_required, then the retry with the answer.
-    let first = send(
-        addr,
-        "POST",
-        modern_call("transfer", transfer_arguments(), elicitation.clone()),
-    )
-    .await
-    .json();
-    assert_eq!(first["result"]["resultType"], "input_required", "{first}");
-    let (key, _) = first["result"]["inputRequests"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .next()
-        .unwrap();
-    let state = first["result"]["requestState"].clone();
+    // Modern: input_required, then the retry with the answer (each state is used once).
     for (action, ran) in [("decline", 0), ("accept", 1)] {
+        let first = send(
+            addr,
+            "POST",
+            modern_call("transfer", transfer_arguments(), elicitation.clone()),
+        )
+        .await
+        .json();
+        assert_eq!(first["result"]["resultType"], "input_required", "{first}");
+        let (key, _) = first["result"]["inputRequests"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .next()
+            .unwrap();
+        let state = first["result"]["requestState"].clone();
         let mut answer = json!({"action": action});
         if action == "accept" {
             answer["content"] = json!({"confirm": true});
@@ -724,7 +724,14 @@ async fn a_high_tool_asks_first_over_http_in_both_eras() {
         .collect();
     assert_eq!(
         outcomes,
-        ["input_required", "declined", "ok", "declined", "ok"]
+        [
+            "input_required",
+            "declined",
+            "input_required",
+            "ok",
+            "declined",
+            "ok"
+        ]
     );
 }
 

@@ -138,10 +138,12 @@ async fn a_policy_file_hides_critical_tools_and_high_ones_ask_first_in_both_eras
     declined["requestState"] = first["result"]["requestState"].clone();
     let refused = server.request(4, "tools/call", declined).await;
     assert_eq!(refused["result"]["isError"], true, "{refused}");
+    // Each state is used once: the accepted answer goes with a fresh one.
+    let again = server.request(6, "tools/call", call.clone()).await;
     let mut accepted = call;
     accepted["inputResponses"] =
         json!({ key.clone(): {"action": "accept", "content": {"confirm": true}} });
-    accepted["requestState"] = first["result"]["requestState"].clone();
+    accepted["requestState"] = again["result"]["requestState"].clone();
     let done = server.request(5, "tools/call", accepted).await;
     assert_eq!(done["result"]["content"][0]["text"], "moved 2 from A to B");
 
@@ -178,7 +180,7 @@ async fn a_policy_file_hides_critical_tools_and_high_ones_ask_first_in_both_eras
         assert_eq!(question["method"], "elicitation/create", "{question}");
         assert_eq!(
             question["params"]["message"],
-            "Allow tool `transfer` (risk: high) to run?"
+            r#"Allow tool `transfer` (risk: high) to run with arguments {"amount":1,"from":"C","to":"D"}?"#
         );
         let content = (action == "accept").then(|| json!({"confirm": true}));
         let mut answer = json!({"action": action});
@@ -209,7 +211,11 @@ async fn a_policy_file_hides_critical_tools_and_high_ones_ask_first_in_both_eras
     assert_eq!(of("close_account", "refused"), 2, "{records:#?}");
     assert_eq!(of("transfer", "declined"), 2);
     assert_eq!(of("transfer", "ok"), 2);
-    assert_eq!(of("transfer", "input_required"), 1);
+    assert_eq!(
+        of("transfer", "input_required"),
+        2,
+        "one question per state"
+    );
     assert!(records.iter().all(|r| r["caller"] == "local"));
 }
 

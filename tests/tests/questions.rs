@@ -224,7 +224,34 @@ async fn a_modern_round_trip_goes_through_input_required_and_request_state() {
     assert_eq!(retry["resultType"], "complete");
     assert_eq!(retry["content"][0]["text"], "Hi, Grace!");
 
+    // A state is accepted once: the same retry again is refused, and runs nothing.
+    let replayed = client
+        .request(
+            "tools/call",
+            json!({
+                "name": "greet",
+                "arguments": {"greeting": "Hi"},
+                "inputResponses": {"user_name": {"action": "accept", "content": {"name": "Grace"}}},
+                "requestState": state,
+            }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(replayed.code, code::INVALID_PARAMS);
+    assert!(
+        replayed.message.contains("already used"),
+        "{}",
+        replayed.message
+    );
+
     // A declined form reaches the same line.
+    let fresh = client
+        .request(
+            "tools/call",
+            json!({"name": "greet", "arguments": {"greeting": "Hi"}}),
+        )
+        .await
+        .unwrap();
     let declined = client
         .request(
             "tools/call",
@@ -232,11 +259,33 @@ async fn a_modern_round_trip_goes_through_input_required_and_request_state() {
                 "name": "greet",
                 "arguments": {"greeting": "Hi"},
                 "inputResponses": {"user_name": {"action": "decline"}},
+                "requestState": fresh["requestState"],
             }),
         )
         .await
         .unwrap();
     assert_eq!(declined["content"][0]["text"], "declined");
+}
+
+#[tokio::test]
+async fn answers_to_questions_never_asked_are_ignored() {
+    let client = TestClient::modern(server())
+        .unwrap()
+        .with_client_capabilities(json!({"elicitation": {}}));
+    // An answer sent with the first request: the question is asked all the same.
+    let first = client
+        .request(
+            "tools/call",
+            json!({
+                "name": "greet",
+                "arguments": {"greeting": "Hi"},
+                "inputResponses": {"user_name": {"action": "accept", "content": {"name": "Mallory"}}},
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    assert!(first["inputRequests"].get("user_name").is_some());
 }
 
 #[tokio::test]
@@ -387,24 +436,21 @@ async fn malformed_answers_are_invalid_params() {
     let client = TestClient::modern(server())
         .unwrap()
         .with_client_capabilities(json!({"elicitation": {}}));
+    let call = json!({"name": "greet", "arguments": {"greeting": "Hi"}});
     for responses in [json!(null), json!(12), json!({"user_name": 12345})] {
-        let error = client
-            .request(
-                "tools/call",
-                json!({"name": "greet", "arguments": {"greeting": "Hi"}, "inputResponses": responses}),
-            )
-            .await
-            .unwrap_err();
+        let first = client.request("tools/call", call.clone()).await.unwrap();
+        let mut retry = call.clone();
+        retry["inputResponses"] = responses.clone();
+        retry["requestState"] = first["requestState"].clone();
+        let error = client.request("tools/call", retry).await.unwrap_err();
         assert_eq!(error.code, code::INVALID_PARAMS, "{responses}");
     }
     // Unknown keys are ignored; a missing answer is asked again.
-    let again = client
-        .request(
-            "tools/call",
-            json!({"name": "greet", "arguments": {"greeting": "Hi"}, "inputResponses": {"other": {}}}),
-        )
-        .await
-        .unwrap();
+    let first = client.request("tools/call", call.clone()).await.unwrap();
+    let mut retry = call;
+    retry["inputResponses"] = json!({"other": {}});
+    retry["requestState"] = first["requestState"].clone();
+    let again = client.request("tools/call", retry).await.unwrap();
     assert_eq!(again["resultType"], "input_required");
     assert!(again["inputRequests"].get("user_name").is_some());
 }

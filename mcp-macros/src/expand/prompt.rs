@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Type;
 
-use super::{awaited, extract_injected, header_builders, optional_str, pinned};
+use super::{awaited, extract_injected, header_builders, optional_str, pinned, required_state};
 use crate::model::prompt::Argument;
 use crate::model::{unraw, Param, Prompt};
 
@@ -14,6 +14,7 @@ pub fn descriptor(prompt: &Prompt) -> TokenStream {
     let header = &prompt.header;
     let (name, description) = (&header.name, &header.description);
     let (title, permission) = header_builders(header);
+    let states = required_state(&prompt.function);
     let arguments = prompt.arguments().map(|argument| {
         let name = unraw(argument.ident);
         let doc = optional_str(argument.doc);
@@ -30,6 +31,7 @@ pub fn descriptor(prompt: &Prompt) -> TokenStream {
             #title
             #(#arguments)*
             #permission
+            #states
             #(#completions)*
     }
 }

@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Type;
 
-use super::{awaited, extract_injected, header_builders, pinned};
+use super::{awaited, extract_injected, header_builders, pinned, required_state};
 use crate::model::{unraw, Param, Resource};
 
 /// An expression building the `ResourceDescriptor`.
@@ -13,6 +13,7 @@ pub fn descriptor(resource: &Resource) -> TokenStream {
     let header = &resource.header;
     let (uri, name, description) = (&resource.uri, &header.name, &header.description);
     let (title, permission) = header_builders(header);
+    let states = required_state(&resource.function);
     let mime_type = resource.mime_type.as_ref().map(|m| quote!(.mime_type(#m)));
     let completions = resource.completions.iter().map(|completion| {
         let (variable, completer) = (completion.name(), &completion.completer);
@@ -24,6 +25,7 @@ pub fn descriptor(resource: &Resource) -> TokenStream {
             #title
             #mime_type
             #permission
+            #states
             #(#completions)*
     }
 }

@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Ident;
 
-use super::{awaited, header_builders, optional_str, pinned};
+use super::{awaited, header_builders, optional_str, pinned, required_state};
 use crate::model::{is_option, unraw, Param, Tool};
 
 /// The hidden struct that arguments are decoded into, in one pass, and its `Deserialize`
@@ -108,12 +108,7 @@ pub fn descriptor(tool: &Tool) -> TokenStream {
     let output = quote_spanned!(tool.function.output_span(header)=>
         .output_schema_from(<#output as ::mcp_runtime::__private::IntoToolResult>::output_schema)
     );
-    let states = tool.function.params.iter().filter_map(|p| match p {
-        Param::Injected {
-            state: Some(inner), ..
-        } => Some(quote_spanned!(inner.span()=> .requires_state::<#inner>())),
-        _ => None,
-    });
+    let states = required_state(&tool.function);
     let properties = tool.function.arguments().map(|(ident, ty, doc)| {
         let name = unraw(ident);
         let doc = optional_str(doc);
@@ -143,7 +138,7 @@ pub fn descriptor(tool: &Tool) -> TokenStream {
                 open_world: #open_world,
             })
             #permission
-            #(#states)*
+            #states
     }
 }
 

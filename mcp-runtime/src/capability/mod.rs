@@ -3,6 +3,7 @@
 
 mod arguments;
 mod completion;
+mod core;
 mod output;
 mod prompt;
 mod resource;
@@ -12,6 +13,7 @@ mod uri_template;
 
 pub use arguments::{expecting_arguments, missing_argument, ArgumentKey, InputSchema};
 pub use completion::Completer;
+pub use core::{CapabilityCore, StateRequirement};
 pub use output::{IntoToolResult, Json, ToolError};
 pub use prompt::{
     FromPromptArgument, IntoPromptResult, MethodPrompt, PromptCall, PromptDescriptor, PromptFuture,
@@ -24,6 +26,6 @@ pub use resource::{
 pub use schema::{sanitize, schema_for, SchemaObject};
 pub use tool::{
     ArgumentError, Arguments, FnTool, FromContext, HeaderParam, MethodTool, Provider, State,
-    StateRequirement, ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
+    ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
 };
 pub use uri_template::{UriTemplate, UriTemplateError};

@@ -9,9 +9,7 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use super::completion::{Completer, Completions};
-use super::resource::permission_meta;
-use crate::permission::{Permission, RiskLevel};
+use super::core::{core_builders, CapabilityCore};
 use crate::protocol::{Content, GetPromptResult, Prompt, PromptArgument, PromptMessage, RpcError};
 use crate::server::Context;
 
@@ -30,13 +28,11 @@ pub type PromptFuture =
 /// ```
 #[derive(Clone)]
 pub struct PromptDescriptor {
-    name: Cow<'static, str>,
-    title: Option<Cow<'static, str>>,
-    description: Cow<'static, str>,
+    core: CapabilityCore,
     arguments: Vec<PromptArgument>,
-    permission: Permission,
-    completions: Completions,
 }
+
+core_builders!(PromptDescriptor);
 
 impl PromptDescriptor {
     /// A prompt with a name and a description, taking no arguments.
@@ -45,18 +41,18 @@ impl PromptDescriptor {
         description: impl Into<Cow<'static, str>>,
     ) -> Self {
         PromptDescriptor {
-            name: name.into(),
-            title: None,
-            description: description.into(),
+            core: CapabilityCore::new(name.into(), description.into()),
             arguments: Vec::new(),
-            permission: Permission::default(),
-            completions: Completions::default(),
         }
     }
 
-    /// Sets the display title.
-    pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
-        self.title = Some(title.into());
+    /// Suggests values for an argument (`completion/complete`).
+    pub fn complete(
+        mut self,
+        argument: &'static str,
+        completer: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.core.add_completer(argument, Arc::new(completer));
         self
     }
 
@@ -70,63 +66,19 @@ impl PromptDescriptor {
         self
     }
 
-    /// Sets the risk level.
-    pub fn risk(mut self, risk: RiskLevel) -> Self {
-        self.permission.risk = risk;
-        self
-    }
-
-    /// Adds scopes a caller must hold.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.permission = self.permission.with_scopes(scopes);
-        self
-    }
-
-    /// Suggests values for an argument (`completion/complete`).
-    pub fn complete(
-        mut self,
-        argument: &'static str,
-        completer: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
-    ) -> Self {
-        self.completions.add(argument, Arc::new(completer));
-        self
-    }
-
-    /// The name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The declared permission.
-    pub fn permission(&self) -> &Permission {
-        &self.permission
-    }
-
     /// The declared arguments.
     pub fn arguments(&self) -> &[PromptArgument] {
         &self.arguments
     }
 
-    pub(crate) fn completer(&self, argument: &str) -> Option<&Completer> {
-        self.completions.get(argument)
-    }
-
-    pub(crate) fn has_completions(&self) -> bool {
-        !self.completions.is_empty()
-    }
-
     /// The prompt as `prompts/list` shows it.
     pub fn to_prompt(&self) -> Prompt {
         Prompt {
-            name: self.name.to_string(),
-            title: self.title.as_deref().map(str::to_owned),
-            description: Some(self.description.to_string()),
+            name: self.core.name.to_string(),
+            title: self.core.title.as_deref().map(str::to_owned),
+            description: Some(self.core.description.to_string()),
             arguments: self.arguments.clone(),
-            meta: Some(permission_meta(&self.permission)),
+            meta: Some(self.core.permission_meta()),
         }
     }
 }
@@ -134,9 +86,8 @@ impl PromptDescriptor {
 impl fmt::Debug for PromptDescriptor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PromptDescriptor")
-            .field("name", &self.name)
+            .field("core", &self.core)
             .field("arguments", &self.arguments)
-            .field("permission", &self.permission)
             .finish_non_exhaustive()
     }
 }

@@ -11,14 +11,10 @@ use std::sync::Arc;
 use base64::Engine;
 use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
-use super::completion::{Completer, Completions};
+use super::core::{core_builders, CapabilityCore};
 use super::output::Json;
-use crate::permission::{Permission, RiskLevel};
-use crate::protocol::{
-    Resource, ResourceContents, ResourceTemplate, RpcError, PERMISSION_META_KEY,
-};
+use crate::protocol::{Resource, ResourceContents, ResourceTemplate, RpcError};
 use crate::server::Context;
 
 /// The future a resource read returns.
@@ -36,14 +32,12 @@ pub type ResourceFuture =
 /// ```
 #[derive(Clone)]
 pub struct ResourceDescriptor {
+    core: CapabilityCore,
     uri: Cow<'static, str>,
-    name: Cow<'static, str>,
-    title: Option<Cow<'static, str>>,
-    description: Cow<'static, str>,
     mime_type: Option<Cow<'static, str>>,
-    permission: Permission,
-    completions: Completions,
 }
+
+core_builders!(ResourceDescriptor);
 
 impl ResourceDescriptor {
     /// A resource with a URI (or URI template), a name and a description.
@@ -53,19 +47,19 @@ impl ResourceDescriptor {
         description: impl Into<Cow<'static, str>>,
     ) -> Self {
         ResourceDescriptor {
+            core: CapabilityCore::new(name.into(), description.into()),
             uri: uri.into(),
-            name: name.into(),
-            title: None,
-            description: description.into(),
             mime_type: None,
-            permission: Permission::default(),
-            completions: Completions::default(),
         }
     }
 
-    /// Sets the display title.
-    pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
-        self.title = Some(title.into());
+    /// Suggests values for a template variable (`completion/complete`).
+    pub fn complete(
+        mut self,
+        variable: &'static str,
+        completer: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.core.add_completer(variable, Arc::new(completer));
         self
     }
 
@@ -75,40 +69,9 @@ impl ResourceDescriptor {
         self
     }
 
-    /// Sets the risk level.
-    pub fn risk(mut self, risk: RiskLevel) -> Self {
-        self.permission.risk = risk;
-        self
-    }
-
-    /// Adds scopes a caller must hold.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.permission = self.permission.with_scopes(scopes);
-        self
-    }
-
-    /// Suggests values for a template variable (`completion/complete`).
-    pub fn complete(
-        mut self,
-        variable: &'static str,
-        completer: impl Fn(&str) -> Vec<String> + Send + Sync + 'static,
-    ) -> Self {
-        self.completions.add(variable, Arc::new(completer));
-        self
-    }
-
     /// The URI, or the URI template.
     pub fn uri(&self) -> &str {
         &self.uri
-    }
-
-    /// The name.
-    pub fn name(&self) -> &str {
-        &self.name
     }
 
     /// The MIME type of the contents, if declared.
@@ -116,37 +79,20 @@ impl ResourceDescriptor {
         self.mime_type.as_deref()
     }
 
-    /// The declared permission.
-    pub fn permission(&self) -> &Permission {
-        &self.permission
-    }
-
     /// True when the URI is a template with variables.
     pub fn is_template(&self) -> bool {
         self.uri.contains('{')
-    }
-
-    pub(crate) fn completer(&self, variable: &str) -> Option<&Completer> {
-        self.completions.get(variable)
-    }
-
-    pub(crate) fn has_completions(&self) -> bool {
-        !self.completions.is_empty()
-    }
-
-    fn meta(&self) -> Map<String, Value> {
-        permission_meta(&self.permission)
     }
 
     /// The resource as `resources/list` shows it.
     pub fn to_resource(&self) -> Resource {
         Resource {
             uri: self.uri.to_string(),
-            name: self.name.to_string(),
-            title: self.title.as_deref().map(str::to_owned),
-            description: Some(self.description.to_string()),
+            name: self.core.name.to_string(),
+            title: self.core.title.as_deref().map(str::to_owned),
+            description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
-            meta: Some(self.meta()),
+            meta: Some(self.core.permission_meta()),
         }
     }
 
@@ -154,11 +100,11 @@ impl ResourceDescriptor {
     pub fn to_template(&self) -> ResourceTemplate {
         ResourceTemplate {
             uri_template: self.uri.to_string(),
-            name: self.name.to_string(),
-            title: self.title.as_deref().map(str::to_owned),
-            description: Some(self.description.to_string()),
+            name: self.core.name.to_string(),
+            title: self.core.title.as_deref().map(str::to_owned),
+            description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
-            meta: Some(self.meta()),
+            meta: Some(self.core.permission_meta()),
         }
     }
 }
@@ -167,21 +113,10 @@ impl fmt::Debug for ResourceDescriptor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResourceDescriptor")
             .field("uri", &self.uri)
-            .field("name", &self.name)
+            .field("core", &self.core)
             .field("mime_type", &self.mime_type)
-            .field("permission", &self.permission)
             .finish_non_exhaustive()
     }
-}
-
-/// The `_meta` object publishing a capability's permission.
-pub(crate) fn permission_meta(permission: &Permission) -> Map<String, Value> {
-    let mut meta = Map::new();
-    meta.insert(
-        PERMISSION_META_KEY.into(),
-        serde_json::to_value(permission).expect("a permission always serialises"),
-    );
-    meta
 }
 
 /// One read of a resource: the URI asked for, the template variables it bound, and the

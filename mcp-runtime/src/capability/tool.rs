@@ -1,6 +1,5 @@
 //! Tools: their descriptors and the trait the `#[tool]` macro implements.
 
-use std::any::TypeId;
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
@@ -13,10 +12,10 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::core::{core_builders, CapabilityCore};
 use super::output::{IntoToolResult, ToolError};
 use super::schema::{is_object_schema, schema_for, SchemaObject};
-use crate::permission::{Permission, RiskLevel};
-use crate::protocol::{CallToolResult, Era, Tool, ToolAnnotations, PERMISSION_META_KEY};
+use crate::protocol::{CallToolResult, Era, Tool, ToolAnnotations};
 use crate::server::Context;
 
 /// The future a tool call returns.
@@ -56,32 +55,13 @@ pub struct ToolHints {
 /// ```
 #[derive(Debug, Clone)]
 pub struct ToolDescriptor {
-    name: Cow<'static, str>,
-    title: Option<Cow<'static, str>>,
-    description: Cow<'static, str>,
+    core: CapabilityCore,
     input_schema: SchemaObject,
     output_schema: Option<SchemaObject>,
     hints: ToolHints,
-    permission: Permission,
-    required_state: Vec<StateRequirement>,
 }
 
-/// A `State<T>` a tool needs, checked against the server's registered state at start.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StateRequirement {
-    pub(crate) type_id: TypeId,
-    pub(crate) type_name: &'static str,
-}
-
-impl StateRequirement {
-    /// The requirement for a `State<T>`.
-    pub fn of<T: ?Sized + 'static>() -> Self {
-        StateRequirement {
-            type_id: TypeId::of::<T>(),
-            type_name: std::any::type_name::<T>(),
-        }
-    }
-}
+core_builders!(ToolDescriptor);
 
 impl ToolDescriptor {
     /// A tool with a name and a description, taking no arguments.
@@ -93,21 +73,11 @@ impl ToolDescriptor {
         input_schema.insert("type".into(), Value::from("object"));
         input_schema.insert("properties".into(), Value::Object(Map::new()));
         ToolDescriptor {
-            name: name.into(),
-            title: None,
-            description: description.into(),
+            core: CapabilityCore::new(name.into(), description.into()),
             input_schema,
             output_schema: None,
             hints: ToolHints::default(),
-            permission: Permission::default(),
-            required_state: Vec::new(),
         }
-    }
-
-    /// Sets the display title.
-    pub fn title(mut self, title: impl Into<Cow<'static, str>>) -> Self {
-        self.title = Some(title.into());
-        self
     }
 
     /// Takes the input schema from the argument type `A`.
@@ -141,38 +111,6 @@ impl ToolDescriptor {
         self
     }
 
-    /// Sets the risk level.
-    pub fn risk(mut self, risk: RiskLevel) -> Self {
-        self.permission.risk = risk;
-        self
-    }
-
-    /// Adds scopes a caller must hold.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.permission = self.permission.with_scopes(scopes);
-        self
-    }
-
-    /// Declares that the tool extracts `State<T>`.
-    pub fn requires_state<T: ?Sized + 'static>(mut self) -> Self {
-        self.required_state.push(StateRequirement::of::<T>());
-        self
-    }
-
-    /// The tool's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The tool's description.
-    pub fn description(&self) -> &str {
-        &self.description
-    }
-
     /// The input schema.
     pub fn input_schema(&self) -> &SchemaObject {
         &self.input_schema
@@ -183,18 +121,9 @@ impl ToolDescriptor {
         self.output_schema.as_ref()
     }
 
-    /// The declared permission.
-    pub fn permission(&self) -> &Permission {
-        &self.permission
-    }
-
     /// The behaviour hints.
     pub fn tool_hints(&self) -> ToolHints {
         self.hints
-    }
-
-    pub(crate) fn required_state(&self) -> &[StateRequirement] {
-        &self.required_state
     }
 
     /// Handshake-era clients require an object at the root of `structuredContent`; a tool
@@ -208,7 +137,7 @@ impl ToolDescriptor {
     /// The tool as listed to a client of this era.
     pub fn to_wire(&self, era: Era) -> Tool {
         let annotations = ToolAnnotations {
-            title: self.title.as_ref().map(|t| t.to_string()),
+            title: self.core.title.as_ref().map(|t| t.to_string()),
             read_only_hint: Some(self.hints.read_only),
             destructive_hint: (!self.hints.read_only).then_some(self.hints.destructive),
             idempotent_hint: (!self.hints.read_only).then_some(self.hints.idempotent),
@@ -225,19 +154,14 @@ impl ToolDescriptor {
                 Value::Object(schema.clone())
             }
         });
-        let mut meta = Map::new();
-        meta.insert(
-            PERMISSION_META_KEY.into(),
-            serde_json::to_value(&self.permission).expect("a permission always serialises"),
-        );
         Tool {
-            name: self.name.to_string(),
-            title: self.title.as_ref().map(|t| t.to_string()),
-            description: Some(self.description.to_string()),
+            name: self.core.name.to_string(),
+            title: self.core.title.as_ref().map(|t| t.to_string()),
+            description: Some(self.core.description.to_string()),
             input_schema: Value::Object(self.input_schema.clone()),
             output_schema,
             annotations,
-            meta: Some(meta),
+            meta: Some(self.core.permission_meta()),
         }
     }
 }

@@ -47,7 +47,8 @@ pub struct AuditRecord {
     pub reason: Option<String>,
     /// For a call: `ok`, `error`, `refused` (denied, nothing ran), `declined` (the user did
     /// not confirm), `unconfirmable` (the client could not ask), `input_required` (a 2026-07-28 call that
-    /// asked the client and ends until its retry), `cancelled` or `panicked`.
+    /// asked the client and ends until its retry), `invalid_input` (its `requestState` or
+    /// answers were refused, nothing ran), `cancelled` or `panicked`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'static str>,
     /// For a call: how long it took, in milliseconds.
@@ -56,6 +57,10 @@ pub struct AuditRecord {
     /// The call's arguments, only when the log is configured to keep them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Value>,
+    /// For a confirmed call: the subject who answered the confirmation (`local` for the local
+    /// user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed_by: Option<String>,
 }
 
 /// Where audit records go: always `tracing`, and a JSON-lines file when one is set.
@@ -208,6 +213,7 @@ mod tests {
             outcome: None,
             duration_ms: None,
             arguments: None,
+            confirmed_by: None,
         });
         let text = std::fs::read_to_string(&path).unwrap();
         let record: Value = serde_json::from_str(text.trim()).unwrap();

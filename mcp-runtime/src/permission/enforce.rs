@@ -26,7 +26,7 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Tool => "tool",
             Kind::Resource => "resource",
@@ -81,7 +81,7 @@ impl Enforcer {
             started: Instant::now(),
             confirmation: OnceLock::new(),
         };
-        gate.write("decision", None, None);
+        gate.write("decision", None, None, None);
         gate
     }
 }
@@ -97,8 +97,17 @@ pub(crate) struct Gate<'a> {
     caller: Caller,
     decision: Decision,
     started: Instant,
-    /// While confirming: set when the confirmation did not end in an accept.
-    confirmation: OnceLock<Arc<Mutex<Option<&'static str>>>>,
+    /// While confirming: how the confirmation ended.
+    confirmation: OnceLock<Arc<Mutex<Confirmation>>>,
+}
+
+/// How a confirmation ended, for the audit record.
+#[derive(Debug, Default)]
+struct Confirmation {
+    /// The audit label of a refusal (`declined`, `unconfirmable`).
+    refused: Option<&'static str>,
+    /// Who said yes.
+    confirmed_by: Option<String>,
 }
 
 /// What a confirmation needs, owned, so that it can run inside the call's future.
@@ -106,9 +115,13 @@ struct Asking {
     kind: Kind,
     name: String,
     risk: super::RiskLevel,
-    /// Where a refusal's audit label goes.
-    refused: Arc<Mutex<Option<&'static str>>>,
+    /// The arguments as the client sent them, shown to the user.
+    arguments: Option<String>,
+    ended: Arc<Mutex<Confirmation>>,
 }
+
+/// Arguments longer than this are shown cut, with their length.
+const SHOWN_ARGUMENTS: usize = 1000;
 
 /// How a refused call is answered.
 pub(crate) enum Refusal {
@@ -131,6 +144,9 @@ pub(crate) enum Outcome {
     Refused,
     /// It asked the client (2026-07-28) and ends until the client retries with the answer.
     InputRequired,
+    /// The client's answers or `requestState` were refused (forged, replayed, expired,
+    /// issued for another request): nothing ran.
+    InvalidInput,
 }
 
 impl Gate<'_> {
@@ -202,11 +218,13 @@ impl Gate<'_> {
         self.decision == Decision::Confirm
     }
 
-    /// Confirms, then runs the call `run` makes; only an explicit accept runs it. A refusal
-    /// is answered with `refuse(message)`.
+    /// Confirms, then runs the call `run` makes; only an explicit yes runs it (see
+    /// [`Asking::confirm`]). A refusal is answered with `refuse(message)`. The question shows
+    /// the capability, its risk and `arguments`.
     pub(crate) fn confirm_then<T, F>(
         &self,
         context: Context,
+        arguments: Option<&str>,
         refuse: fn(String) -> T,
         run: impl FnOnce() -> F + Send + 'static,
     ) -> std::pin::Pin<Box<dyn Future<Output = T> + Send>>
@@ -214,13 +232,13 @@ impl Gate<'_> {
         T: Send + 'static,
         F: Future<Output = T> + Send,
     {
-        let refused = Arc::new(Mutex::new(None));
-        let refused = Arc::clone(self.confirmation.get_or_init(|| refused));
+        let ended = Arc::clone(self.confirmation.get_or_init(Arc::default));
         let asking = Asking {
             kind: self.kind,
             name: self.name.to_owned(),
             risk: self.permission.risk,
-            refused,
+            arguments: arguments.map(shown),
+            ended,
         };
         Box::pin(async move {
             match asking.confirm(&context).await {
@@ -232,25 +250,35 @@ impl Gate<'_> {
 
     /// Records how the call ended.
     pub(crate) fn finish(&self, outcome: Outcome, arguments: Option<&[u8]>) {
-        let confirmation = self
-            .confirmation
-            .get()
-            .and_then(|c| *c.lock().unwrap_or_else(|e| e.into_inner()));
-        let label = confirmation.unwrap_or(match outcome {
+        let (refused, confirmed_by) = match self.confirmation.get() {
+            Some(ended) => {
+                let ended = ended.lock().unwrap_or_else(|e| e.into_inner());
+                (ended.refused, ended.confirmed_by.clone())
+            }
+            None => (None, None),
+        };
+        let label = refused.unwrap_or(match outcome {
             Outcome::Ok => "ok",
             Outcome::Error => "error",
             Outcome::Cancelled => "cancelled",
             Outcome::Panicked => "panicked",
             Outcome::Refused => "refused",
             Outcome::InputRequired => "input_required",
+            Outcome::InvalidInput => "invalid_input",
         });
         let arguments = arguments
             .filter(|_| self.audit.keeps_arguments())
             .and_then(|raw| serde_json::from_slice(raw).ok());
-        self.write("call", Some(label), arguments);
+        self.write("call", Some(label), arguments, confirmed_by);
     }
 
-    fn write(&self, event: &'static str, outcome: Option<&'static str>, arguments: Option<Value>) {
+    fn write(
+        &self,
+        event: &'static str,
+        outcome: Option<&'static str>,
+        arguments: Option<Value>,
+        confirmed_by: Option<String>,
+    ) {
         if !self.audit.wants(self.decision.as_str()) {
             return;
         }
@@ -271,6 +299,7 @@ impl Gate<'_> {
             duration_ms: call
                 .then(|| u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
             arguments,
+            confirmed_by,
         });
     }
 }
@@ -278,9 +307,17 @@ impl Gate<'_> {
 impl Asking {
     /// Asks the user to confirm through `context`; `Err` is the message to refuse the call
     /// with.
+    ///
+    /// Only an `accept` whose content is an object with `confirm` set to the boolean `true`
+    /// counts as a yes. Anything else — a decline, a cancel, an accept with no content, with
+    /// `confirm` false, missing, or not a boolean (`"true"`, `1`) — refuses the call.
     async fn confirm(&self, context: &Context) -> Result<(), String> {
+        let arguments = match &self.arguments {
+            Some(arguments) => format!(" with arguments {arguments}"),
+            None => String::new(),
+        };
         let message = format!(
-            "Allow {} `{}` (risk: {}) to run?",
+            "Allow {} `{}` (risk: {}) to run{arguments}?",
             self.kind.as_str(),
             self.name,
             self.risk
@@ -298,24 +335,32 @@ impl Asking {
             "required": ["confirm"],
         });
         let refuse = |label: &'static str, message: String| {
-            *self.refused.lock().unwrap_or_else(|e| e.into_inner()) = Some(label);
+            self.ended.lock().unwrap_or_else(|e| e.into_inner()).refused = Some(label);
             Err(message)
         };
-        match context.elicit(&message, schema).await {
+        let answer = context.elicit(&message, schema).await;
+        match answer {
             Ok(answer) if answer.action == ElicitAction::Accept => {
-                let unticked = answer
-                    .content
-                    .as_ref()
-                    .and_then(|c| c.get("confirm"))
-                    .and_then(Value::as_bool)
-                    == Some(false);
-                if unticked {
-                    return refuse(
+                let confirm = answer.content.as_ref().and_then(|c| c.get("confirm"));
+                match confirm {
+                    Some(Value::Bool(true)) => {
+                        let by = context.answered_by().subject().to_owned();
+                        self.ended.lock().unwrap_or_else(|e| e.into_inner()).confirmed_by =
+                            Some(by);
+                        Ok(())
+                    }
+                    Some(Value::Bool(false)) => refuse(
                         "declined",
                         format!("The user did not confirm `{}`; it was not run.", self.name),
-                    );
+                    ),
+                    _ => refuse(
+                        "declined",
+                        format!(
+                            "The answer to the confirmation of `{}` was not a yes (an accept whose `confirm` is `true`); it was not run.",
+                            self.name
+                        ),
+                    ),
                 }
-                Ok(())
             }
             Ok(answer) => refuse(
                 "declined",
@@ -344,6 +389,19 @@ impl Asking {
             ),
         }
     }
+}
+
+/// The arguments as shown to the user: whole up to [`SHOWN_ARGUMENTS`] bytes, else cut there
+/// (on a character boundary) with the full length said.
+fn shown(arguments: &str) -> String {
+    if arguments.len() <= SHOWN_ARGUMENTS {
+        return arguments.to_owned();
+    }
+    let mut end = SHOWN_ARGUMENTS;
+    while !arguments.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &arguments[..end], arguments.len())
 }
 
 fn required_scopes(reason: &DenyReason) -> &[String] {

@@ -18,7 +18,7 @@ mod policy;
 pub use audit::{AuditLog, AuditRecord};
 pub use caller::Caller;
 pub use enforce::INSUFFICIENT_SCOPE;
-pub(crate) use enforce::{Enforcer, Gate, Kind, Outcome, Refusal};
+pub(crate) use enforce::{Enforcer, Kind, Outcome, Refusal};
 pub use policy::{Decision, DenyReason, Policy, PolicyError, POLICY_FILE_VAR};
 
 use std::fmt;

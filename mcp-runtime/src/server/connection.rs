@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use crate::permission::Caller;
 use crate::protocol::{Implementation, LogLevel, ProtocolVersion, RequestId, RpcError};
 
 /// Messages queued for the client, already encoded.
@@ -37,6 +38,9 @@ pub(crate) struct Handshake {
 /// The answer to a request this side sent.
 pub(crate) type ClientAnswer = Result<Value, RpcError>;
 
+/// An answer, and who sent it (on HTTP each answer arrives in a request of its own).
+pub(crate) type Answered = (ClientAnswer, Caller);
+
 /// One client connection: a stdio process, an in-memory test client, later an HTTP session.
 ///
 /// Modern-era requests use none of its negotiated state; legacy-era requests need the
@@ -53,7 +57,7 @@ pub struct Connection {
     log_level: AtomicU8,
     in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
     /// Requests sent to the client, waiting for its answer.
-    awaiting: Mutex<HashMap<RequestId, oneshot::Sender<ClientAnswer>>>,
+    awaiting: Mutex<HashMap<RequestId, oneshot::Sender<Answered>>>,
     next_request: AtomicU64,
 }
 
@@ -146,7 +150,7 @@ impl Connection {
     }
 
     /// Reserves an id for a request to the client and the channel its answer arrives on.
-    pub(crate) fn expect_answer(&self) -> (RequestId, oneshot::Receiver<ClientAnswer>) {
+    pub(crate) fn expect_answer(&self) -> (RequestId, oneshot::Receiver<Answered>) {
         let id = RequestId::String(format!(
             "server-{}",
             self.next_request.fetch_add(1, Ordering::Relaxed)
@@ -166,7 +170,8 @@ impl Connection {
             .remove(id);
     }
 
-    /// Delivers the client's answer; false when no request with that id is waiting.
+    /// Delivers the client's answer, from the caller of the request being served; false when
+    /// no request with that id is waiting.
     pub(crate) fn answer(&self, id: &RequestId, answer: ClientAnswer) -> bool {
         let waiting = self
             .awaiting
@@ -174,7 +179,7 @@ impl Connection {
             .unwrap_or_else(|e| e.into_inner())
             .remove(id);
         match waiting {
-            Some(tx) => tx.send(answer).is_ok(),
+            Some(tx) => tx.send((answer, Caller::current())).is_ok(),
             None => false,
         }
     }

@@ -59,6 +59,8 @@ struct Inner {
     client_capabilities: Option<serde_json::Map<String, Value>>,
     /// Modern era: the answers this request brought and the questions this run asks.
     input: Option<Arc<super::input::InputRound>>,
+    /// Handshake era: who sent the last answer to a question of this request.
+    answered_by: std::sync::Mutex<Option<crate::permission::Caller>>,
 }
 
 pub(crate) struct ContextParts {
@@ -92,6 +94,7 @@ impl Context {
                 notifier: parts.notifier,
                 client_capabilities: parts.client_capabilities,
                 input: parts.input,
+                answered_by: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -421,6 +424,18 @@ impl Context {
             .is_some_and(|round| round.resumed())
     }
 
+    /// Who gave the last answer to this request's questions: in the handshake era the caller
+    /// whose message carried it, in the 2026-07-28 era the caller of the retry that brought it.
+    pub(crate) fn answered_by(&self) -> crate::permission::Caller {
+        let answered = self
+            .inner
+            .answered_by
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        answered.unwrap_or_else(crate::permission::Caller::current)
+    }
+
     fn declares(&self, need: &Need) -> bool {
         let capabilities = self.client_capabilities();
         let Some(declared) = capabilities.and_then(|c| c.get(need.capability)) else {
@@ -441,7 +456,13 @@ impl Context {
         let (id, answer) = connection.expect_answer();
         self.send(encode_request(&id, method, &params)).await;
         let outcome = tokio::select! {
-            answer = answer => answer.unwrap_or_else(|_| Err(RpcError::internal("the connection closed before the client answered"))),
+            answer = answer => match answer {
+                Ok((answer, by)) => {
+                    *self.inner.answered_by.lock().unwrap_or_else(|e| e.into_inner()) = Some(by);
+                    answer
+                }
+                Err(_) => Err(RpcError::internal("the connection closed before the client answered")),
+            },
             _ = self.cancelled() => Err(RpcError::internal("the request was cancelled")),
         };
         connection.forget_answer(&id);

@@ -8,11 +8,16 @@
 //! asked, with the answer, as if it had waited.
 //!
 //! Answers given in earlier rounds travel back and forth in `requestState`, sealed with an
-//! HMAC-SHA256 over the request they belong to (method, name, digest of the arguments), an
-//! expiry and the answers themselves. A state that fails verification is refused with -32602;
-//! nothing is stored on the server, so any replica can serve the retry.
+//! HMAC-SHA256 over the request they belong to (method, name, the exact bytes of the
+//! arguments, the caller), an expiry, a one-time nonce, the keys of the questions that round
+//! asked and the answers themselves. A retry's `inputResponses` are read only for the
+//! questions its state says were asked; answers sent with a first request, or for questions
+//! never asked, are ignored. A state is accepted once: a replay, like a state that fails
+//! verification, is refused with -32602. The server keeps only the nonces of states already
+//! used (until they expire), so replicas that share the sealing key can serve each other's
+//! retries; each replica refuses the replays it sees.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -30,33 +35,58 @@ use crate::protocol::{code, RpcError};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Signs and verifies `requestState`.
+/// Signs and verifies `requestState`, and remembers the states already used.
 pub(crate) struct Sealer {
     key: Vec<u8>,
     ttl: Duration,
+    /// Nonces of states already accepted, with their expiry (seconds since the epoch).
+    used: Mutex<HashMap<[u8; NONCE_BYTES], u64>>,
+}
+
+const NONCE_BYTES: usize = 16;
+
+/// At most this many used states are remembered at once; past it, until some expire, retries
+/// are refused rather than remembered in unbounded memory.
+const MAX_REMEMBERED: usize = 100_000;
+
+/// What an opened `requestState` holds.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// Answers the handler used in earlier rounds.
+    pub(crate) answers: BTreeMap<String, Value>,
+    /// The questions the last round asked: the only keys of `inputResponses` read.
+    pub(crate) asked: Vec<String>,
 }
 
 impl Sealer {
     pub(crate) fn new(key: Option<Vec<u8>>, ttl: Duration) -> Self {
-        let key = key.unwrap_or_else(|| {
-            let mut key = vec![0u8; 32];
-            getrandom::fill(&mut key).expect("the operating system's random source is available");
-            key
-        });
-        Sealer { key, ttl }
+        let key = key.unwrap_or_else(|| random_bytes::<32>().to_vec());
+        Sealer {
+            key,
+            ttl,
+            used: Mutex::default(),
+        }
     }
 
     fn mac(&self) -> HmacSha256 {
         HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length")
     }
 
-    /// Seals the answers of a round for the request `binding` identifies.
-    pub(crate) fn seal(&self, binding: &Binding, answers: &BTreeMap<String, Value>) -> String {
+    /// Seals the answers of a round, and the keys of the questions it asked, for the request
+    /// `binding` identifies.
+    pub(crate) fn seal(
+        &self,
+        binding: &Binding,
+        answers: &BTreeMap<String, Value>,
+        asked: Vec<String>,
+    ) -> Result<String, RpcError> {
         let expires = now_secs().saturating_add(self.ttl.as_secs());
         let payload = Payload {
-            v: 1,
+            v: 2,
             exp: expires,
-            req: binding.fingerprint(),
+            nonce: URL_SAFE_NO_PAD.encode(random_bytes::<NONCE_BYTES>()),
+            req: binding.fingerprint()?,
+            asked,
             answers: answers.clone(),
         };
         let payload = serde_json::to_vec(&payload).expect("state payloads serialise");
@@ -66,46 +96,75 @@ impl Sealer {
         let mut sealed = URL_SAFE_NO_PAD.encode(&payload);
         sealed.push('.');
         sealed.push_str(&URL_SAFE_NO_PAD.encode(tag));
-        sealed
+        Ok(sealed)
     }
 
-    /// The answers sealed in `state`, if it is authentic, unexpired and was issued for the
-    /// request `binding` identifies.
-    pub(crate) fn open(
-        &self,
-        state: &str,
-        binding: &Binding,
-    ) -> Result<BTreeMap<String, Value>, RpcError> {
-        let refuse = |why: &str| {
-            RpcError::invalid_params(format!("`requestState` is not valid: {why}"))
-                .with_data(serde_json::json!({ "reason": why }))
-        };
-        let (payload, tag) = state
-            .split_once('.')
-            .ok_or_else(|| refuse("it was not issued by this server"))?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| refuse("it was not issued by this server"))?;
-        let tag = URL_SAFE_NO_PAD
-            .decode(tag)
-            .map_err(|_| refuse("it was not issued by this server"))?;
+    /// What `state` holds, if it is authentic, unexpired, unused and was issued for the request
+    /// `binding` identifies. Opening it uses it up.
+    pub(crate) fn open(&self, state: &str, binding: &Binding) -> Result<Opened, RpcError> {
+        let not_ours = || refuse("it was not issued by this server");
+        let (payload, tag) = state.split_once('.').ok_or_else(not_ours)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| not_ours())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| not_ours())?;
         let mut mac = self.mac();
         mac.update(&payload);
         mac.verify_slice(&tag)
             .map_err(|_| refuse("its integrity check failed"))?;
-        let payload: Payload = serde_json::from_slice(&payload)
-            .map_err(|_| refuse("it was not issued by this server"))?;
-        if payload.v != 1 {
+        let payload: Payload = serde_json::from_slice(&payload).map_err(|_| not_ours())?;
+        if payload.v != 2 {
             return Err(refuse("it was issued by another version of this server"));
         }
-        if payload.exp < now_secs() {
+        let now = now_secs();
+        if payload.exp < now {
             return Err(refuse("it has expired; send the request again without it"));
         }
-        if payload.req != binding.fingerprint() {
+        if payload.req != binding.fingerprint()? {
             return Err(refuse("it was issued for a different request"));
         }
-        Ok(payload.answers)
+        let nonce: [u8; NONCE_BYTES] = URL_SAFE_NO_PAD
+            .decode(&payload.nonce)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(not_ours)?;
+        self.use_once(nonce, payload.exp, now)?;
+        Ok(Opened {
+            answers: payload.answers,
+            asked: payload.asked,
+        })
     }
+
+    /// Records `nonce` as used; fails if it already was.
+    fn use_once(&self, nonce: [u8; NONCE_BYTES], expires: u64, now: u64) -> Result<(), RpcError> {
+        let mut used = lock(&self.used);
+        if used.len() >= MAX_REMEMBERED {
+            used.retain(|_, &mut exp| exp >= now);
+            if used.len() >= MAX_REMEMBERED {
+                tracing::warn!(
+                    "too many multi round-trip requests in progress; a retry was refused"
+                );
+                return Err(RpcError::internal(
+                    "the server is holding too many unfinished multi round-trip requests; send the request again later, without `requestState`",
+                ));
+            }
+        }
+        match used.insert(nonce, expires) {
+            None => Ok(()),
+            Some(_) => Err(refuse(
+                "it was already used; each `requestState` is accepted once",
+            )),
+        }
+    }
+}
+
+fn refuse(why: &str) -> RpcError {
+    RpcError::invalid_params(format!("`requestState` is not valid: {why}"))
+        .with_data(serde_json::json!({ "reason": why }))
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    bytes
 }
 
 fn now_secs() -> u64 {
@@ -118,8 +177,12 @@ fn now_secs() -> u64 {
 struct Payload {
     v: u8,
     exp: u64,
+    /// Makes every state unique, so that a used one is told apart.
+    nonce: String,
     /// Fingerprint of the request the state belongs to.
     req: String,
+    /// Keys of the questions the round asked.
+    asked: Vec<String>,
     answers: BTreeMap<String, Value>,
 }
 
@@ -133,59 +196,65 @@ pub(crate) struct Binding<'a> {
 }
 
 impl Binding<'_> {
-    /// A hex SHA-256 of the canonical form (object keys sorted) of everything that binds.
-    fn fingerprint(&self) -> String {
+    /// A hex SHA-256 over everything that binds, the arguments as the exact bytes the client
+    /// sent (only the white space between JSON tokens removed): a retry must send the very
+    /// same arguments, and no two different texts can share a fingerprint. Fails for
+    /// arguments that are not well-formed JSON text.
+    fn fingerprint(&self) -> Result<String, RpcError> {
+        let arguments =
+            match self.arguments {
+                Some(raw) => Some(compact(raw.get()).ok_or_else(|| {
+                    RpcError::invalid_params("`arguments` is not well-formed JSON")
+                })?),
+                None => None,
+            };
         let mut hasher = Sha256::new();
-        let mut text = String::new();
-        canonical(
-            &serde_json::json!({
-                "method": self.method,
-                "name": self.name,
-                "arguments": self
-                    .arguments
-                    .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok()),
-                "principal": self.principal,
-            }),
-            &mut text,
-        );
-        hasher.update(text.as_bytes());
-        hasher
+        // Each part is length-prefixed, so that no part can run into the next.
+        for part in [
+            Some(self.method),
+            Some(self.name),
+            arguments.as_deref(),
+            self.principal,
+        ] {
+            match part {
+                Some(text) => {
+                    hasher.update((text.len() as u64 + 1).to_be_bytes());
+                    hasher.update(text.as_bytes());
+                }
+                None => hasher.update(0u64.to_be_bytes()),
+            }
+        }
+        Ok(hasher
             .finalize()
             .iter()
             .map(|b| format!("{b:02x}"))
-            .collect()
+            .collect())
     }
 }
 
-/// Writes `value` as JSON with object keys in sorted order, whatever order they came in.
-fn canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
-                canonical(&map[key], out);
+/// `text` without the white space between JSON tokens; `None` when a string is not closed.
+fn compact(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
             }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(item, out);
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            if c == '"' {
+                in_string = true;
             }
-            out.push(']');
+            out.push(c);
         }
-        other => out.push_str(&other.to_string()),
     }
+    (!in_string).then_some(out)
 }
 
 /// One run of a modern-era request that may ask the client for input.
@@ -219,28 +288,43 @@ pub(crate) enum Suspension {
 }
 
 impl InputRound {
-    /// Reads `inputResponses` and `requestState` of a retried request.
+    /// Reads `inputResponses` and `requestState` of a retried request. Only the answers to
+    /// the questions the sealed state says were asked are taken; the sealed answers of earlier
+    /// rounds cannot be overridden.
     pub(crate) fn new(
         sealer: &Sealer,
         binding: &Binding,
         input_responses: Option<&RawValue>,
         request_state: Option<&str>,
     ) -> Result<Self, RpcError> {
+        let mut responses = match input_responses {
+            Some(raw) => serde_json::from_str::<Map<String, Value>>(raw.get()).map_err(|_| {
+                RpcError::invalid_params(
+                    "`inputResponses` must be an object mapping each input request's key to the client's result",
+                )
+            })?,
+            None => Map::new(),
+        };
         let mut answers = Map::new();
         let resumed = match request_state {
             Some(state) => {
-                answers.extend(sealer.open(state, binding)?);
+                let opened = sealer.open(state, binding)?;
+                for key in opened.asked {
+                    if let Some(answer) = responses.remove(&key) {
+                        answers.insert(key, answer);
+                    }
+                }
+                // Sealed answers win over anything the retry says about the same key.
+                answers.extend(opened.answers);
                 true
             }
             None => false,
         };
-        if let Some(raw) = input_responses {
-            let responses: Map<String, Value> = serde_json::from_str(raw.get()).map_err(|_| {
-                RpcError::invalid_params(
-                    "`inputResponses` must be an object mapping each input request's key to the client's result",
-                )
-            })?;
-            answers.extend(responses);
+        if !responses.is_empty() {
+            tracing::debug!(
+                keys = ?responses.keys().collect::<Vec<_>>(),
+                "answers to questions this server did not ask were ignored"
+            );
         }
         Ok(InputRound {
             answers,
@@ -347,28 +431,74 @@ mod tests {
         }
     }
 
+    fn seal(sealer: &Sealer, arguments: &str, answers: &BTreeMap<String, Value>) -> String {
+        sealer
+            .seal(&binding(&raw(arguments)), answers, vec!["name".to_owned()])
+            .unwrap()
+    }
+
     #[test]
     fn sealed_answers_open_for_the_same_request_only() {
         let sealer = Sealer::new(None, Duration::from_secs(60));
         let mut answers = BTreeMap::new();
         answers.insert("name".to_owned(), serde_json::json!({"action": "accept"}));
-        let state = sealer.seal(&binding(&raw(r#"{"a":1,"b":[1,2]}"#)), &answers);
-        // Key order and spacing of the arguments do not matter.
+        let state = seal(&sealer, r#"{"a":1,"b":[1,2]}"#, &answers);
+        // White space between tokens does not matter.
         let opened = sealer
-            .open(&state, &binding(&raw(r#"{ "b": [1, 2], "a": 1 }"#)))
+            .open(&state, &binding(&raw(r#"{ "a": 1, "b": [1, 2] }"#)))
             .unwrap();
-        assert_eq!(opened, answers);
-        let err = sealer
-            .open(&state, &binding(&raw(r#"{"a":2}"#)))
-            .unwrap_err();
-        assert_eq!(err.code, code::INVALID_PARAMS);
-        assert!(err.message.contains("different request"), "{}", err.message);
+        assert_eq!(opened.answers, answers);
+        assert_eq!(opened.asked, ["name"]);
+        for other in [
+            r#"{"a":2,"b":[1,2]}"#,
+            r#"{"b":[1,2],"a":1}"#,
+            r#"{"a":1.0,"b":[1,2]}"#,
+        ] {
+            let state = seal(&sealer, r#"{"a":1,"b":[1,2]}"#, &answers);
+            let err = sealer.open(&state, &binding(&raw(other))).unwrap_err();
+            assert_eq!(err.code, code::INVALID_PARAMS);
+            assert!(
+                err.message.contains("different request"),
+                "{other}: {}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn values_serde_json_cannot_hold_still_bind_exactly() {
+        // Each of these fails to parse into a `serde_json::Value`; none may match another.
+        let sealer = Sealer::new(None, Duration::from_secs(60));
+        let texts = [
+            r#"{"amount":1e400}"#,
+            r#"{"amount":2e400}"#,
+            r#"{"to":"\ud800"}"#,
+            r#"{"to":"\ud801"}"#,
+            &format!("{}1{}", "[".repeat(200), "]".repeat(200)),
+            &format!("{}2{}", "[".repeat(200), "]".repeat(200)),
+        ];
+        for (i, sealed_for) in texts.iter().enumerate() {
+            for (j, retried_with) in texts.iter().enumerate() {
+                let state = seal(&sealer, sealed_for, &BTreeMap::new());
+                let opened = sealer.open(&state, &binding(&raw(retried_with)));
+                assert_eq!(opened.is_ok(), i == j, "{sealed_for} / {retried_with}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_state_is_accepted_once() {
+        let sealer = Sealer::new(None, Duration::from_secs(60));
+        let state = seal(&sealer, "{}", &BTreeMap::new());
+        assert!(sealer.open(&state, &binding(&raw("{}"))).is_ok());
+        let err = sealer.open(&state, &binding(&raw("{}"))).unwrap_err();
+        assert!(err.message.contains("already used"), "{}", err.message);
     }
 
     #[test]
     fn tampered_or_foreign_state_is_refused() {
         let sealer = Sealer::new(None, Duration::from_secs(60));
-        let state = sealer.seal(&binding(&raw("{}")), &BTreeMap::new());
+        let state = seal(&sealer, "{}", &BTreeMap::new());
         for bad in [
             format!("{state}-TAMPERED"),
             format!("x{state}"),
@@ -387,9 +517,11 @@ mod tests {
     fn expired_state_is_refused() {
         let sealer = Sealer::new(Some(b"key".to_vec()), Duration::ZERO);
         let payload = Payload {
-            v: 1,
+            v: 2,
             exp: now_secs() - 10,
-            req: binding(&raw("{}")).fingerprint(),
+            nonce: URL_SAFE_NO_PAD.encode([7u8; NONCE_BYTES]),
+            req: binding(&raw("{}")).fingerprint().unwrap(),
+            asked: Vec::new(),
             answers: BTreeMap::new(),
         };
         let body = serde_json::to_vec(&payload).unwrap();
@@ -405,12 +537,43 @@ mod tests {
     }
 
     #[test]
-    fn canonical_form_sorts_keys_at_every_depth() {
-        let mut out = String::new();
-        canonical(
-            &serde_json::json!({"b": {"y": 1, "x": [true, null]}, "a": "é"}),
-            &mut out,
+    fn answers_count_only_for_questions_asked() {
+        let sealer = Sealer::new(None, Duration::from_secs(60));
+        let args = raw(r#"{"a":1}"#);
+        let confirm = raw(r#"{"confirm":{"action":"accept","content":{"confirm":true}}}"#);
+        // Sent with the first request: no question was asked, so nothing is taken.
+        let round = InputRound::new(&sealer, &binding(&args), Some(&confirm), None).unwrap();
+        assert!(round.answer("confirm").is_none());
+        // With a state for another question: only that question's answer is taken.
+        let state = sealer
+            .seal(&binding(&args), &BTreeMap::new(), vec!["other".to_owned()])
+            .unwrap();
+        let round =
+            InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
+        assert!(round.answer("confirm").is_none());
+        // Sealed answers cannot be overridden by the retry.
+        let mut sealed = BTreeMap::new();
+        sealed.insert(
+            "confirm".to_owned(),
+            serde_json::json!({"action": "decline"}),
         );
-        assert_eq!(out, r#"{"a":"é","b":{"x":[true,null],"y":1}}"#);
+        let state = sealer
+            .seal(&binding(&args), &sealed, vec!["confirm".to_owned()])
+            .unwrap();
+        let round =
+            InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
+        assert_eq!(
+            round.answer("confirm"),
+            Some(&serde_json::json!({"action": "decline"}))
+        );
+    }
+
+    #[test]
+    fn compacting_keeps_strings_whole() {
+        assert_eq!(
+            compact(" { \"a b\" : [ 1 , \"x\\\" y\" ] } ").as_deref(),
+            Some(r#"{"a b":[1,"x\" y"]}"#)
+        );
+        assert_eq!(compact(r#"{"open"#), None);
     }
 }

@@ -1,11 +1,14 @@
-//! Results that do not change while the server runs, encoded once at start: the pages of
-//! `tools/list` for each era, the discovery result and the handshake capabilities.
+//! The list requests (`tools/list`, `resources/list`, ...) and what they and discovery answer
+//! with, encoded once: the pages of each list for each era, the discovery result and the
+//! handshake capabilities.
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use crate::protocol::{Era, Implementation, ProtocolVersion, RpcError};
+use super::connection::Connection;
+use super::dispatch::{parse_params, ListParams};
+use crate::protocol::{encode_result, Era, Implementation, ProtocolVersion, RequestId, RpcError};
 
 /// Pre-encoded pages of a list, for both eras.
 #[derive(Debug)]
@@ -169,6 +172,33 @@ pub(crate) fn discover_result(
 
 pub(crate) fn to_raw<T: Serialize>(value: &T) -> Box<RawValue> {
     serde_json::value::to_raw_value(value).expect("protocol results always serialise")
+}
+
+impl super::Dispatcher {
+    /// `tools/list`, `resources/list`, `resources/templates/list` and `prompts/list`: the
+    /// current page, encoded once per change of the list.
+    pub(super) fn list(
+        &self,
+        connection: &Connection,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let params: ListParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, params.meta)?;
+        let registry = &self.inner.registry;
+        let hub = &self.inner.hub;
+        let pages = match method {
+            "tools/list" => hub.tool_list.pages(),
+            "resources/list" if registry.has_resources() => hub.resource_list.pages(),
+            "resources/templates/list" if registry.has_resources() => hub.template_list.pages(),
+            "prompts/list" if registry.has_prompts() => hub.prompt_list.pages(),
+            // Not advertised in the capabilities, so not served.
+            _ => return Err(RpcError::method_not_found(method)),
+        };
+        let page = pages.get(negotiated.version.era(), params.cursor.as_deref())?;
+        Ok(encode_result(id, page))
+    }
 }
 
 #[cfg(test)]

@@ -1,14 +1,21 @@
 //! The [`Server`] builder and the [`Dispatcher`] that answers requests.
 
-mod catalog;
+mod completion;
 mod connection;
 mod context;
 mod dispatch;
 mod input;
+mod lifecycle;
+mod listen;
 mod lists;
 mod live;
 mod manifest;
+mod pipeline;
+mod prompts;
+mod registry;
+mod resources;
 mod subscriptions;
+mod tools;
 
 use std::any::{Any, TypeId};
 use std::sync::Arc;
@@ -87,7 +94,7 @@ impl Server {
             #[cfg(feature = "http")]
             http_auth: None,
             request_state_key: None,
-            request_state_ttl: Duration::from_secs(15 * 60),
+            request_state_ttl: Duration::from_secs(5 * 60),
         }
     }
 
@@ -193,8 +200,9 @@ impl Server {
         self
     }
 
-    /// How long a `requestState` stays valid for a retry (default 15 minutes: the user may
-    /// take a while to answer).
+    /// How long a `requestState` stays valid for a retry (default 5 minutes: long enough for
+    /// a user to answer a question, short enough that an abandoned one does not linger). Each
+    /// state is accepted once, whatever its age.
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
         self

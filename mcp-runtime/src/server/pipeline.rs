@@ -1,0 +1,294 @@
+//! The one path every capability runs through, whatever its kind: policy decision → the
+//! client's answers (2026-07-28 multi round-trip requests) → confirmation → guarded run
+//! (cancellation, panic isolation) → audit → the answer.
+//!
+//! `tools/call`, `resources/read` and `prompts/get` differ only in how they find the
+//! capability, decode what the handler gets and encode what it returns; [`Produce`] says what
+//! differs in between (how a refusal or a panic is answered).
+
+use std::future::Future;
+use std::ops::Range;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use serde_json::value::RawValue;
+use tokio_util::sync::CancellationToken;
+
+use super::connection::{Connection, Outbound};
+use super::context::Context;
+use super::dispatch::{InputParams, Negotiated};
+use super::input::{Binding, InputRound, Suspension};
+use super::Dispatcher;
+use crate::capability::CapabilityCore;
+use crate::permission::{Kind, Outcome, Refusal};
+use crate::protocol::{CallToolResult, GetPromptResult, RequestId, ResourceContents, RpcError};
+
+/// A handler's future, as the handler traits return it.
+pub(super) type HandlerFuture<O> = Pin<Box<dyn Future<Output = O> + Send + 'static>>;
+
+/// What a kind's handler returns, and how the pipeline answers for it when the handler does
+/// not run to the end.
+pub(super) trait Produce: Sized + Send + 'static {
+    /// The answer to a call the policy refuses while letting the caller see the capability.
+    fn refused(message: String) -> Self;
+    /// The answer to a handler that panicked while doing `what`.
+    fn panicked(what: &str, reason: &str) -> Self;
+    /// True when the handler failed (for the audit record, and to answer a modern request
+    /// that failed after a question the client could not be asked with that error).
+    fn is_error(&self) -> bool;
+}
+
+/// Tools answer refusals and panics with error results, which the model reads.
+impl Produce for CallToolResult {
+    fn refused(message: String) -> Self {
+        CallToolResult::error(message)
+    }
+
+    fn panicked(what: &str, reason: &str) -> Self {
+        tracing::error!(%reason, "{what} panicked");
+        CallToolResult::error(format!(
+            "{what} failed unexpectedly (it panicked: {reason})"
+        ))
+    }
+
+    fn is_error(&self) -> bool {
+        self.is_error
+    }
+}
+
+/// Resources and prompts answer refusals and panics with JSON-RPC errors.
+macro_rules! produce_rpc_result {
+    ($output:ty) => {
+        impl Produce for Result<$output, RpcError> {
+            fn refused(message: String) -> Self {
+                Err(RpcError::invalid_request(message))
+            }
+
+            fn panicked(what: &str, reason: &str) -> Self {
+                tracing::error!(%reason, "{what} panicked");
+                Err(RpcError::internal(format!("{what} failed unexpectedly")))
+            }
+
+            fn is_error(&self) -> bool {
+                self.is_err()
+            }
+        }
+    };
+}
+
+produce_rpc_result!(Vec<ResourceContents>);
+produce_rpc_result!(GetPromptResult);
+
+/// The request a capability runs for.
+pub(super) struct Invocation<'a> {
+    pub(super) connection: &'a Arc<Connection>,
+    pub(super) id: &'a RequestId,
+    /// The whole message, which the arguments borrow from.
+    pub(super) message: &'a Bytes,
+    pub(super) negotiated: Negotiated,
+    pub(super) sink: Outbound,
+    pub(super) input: InputParams<'a>,
+}
+
+/// The capability a request names.
+pub(super) struct Target<'a> {
+    pub(super) kind: Kind,
+    pub(super) method: &'static str,
+    /// What the request names it by: a tool's or prompt's name, a resource's URI.
+    pub(super) name: &'a str,
+    pub(super) core: &'a CapabilityCore,
+    /// False when the policy hides it from everyone.
+    pub(super) listed: bool,
+    /// The request's arguments, which the audit log may keep and `requestState` is bound to.
+    pub(super) arguments: Option<&'a RawValue>,
+}
+
+/// How a capability's request ended.
+pub(super) enum Flow<O> {
+    /// The handler's output, or the pipeline's answer in its place (a refusal, a panic).
+    Done(O),
+    /// Answered already: `None` when the client cancelled, else the encoded
+    /// `input_required` result.
+    Answered(Option<Vec<u8>>),
+}
+
+impl Dispatcher {
+    /// Runs the capability `target` for `invocation`. `unknown` is the error for a capability
+    /// the caller may not know exists; `invoke` starts the handler with the request's context.
+    pub(super) async fn run_capability<O: Produce>(
+        &self,
+        invocation: Invocation<'_>,
+        target: Target<'_>,
+        unknown: impl FnOnce() -> RpcError,
+        invoke: impl FnOnce(Context) -> HandlerFuture<O> + Send + 'static,
+    ) -> Result<Flow<O>, RpcError> {
+        let Invocation {
+            connection,
+            id,
+            message,
+            negotiated,
+            sink,
+            input,
+        } = invocation;
+        let gate =
+            self.inner
+                .permissions
+                .gate(target.kind, target.core.name(), target.core.permission());
+        let audited = gate.arguments(message, target.arguments.map(|raw| offset_in(message, raw)));
+        match gate.refusal(target.listed) {
+            None => {}
+            Some(Refusal::Hidden) => return Err(unknown()),
+            Some(Refusal::Error(error)) => return Err(error),
+            Some(Refusal::Result(message)) => return Ok(Flow::Done(O::refused(message))),
+        }
+        let binding = Binding {
+            method: target.method,
+            name: target.name,
+            arguments: target.arguments,
+            principal: gate.principal(),
+        };
+        let input = match self.input_round(&negotiated, &binding, &input) {
+            Ok(input) => input,
+            Err(error) => {
+                // A forged, replayed or misapplied `requestState`: nothing ran.
+                gate.finish(Outcome::InvalidInput, audited);
+                return Err(error);
+            }
+        };
+        let (context, cancellation, in_flight) =
+            self.start(connection, id, negotiated, sink, input.clone());
+        let outcome = if gate.needs_confirmation() {
+            run_guarded(&cancellation, input.as_deref(), || {
+                let asking = context.clone();
+                let arguments = target.arguments.map(RawValue::get);
+                gate.confirm_then(asking, arguments, O::refused, move || invoke(context))
+            })
+            .await
+        } else {
+            run_guarded(&cancellation, input.as_deref(), || invoke(context)).await
+        };
+        drop(in_flight);
+        let ended = match &outcome {
+            Run::Done(output) if output.is_error() => Outcome::Error,
+            Run::Done(_) => Outcome::Ok,
+            Run::Cancelled => Outcome::Cancelled,
+            Run::Panicked(_) => Outcome::Panicked,
+            Run::Suspended(_) => Outcome::InputRequired,
+        };
+        gate.finish(ended, audited);
+        match outcome {
+            Run::Done(output) => {
+                let missing = input
+                    .as_ref()
+                    .and_then(|round| round.take_missing_capability());
+                match missing {
+                    // It failed after asking what the client cannot answer: say so.
+                    Some(error) if output.is_error() => Err(error),
+                    _ => Ok(Flow::Done(output)),
+                }
+            }
+            Run::Cancelled => {
+                tracing::debug!(%id, method = target.method, name = target.name, "request cancelled by the client");
+                Ok(Flow::Answered(None))
+            }
+            Run::Suspended(suspension) => {
+                self.suspend(id, &binding, suspension).map(Flow::Answered)
+            }
+            Run::Panicked(reason) => {
+                let what = match target.kind {
+                    Kind::Tool => format!("tool `{}`", target.name),
+                    Kind::Resource => format!("reading {}", target.name),
+                    Kind::Prompt => format!("prompt `{}`", target.name),
+                };
+                Ok(Flow::Done(O::panicked(&what, &reason)))
+            }
+        }
+    }
+}
+
+impl Dispatcher {
+    /// The policy decision for a request that names a capability without running it
+    /// (`completion/complete`, `resources/subscribe`): refused exactly when running it would
+    /// be, so that what a caller cannot see or use does not answer through a side door.
+    pub(super) fn check_access(
+        &self,
+        kind: Kind,
+        core: &CapabilityCore,
+        listed: bool,
+        unknown: impl FnOnce() -> RpcError,
+    ) -> Result<(), RpcError> {
+        let gate = self
+            .inner
+            .permissions
+            .gate(kind, core.name(), core.permission());
+        match gate.refusal(listed) {
+            None => Ok(()),
+            Some(Refusal::Hidden) => Err(unknown()),
+            Some(Refusal::Error(error)) => Err(error),
+            Some(Refusal::Result(message)) => Err(RpcError::invalid_request(message)),
+        }
+    }
+}
+
+/// The byte range of `part` inside `whole`; `part` must borrow from `whole`.
+pub(super) fn offset_in(whole: &[u8], part: &RawValue) -> Range<usize> {
+    let part = part.get();
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    debug_assert!(start + part.len() <= whole.len());
+    start..start + part.len()
+}
+
+/// How a handler's run ended.
+pub(super) enum Run<T> {
+    /// It returned.
+    Done(T),
+    /// It panicked, with this message.
+    Panicked(String),
+    /// The client cancelled the request.
+    Cancelled,
+    /// It asked the client something (2026-07-28): the request ends here.
+    Suspended(Suspension),
+}
+
+/// Runs a handler's future until it ends, the request is cancelled, or (modern era) the
+/// handler waits for the client's input; a panic, while making the future or while running
+/// it, becomes [`Run::Panicked`].
+pub(super) async fn run_guarded<T>(
+    cancellation: &CancellationToken,
+    input: Option<&InputRound>,
+    make: impl FnOnce() -> HandlerFuture<T>,
+) -> Run<T> {
+    let future = match std::panic::catch_unwind(AssertUnwindSafe(make)) {
+        Ok(future) => future,
+        Err(panic) => return Run::Panicked(panic_message(&*panic)),
+    };
+    let suspended = async {
+        match input {
+            Some(round) => round.suspended().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        biased;
+        _ = cancellation.cancelled() => Run::Cancelled,
+        result = AssertUnwindSafe(future).catch_unwind() => match result {
+            Ok(value) => Run::Done(value),
+            Err(panic) => Run::Panicked(panic_message(&*panic)),
+        },
+        // Polled after the handler: every question asked in that poll is in the round.
+        suspension = suspended => Run::Suspended(suspension),
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".to_owned()
+    }
+}

@@ -1,0 +1,113 @@
+//! `prompts/get`: checking the arguments a prompt declares, rendering it, encoding the result.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::connection::{Connection, Outbound};
+use super::dispatch::{parse_params, CapabilityParams};
+use super::pipeline::{Flow, Invocation, Target};
+use super::Dispatcher;
+use crate::capability::PromptCall;
+use crate::permission::Kind;
+use crate::protocol::{encode_result, Era, GetPromptResult, PromptMessage, RequestId, RpcError};
+
+impl Dispatcher {
+    pub(super) async fn get_prompt(
+        &self,
+        connection: &Arc<Connection>,
+        message: &Bytes,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        sink: Outbound,
+    ) -> Result<Option<Vec<u8>>, RpcError> {
+        let registry = &self.inner.registry;
+        if !registry.has_prompts() {
+            return Err(RpcError::method_not_found("prompts/get"));
+        }
+        let mut params = CapabilityParams::parse(params, "name")?;
+        let negotiated = self.negotiate(connection, params.meta.take())?;
+        let era = negotiated.version.era();
+        let name = params.named("name").unwrap_or_default();
+        let unknown = || {
+            RpcError::invalid_params(format!(
+                "Unknown prompt: {name} (not found or not authorized)"
+            ))
+        };
+        let index = registry
+            .prompt(name, &self.inner.hub.prompts)
+            .ok_or_else(unknown)?;
+        let prompt = &registry.prompts[index];
+        let arguments: HashMap<String, String> = match params.arguments {
+            Some(raw) => parse_params(Some(raw))?,
+            None => HashMap::new(),
+        };
+        let invocation = Invocation {
+            connection,
+            id,
+            message,
+            negotiated,
+            sink,
+            input: params.input(),
+        };
+        let target = Target {
+            kind: Kind::Prompt,
+            method: "prompts/get",
+            name,
+            core: prompt.descriptor.core(),
+            listed: prompt.listed,
+            arguments: params.arguments,
+        };
+        let missing = prompt
+            .descriptor
+            .arguments()
+            .iter()
+            .find(|a| a.required && !arguments.contains_key(&a.name));
+        let this = self.clone();
+        let get = move |context| {
+            let call = PromptCall::new(arguments, context);
+            this.inner.registry.prompts[index].handler.get(call)
+        };
+        if let Some(missing) = missing {
+            // Checked after the policy, so that a hidden prompt's arguments do not leak.
+            let needs = format!("prompt `{name}` needs the argument `{}`", missing.name);
+            self.check_access(Kind::Prompt, target.core, target.listed, unknown)?;
+            return Err(RpcError::invalid_params(needs));
+        }
+        let result = match self
+            .run_capability(invocation, target, unknown, get)
+            .await?
+        {
+            Flow::Done(result) => result?,
+            Flow::Answered(answer) => return Ok(answer),
+        };
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result_type: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            description: Option<&'a str>,
+            messages: &'a [PromptMessage],
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a RawValue>,
+        }
+        let GetPromptResult {
+            description,
+            messages,
+        } = &result;
+        let modern = era == Era::Modern;
+        Ok(Some(encode_result(
+            id,
+            &Wire {
+                result_type: modern.then_some("complete"),
+                description: description.as_deref(),
+                messages,
+                meta: modern.then_some(&*self.inner.server_meta),
+            },
+        )))
+    }
+}

@@ -1,0 +1,150 @@
+//! `resources/read`, and the handshake era's `resources/subscribe` and
+//! `resources/unsubscribe`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::json;
+use serde_json::value::RawValue;
+
+use super::connection::{Connection, Outbound};
+use super::dispatch::{parse_params, CapabilityParams, MetaParams};
+use super::pipeline::{Flow, Invocation, Target};
+use super::Dispatcher;
+use crate::capability::ResourceRead;
+use crate::permission::Kind;
+use crate::protocol::{code, encode_result, Era, RequestId, ResourceContents, RpcError};
+
+impl Dispatcher {
+    pub(super) async fn read_resource(
+        &self,
+        connection: &Arc<Connection>,
+        message: &Bytes,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        sink: Outbound,
+    ) -> Result<Option<Vec<u8>>, RpcError> {
+        let registry = &self.inner.registry;
+        if !registry.has_resources() {
+            return Err(RpcError::method_not_found("resources/read"));
+        }
+        let mut params = CapabilityParams::parse(params, "uri")?;
+        let negotiated = self.negotiate(connection, params.meta.take())?;
+        let era = negotiated.version.era();
+        let uri = params.named("uri").unwrap_or_default();
+        let (index, variables) = registry
+            .resource(uri, &self.inner.hub.resources)
+            .ok_or_else(|| not_found(era, uri))?;
+        let resource = &registry.resources[index];
+        let invocation = Invocation {
+            connection,
+            id,
+            message,
+            negotiated,
+            sink,
+            input: params.input(),
+        };
+        let target = Target {
+            kind: Kind::Resource,
+            method: "resources/read",
+            name: uri,
+            core: resource.descriptor.core(),
+            listed: resource.listed,
+            arguments: None,
+        };
+        let this = self.clone();
+        let owned_uri = uri.to_owned();
+        let mime_type = resource
+            .descriptor
+            .declared_mime_type()
+            .map(|m| m.to_owned().into());
+        let read = move |context| {
+            let read = ResourceRead::new(owned_uri, variables, context, mime_type);
+            this.inner.registry.resources[index].handler.read(read)
+        };
+        let contents = match self
+            .run_capability(invocation, target, || not_found(era, uri), read)
+            .await?
+        {
+            Flow::Done(contents) => contents?,
+            Flow::Answered(answer) => return Ok(answer),
+        };
+        if contents.is_empty() {
+            // An empty result would read as "no such resource" to some clients.
+            return Err(not_found(era, uri));
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result_type: Option<&'static str>,
+            contents: &'a [ResourceContents],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            ttl_ms: Option<u64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            cache_scope: Option<&'static str>,
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a RawValue>,
+        }
+        let modern = era == Era::Modern;
+        Ok(Some(encode_result(
+            id,
+            &Wire {
+                result_type: modern.then_some("complete"),
+                contents: &contents,
+                // Contents are produced per read and may depend on the caller.
+                ttl_ms: modern.then_some(0),
+                cache_scope: modern.then_some("private"),
+                meta: modern.then_some(&*self.inner.server_meta),
+            },
+        )))
+    }
+
+    /// `resources/subscribe` and `resources/unsubscribe`: handshake-era clients only; the
+    /// modern era listens with `subscriptions/listen` instead. Subscribing passes the same
+    /// policy decision as reading: a resource the caller may not read cannot be subscribed to.
+    pub(super) fn subscribe(
+        &self,
+        connection: &Arc<Connection>,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Result<Vec<u8>, RpcError> {
+        let meta: MetaParams = parse_params(params)?;
+        let negotiated = self.negotiate(connection, meta.meta)?;
+        let era = negotiated.version.era();
+        let registry = &self.inner.registry;
+        if era == Era::Modern || !registry.has_resources() {
+            return Err(RpcError::method_not_found(method));
+        }
+        let params = CapabilityParams::parse(params, "uri")?;
+        let uri = params.named("uri").unwrap_or_default();
+        if method == "resources/subscribe" {
+            let (index, _) = registry
+                .resource(uri, &self.inner.hub.resources)
+                .ok_or_else(|| not_found(era, uri))?;
+            let resource = &registry.resources[index];
+            self.check_access(
+                Kind::Resource,
+                resource.descriptor.core(),
+                resource.listed,
+                || not_found(era, uri),
+            )?;
+            connection.subscriptions().insert(uri);
+            self.inner.hub.subscribers.add(connection);
+        } else {
+            connection.subscriptions().remove(uri);
+        }
+        Ok(encode_result(id, &json!({})))
+    }
+}
+
+/// A URI no resource answers to: `-32602` since 2026-07-28, `-32002` before.
+pub(super) fn not_found(era: Era, uri: &str) -> RpcError {
+    let code = match era {
+        Era::Modern => code::INVALID_PARAMS,
+        Era::Legacy => code::RESOURCE_NOT_FOUND,
+    };
+    RpcError::new(code, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }))
+}

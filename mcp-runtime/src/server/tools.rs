@@ -1,0 +1,125 @@
+//! `tools/call`: finding the tool, decoding its arguments straight from the request's bytes,
+//! and encoding its result for the request's era.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
+
+use super::connection::{Connection, Outbound};
+use super::dispatch::{Answer, CapabilityParams};
+use super::pipeline::{offset_in, Flow, Invocation, Target};
+use super::Dispatcher;
+use crate::capability::{Arguments, ToolCall, ToolDescriptor};
+use crate::permission::Kind;
+use crate::protocol::{encode_result, CallToolResult, Content, Era, RequestId, RpcError};
+
+impl Dispatcher {
+    pub(super) async fn call_tool(
+        &self,
+        connection: &Arc<Connection>,
+        message: &Bytes,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        sink: Outbound,
+    ) -> Answer {
+        let mut params = match CapabilityParams::parse(params, "name") {
+            Ok(params) => params,
+            Err(error) => return Answer::Error(error),
+        };
+        let negotiated = match self.negotiate(connection, params.meta.take()) {
+            Ok(negotiated) => negotiated,
+            Err(error) => return Answer::Error(error),
+        };
+        let era = negotiated.version.era();
+        let name = params.named("name").unwrap_or_default();
+        // A hidden or switched-off tool is answered like an unknown one, so that its
+        // existence does not leak.
+        let unknown = || {
+            RpcError::invalid_params(format!(
+                "Unknown tool: {name} (not found or not authorized)"
+            ))
+        };
+        let registry = &self.inner.registry;
+        let Some(index) = registry.tool(name, &self.inner.hub.tools) else {
+            return Answer::Error(unknown());
+        };
+        let tool = &registry.tools[index];
+        let range = params.arguments.map(|raw| offset_in(message, raw));
+        let invocation = Invocation {
+            connection,
+            id,
+            message,
+            negotiated,
+            sink,
+            input: params.input(),
+        };
+        let target = Target {
+            kind: Kind::Tool,
+            method: "tools/call",
+            name,
+            core: tool.descriptor.core(),
+            listed: tool.listed,
+            arguments: params.arguments,
+        };
+        let this = self.clone();
+        let arguments = Arguments::new(message.clone(), range);
+        let invoke = move |context| {
+            let call = ToolCall { arguments, context };
+            this.inner.registry.tools[index].handler.invoke(call)
+        };
+        match self
+            .run_capability(invocation, target, unknown, invoke)
+            .await
+        {
+            Ok(Flow::Done(result)) => {
+                Answer::Encoded(self.encode_call_result(id, era, &tool.descriptor, &result))
+            }
+            Ok(Flow::Answered(answer)) => Ok(answer).into(),
+            Err(error) => Answer::Error(error),
+        }
+    }
+
+    fn encode_call_result(
+        &self,
+        id: &RequestId,
+        era: Era,
+        tool: &ToolDescriptor,
+        result: &CallToolResult,
+    ) -> Vec<u8> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            result_type: Option<&'static str>,
+            content: &'a [Content],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            structured_content: Option<Cow<'a, Value>>,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            is_error: bool,
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a RawValue>,
+        }
+        let modern = era == Era::Modern;
+        let structured_content = result.structured_content.as_ref().map(|value| {
+            if !modern && tool.wraps_legacy_output() {
+                Cow::Owned(json!({ "result": value }))
+            } else {
+                Cow::Borrowed(value)
+            }
+        });
+        encode_result(
+            id,
+            &Wire {
+                result_type: modern.then_some("complete"),
+                content: &result.content,
+                structured_content,
+                is_error: result.is_error,
+                meta: modern.then_some(&*self.inner.server_meta),
+            },
+        )
+    }
+}
