@@ -573,6 +573,23 @@ mod tests {
                 result.text()
             );
         }
+        for uri in [
+            "file:///..%2Fsecret.txt",
+            "file:///%2E%2E%2Fsecret.txt",
+            "file:///escape%2Fsecret.txt",
+            "file:///%2Fetc%2Fhostname",
+        ] {
+            let refused = f
+                .client
+                .request("resources/read", json!({"uri": uri}))
+                .await
+                .unwrap_err();
+            assert!(
+                refused.message.contains("outside the served directory")
+                    || refused.message.contains("is absolute"),
+                "{uri}: {refused:?}"
+            );
+        }
         let secret = f._outside.path().join("secret.txt");
         assert_eq!(std::fs::read_to_string(secret).unwrap(), "secret");
         assert!(!f._outside.path().join("new.txt").exists());
