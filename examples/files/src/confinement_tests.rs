@@ -153,6 +153,10 @@ async fn a_directory_swapped_for_an_outward_link_leaks_nothing() {
     let swaps = swapper.join().unwrap();
 
     assert!(swaps > 100, "only {swaps} swaps: the race was not run");
+    assert!(
+        rounds >= 50,
+        "only {rounds} rounds of requests during the race"
+    );
     if let Some(first) = leaks.first() {
         let mut by_operation = std::collections::BTreeMap::<&str, usize>::new();
         for leak in &leaks {

@@ -196,13 +196,14 @@ impl Search {
         };
         let mut entries: Vec<_> = read
             .filter_map(Result::ok)
-            .filter_map(|e| Some((e.file_name().into_string().ok()?, e.file_type().ok()?)))
+            .filter_map(|e| Some((e.file_name(), e.file_type().ok()?)))
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, kind) in entries {
-            let path = at.join(&name);
+        for (entry, kind) in entries {
+            let lowered = entry.to_string_lossy().to_lowercase();
+            let path = at.join(&entry.to_string_lossy());
             if kind.is_dir() {
-                if let Some(sub) = open_subdirectory(dir, &name) {
+                if let Some(sub) = open_subdirectory(dir, &entry) {
                     if !self.walk(&sub, &path) {
                         return false;
                     }
@@ -213,7 +214,7 @@ impl Search {
                 continue;
             }
             let shown = path.shown();
-            if name.to_lowercase().contains(&self.needle)
+            if lowered.contains(&self.needle)
                 && !self.add(Hit {
                     path: shown.clone(),
                     line: None,
@@ -222,7 +223,7 @@ impl Search {
             {
                 return false;
             }
-            let text = open_small_file(dir, &name, MAX_READ_BYTES)
+            let text = open_small_file(dir, &entry, MAX_READ_BYTES)
                 .and_then(|file| read_limited(file, &shown, MAX_READ_BYTES).ok())
                 .and_then(|bytes| String::from_utf8(bytes).ok());
             for (number, line) in text.iter().flat_map(|t| t.lines().enumerate()) {

@@ -11,6 +11,7 @@
 //! link to an absolute path, or one that climbs out, is refused. Only regular files are
 //! read or written: a FIFO, a device or a socket is refused, decided on the opened handle.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -203,14 +204,14 @@ pub fn read_limited(file: File, shown: &str, limit: u64) -> Result<Vec<u8>, Path
 
 /// Opens the regular file `name` of `dir` for reading, not following a link in its place;
 /// `None` for anything else (a directory, a link, a FIFO) or a file larger than `limit`.
-pub fn open_small_file(dir: &Dir, name: &str, limit: u64) -> Option<File> {
+pub fn open_small_file(dir: &Dir, name: &OsStr, limit: u64) -> Option<File> {
     let file = dir.open_with(name, &read_options(false)).ok()?;
     let meta = file.metadata().ok()?;
     (meta.is_file() && meta.len() <= limit).then_some(file)
 }
 
 /// Opens the directory `name` of `dir`, not following a link in its place.
-pub fn open_subdirectory(dir: &Dir, name: &str) -> Option<Dir> {
+pub fn open_subdirectory(dir: &Dir, name: &OsStr) -> Option<Dir> {
     dir.open_dir_nofollow(name).ok()
 }
 
@@ -466,7 +467,14 @@ mod tests {
             Err(PathError::NotRegular(_))
         ));
         let dir = root.open_dir(&rel(".")).unwrap();
-        assert!(open_small_file(&dir, "pipe", 1024).is_none());
-        assert!(open_small_file(&dir, "dangling", 1024).is_none());
+        for name in ["pipe", "dangling", "docs", "out"] {
+            assert!(
+                open_small_file(&dir, OsStr::new(name), 1024).is_none(),
+                "{name}"
+            );
+        }
+        assert!(open_small_file(&dir, OsStr::new("docs/a.txt"), 1024).is_some());
+        assert!(open_subdirectory(&dir, OsStr::new("out")).is_none());
+        assert!(open_subdirectory(&dir, OsStr::new("docs")).is_some());
     }
 }
