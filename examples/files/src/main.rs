@@ -6,22 +6,27 @@
 //! cargo run -p files -- --root ~/notes --transport http --bind 127.0.0.1:8080
 //! ```
 //!
-//! Every path is relative to `--root`; one that leads outside it, through `..` or a
-//! symbolic link, is refused.
+//! Every path is relative to `--root`. The root is held open as a directory handle and
+//! everything is opened beneath it (see [`root`]): `..` above the root, absolute paths and
+//! symbolic links leading outside are refused, and so are FIFOs, devices and sockets. The
+//! file-system work runs on tokio's blocking threads, never on the reactor.
 
 mod root;
 
+#[cfg(test)]
+mod confinement_tests;
+
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use cap_std::fs::Dir;
 use mcp_runtime::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use root::{PathError, Root};
+use root::{open_small_file, open_subdirectory, read_limited, PathError, Relative, Root};
 
 /// Files larger than this are not read whole, nor searched.
 const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
@@ -92,27 +97,22 @@ fn error(e: PathError) -> ToolError {
     ToolError::new(e.to_string())
 }
 
-fn io_error(path: &str) -> impl Fn(std::io::Error) -> ToolError + '_ {
-    move |e| ToolError::new(format!("`{path}`: {e}"))
-}
-
-/// Reads a file of at most [`MAX_READ_BYTES`].
-fn read_limited(path: &Path, shown: &str) -> Result<Vec<u8>, ToolError> {
-    let file = std::fs::File::open(path).map_err(io_error(shown))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_READ_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_error(shown))?;
-    if bytes.len() as u64 > MAX_READ_BYTES {
-        return Err(ToolError::new(format!(
-            "`{shown}` is larger than {} MiB",
-            MAX_READ_BYTES / 1024 / 1024
-        )));
+/// Runs blocking file-system work on tokio's blocking threads, so that a slow disk holds up
+/// no other request.
+async fn blocking<T, F>(work: F) -> Result<T, ToolError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, PathError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(done) => done.map_err(error),
+        Err(failed) => Err(ToolError::new(format!(
+            "the file operation did not finish: {failed}"
+        ))),
     }
-    Ok(bytes)
 }
 
-fn mime_of(path: &Path) -> String {
+fn mime_of(path: &str) -> String {
     mime_guess::from_path(path)
         .first_raw()
         .unwrap_or("application/octet-stream")
@@ -135,6 +135,113 @@ fn file_uri(relative: &str) -> String {
     )
 }
 
+/// The entries of `path`, by name.
+fn list(root: &Root, path: &Relative) -> Result<Listing, PathError> {
+    let shown = path.shown();
+    let dir = root.open_dir(path)?;
+    let io = |e| PathError::Io(shown.clone(), e);
+    let mut entries = Vec::new();
+    for entry in dir.entries().map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // The entry itself, not what a link points to.
+        let meta = entry.metadata().map_err(io)?;
+        let kind = if meta.is_symlink() {
+            Kind::Symlink
+        } else if meta.is_dir() {
+            Kind::Directory
+        } else if meta.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        };
+        entries.push(Entry {
+            path: path.join(&name).shown(),
+            size: (kind == Kind::File).then_some(meta.len()),
+            kind,
+        });
+    }
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Listing {
+        directory: shown,
+        entries,
+    })
+}
+
+/// A search in progress: what is looked for and what was found.
+struct Search {
+    needle: String,
+    max: usize,
+    hits: Vec<Hit>,
+    truncated: bool,
+}
+
+impl Search {
+    /// Adds `hit`; false once there are too many.
+    fn add(&mut self, hit: Hit) -> bool {
+        if self.hits.len() == self.max {
+            self.truncated = true;
+            return false;
+        }
+        self.hits.push(hit);
+        true
+    }
+
+    /// Searches `dir` (at `at`) and its subdirectories, in name order. Entries are opened
+    /// beneath their directory's handle without following links, so the walk stays inside
+    /// the tree; what cannot be opened is skipped. False once there are too many hits.
+    fn walk(&mut self, dir: &Dir, at: &Relative) -> bool {
+        let Ok(read) = dir.entries() else {
+            return true;
+        };
+        let mut entries: Vec<_> = read
+            .filter_map(Result::ok)
+            .filter_map(|e| Some((e.file_name(), e.file_type().ok()?)))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (entry, kind) in entries {
+            let lowered = entry.to_string_lossy().to_lowercase();
+            let path = at.join(&entry.to_string_lossy());
+            if kind.is_dir() {
+                if let Some(sub) = open_subdirectory(dir, &entry) {
+                    if !self.walk(&sub, &path) {
+                        return false;
+                    }
+                }
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let shown = path.shown();
+            if lowered.contains(&self.needle)
+                && !self.add(Hit {
+                    path: shown.clone(),
+                    line: None,
+                    text: None,
+                })
+            {
+                return false;
+            }
+            let text = open_small_file(dir, &entry, MAX_READ_BYTES)
+                .and_then(|file| read_limited(file, &shown, MAX_READ_BYTES).ok())
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+            for (number, line) in text.iter().flat_map(|t| t.lines().enumerate()) {
+                if line.to_lowercase().contains(&self.needle)
+                    && !self.add(Hit {
+                        path: shown.clone(),
+                        line: Some(number + 1),
+                        text: Some(line.to_owned()),
+                    })
+                {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
 #[mcp_server]
 impl Files {
     /// Lists a directory of the served tree.
@@ -142,33 +249,10 @@ impl Files {
     /// # Arguments
     /// * `path` - the directory, relative to the served directory (default: the served directory itself)
     #[tool(read_only, idempotent)]
-    fn list_directory(&self, path: Option<String>) -> Result<Json<Listing>, ToolError> {
-        let path = path.unwrap_or_else(|| ".".to_owned());
-        let dir = self.root.existing(&path).map_err(error)?;
-        let mut entries = Vec::new();
-        for entry in std::fs::read_dir(&dir).map_err(io_error(&path))? {
-            let entry = entry.map_err(io_error(&path))?;
-            let meta = entry.metadata().map_err(io_error(&path))?;
-            let kind = if meta.is_symlink() {
-                Kind::Symlink
-            } else if meta.is_dir() {
-                Kind::Directory
-            } else if meta.is_file() {
-                Kind::File
-            } else {
-                Kind::Other
-            };
-            entries.push(Entry {
-                path: self.root.relative(&entry.path()),
-                size: (kind == Kind::File).then_some(meta.len()),
-                kind,
-            });
-        }
-        entries.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(Json(Listing {
-            directory: self.root.relative(&dir),
-            entries,
-        }))
+    async fn list_directory(&self, path: Option<String>) -> Result<Json<Listing>, ToolError> {
+        let path = Relative::parse(path.as_deref().unwrap_or(".")).map_err(error)?;
+        let root = self.root.clone();
+        blocking(move || list(&root, &path)).await.map(Json)
     }
 
     /// Reads a text file. A binary file is answered with a link to its resource.
@@ -176,13 +260,18 @@ impl Files {
     /// # Arguments
     /// * `path` - the file, relative to the served directory
     #[tool(read_only, idempotent)]
-    fn read_file(&self, path: String) -> Result<Content, ToolError> {
-        let file = self.root.existing(&path).map_err(error)?;
-        let bytes = read_limited(&file, &path)?;
-        let relative = self.root.relative(&file);
+    async fn read_file(&self, path: String) -> Result<Content, ToolError> {
+        let path = Relative::parse(&path).map_err(error)?;
+        let root = self.root.clone();
+        let shown = path.shown();
+        let bytes = blocking(move || {
+            let file = root.open_file(&path)?;
+            read_limited(file, &path.shown(), MAX_READ_BYTES)
+        })
+        .await?;
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Content::text(text)),
-            Err(_) => Ok(Content::resource_link(file_uri(&relative), relative)),
+            Err(_) => Ok(Content::resource_link(file_uri(&shown), shown)),
         }
     }
 
@@ -194,7 +283,7 @@ impl Files {
     /// * `path` - the directory to search (default: the whole served directory)
     /// * `max_results` - at most this many hits, 1 to 1000 (default 100)
     #[tool(read_only, idempotent)]
-    fn search_files(
+    async fn search_files(
         &self,
         query: String,
         path: Option<String>,
@@ -209,54 +298,23 @@ impl Files {
                 "max_results {max} is out of range; use 1 to 1000"
             )));
         }
-        let path = path.unwrap_or_else(|| ".".to_owned());
-        let start = self.root.existing(&path).map_err(error)?;
-        let needle = query.to_lowercase();
-        let mut hits = Vec::new();
-        let mut truncated = false;
-        // Links are not followed, so the walk stays inside the tree.
-        let walk = walkdir::WalkDir::new(&start)
-            .follow_links(false)
-            .sort_by_file_name();
-        'walk: for entry in walk.into_iter().filter_map(Result::ok) {
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let relative = self.root.relative(entry.path());
-            let name = entry.file_name().to_string_lossy().to_lowercase();
-            let mut found = Vec::new();
-            if name.contains(&needle) {
-                found.push(Hit {
-                    path: relative.clone(),
-                    line: None,
-                    text: None,
-                });
-            }
-            let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_READ_BYTES);
-            if let Some(text) = small
-                .then(|| std::fs::read(entry.path()).ok())
-                .flatten()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-            {
-                for (number, line) in text.lines().enumerate() {
-                    if line.to_lowercase().contains(&needle) {
-                        found.push(Hit {
-                            path: relative.clone(),
-                            line: Some(number + 1),
-                            text: Some(line.to_owned()),
-                        });
-                    }
-                }
-            }
-            for hit in found {
-                if hits.len() == max {
-                    truncated = true;
-                    break 'walk;
-                }
-                hits.push(hit);
-            }
-        }
-        Ok(Json(Hits { hits, truncated }))
+        let path = Relative::parse(path.as_deref().unwrap_or(".")).map_err(error)?;
+        let root = self.root.clone();
+        blocking(move || {
+            let start = root.open_dir(&path)?;
+            let mut search = Search {
+                needle: query.to_lowercase(),
+                max,
+                hits: Vec::new(),
+                truncated: false,
+            };
+            search.walk(&start, &path);
+            Ok(Json(Hits {
+                hits: search.hits,
+                truncated: search.truncated,
+            }))
+        })
+        .await
     }
 
     /// Writes a text file, creating it and its directories if needed, replacing what it held.
@@ -265,20 +323,13 @@ impl Files {
     /// * `path` - the file, relative to the served directory
     /// * `content` - the new text
     #[tool(risk = "medium", idempotent)]
-    fn write_file(&self, path: String, content: String) -> Result<String, ToolError> {
-        let target = self.root.writable(&path).map_err(error)?;
-        if target.is_dir() {
-            return Err(ToolError::new(format!("`{path}` is a directory")));
-        }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io_error(&path))?;
-        }
-        std::fs::write(&target, content.as_bytes()).map_err(io_error(&path))?;
-        Ok(format!(
-            "Wrote {} bytes to {}.",
-            content.len(),
-            self.root.relative(&target)
-        ))
+    async fn write_file(&self, path: String, content: String) -> Result<String, ToolError> {
+        let path = Relative::parse(&path).map_err(error)?;
+        let root = self.root.clone();
+        let shown = path.shown();
+        let bytes = content.len();
+        blocking(move || root.write_file(&path, content.as_bytes())).await?;
+        Ok(format!("Wrote {bytes} bytes to {shown}."))
     }
 
     /// Deletes a file, or an empty directory. A symbolic link is removed, not what it points to.
@@ -286,43 +337,28 @@ impl Files {
     /// # Arguments
     /// * `path` - what to delete, relative to the served directory
     #[tool(risk = "high", destructive)]
-    fn delete_file(&self, path: String) -> Result<String, ToolError> {
-        // What the path resolves to must be inside the root, and so must the entry itself.
-        let resolved = self.root.existing(&path).map_err(error)?;
-        if resolved == self.root.dir() {
-            return Err(ToolError::new(
-                "the served directory itself cannot be deleted",
-            ));
-        }
-        let joined = Path::new(&path);
-        let name = joined
-            .file_name()
-            .ok_or_else(|| ToolError::new(format!("`{path}` does not name a file")))?;
-        let parent = match joined.parent().map(Path::as_os_str) {
-            Some(p) if !p.is_empty() => p.to_string_lossy().into_owned(),
-            _ => ".".to_owned(),
-        };
-        let entry = self.root.existing(&parent).map_err(error)?.join(name);
-        let meta = entry.symlink_metadata().map_err(io_error(&path))?;
-        if meta.is_dir() {
-            std::fs::remove_dir(&entry).map_err(io_error(&path))?;
-        } else {
-            std::fs::remove_file(&entry).map_err(io_error(&path))?;
-        }
-        Ok(format!("Deleted {}.", self.root.relative(&entry)))
+    async fn delete_file(&self, path: String) -> Result<String, ToolError> {
+        let path = Relative::parse(&path).map_err(error)?;
+        let root = self.root.clone();
+        let shown = path.shown();
+        blocking(move || root.remove(&path)).await?;
+        Ok(format!("Deleted {shown}."))
     }
 
     /// A file of the served tree: text when it is UTF-8, binary (base64) otherwise. The
     /// path is one URI segment, its `/` escaped: `file:///notes%2Ftodo.md`.
     #[resource("file:///{path}", name = "file")]
-    fn file(&self, path: String) -> Result<ResourceContents, ToolError> {
-        let file = self.root.existing(&path).map_err(error)?;
-        if !file.is_file() {
-            return Err(ToolError::new(format!("`{path}` is not a file")));
-        }
-        let bytes = read_limited(&file, &path)?;
-        let uri = file_uri(&self.root.relative(&file));
-        let mime_type = Some(mime_of(&file));
+    async fn file(&self, path: String) -> Result<ResourceContents, ToolError> {
+        let path = Relative::parse(&path).map_err(error)?;
+        let root = self.root.clone();
+        let shown = path.shown();
+        let bytes = blocking(move || {
+            let file = root.open_file(&path)?;
+            read_limited(file, &path.shown(), MAX_READ_BYTES)
+        })
+        .await?;
+        let uri = file_uri(&shown);
+        let mime_type = Some(mime_of(&shown));
         Ok(match String::from_utf8(bytes) {
             Ok(text) => ResourceContents::Text {
                 uri,
@@ -536,6 +572,23 @@ mod tests {
                     || result.text().contains("is absolute"),
                 "{tool} {args}: {}",
                 result.text()
+            );
+        }
+        for uri in [
+            "file:///..%2Fsecret.txt",
+            "file:///%2E%2E%2Fsecret.txt",
+            "file:///escape%2Fsecret.txt",
+            "file:///%2Fetc%2Fhostname",
+        ] {
+            let refused = f
+                .client
+                .request("resources/read", json!({"uri": uri}))
+                .await
+                .unwrap_err();
+            assert!(
+                refused.message.contains("outside the served directory")
+                    || refused.message.contains("is absolute"),
+                "{uri}: {refused:?}"
             );
         }
         let secret = f._outside.path().join("secret.txt");
