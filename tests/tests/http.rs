@@ -1599,3 +1599,82 @@ async fn idle_connections_do_not_block_others() {
     drop(idle);
     server.assert_still_serving().await;
 }
+
+// ---------------------------------------------------------------------------------------
+// Metadata headers in the legacy era.
+
+/// A tool whose `region` argument clients mirror into the `Mcp-Param-Region` header.
+fn regional() -> mcp_runtime::capability::FnTool {
+    use mcp_runtime::capability::{FnTool, ToolCall, ToolDescriptor};
+    let schema = json!({
+        "type": "object",
+        "properties": {"region": {"type": "string", "x-mcp-header": "Region"}},
+        "required": ["region"],
+    });
+    let Value::Object(schema) = schema else {
+        unreachable!("the literal above is an object")
+    };
+    FnTool::new(
+        ToolDescriptor::new("regional", "Echoes its region").with_input_schema(schema),
+        |call: ToolCall| async move {
+            let arguments: Value = call.arguments.decode()?;
+            Ok::<_, ToolError>(format!("region: {}", arguments["region"]))
+        },
+    )
+}
+
+#[tokio::test]
+async fn lying_metadata_headers_are_refused_on_legacy_requests_too() {
+    let server = start_with(mcp_tests::fixture_server().tool(regional()), small_config()).await;
+    let session = server.initialize().await;
+    let call = legacy_call(7, "regional", json!({"region": "eu"})).session(&session);
+    // Without the headers, or with truthful ones, the call runs.
+    for request in [
+        call.clone(),
+        call.clone()
+            .header("Mcp-Method", "tools/call")
+            .header("Mcp-Name", "regional")
+            .header("Mcp-Param-Region", "eu"),
+    ] {
+        let answer = server.send(request).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(
+            answer.json()["result"]["content"][0]["text"],
+            "region: \"eu\""
+        );
+    }
+    let cases: Vec<(&str, Request)> = vec![
+        (
+            "Mcp-Method differs",
+            call.clone().header("Mcp-Method", "tools/list"),
+        ),
+        ("Mcp-Name differs", call.clone().header("Mcp-Name", "echo")),
+        (
+            "Mcp-Name is not Base64",
+            call.clone().header("Mcp-Name", "=?base64?***?="),
+        ),
+        (
+            "Mcp-Param-Region differs",
+            call.clone().header("Mcp-Param-Region", "us"),
+        ),
+        (
+            "Mcp-Param-Region without its argument",
+            legacy_call(7, "regional", json!({}))
+                .session(&session)
+                .header("Mcp-Param-Region", "us"),
+        ),
+    ];
+    for (case, request) in cases {
+        let answer = server.send(request).await;
+        let error = answer.assert_error(400, -32020);
+        assert_eq!(error["id"], 7, "{case}: {error}");
+    }
+    // Outside a session too.
+    server
+        .send(initialize_request().header("Mcp-Method", "tools/call"))
+        .await
+        .assert_error(400, -32020);
+    // The session is unharmed.
+    let answer = server.send(call).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+}

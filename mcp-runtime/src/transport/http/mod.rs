@@ -286,6 +286,7 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                                 headers,
                                 &params_head,
                                 shared.dispatcher.header_params(tool),
+                                true,
                             ),
                             _ => Ok(()),
                         },
@@ -293,6 +294,18 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                     if let Err(error) = checked {
                         return error_response(StatusCode::BAD_REQUEST, id, error);
                     }
+                }
+            } else if let Some(method) = method {
+                // A legacy request need not carry the metadata headers, but those it
+                // carries must tell the truth, session or not.
+                let mirrored = match (method, params_head.name()) {
+                    ("tools/call", Some(tool)) => shared.dispatcher.header_params(tool),
+                    _ => &[],
+                };
+                if let Err(error) =
+                    headers::validate_present(headers, method, &params_head, mirrored)
+                {
+                    return error_response(StatusCode::BAD_REQUEST, id, error);
                 }
             }
             Head {
