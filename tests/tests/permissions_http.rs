@@ -54,6 +54,18 @@ impl Issuer {
         jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.encoding).unwrap()
     }
 
+    /// A token with a header of any shape (here, one `jsonwebtoken` cannot express).
+    fn token_with_header(&self, header: Value, claims: Value) -> String {
+        let input = format!(
+            "{}.{}",
+            base64url(header.to_string().as_bytes()),
+            base64url(claims.to_string().as_bytes())
+        );
+        let signature =
+            jsonwebtoken::crypto::sign(input.as_bytes(), &self.encoding, Algorithm::ES256).unwrap();
+        format!("{input}.{signature}")
+    }
+
     fn token_with_kid(&self, kid: &str, claims: Value) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(kid.to_owned());
@@ -538,7 +550,31 @@ async fn bad_tokens_are_refused_with_401_invalid_token() {
     expired["exp"] = json!(now() - 3600);
     let mut foreign_issuer = claims("alice", "accounts:read", &resource);
     foreign_issuer["iss"] = json!("https://evil.example");
+    let mut not_yet = claims("alice", "accounts:read", &resource);
+    not_yet["nbf"] = json!(now() + 3600);
+    let mut already = claims("alice", "accounts:read", &resource);
+    already["nbf"] = json!(now() - 60);
+    let critical = issuer.token_with_header(
+        json!({"alg": "ES256", "typ": "JWT", "crit": ["urn:example:bound"], "urn:example:bound": true}),
+        claims("alice", "accounts:read", &resource),
+    );
+    // The same token without `crit` is fine: only the critical extension refuses it.
+    let plain = issuer.token_with_header(
+        json!({"alg": "ES256", "typ": "JWT", "urn:example:bound": true}),
+        claims("alice", "accounts:read", &resource),
+    );
+    for token in [plain, issuer.token(already)] {
+        let answer = send(
+            server.addr,
+            "POST",
+            modern_call("balance", json!({"account": "A"}), json!({})).bearer(Some(&token)),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
     let cases = [
+        ("not valid yet", issuer.token(not_yet), "not valid yet"),
+        ("a critical extension", critical, "critical extensions"),
         ("expired", issuer.token(expired), "the token has expired"),
         (
             "another audience",
@@ -568,7 +604,12 @@ async fn bad_tokens_are_refused_with_401_invalid_token() {
         );
         assert!(challenge.contains(reason), "{what}: {challenge}");
     }
-    assert!(audit_records(&audit).is_empty(), "nothing was decided");
+    assert!(
+        audit_records(&audit)
+            .iter()
+            .all(|r| r["capability"] == "balance"),
+        "nothing was decided for the refused tokens"
+    );
 }
 
 #[tokio::test]
