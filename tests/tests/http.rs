@@ -29,10 +29,10 @@ async fn within<F: Future>(what: &str, future: F) -> F::Output {
 // ---------------------------------------------------------------------------------------
 // Tools that let a test observe cancellation. Each test uses its own slot.
 
-static STARTED: [AtomicUsize; 5] = [const { AtomicUsize::new(0) }; 5];
+static STARTED: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
 /// Calls that ended, by completing or by being dropped: the dispatcher stops a cancelled
 /// call by dropping its future.
-static ENDED: [AtomicUsize; 5] = [const { AtomicUsize::new(0) }; 5];
+static ENDED: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
 
 struct EndGuard(usize);
 
@@ -1677,4 +1677,101 @@ async fn lying_metadata_headers_are_refused_on_legacy_requests_too() {
     // The session is unharmed.
     let answer = server.send(call).await;
     assert_eq!(answer.status, 200, "{answer:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// The in-flight cap counts requests only.
+
+#[tokio::test]
+async fn answers_and_cancellations_get_through_a_full_in_flight_cap() {
+    let server = start_with(
+        mcp_tests::fixture_server().tool(watched_sleep),
+        HttpConfig {
+            max_in_flight: 2,
+            ..small_config()
+        },
+    )
+    .await;
+    let opened = server
+        .send(legacy_request(
+            "init",
+            "initialize",
+            json!({"protocolVersion": LEGACY, "capabilities": {"roots": {}}, "clientInfo": {"name": "http-test", "version": "1"}}),
+        ))
+        .await;
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let session = opened.header("mcp-session-id").unwrap().to_owned();
+    let initialized = server
+        .send(legacy_notification("notifications/initialized", json!({})).session(&session))
+        .await;
+    assert_eq!(initialized.status, 202);
+
+    // One call waits for the client's answer to `roots/list`...
+    let mut asking = server.connect().await;
+    asking
+        .write(
+            &legacy_call("roots", "list_roots", json!({}))
+                .session(&session)
+                .to_bytes(),
+        )
+        .await;
+    let head = asking.head().await;
+    assert_eq!(head.status, 200);
+    let mut events = SseReader::default();
+    let question = within("the question", events.next(&mut asking))
+        .await
+        .expect("the question arrives");
+    assert_eq!(question["method"], "roots/list", "{question}");
+    // ...and another sleeps: the cap is full.
+    let sleeper = |id: &str| {
+        legacy_call(id, "watched_sleep", json!({"slot": 5, "ms": 60000})).session(&session)
+    };
+    let mut sleeping = server.connect().await;
+    sleeping.write(&sleeper("sleep-1").to_bytes()).await;
+    wait_for("the first sleep starts", &STARTED[5], 1).await;
+    let refused = server
+        .send(legacy_call("more", "echo", json!({"text": "x"})).session(&session))
+        .await;
+    refused.assert_error(503, -32603);
+
+    // A cancellation is accepted and takes effect.
+    let cancelled = server
+        .send(
+            legacy_notification("notifications/cancelled", json!({"requestId": "sleep-1"}))
+                .session(&session),
+        )
+        .await;
+    assert_eq!(cancelled.status, 202, "{cancelled:?}");
+    wait_for("the first sleep is cancelled", &ENDED[5], 1).await;
+
+    // Full again: the answer to the question is accepted and completes the call.
+    let mut sleeping_again = server.connect().await;
+    sleeping_again.write(&sleeper("sleep-2").to_bytes()).await;
+    wait_for("the second sleep starts", &STARTED[5], 2).await;
+    server
+        .send(legacy_call("more", "echo", json!({"text": "x"})).session(&session))
+        .await
+        .assert_error(503, -32603);
+    let roots = json!({"roots": [{"uri": "file:///work", "name": "work"}]});
+    let answered = server
+        .send(
+            Request::post(
+                serde_json::to_vec(
+                    &json!({"jsonrpc": "2.0", "id": question["id"], "result": roots}),
+                )
+                .unwrap(),
+            )
+            .session(&session),
+        )
+        .await;
+    assert_eq!(answered.status, 202, "{answered:?}");
+    let result = within("the call's result", events.next(&mut asking))
+        .await
+        .expect("the result arrives");
+    assert_eq!(result["id"], "roots", "{result}");
+    let text = result["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(text.contains("file:///work"), "{result}");
+    drop((sleeping, sleeping_again));
 }

@@ -85,7 +85,8 @@ pub struct HttpConfig {
     pub max_sessions: usize,
     /// How long a legacy session may stay unused before it expires (default 30 minutes).
     pub session_idle_timeout: Duration,
-    /// Requests handled at once (default 1024); more get `503`.
+    /// Requests handled at once (default 1024); more get `503`. Notifications and responses
+    /// (answers to the server's questions, cancellations) are always accepted.
     pub max_in_flight: usize,
     /// Bearer-token authentication (default: none, every caller is the local user).
     pub auth: Option<HttpAuth>,
@@ -316,12 +317,21 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         }
     };
 
-    let Ok(permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
-        return error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            head.id,
-            RpcError::internal("too many requests in flight; retry later"),
-        );
+    // Only requests count against the cap: responses (answers to the server's own
+    // questions) and notifications (such as cancellations) are what let requests in flight
+    // finish, so they are always let through.
+    let permit = match head.id {
+        None => None,
+        Some(_) => match Arc::clone(&shared.in_flight).try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    head.id,
+                    RpcError::internal("too many requests in flight; retry later"),
+                )
+            }
+        },
     };
 
     if head.modern {
@@ -433,8 +443,8 @@ struct Work {
     body: Bytes,
     id: Option<RequestId>,
     modern: bool,
-    /// A place among the requests in flight, held while the work runs.
-    permit: OwnedSemaphorePermit,
+    /// A place among the requests in flight, held while the work runs (requests only).
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 /// Hands one message to the dispatcher and answers with JSON, or with an SSE stream once the
