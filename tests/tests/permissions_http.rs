@@ -481,7 +481,12 @@ async fn scopes_give_401_403_and_200_in_both_eras() {
         .header("www-authenticate")
         .unwrap()
         .contains("scope=\"accounts:write\""));
-    let allowed = send(addr, "POST", legacy_call(3).bearer(Some(&writer))).await;
+    // The session is alice's: bob's token does not reach it, whatever its scopes.
+    let elsewhere = send(addr, "POST", legacy_call(3).bearer(Some(&writer))).await;
+    assert_eq!(elsewhere.status, 404, "{elsewhere:?}");
+    // Step-up: alice comes back with a token holding the scope, on the same session.
+    let stepped_up = issuer.token(claims("alice", "accounts:read accounts:write", &resource));
+    let allowed = send(addr, "POST", legacy_call(4).bearer(Some(&stepped_up))).await;
     assert_eq!(allowed.status, 200);
     assert_eq!(
         allowed.json()["result"]["content"][0]["text"],
@@ -520,7 +525,7 @@ async fn scopes_give_401_403_and_200_in_both_eras() {
         ("alice", "deny"),
         ("bob", "allow"),
         ("alice", "deny"),
-        ("bob", "allow"),
+        ("alice", "allow"),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()
@@ -794,4 +799,84 @@ async fn tokens_are_checked_against_a_json_web_key_set() {
         .unwrap()
         .contains("no known signing key"));
     assert_eq!(runs.transfers(), 1);
+}
+
+#[tokio::test]
+async fn a_session_belongs_to_the_subject_that_opened_it() {
+    let runs = Runs::default();
+    let audit = audit_path("owner");
+    let (server, _) = serve(&runs, Policy::new(), &audit, |_| {
+        Some(HttpAuth::new(
+            StaticTokens::new()
+                .token("alice-token", "alice", ["accounts:read", "accounts:write"])
+                .token(
+                    "mallory-token",
+                    "mallory",
+                    ["accounts:read", "accounts:write"],
+                ),
+            "http://127.0.0.1/mcp",
+        ))
+    })
+    .await;
+    let addr = server.addr;
+    let alice = Some("alice-token");
+    let mallory = Some("mallory-token");
+    let session = open_session(addr, alice, json!({"elicitation": {}})).await;
+    let not_found = |answer: &Answer, what: &str| {
+        assert_eq!(answer.status, 404, "{what}: {answer:?}");
+        assert_eq!(answer.json()["error"]["code"], -32001, "{what}");
+    };
+
+    // Alice's transfer asks her to confirm; the question waits on her stream.
+    let call = legacy(
+        1,
+        "tools/call",
+        json!({"name": "transfer", "arguments": transfer_arguments()}),
+        Some(&session),
+    )
+    .bearer(alice);
+    let mut stream = Stream::open(addr, call.bytes("POST")).await;
+    assert_eq!(stream.status, 200);
+    let question = stream.event().await;
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+
+    // Mallory can neither answer it, nor call, listen or end the session.
+    let answer = |token| {
+        Post::new(json!({"jsonrpc": "2.0", "id": question["id"], "result": {"action": "accept", "content": {"confirm": true}}}))
+            .header("Mcp-Session-Id", session.as_str())
+            .header("MCP-Protocol-Version", LEGACY)
+            .bearer(token)
+    };
+    not_found(&send(addr, "POST", answer(mallory)).await, "answer");
+    not_found(
+        &send(
+            addr,
+            "POST",
+            legacy(2, "tools/list", json!({}), Some(&session)).bearer(mallory),
+        )
+        .await,
+        "call",
+    );
+    let listen = |token| {
+        Post::new(json!(null))
+            .header("Mcp-Session-Id", session.as_str())
+            .bearer(token)
+    };
+    let listened = Stream::open(addr, listen(mallory).bytes("GET")).await;
+    assert_eq!(listened.status, 404, "GET");
+    not_found(&listened.finish().await, "GET");
+    not_found(&send(addr, "DELETE", listen(mallory)).await, "DELETE");
+    assert_eq!(runs.transfers(), 0);
+
+    // Alice's session is untouched: she answers, listens and ends it.
+    let delivered = send(addr, "POST", answer(alice)).await;
+    assert_eq!(delivered.status, 202, "{delivered:?}");
+    let result = stream.event().await;
+    assert_eq!(result["id"], 1, "{result}");
+    assert_eq!(runs.transfers(), 1);
+    let listened = Stream::open(addr, listen(alice).bytes("GET")).await;
+    assert_eq!(listened.status, 200);
+    drop(listened);
+    let ended = send(addr, "DELETE", listen(alice)).await;
+    assert_eq!(ended.status, 200, "{ended:?}");
 }

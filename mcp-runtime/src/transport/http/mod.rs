@@ -6,7 +6,9 @@
 //! * **Legacy** (`2025-11-25`, `2025-06-18`) clients open a session with `initialize`; the
 //!   answer carries an `Mcp-Session-Id` that later requests repeat. `GET` opens the session's
 //!   stream of server-initiated messages (resumable with `Last-Event-ID`), `DELETE` ends the
-//!   session, and idle sessions expire.
+//!   session, and idle sessions expire. With bearer-token authentication, a session belongs
+//!   to the subject that opened it: another subject's requests on it get `404`, as for an
+//!   unknown session.
 //!
 //! A request is answered with one JSON object, or with an SSE stream when it sends progress
 //! or log notifications before its result. Closing that stream cancels the request.
@@ -114,6 +116,17 @@ struct Shared {
     allow: AllowList,
     in_flight: Arc<Semaphore>,
     max_body_bytes: usize,
+    /// Whether requests carry an authenticated caller, to whom sessions are bound.
+    authenticated: bool,
+}
+
+impl Shared {
+    /// The subject sessions are bound to: the authenticated caller's, or `None` without
+    /// authentication.
+    fn subject(&self) -> Option<String> {
+        self.authenticated
+            .then(|| crate::permission::Caller::current().subject().to_owned())
+    }
 }
 
 /// The MCP endpoint as an axum [`Router`], to serve alone or merge into an application.
@@ -131,6 +144,7 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         },
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         max_body_bytes: config.max_body_bytes,
+        authenticated: config.auth.is_some(),
     });
     let mut router = Router::new().route(&config.path, any(endpoint));
     if let Some(auth) = &config.auth {
@@ -354,7 +368,12 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         return initialize(shared, body, head.id).await;
     }
     if let Some(value) = headers.get(headers::SESSION_ID) {
-        let Some(session) = value.to_str().ok().and_then(|id| shared.sessions.get(id)) else {
+        let subject = shared.subject();
+        let Some(session) = value
+            .to_str()
+            .ok()
+            .and_then(|id| shared.sessions.get(id, subject.as_deref()))
+        else {
             return error_response(
                 StatusCode::NOT_FOUND,
                 head.id,
@@ -403,7 +422,8 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
 }
 
 async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Response {
-    let Some((session_id, session)) = shared.sessions.create() else {
+    let subject = shared.subject();
+    let Some((session_id, session)) = shared.sessions.create(subject.clone()) else {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             id,
@@ -428,7 +448,7 @@ async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Resp
             response
         }
         other => {
-            shared.sessions.remove(&session_id);
+            shared.sessions.remove(&session_id, subject.as_deref());
             match other {
                 Some(reply) => json_response(StatusCode::OK, reply.message),
                 None => StatusCode::ACCEPTED.into_response(),
@@ -606,7 +626,12 @@ fn get(shared: &Shared, headers: &HeaderMap) -> Response {
     if let Err((status, reason)) = guard::require_accept(headers, &["text/event-stream"]) {
         return error_response(status, None, RpcError::invalid_request(reason));
     }
-    let Some(session) = value.to_str().ok().and_then(|id| shared.sessions.get(id)) else {
+    let subject = shared.subject();
+    let Some(session) = value
+        .to_str()
+        .ok()
+        .and_then(|id| shared.sessions.get(id, subject.as_deref()))
+    else {
         return error_response(
             StatusCode::NOT_FOUND,
             None,
@@ -640,7 +665,12 @@ fn delete(shared: &Shared, headers: &HeaderMap) -> Response {
             ),
         );
     };
-    match value.to_str().ok().filter(|id| shared.sessions.remove(id)) {
+    let subject = shared.subject();
+    match value
+        .to_str()
+        .ok()
+        .filter(|id| shared.sessions.remove(id, subject.as_deref()))
+    {
         Some(id) => {
             tracing::debug!(session = %id, "session ended by the client");
             StatusCode::OK.into_response()

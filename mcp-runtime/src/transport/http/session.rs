@@ -22,6 +22,9 @@ const REPLAY_EVENTS: usize = 256;
 
 pub(crate) struct Session {
     pub(crate) connection: Arc<Connection>,
+    /// The authenticated subject that opened the session: only it may use the session.
+    /// `None` without authentication.
+    owner: Option<String>,
     last_seen: Mutex<Instant>,
     log: Mutex<EventLog>,
 }
@@ -33,10 +36,11 @@ struct EventLog {
 }
 
 impl Session {
-    fn new() -> Arc<Session> {
+    fn new(owner: Option<String>) -> Arc<Session> {
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(256);
         let session = Arc::new(Session {
             connection: Arc::new(Connection::new(tx)),
+            owner,
             last_seen: Mutex::new(Instant::now()),
             log: Mutex::new(EventLog {
                 next_id: 1,
@@ -118,26 +122,38 @@ impl Sessions {
         })
     }
 
-    /// A new session with a fresh random id, or `None` when the limit is reached.
-    pub(crate) fn create(&self) -> Option<(String, Arc<Session>)> {
+    /// A new session with a fresh random id, for `owner` (the authenticated subject, if
+    /// any), or `None` when the limit is reached.
+    pub(crate) fn create(&self, owner: Option<String>) -> Option<(String, Arc<Session>)> {
         let mut map = lock(&self.map);
         if map.len() >= self.max {
             return None;
         }
         let id = new_session_id();
-        let session = Session::new();
+        let session = Session::new(owner);
         map.insert(id.clone(), Arc::clone(&session));
         Some((id, session))
     }
 
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<Session>> {
+    /// The session `id`, if it exists and belongs to `subject`; a session of another
+    /// subject is not found, like an unknown one.
+    pub(crate) fn get(&self, id: &str, subject: Option<&str>) -> Option<Arc<Session>> {
         let session = lock(&self.map).get(id).cloned()?;
+        if session.owner.as_deref() != subject {
+            return None;
+        }
         session.touch();
         Some(session)
     }
 
-    pub(crate) fn remove(&self, id: &str) -> bool {
-        lock(&self.map).remove(id).is_some()
+    /// Ends the session `id` if it belongs to `subject`; `false` when there is no such
+    /// session of that subject.
+    pub(crate) fn remove(&self, id: &str, subject: Option<&str>) -> bool {
+        let mut map = lock(&self.map);
+        if map.get(id).is_none_or(|s| s.owner.as_deref() != subject) {
+            return false;
+        }
+        map.remove(id).is_some()
     }
 
     /// Drops sessions idle for longer than the timeout; their memory is freed once the last
@@ -189,8 +205,8 @@ mod tests {
     #[tokio::test]
     async fn ids_are_unique_and_unguessable_in_length() {
         let sessions = Sessions::new(10, Duration::from_secs(60));
-        let (a, _) = sessions.create().unwrap();
-        let (b, _) = sessions.create().unwrap();
+        let (a, _) = sessions.create(None).unwrap();
+        let (b, _) = sessions.create(None).unwrap();
         assert_ne!(a, b);
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
@@ -199,29 +215,40 @@ mod tests {
     #[tokio::test]
     async fn the_limit_is_enforced_and_removal_frees_a_place() {
         let sessions = Sessions::new(2, Duration::from_secs(60));
-        let (first, _) = sessions.create().unwrap();
-        sessions.create().unwrap();
-        assert!(sessions.create().is_none());
-        assert!(sessions.remove(&first));
-        assert!(sessions.create().is_some());
+        let (first, _) = sessions.create(None).unwrap();
+        sessions.create(None).unwrap();
+        assert!(sessions.create(None).is_none());
+        assert!(sessions.remove(&first, None));
+        assert!(sessions.create(None).is_some());
     }
 
     #[tokio::test]
     async fn idle_sessions_are_reaped() {
         let sessions = Sessions::new(10, Duration::from_millis(20));
-        let (id, session) = sessions.create().unwrap();
+        let (id, session) = sessions.create(None).unwrap();
         let weak = Arc::downgrade(&session);
         drop(session);
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(sessions.reap(), 1);
-        assert!(sessions.get(&id).is_none());
+        assert!(sessions.get(&id, None).is_none());
         assert!(weak.upgrade().is_none(), "the session's memory is freed");
+    }
+
+    #[tokio::test]
+    async fn a_session_belongs_to_its_subject() {
+        let sessions = Sessions::new(10, Duration::from_secs(60));
+        let (id, _) = sessions.create(Some("alice".to_owned())).unwrap();
+        assert!(sessions.get(&id, Some("mallory")).is_none());
+        assert!(sessions.get(&id, None).is_none());
+        assert!(!sessions.remove(&id, Some("mallory")));
+        assert!(sessions.get(&id, Some("alice")).is_some());
+        assert!(sessions.remove(&id, Some("alice")));
     }
 
     #[tokio::test]
     async fn a_reconnecting_stream_gets_what_it_missed() {
         let sessions = Sessions::new(10, Duration::from_secs(60));
-        let (_, session) = sessions.create().unwrap();
+        let (_, session) = sessions.create(None).unwrap();
         for n in 0..3 {
             session.publish(Bytes::from(format!("event {n}")));
         }
