@@ -1323,25 +1323,49 @@ async fn idle_sessions_expire() {
 }
 
 #[tokio::test]
-async fn sessions_are_limited() {
+async fn at_the_session_limit_the_least_recently_used_session_makes_room() {
     let server = start(HttpConfig {
         max_sessions: 2,
         ..small_config()
     })
     .await;
     let first = server.initialize().await;
-    let _second = server.initialize().await;
-    let refused = server.send(initialize_request()).await;
-    let error = refused.assert_error(503, -32603);
-    assert_eq!(error["id"], "init");
-    assert!(refused.header("mcp-session-id").is_none());
+    let second = server.initialize().await;
+    // `first` is used after `second`: `second` is the idlest.
+    let ping = |id: &str| legacy_request("ping", "ping", json!({})).session(id);
+    assert_eq!(server.send(ping(&first)).await.status, 200);
+    // A newcomer is not refused; the idlest session ends instead.
+    let third = server.initialize().await;
+    server.send(ping(&second)).await.assert_error(404, -32001);
+    for alive in [&first, &third] {
+        let answer = server.send(ping(alive)).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
     server.assert_still_serving().await;
-    // Ending a session frees its place.
-    let deleted = server
-        .send(Request::new("DELETE", "/mcp").header("Mcp-Session-Id", &first))
-        .await;
-    assert_eq!(deleted.status, 200);
-    server.initialize().await;
+}
+
+#[tokio::test]
+async fn a_session_that_never_initializes_is_reaped() {
+    let server = start(HttpConfig {
+        session_init_timeout: Duration::from_millis(200),
+        ..small_config()
+    })
+    .await;
+    let opened = server.send(initialize_request()).await;
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let pending = opened.header("mcp-session-id").unwrap().to_owned();
+    let ready = server.initialize().await;
+    let ping = |id: &str| legacy_request("ping", "ping", json!({})).session(id);
+    within("the pending session is reaped", async {
+        while server.send(ping(&pending)).await.status != 404 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    // The session that completed its handshake lives on past the timeout.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let answer = server.send(ping(&ready)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
 }
 
 #[tokio::test]

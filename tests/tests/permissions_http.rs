@@ -118,6 +118,17 @@ async fn serve(
     audit: &PathBuf,
     auth: impl FnOnce(&str) -> Option<HttpAuth>,
 ) -> (Running, String) {
+    serve_with(runs, policy, audit, auth, HttpConfig::default()).await
+}
+
+/// [`serve`] with `config` (its `auth` is replaced).
+async fn serve_with(
+    runs: &Runs,
+    policy: Policy,
+    audit: &PathBuf,
+    auth: impl FnOnce(&str) -> Option<HttpAuth>,
+    config: HttpConfig,
+) -> (Running, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let resource = format!("http://{addr}/mcp");
@@ -128,7 +139,7 @@ async fn serve(
         .unwrap();
     let config = HttpConfig {
         auth: auth(&resource),
-        ..HttpConfig::default()
+        ..config
     };
     let app = http::router(dispatcher, &config);
     let task = tokio::spawn(async move {
@@ -879,4 +890,68 @@ async fn a_session_belongs_to_the_subject_that_opened_it() {
     drop(listened);
     let ended = send(addr, "DELETE", listen(alice)).await;
     assert_eq!(ended.status, 200, "{ended:?}");
+}
+
+#[tokio::test]
+async fn one_subject_opening_many_sessions_does_not_lock_out_another() {
+    let audit = audit_path("session-share");
+    let (server, _) = serve_with(
+        &Runs::default(),
+        Policy::new(),
+        &audit,
+        |_| {
+            Some(HttpAuth::new(
+                StaticTokens::new()
+                    .token("alice-token", "alice", ["accounts:read"])
+                    .token("mallory-token", "mallory", ["accounts:read"]),
+                "http://127.0.0.1/mcp",
+            ))
+        },
+        HttpConfig {
+            max_sessions: 4,
+            max_sessions_per_caller: 2,
+            ..HttpConfig::default()
+        },
+    )
+    .await;
+    let addr = server.addr;
+    let alice = Some("alice-token");
+    let mallory = Some("mallory-token");
+    let list =
+        |session: &str, token| legacy(1, "tools/list", json!({}), Some(session)).bearer(token);
+    let first = open_session(addr, alice, json!({})).await;
+    // Mallory opens far more than his share, some never initialized.
+    let mut mallorys = Vec::new();
+    for n in 0..20 {
+        if n % 2 == 0 {
+            mallorys.push(open_session(addr, mallory, json!({})).await);
+        } else {
+            let opened = send(
+                addr,
+                "POST",
+                legacy(0, "initialize", json!({"protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}), None)
+                    .bearer(mallory),
+            )
+            .await;
+            assert_eq!(opened.status, 200, "{opened:?}");
+            mallorys.push(opened.header("mcp-session-id").unwrap().to_owned());
+        }
+    }
+    // Only his two latest remain; alice's session is untouched and she can open another.
+    let alive: Vec<bool> = {
+        let mut alive = Vec::new();
+        for session in &mallorys {
+            alive.push(send(addr, "POST", list(session, mallory)).await.status == 200);
+        }
+        alive
+    };
+    assert_eq!(alive.iter().filter(|a| **a).count(), 2, "{alive:?}");
+    assert!(alive[18] && alive[19], "{alive:?}");
+    let answer = send(addr, "POST", list(&first, alice)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let second = open_session(addr, alice, json!({})).await;
+    for session in [&first, &second] {
+        let answer = send(addr, "POST", list(session, alice)).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
 }

@@ -53,13 +53,13 @@ use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::serve::ListenerExt;
-use axum::Router;
+use axum::{Extension, Router};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
@@ -83,10 +83,23 @@ pub struct HttpConfig {
     pub allowed_origins: Vec<String>,
     /// The largest request body accepted (default 4 MiB); larger ones get `413`.
     pub max_body_bytes: usize,
-    /// Legacy sessions alive at once (default 1024); `initialize` beyond it gets `503`.
+    /// Legacy sessions alive at once (default 1024). At the limit, `initialize` is not
+    /// refused: the least recently used session ends to make room, one that never completed
+    /// its handshake first.
     pub max_sessions: usize,
+    /// Legacy sessions one caller may hold at once (default 32): the caller is the
+    /// authenticated subject, or without authentication the peer's IP address (known when
+    /// the router is served by [`serve`], or by an application that provides axum's
+    /// `ConnectInfo<SocketAddr>`; otherwise only `max_sessions` applies).
+    /// Beyond it, the caller's own least recently used session ends, so that one caller
+    /// cannot crowd out the others. Behind a reverse proxy every client has the proxy's
+    /// address: raise this limit, or authenticate.
+    pub max_sessions_per_caller: usize,
     /// How long a legacy session may stay unused before it expires (default 30 minutes).
     pub session_idle_timeout: Duration,
+    /// How long a new legacy session may wait for the client's `notifications/initialized`
+    /// before it is dropped (default 30 seconds).
+    pub session_init_timeout: Duration,
     /// Requests handled at once (default 1024); more get `503`. Notifications and responses
     /// (answers to the server's questions, cancellations) are always accepted.
     pub max_in_flight: usize,
@@ -103,7 +116,9 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             max_sessions: 1024,
+            max_sessions_per_caller: 32,
             session_idle_timeout: Duration::from_secs(30 * 60),
+            session_init_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
             auth: None,
         }
@@ -127,13 +142,27 @@ impl Shared {
         self.authenticated
             .then(|| crate::permission::Caller::current().subject().to_owned())
     }
+
+    /// Who a new session counts against: the authenticated subject, else the peer's IP
+    /// address when known.
+    fn caller_key(&self, peer: Option<SocketAddr>) -> Option<String> {
+        match self.subject() {
+            Some(subject) => Some(format!("subject {subject}")),
+            None => peer.map(|peer| format!("address {}", peer.ip())),
+        }
+    }
 }
 
 /// The MCP endpoint as an axum [`Router`], to serve alone or merge into an application.
 ///
 /// Must be called within a tokio runtime (it starts the task that expires idle sessions).
 pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
-    let sessions = Sessions::new(config.max_sessions, config.session_idle_timeout);
+    let sessions = Sessions::new(session::Limits {
+        max: config.max_sessions,
+        per_caller: config.max_sessions_per_caller,
+        idle_timeout: config.session_idle_timeout,
+        init_timeout: config.session_init_timeout,
+    });
     sessions.spawn_reaper();
     let shared = Arc::new(Shared {
         dispatcher,
@@ -190,27 +219,32 @@ pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
             tracing::debug!("cannot set TCP_NODELAY: {error}");
         }
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(io)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(io)
 }
 
 async fn endpoint(
     State(shared): State<Arc<Shared>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     method: Method,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(address))| address);
     if let Err((status, reason)) = shared.allow.check(&headers) {
         tracing::warn!(%status, %reason, "request refused");
         return error_response(status, None, RpcError::invalid_request(reason));
     }
     match method {
         Method::POST => match read_body(&headers, body, shared.max_body_bytes).await {
-            Ok(body) => post(&shared, &headers, body).await,
+            Ok(body) => post(&shared, &headers, body, peer).await,
             Err(response) => response,
         },
         Method::GET => get(&shared, &headers),
@@ -270,7 +304,12 @@ struct Head {
     modern: bool,
 }
 
-async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
+async fn post(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Bytes,
+    peer: Option<SocketAddr>,
+) -> Response {
     if let Err((status, reason)) = guard::require_json_body(headers) {
         return error_response(status, None, RpcError::invalid_request(reason));
     }
@@ -365,7 +404,7 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         .await;
     }
     if head.method.as_deref() == Some("initialize") {
-        return initialize(shared, body, head.id).await;
+        return initialize(shared, body, peer).await;
     }
     if let Some(value) = headers.get(headers::SESSION_ID) {
         let subject = shared.subject();
@@ -395,6 +434,9 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                 );
             }
         }
+        if head.method.as_deref() == Some("notifications/initialized") {
+            session.mark_initialized();
+        }
         let connection = Arc::clone(&session.connection);
         return dispatch(
             shared,
@@ -421,15 +463,11 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
     )
 }
 
-async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Response {
+async fn initialize(shared: &Shared, body: Bytes, peer: Option<SocketAddr>) -> Response {
     let subject = shared.subject();
-    let Some((session_id, session)) = shared.sessions.create(subject.clone()) else {
-        return error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            id,
-            RpcError::internal("too many sessions; retry later"),
-        );
-    };
+    let (session_id, session) = shared
+        .sessions
+        .create(subject.clone(), shared.caller_key(peer));
     let sink = session.connection.outbound().clone();
     let reply = shared
         .dispatcher
