@@ -107,7 +107,9 @@ async fn start_with(server: Server, config: HttpConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
+        http::serve_router(listener, app, &config, std::future::pending())
+            .await
+            .unwrap();
     });
     TestServer { addr, task }
 }
@@ -1798,4 +1800,107 @@ async fn answers_and_cancellations_get_through_a_full_in_flight_cap() {
         .unwrap_or_default();
     assert!(text.contains("file:///work"), "{result}");
     drop((sleeping, sleeping_again));
+}
+
+// ---------------------------------------------------------------------------------------
+// Slow clients and connection limits.
+
+/// Reads until the server closes the connection; what it sent before closing.
+async fn until_closed(conn: &mut Conn, what: &str) -> Vec<u8> {
+    let mut rest = Vec::new();
+    let _ = within(what, conn.io.read_to_end(&mut rest)).await;
+    rest
+}
+
+#[tokio::test]
+async fn half_a_header_is_closed_after_the_header_timeout() {
+    let server = start(HttpConfig {
+        header_read_timeout: Duration::from_millis(300),
+        keep_alive_timeout: Duration::from_secs(60),
+        ..small_config()
+    })
+    .await;
+    let mut slow = server.connect().await;
+    slow.write(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl")
+        .await;
+    until_closed(&mut slow, "the half-sent head is closed").await;
+    // A connection that sends nothing at all is closed too.
+    let mut silent = server.connect().await;
+    until_closed(&mut silent, "the silent connection is closed").await;
+    server.assert_still_serving().await;
+}
+
+#[tokio::test]
+async fn a_stalled_body_gets_408_and_the_connection_closes() {
+    let server = start(HttpConfig {
+        body_read_timeout: Duration::from_millis(300),
+        ..small_config()
+    })
+    .await;
+    let call = modern_call("stalled", "echo", json!({"text": "x"}));
+    let mut head = call.head_bytes();
+    head.extend_from_slice(format!("Content-Length: {}\r\n\r\n", call.body.len()).as_bytes());
+    head.extend_from_slice(&call.body[..call.body.len() / 2]);
+    let mut conn = server.connect().await;
+    conn.write(&head).await;
+    let answer = conn.response().await;
+    answer.assert_error(408, -32600);
+    until_closed(&mut conn, "the connection closes after the 408").await;
+    server.assert_still_serving().await;
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    let server = start(HttpConfig {
+        keep_alive_timeout: Duration::from_millis(300),
+        header_read_timeout: Duration::from_secs(60),
+        ..small_config()
+    })
+    .await;
+    let mut conn = server.connect().await;
+    conn.write(&modern_call(1, "echo", json!({"text": "x"})).to_bytes())
+        .await;
+    let answer = conn.response().await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    // The connection is kept alive for a while, then closed for idling.
+    conn.write(&modern_call(2, "echo", json!({"text": "y"})).to_bytes())
+        .await;
+    assert_eq!(conn.response().await.status, 200);
+    let rest = until_closed(&mut conn, "the idle connection is closed").await;
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    // A slow request on a quiet connection is answered before the connection closes.
+    let slow = server
+        .send(modern_call(3, "sleep", json!({"ms": 600})))
+        .await;
+    assert_eq!(slow.status, 200, "{slow:?}");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_place() {
+    let server = start(HttpConfig {
+        max_connections: 2,
+        ..small_config()
+    })
+    .await;
+    // Two connections take both places (an answered request shows each was accepted).
+    let mut held = Vec::new();
+    for n in 0..2 {
+        let mut conn = server.connect().await;
+        conn.write(&modern_call(n, "echo", json!({"text": "held"})).to_bytes())
+            .await;
+        assert_eq!(conn.response().await.status, 200);
+        held.push(conn);
+    }
+    // A third is not served while they stay open...
+    let mut waiting = server.connect().await;
+    waiting
+        .write(&modern_call("third", "echo", json!({"text": "x"})).to_bytes())
+        .await;
+    let early = tokio::time::timeout(Duration::from_millis(500), waiting.io.fill_buf()).await;
+    assert!(early.is_err(), "served beyond the cap: {early:?}");
+    // ...and is served once one of them closes.
+    drop(held.pop());
+    let answer = waiting.response().await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.json()["id"], "third");
 }

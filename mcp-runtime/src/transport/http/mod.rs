@@ -14,7 +14,8 @@
 //! or log notifications before its result. Closing that stream cancels the request.
 //!
 //! Safe by default: binds `127.0.0.1`, refuses foreign `Host` and `Origin` headers (DNS
-//! rebinding), limits body size, sessions and requests in flight.
+//! rebinding), limits body size, sessions (per caller and in all), requests in flight and
+//! connections, and times out slow or idle clients (see [`HttpConfig`]).
 //!
 //! ```no_run
 //! use mcp_runtime::prelude::*;
@@ -30,15 +31,22 @@
 //! let app = axum::Router::new()
 //!     .route("/health", axum::routing::get(|| async { "ok" }))
 //!     .merge(http::router(dispatcher, &HttpConfig::default()));
+//! // `serve_router` adds connection limits and timeouts that `axum::serve` lacks.
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
-//! axum::serve(listener, app).await.unwrap();
-//! # Ok(()) }
+//! http::serve_router(listener, app, &HttpConfig::default(), async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await
+//! # }
 //! ```
 
 mod auth;
+mod connections;
 mod guard;
 mod headers;
 mod session;
+
+pub use connections::serve_router;
 
 pub use auth::{
     HttpAuth, InvalidToken, JwtVerifier, StaticTokens, TokenVerifier, VerifyFuture,
@@ -58,12 +66,11 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::serve::ListenerExt;
 use axum::{Extension, Router};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
 use crate::server::{unsupported_version, Connection, Dispatcher, Reply};
 use guard::AllowList;
@@ -89,8 +96,8 @@ pub struct HttpConfig {
     pub max_sessions: usize,
     /// Legacy sessions one caller may hold at once (default 32): the caller is the
     /// authenticated subject, or without authentication the peer's IP address (known when
-    /// the router is served by [`serve`], or by an application that provides axum's
-    /// `ConnectInfo<SocketAddr>`; otherwise only `max_sessions` applies).
+    /// the router is served by [`serve`] or [`serve_router`], or by an application that
+    /// provides axum's `ConnectInfo<SocketAddr>`; otherwise only `max_sessions` applies).
     /// Beyond it, the caller's own least recently used session ends, so that one caller
     /// cannot crowd out the others. Behind a reverse proxy every client has the proxy's
     /// address: raise this limit, or authenticate.
@@ -103,6 +110,25 @@ pub struct HttpConfig {
     /// Requests handled at once (default 1024); more get `503`. Notifications and responses
     /// (answers to the server's questions, cancellations) are always accepted.
     pub max_in_flight: usize,
+    /// How long a client may take to send a request's line and headers (default 30
+    /// seconds); a connection that does not is closed. The clock starts when the server
+    /// begins waiting for a request, so it also bounds how long a kept-alive connection may
+    /// wait for its next one. Applies when served by [`serve`] or [`serve_router`].
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's whole body, once its headers arrived
+    /// (default 60 seconds); a body not complete in time gets `408` and the connection is
+    /// closed.
+    pub body_read_timeout: Duration,
+    /// How long a connection may stay silent, nothing read or written, before it is closed
+    /// (default 20 seconds; a response in progress is finished first, and event streams send
+    /// a keep-alive comment every 15 seconds). A kept-alive
+    /// connection waiting for its next request is closed after the shorter of this and
+    /// `header_read_timeout`. Applies when served by [`serve`] or [`serve_router`].
+    pub keep_alive_timeout: Duration,
+    /// Connections open at once (default 512). Beyond it, new connections are not accepted
+    /// but wait in the listener's backlog until another closes (they are not refused).
+    /// Applies when served by [`serve`] or [`serve_router`].
+    pub max_connections: usize,
     /// Bearer-token authentication (default: none, every caller is the local user).
     pub auth: Option<HttpAuth>,
 }
@@ -120,6 +146,10 @@ impl Default for HttpConfig {
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_init_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            keep_alive_timeout: Duration::from_secs(20),
+            max_connections: 512,
             auth: None,
         }
     }
@@ -131,6 +161,7 @@ struct Shared {
     allow: AllowList,
     in_flight: Arc<Semaphore>,
     max_body_bytes: usize,
+    body_read_timeout: Duration,
     /// Whether requests carry an authenticated caller, to whom sessions are bound.
     authenticated: bool,
 }
@@ -173,6 +204,7 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         },
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         max_body_bytes: config.max_body_bytes,
+        body_read_timeout: config.body_read_timeout,
         authenticated: config.auth.is_some(),
     });
     let mut router = Router::new().route(&config.path, any(endpoint));
@@ -200,34 +232,14 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
     }
 }
 
-/// Serves `dispatcher` over HTTP until the process is interrupted.
+/// Serves `dispatcher` over HTTP on `config.bind` until the process is interrupted, with
+/// the connection limits [`serve_router`] describes.
 pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
-    let io = |source| Error::Io {
-        transport: "http",
-        source,
-    };
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .map_err(io)?;
-    let address = listener.local_addr().map_err(io)?;
-    tracing::info!("listening on http://{address}{}", config.path);
     let app = router(dispatcher, &config);
-    // Answers and SSE events are small writes: without TCP_NODELAY, Nagle's algorithm holds
-    // each one back until the client's delayed ACK, up to 40 ms.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {error}");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    connections::bind_and_serve(app, &config, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-    .map_err(io)
 }
 
 async fn endpoint(
@@ -243,7 +255,14 @@ async fn endpoint(
         return error_response(status, None, RpcError::invalid_request(reason));
     }
     match method {
-        Method::POST => match read_body(&headers, body, shared.max_body_bytes).await {
+        Method::POST => match read_body(
+            &headers,
+            body,
+            shared.max_body_bytes,
+            shared.body_read_timeout,
+        )
+        .await
+        {
             Ok(body) => post(&shared, &headers, body, peer).await,
             Err(response) => response,
         },
@@ -261,11 +280,12 @@ async fn endpoint(
 }
 
 /// Reads the body, refusing one declared or found to be larger than `limit` without reading
-/// past it.
+/// past it, and one that does not arrive within `timeout`.
 async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
+    timeout: Duration,
 ) -> std::result::Result<Bytes, Response> {
     let too_large = || {
         error_response(
@@ -281,7 +301,18 @@ async fn read_body(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await else {
+        tracing::debug!("a request body did not arrive in time");
+        return Err(error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            None,
+            RpcError::invalid_request(format!(
+                "the body did not arrive within {} seconds",
+                timeout.as_secs_f64()
+            )),
+        ));
+    };
+    read.map_err(|error| {
         let limited = std::error::Error::source(&error)
             .is_some_and(|cause| cause.to_string().contains("length limit"))
             || error.to_string().contains("length limit");
