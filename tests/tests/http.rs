@@ -1904,3 +1904,48 @@ async fn connections_beyond_the_cap_wait_for_a_place() {
     assert_eq!(answer.status, 200, "{answer:?}");
     assert_eq!(answer.json()["id"], "third");
 }
+
+#[tokio::test]
+async fn one_address_opening_many_sessions_does_not_crowd_out_another() {
+    let server = start(HttpConfig {
+        max_sessions: 4,
+        max_sessions_per_caller: 2,
+        ..small_config()
+    })
+    .await;
+    // Another peer address: the whole of 127.0.0.0/8 is loopback.
+    let from_other_address = |request: Request| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        let stream = within("connect", socket.connect(server.addr))
+            .await
+            .unwrap();
+        let mut conn = Conn {
+            io: BufReader::new(stream),
+        };
+        conn.write(&request.to_bytes()).await;
+        conn.response().await
+    };
+    let opened = from_other_address(initialize_request()).await;
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let theirs = opened.header("mcp-session-id").unwrap().to_owned();
+    let initialized = from_other_address(
+        legacy_notification("notifications/initialized", json!({})).session(&theirs),
+    )
+    .await;
+    assert_eq!(initialized.status, 202);
+    // 127.0.0.1 opens far more than its share; only its own sessions make room.
+    let mut mine = Vec::new();
+    for _ in 0..10 {
+        mine.push(server.initialize().await);
+    }
+    let ping = |id: &str| legacy_request("ping", "ping", json!({})).session(id);
+    let answer = from_other_address(ping(&theirs)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let mut alive = Vec::new();
+    for id in &mine {
+        alive.push(server.send(ping(id)).await.status == 200);
+    }
+    assert_eq!(alive.iter().filter(|a| **a).count(), 2, "{alive:?}");
+    assert!(alive[8] && alive[9], "{alive:?}");
+}
