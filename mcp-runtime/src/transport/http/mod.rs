@@ -121,9 +121,9 @@ pub struct HttpConfig {
     pub body_read_timeout: Duration,
     /// How long a connection may stay silent, nothing read or written, before it is closed
     /// (default 20 seconds; a response in progress is finished first, and event streams send
-    /// a keep-alive comment every 15 seconds). A kept-alive
-    /// connection waiting for its next request is closed after the shorter of this and
-    /// `header_read_timeout`. Applies when served by [`serve`] or [`serve_router`].
+    /// a keep-alive comment every 15 seconds). A kept-alive connection waiting for its next
+    /// request is closed after the shorter of this and `header_read_timeout`. Applies when
+    /// served by [`serve`] or [`serve_router`].
     pub keep_alive_timeout: Duration,
     /// Connections open at once (default 512). Beyond it, new connections are not accepted
     /// but wait in the listener's backlog until another closes (they are not refused).
