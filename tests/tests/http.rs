@@ -29,10 +29,10 @@ async fn within<F: Future>(what: &str, future: F) -> F::Output {
 // ---------------------------------------------------------------------------------------
 // Tools that let a test observe cancellation. Each test uses its own slot.
 
-static STARTED: [AtomicUsize; 5] = [const { AtomicUsize::new(0) }; 5];
+static STARTED: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
 /// Calls that ended, by completing or by being dropped: the dispatcher stops a cancelled
 /// call by dropping its future.
-static ENDED: [AtomicUsize; 5] = [const { AtomicUsize::new(0) }; 5];
+static ENDED: [AtomicUsize; 8] = [const { AtomicUsize::new(0) }; 8];
 
 struct EndGuard(usize);
 
@@ -107,7 +107,9 @@ async fn start_with(server: Server, config: HttpConfig) -> TestServer {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
+        http::serve_router(listener, app, &config, std::future::pending())
+            .await
+            .unwrap();
     });
     TestServer { addr, task }
 }
@@ -1323,25 +1325,49 @@ async fn idle_sessions_expire() {
 }
 
 #[tokio::test]
-async fn sessions_are_limited() {
+async fn at_the_session_limit_the_least_recently_used_session_makes_room() {
     let server = start(HttpConfig {
         max_sessions: 2,
         ..small_config()
     })
     .await;
     let first = server.initialize().await;
-    let _second = server.initialize().await;
-    let refused = server.send(initialize_request()).await;
-    let error = refused.assert_error(503, -32603);
-    assert_eq!(error["id"], "init");
-    assert!(refused.header("mcp-session-id").is_none());
+    let second = server.initialize().await;
+    // `first` is used after `second`: `second` is the idlest.
+    let ping = |id: &str| legacy_request("ping", "ping", json!({})).session(id);
+    assert_eq!(server.send(ping(&first)).await.status, 200);
+    // A newcomer is not refused; the idlest session ends instead.
+    let third = server.initialize().await;
+    server.send(ping(&second)).await.assert_error(404, -32001);
+    for alive in [&first, &third] {
+        let answer = server.send(ping(alive)).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
     server.assert_still_serving().await;
-    // Ending a session frees its place.
-    let deleted = server
-        .send(Request::new("DELETE", "/mcp").header("Mcp-Session-Id", &first))
-        .await;
-    assert_eq!(deleted.status, 200);
-    server.initialize().await;
+}
+
+#[tokio::test]
+async fn a_session_that_never_initializes_is_reaped() {
+    let server = start(HttpConfig {
+        session_init_timeout: Duration::from_millis(200),
+        ..small_config()
+    })
+    .await;
+    let opened = server.send(initialize_request()).await;
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let pending = opened.header("mcp-session-id").unwrap().to_owned();
+    let ready = server.initialize().await;
+    let ping = |id: &str| legacy_request("ping", "ping", json!({})).session(id);
+    within("the pending session is reaped", async {
+        while server.send(ping(&pending)).await.status != 404 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    // The session that completed its handshake lives on past the timeout.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let answer = server.send(ping(&ready)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
 }
 
 #[tokio::test]
@@ -1598,4 +1624,328 @@ async fn idle_connections_do_not_block_others() {
     server.assert_still_serving().await;
     drop(idle);
     server.assert_still_serving().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// Metadata headers in the legacy era.
+
+/// A tool whose `region` argument clients mirror into the `Mcp-Param-Region` header.
+fn regional() -> mcp_runtime::capability::FnTool {
+    use mcp_runtime::capability::{FnTool, ToolCall, ToolDescriptor};
+    let schema = json!({
+        "type": "object",
+        "properties": {"region": {"type": "string", "x-mcp-header": "Region"}},
+        "required": ["region"],
+    });
+    let Value::Object(schema) = schema else {
+        unreachable!("the literal above is an object")
+    };
+    FnTool::new(
+        ToolDescriptor::new("regional", "Echoes its region").with_input_schema(schema),
+        |call: ToolCall| async move {
+            let arguments: Value = call.arguments.decode()?;
+            Ok::<_, ToolError>(format!("region: {}", arguments["region"]))
+        },
+    )
+}
+
+#[tokio::test]
+async fn lying_metadata_headers_are_refused_on_legacy_requests_too() {
+    let server = start_with(mcp_tests::fixture_server().tool(regional()), small_config()).await;
+    let session = server.initialize().await;
+    let call = legacy_call(7, "regional", json!({"region": "eu"})).session(&session);
+    // Without the headers, or with truthful ones, the call runs.
+    for request in [
+        call.clone(),
+        call.clone()
+            .header("Mcp-Method", "tools/call")
+            .header("Mcp-Name", "regional")
+            .header("Mcp-Param-Region", "eu"),
+    ] {
+        let answer = server.send(request).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        assert_eq!(
+            answer.json()["result"]["content"][0]["text"],
+            "region: \"eu\""
+        );
+    }
+    let cases: Vec<(&str, Request)> = vec![
+        (
+            "Mcp-Method differs",
+            call.clone().header("Mcp-Method", "tools/list"),
+        ),
+        ("Mcp-Name differs", call.clone().header("Mcp-Name", "echo")),
+        (
+            "Mcp-Name is not Base64",
+            call.clone().header("Mcp-Name", "=?base64?***?="),
+        ),
+        (
+            "Mcp-Param-Region differs",
+            call.clone().header("Mcp-Param-Region", "us"),
+        ),
+        (
+            "Mcp-Param-Region without its argument",
+            legacy_call(7, "regional", json!({}))
+                .session(&session)
+                .header("Mcp-Param-Region", "us"),
+        ),
+    ];
+    for (case, request) in cases {
+        let answer = server.send(request).await;
+        let error = answer.assert_error(400, -32020);
+        assert_eq!(error["id"], 7, "{case}: {error}");
+    }
+    // Outside a session too.
+    server
+        .send(initialize_request().header("Mcp-Method", "tools/call"))
+        .await
+        .assert_error(400, -32020);
+    // The session is unharmed.
+    let answer = server.send(call).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// The in-flight cap counts requests only.
+
+#[tokio::test]
+async fn answers_and_cancellations_get_through_a_full_in_flight_cap() {
+    let server = start_with(
+        mcp_tests::fixture_server().tool(watched_sleep),
+        HttpConfig {
+            max_in_flight: 2,
+            ..small_config()
+        },
+    )
+    .await;
+    let opened = server
+        .send(legacy_request(
+            "init",
+            "initialize",
+            json!({"protocolVersion": LEGACY, "capabilities": {"roots": {}}, "clientInfo": {"name": "http-test", "version": "1"}}),
+        ))
+        .await;
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let session = opened.header("mcp-session-id").unwrap().to_owned();
+    let initialized = server
+        .send(legacy_notification("notifications/initialized", json!({})).session(&session))
+        .await;
+    assert_eq!(initialized.status, 202);
+
+    // One call waits for the client's answer to `roots/list`...
+    let mut asking = server.connect().await;
+    asking
+        .write(
+            &legacy_call("roots", "list_roots", json!({}))
+                .session(&session)
+                .to_bytes(),
+        )
+        .await;
+    let head = asking.head().await;
+    assert_eq!(head.status, 200);
+    let mut events = SseReader::default();
+    let question = within("the question", events.next(&mut asking))
+        .await
+        .expect("the question arrives");
+    assert_eq!(question["method"], "roots/list", "{question}");
+    // ...and another sleeps: the cap is full.
+    let sleeper = |id: &str| {
+        legacy_call(id, "watched_sleep", json!({"slot": 5, "ms": 60000})).session(&session)
+    };
+    let mut sleeping = server.connect().await;
+    sleeping.write(&sleeper("sleep-1").to_bytes()).await;
+    wait_for("the first sleep starts", &STARTED[5], 1).await;
+    let refused = server
+        .send(legacy_call("more", "echo", json!({"text": "x"})).session(&session))
+        .await;
+    refused.assert_error(503, -32603);
+
+    // A cancellation is accepted and takes effect.
+    let cancelled = server
+        .send(
+            legacy_notification("notifications/cancelled", json!({"requestId": "sleep-1"}))
+                .session(&session),
+        )
+        .await;
+    assert_eq!(cancelled.status, 202, "{cancelled:?}");
+    wait_for("the first sleep is cancelled", &ENDED[5], 1).await;
+
+    // Full again: the answer to the question is accepted and completes the call.
+    let mut sleeping_again = server.connect().await;
+    sleeping_again.write(&sleeper("sleep-2").to_bytes()).await;
+    wait_for("the second sleep starts", &STARTED[5], 2).await;
+    server
+        .send(legacy_call("more", "echo", json!({"text": "x"})).session(&session))
+        .await
+        .assert_error(503, -32603);
+    let roots = json!({"roots": [{"uri": "file:///work", "name": "work"}]});
+    let answered = server
+        .send(
+            Request::post(
+                serde_json::to_vec(
+                    &json!({"jsonrpc": "2.0", "id": question["id"], "result": roots}),
+                )
+                .unwrap(),
+            )
+            .session(&session),
+        )
+        .await;
+    assert_eq!(answered.status, 202, "{answered:?}");
+    let result = within("the call's result", events.next(&mut asking))
+        .await
+        .expect("the result arrives");
+    assert_eq!(result["id"], "roots", "{result}");
+    let text = result["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(text.contains("file:///work"), "{result}");
+    drop((sleeping, sleeping_again));
+}
+
+// ---------------------------------------------------------------------------------------
+// Slow clients and connection limits.
+
+/// Reads until the server closes the connection; what it sent before closing.
+async fn until_closed(conn: &mut Conn, what: &str) -> Vec<u8> {
+    let mut rest = Vec::new();
+    let _ = within(what, conn.io.read_to_end(&mut rest)).await;
+    rest
+}
+
+#[tokio::test]
+async fn half_a_header_is_closed_after_the_header_timeout() {
+    let server = start(HttpConfig {
+        header_read_timeout: Duration::from_millis(300),
+        keep_alive_timeout: Duration::from_secs(60),
+        ..small_config()
+    })
+    .await;
+    let mut slow = server.connect().await;
+    slow.write(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl")
+        .await;
+    until_closed(&mut slow, "the half-sent head is closed").await;
+    // A connection that sends nothing at all is closed too.
+    let mut silent = server.connect().await;
+    until_closed(&mut silent, "the silent connection is closed").await;
+    server.assert_still_serving().await;
+}
+
+#[tokio::test]
+async fn a_stalled_body_gets_408_and_the_connection_closes() {
+    let server = start(HttpConfig {
+        body_read_timeout: Duration::from_millis(300),
+        ..small_config()
+    })
+    .await;
+    let call = modern_call("stalled", "echo", json!({"text": "x"}));
+    let mut head = call.head_bytes();
+    head.extend_from_slice(format!("Content-Length: {}\r\n\r\n", call.body.len()).as_bytes());
+    head.extend_from_slice(&call.body[..call.body.len() / 2]);
+    let mut conn = server.connect().await;
+    conn.write(&head).await;
+    let answer = conn.response().await;
+    answer.assert_error(408, -32600);
+    until_closed(&mut conn, "the connection closes after the 408").await;
+    server.assert_still_serving().await;
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed() {
+    let server = start(HttpConfig {
+        keep_alive_timeout: Duration::from_millis(300),
+        header_read_timeout: Duration::from_secs(60),
+        ..small_config()
+    })
+    .await;
+    let mut conn = server.connect().await;
+    conn.write(&modern_call(1, "echo", json!({"text": "x"})).to_bytes())
+        .await;
+    let answer = conn.response().await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    // The connection is kept alive for a while, then closed for idling.
+    conn.write(&modern_call(2, "echo", json!({"text": "y"})).to_bytes())
+        .await;
+    assert_eq!(conn.response().await.status, 200);
+    let rest = until_closed(&mut conn, "the idle connection is closed").await;
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    // A slow request on a quiet connection is answered before the connection closes.
+    let slow = server
+        .send(modern_call(3, "sleep", json!({"ms": 600})))
+        .await;
+    assert_eq!(slow.status, 200, "{slow:?}");
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_wait_for_a_place() {
+    let server = start(HttpConfig {
+        max_connections: 2,
+        ..small_config()
+    })
+    .await;
+    // Two connections take both places (an answered request shows each was accepted).
+    let mut held = Vec::new();
+    for n in 0..2 {
+        let mut conn = server.connect().await;
+        conn.write(&modern_call(n, "echo", json!({"text": "held"})).to_bytes())
+            .await;
+        assert_eq!(conn.response().await.status, 200);
+        held.push(conn);
+    }
+    // A third is not served while they stay open...
+    let mut waiting = server.connect().await;
+    waiting
+        .write(&modern_call("third", "echo", json!({"text": "x"})).to_bytes())
+        .await;
+    let early = tokio::time::timeout(Duration::from_millis(500), waiting.io.fill_buf()).await;
+    assert!(early.is_err(), "served beyond the cap: {early:?}");
+    // ...and is served once one of them closes.
+    drop(held.pop());
+    let answer = waiting.response().await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.json()["id"], "third");
+}
+
+#[tokio::test]
+async fn one_address_opening_many_sessions_does_not_crowd_out_another() {
+    let server = start(HttpConfig {
+        max_sessions: 4,
+        max_sessions_per_caller: 2,
+        ..small_config()
+    })
+    .await;
+    // Another peer address: the whole of 127.0.0.0/8 is loopback.
+    let from_other_address = |request: Request| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        let stream = within("connect", socket.connect(server.addr))
+            .await
+            .unwrap();
+        let mut conn = Conn {
+            io: BufReader::new(stream),
+        };
+        conn.write(&request.to_bytes()).await;
+        conn.response().await
+    };
+    let opened = from_other_address(initialize_request()).await;
+    assert_eq!(opened.status, 200, "{opened:?}");
+    let theirs = opened.header("mcp-session-id").unwrap().to_owned();
+    let initialized = from_other_address(
+        legacy_notification("notifications/initialized", json!({})).session(&theirs),
+    )
+    .await;
+    assert_eq!(initialized.status, 202);
+    // 127.0.0.1 opens far more than its share; only its own sessions make room.
+    let mut mine = Vec::new();
+    for _ in 0..10 {
+        mine.push(server.initialize().await);
+    }
+    let ping = |id: &str| legacy_request("ping", "ping", json!({})).session(id);
+    let answer = from_other_address(ping(&theirs)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let mut alive = Vec::new();
+    for id in &mine {
+        alive.push(server.send(ping(id)).await.status == 200);
+    }
+    assert_eq!(alive.iter().filter(|a| **a).count(), 2, "{alive:?}");
+    assert!(alive[8] && alive[9], "{alive:?}");
 }

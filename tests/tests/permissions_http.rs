@@ -54,6 +54,18 @@ impl Issuer {
         jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, &self.encoding).unwrap()
     }
 
+    /// A token with a header of any shape (here, one `jsonwebtoken` cannot express).
+    fn token_with_header(&self, header: Value, claims: Value) -> String {
+        let input = format!(
+            "{}.{}",
+            base64url(header.to_string().as_bytes()),
+            base64url(claims.to_string().as_bytes())
+        );
+        let signature =
+            jsonwebtoken::crypto::sign(input.as_bytes(), &self.encoding, Algorithm::ES256).unwrap();
+        format!("{input}.{signature}")
+    }
+
     fn token_with_kid(&self, kid: &str, claims: Value) -> String {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(kid.to_owned());
@@ -106,6 +118,17 @@ async fn serve(
     audit: &PathBuf,
     auth: impl FnOnce(&str) -> Option<HttpAuth>,
 ) -> (Running, String) {
+    serve_with(runs, policy, audit, auth, HttpConfig::default()).await
+}
+
+/// [`serve`] with `config` (its `auth` is replaced).
+async fn serve_with(
+    runs: &Runs,
+    policy: Policy,
+    audit: &PathBuf,
+    auth: impl FnOnce(&str) -> Option<HttpAuth>,
+    config: HttpConfig,
+) -> (Running, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let resource = format!("http://{addr}/mcp");
@@ -116,7 +139,7 @@ async fn serve(
         .unwrap();
     let config = HttpConfig {
         auth: auth(&resource),
-        ..HttpConfig::default()
+        ..config
     };
     let app = http::router(dispatcher, &config);
     let task = tokio::spawn(async move {
@@ -469,7 +492,12 @@ async fn scopes_give_401_403_and_200_in_both_eras() {
         .header("www-authenticate")
         .unwrap()
         .contains("scope=\"accounts:write\""));
-    let allowed = send(addr, "POST", legacy_call(3).bearer(Some(&writer))).await;
+    // The session is alice's: bob's token does not reach it, whatever its scopes.
+    let elsewhere = send(addr, "POST", legacy_call(3).bearer(Some(&writer))).await;
+    assert_eq!(elsewhere.status, 404, "{elsewhere:?}");
+    // Step-up: alice comes back with a token holding the scope, on the same session.
+    let stepped_up = issuer.token(claims("alice", "accounts:read accounts:write", &resource));
+    let allowed = send(addr, "POST", legacy_call(4).bearer(Some(&stepped_up))).await;
     assert_eq!(allowed.status, 200);
     assert_eq!(
         allowed.json()["result"]["content"][0]["text"],
@@ -508,7 +536,7 @@ async fn scopes_give_401_403_and_200_in_both_eras() {
         ("alice", "deny"),
         ("bob", "allow"),
         ("alice", "deny"),
-        ("bob", "allow"),
+        ("alice", "allow"),
     ];
     let expected: Vec<(String, String)> = expected
         .iter()
@@ -538,7 +566,31 @@ async fn bad_tokens_are_refused_with_401_invalid_token() {
     expired["exp"] = json!(now() - 3600);
     let mut foreign_issuer = claims("alice", "accounts:read", &resource);
     foreign_issuer["iss"] = json!("https://evil.example");
+    let mut not_yet = claims("alice", "accounts:read", &resource);
+    not_yet["nbf"] = json!(now() + 3600);
+    let mut already = claims("alice", "accounts:read", &resource);
+    already["nbf"] = json!(now() - 60);
+    let critical = issuer.token_with_header(
+        json!({"alg": "ES256", "typ": "JWT", "crit": ["urn:example:bound"], "urn:example:bound": true}),
+        claims("alice", "accounts:read", &resource),
+    );
+    // The same token without `crit` is fine: only the critical extension refuses it.
+    let plain = issuer.token_with_header(
+        json!({"alg": "ES256", "typ": "JWT", "urn:example:bound": true}),
+        claims("alice", "accounts:read", &resource),
+    );
+    for token in [plain, issuer.token(already)] {
+        let answer = send(
+            server.addr,
+            "POST",
+            modern_call("balance", json!({"account": "A"}), json!({})).bearer(Some(&token)),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
     let cases = [
+        ("not valid yet", issuer.token(not_yet), "not valid yet"),
+        ("a critical extension", critical, "critical extensions"),
         ("expired", issuer.token(expired), "the token has expired"),
         (
             "another audience",
@@ -568,7 +620,12 @@ async fn bad_tokens_are_refused_with_401_invalid_token() {
         );
         assert!(challenge.contains(reason), "{what}: {challenge}");
     }
-    assert!(audit_records(&audit).is_empty(), "nothing was decided");
+    assert!(
+        audit_records(&audit)
+            .iter()
+            .all(|r| r["capability"] == "balance"),
+        "nothing was decided for the refused tokens"
+    );
 }
 
 #[tokio::test]
@@ -760,4 +817,148 @@ async fn tokens_are_checked_against_a_json_web_key_set() {
         .unwrap()
         .contains("no known signing key"));
     assert_eq!(runs.transfers(), 1);
+}
+
+#[tokio::test]
+async fn a_session_belongs_to_the_subject_that_opened_it() {
+    let runs = Runs::default();
+    let audit = audit_path("owner");
+    let (server, _) = serve(&runs, Policy::new(), &audit, |_| {
+        Some(HttpAuth::new(
+            StaticTokens::new()
+                .token("alice-token", "alice", ["accounts:read", "accounts:write"])
+                .token(
+                    "mallory-token",
+                    "mallory",
+                    ["accounts:read", "accounts:write"],
+                ),
+            "http://127.0.0.1/mcp",
+        ))
+    })
+    .await;
+    let addr = server.addr;
+    let alice = Some("alice-token");
+    let mallory = Some("mallory-token");
+    let session = open_session(addr, alice, json!({"elicitation": {}})).await;
+    let not_found = |answer: &Answer, what: &str| {
+        assert_eq!(answer.status, 404, "{what}: {answer:?}");
+        assert_eq!(answer.json()["error"]["code"], -32001, "{what}");
+    };
+
+    // Alice's transfer asks her to confirm; the question waits on her stream.
+    let call = legacy(
+        1,
+        "tools/call",
+        json!({"name": "transfer", "arguments": transfer_arguments()}),
+        Some(&session),
+    )
+    .bearer(alice);
+    let mut stream = Stream::open(addr, call.bytes("POST")).await;
+    assert_eq!(stream.status, 200);
+    let question = stream.event().await;
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+
+    // Mallory can neither answer it, nor call, listen or end the session.
+    let answer = |token| {
+        Post::new(json!({"jsonrpc": "2.0", "id": question["id"], "result": {"action": "accept", "content": {"confirm": true}}}))
+            .header("Mcp-Session-Id", session.as_str())
+            .header("MCP-Protocol-Version", LEGACY)
+            .bearer(token)
+    };
+    not_found(&send(addr, "POST", answer(mallory)).await, "answer");
+    not_found(
+        &send(
+            addr,
+            "POST",
+            legacy(2, "tools/list", json!({}), Some(&session)).bearer(mallory),
+        )
+        .await,
+        "call",
+    );
+    let listen = |token| {
+        Post::new(json!(null))
+            .header("Mcp-Session-Id", session.as_str())
+            .bearer(token)
+    };
+    let listened = Stream::open(addr, listen(mallory).bytes("GET")).await;
+    assert_eq!(listened.status, 404, "GET");
+    not_found(&listened.finish().await, "GET");
+    not_found(&send(addr, "DELETE", listen(mallory)).await, "DELETE");
+    assert_eq!(runs.transfers(), 0);
+
+    // Alice's session is untouched: she answers, listens and ends it.
+    let delivered = send(addr, "POST", answer(alice)).await;
+    assert_eq!(delivered.status, 202, "{delivered:?}");
+    let result = stream.event().await;
+    assert_eq!(result["id"], 1, "{result}");
+    assert_eq!(runs.transfers(), 1);
+    let listened = Stream::open(addr, listen(alice).bytes("GET")).await;
+    assert_eq!(listened.status, 200);
+    drop(listened);
+    let ended = send(addr, "DELETE", listen(alice)).await;
+    assert_eq!(ended.status, 200, "{ended:?}");
+}
+
+#[tokio::test]
+async fn one_subject_opening_many_sessions_does_not_lock_out_another() {
+    let audit = audit_path("session-share");
+    let (server, _) = serve_with(
+        &Runs::default(),
+        Policy::new(),
+        &audit,
+        |_| {
+            Some(HttpAuth::new(
+                StaticTokens::new()
+                    .token("alice-token", "alice", ["accounts:read"])
+                    .token("mallory-token", "mallory", ["accounts:read"]),
+                "http://127.0.0.1/mcp",
+            ))
+        },
+        HttpConfig {
+            max_sessions: 4,
+            max_sessions_per_caller: 2,
+            ..HttpConfig::default()
+        },
+    )
+    .await;
+    let addr = server.addr;
+    let alice = Some("alice-token");
+    let mallory = Some("mallory-token");
+    let list =
+        |session: &str, token| legacy(1, "tools/list", json!({}), Some(session)).bearer(token);
+    let first = open_session(addr, alice, json!({})).await;
+    // Mallory opens far more than his share, some never initialized.
+    let mut mallorys = Vec::new();
+    for n in 0..20 {
+        if n % 2 == 0 {
+            mallorys.push(open_session(addr, mallory, json!({})).await);
+        } else {
+            let opened = send(
+                addr,
+                "POST",
+                legacy(0, "initialize", json!({"protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}), None)
+                    .bearer(mallory),
+            )
+            .await;
+            assert_eq!(opened.status, 200, "{opened:?}");
+            mallorys.push(opened.header("mcp-session-id").unwrap().to_owned());
+        }
+    }
+    // Only his two latest remain; alice's session is untouched and she can open another.
+    let alive: Vec<bool> = {
+        let mut alive = Vec::new();
+        for session in &mallorys {
+            alive.push(send(addr, "POST", list(session, mallory)).await.status == 200);
+        }
+        alive
+    };
+    assert_eq!(alive.iter().filter(|a| **a).count(), 2, "{alive:?}");
+    assert!(alive[18] && alive[19], "{alive:?}");
+    let answer = send(addr, "POST", list(&first, alice)).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let second = open_session(addr, alice, json!({})).await;
+    for session in [&first, &second] {
+        let answer = send(addr, "POST", list(session, alice)).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+    }
 }

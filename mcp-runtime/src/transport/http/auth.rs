@@ -103,9 +103,11 @@ impl TokenVerifier for StaticTokens {
     }
 }
 
-/// Verifies JSON Web Tokens: signature, expiry, issuer, and audience equal to this server's
-/// resource URI. The subject is the `sub` claim; scopes come from `scope` (space-separated)
-/// or `scp` (a list).
+/// Verifies JSON Web Tokens: signature, expiry (`exp`), not-before (`nbf`, when present),
+/// issuer, and audience equal to this server's resource URI. A token whose header lists
+/// critical extensions (`crit`, RFC 7515 §4.1.11) is refused: this verifier understands
+/// none. The subject is the `sub` claim; scopes come from `scope` (space-separated) or `scp`
+/// (a list).
 pub struct JwtVerifier {
     keys: Keys,
     issuer: String,
@@ -213,6 +215,7 @@ impl JwtVerifier {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.validate_nbf = true;
         validation.leeway = self.leeway_seconds;
         validation
     }
@@ -220,6 +223,7 @@ impl JwtVerifier {
     async fn check(&self, token: &str) -> Result<Caller, InvalidToken> {
         let invalid = |e: jsonwebtoken::errors::Error| InvalidToken(describe(&e));
         let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
+        refuse_critical_extensions(token)?;
         let (key, algorithm) = match &self.keys {
             Keys::Fixed(key, algorithm) => ((**key).clone(), *algorithm),
             Keys::Set(set) => (key_from_set(set, &header, &self.algorithms)?, header.alg),
@@ -238,6 +242,26 @@ impl JwtVerifier {
 impl TokenVerifier for JwtVerifier {
     fn verify<'a>(&'a self, token: &'a str) -> VerifyFuture<'a> {
         Box::pin(self.check(token))
+    }
+}
+
+/// Refuses a token whose header has a `crit` parameter: its issuer demands that verifiers
+/// understand extensions this one does not know (and an empty or malformed `crit` is
+/// invalid anyway). `jsonwebtoken` does not look at `crit`, so the header is read here.
+fn refuse_critical_extensions(token: &str) -> Result<(), InvalidToken> {
+    use base64::Engine;
+    let malformed = || InvalidToken("the token's header is malformed".to_owned());
+    let encoded = token.split('.').next().unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .map_err(|_| malformed())?;
+    let header: serde_json::Map<String, Value> =
+        serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+    match header.get("crit") {
+        None => Ok(()),
+        Some(crit) => Err(InvalidToken(format!(
+            "the token's header names critical extensions this server does not understand (crit: {crit})"
+        ))),
     }
 }
 
@@ -570,6 +594,56 @@ mod tests {
         assert_eq!(bearer(&headers), Some("abc"));
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(bearer(&headers), None);
+    }
+
+    fn hs256_token(header: Value, claims: Value) -> String {
+        use base64::Engine;
+        let b64 = |v: &Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string().as_bytes())
+        };
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let key = jsonwebtoken::EncodingKey::from_secret(b"secret");
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::HS256)
+            .expect("HS256 signs");
+        format!("{input}.{signature}")
+    }
+
+    #[tokio::test]
+    async fn not_before_and_critical_extensions_are_enforced() {
+        let verifier = JwtVerifier::hs256(b"secret", "https://issuer", "https://server/mcp");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let claims = |nbf: u64| json!({"sub": "erin", "iss": "https://issuer", "aud": "https://server/mcp", "exp": now + 600, "nbf": nbf});
+        let plain = json!({"alg": "HS256", "typ": "JWT"});
+        assert!(verifier
+            .verify(&hs256_token(plain.clone(), claims(now - 10)))
+            .await
+            .is_ok());
+        // Within the leeway, a clock a little ahead is tolerated.
+        assert!(verifier
+            .verify(&hs256_token(plain.clone(), claims(now + 10)))
+            .await
+            .is_ok());
+        let early = verifier
+            .verify(&hs256_token(plain, claims(now + 3600)))
+            .await
+            .unwrap_err();
+        assert!(early.0.contains("not valid yet"), "{early}");
+        for crit in [
+            json!(["exp"]),
+            json!(["x-unknown"]),
+            json!([]),
+            json!("b64"),
+        ] {
+            let header = json!({"alg": "HS256", "typ": "JWT", "crit": crit, "x-unknown": 1});
+            let refused = verifier
+                .verify(&hs256_token(header, claims(now - 10)))
+                .await
+                .unwrap_err();
+            assert!(refused.0.contains("critical"), "{refused}");
+        }
     }
 
     #[cfg(feature = "jwks")]

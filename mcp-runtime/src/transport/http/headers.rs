@@ -1,5 +1,6 @@
-//! The modern era's request metadata headers (`MCP-Protocol-Version`, `Mcp-Method`,
-//! `Mcp-Name`), checked against the body they mirror.
+//! The request metadata headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`,
+//! `Mcp-Param-*`), checked against the body they mirror: required in the modern era, and
+//! checked whenever present in the legacy one.
 
 use std::borrow::Cow;
 
@@ -129,13 +130,46 @@ pub(crate) fn validate_modern(
         }
         Some(_) => {}
     }
+    validate_name(headers, method, params, true)
+}
+
+/// Validates the metadata headers a request of any era carries against its body. A legacy
+/// client need not send `Mcp-Method`, `Mcp-Name` or `Mcp-Param-*`, but any it sends must
+/// match the body: intermediaries route and authorise on them.
+pub(crate) fn validate_present(
+    headers: &HeaderMap,
+    method: &str,
+    params: &ParamsHead<'_>,
+    mirrored: &[crate::capability::HeaderParam],
+) -> Result<(), RpcError> {
+    if let Some(header) = text(headers, METHOD)? {
+        if header != method {
+            return Err(mismatch(format!(
+                "Mcp-Method header value '{header}' does not match body value '{method}'"
+            )));
+        }
+    }
+    validate_name(headers, method, params, false)?;
+    validate_params(headers, params, mirrored, false)
+}
+
+/// Checks `Mcp-Name` against the name (or URI) in the body; a missing header is a mismatch
+/// only when `required`.
+fn validate_name(
+    headers: &HeaderMap,
+    method: &str,
+    params: &ParamsHead<'_>,
+    required: bool,
+) -> Result<(), RpcError> {
     let named = match method {
         "tools/call" | "prompts/get" => params.name.as_deref(),
         "resources/read" => params.uri.as_deref(),
         _ => return Ok(()),
     };
-    let Some(header) = text(headers, NAME)? else {
-        return Err(mismatch("missing the Mcp-Name header"));
+    let header = match text(headers, NAME)? {
+        Some(header) => header,
+        None if required => return Err(mismatch("missing the Mcp-Name header")),
+        None => return Ok(()),
     };
     let header = decode_value(header)
         .ok_or_else(|| mismatch("the Mcp-Name header has an invalid Base64 value"))?;
@@ -150,12 +184,14 @@ pub(crate) fn validate_modern(
 }
 
 /// Checks the `Mcp-Param-*` headers of a `tools/call` against the arguments they mirror:
-/// each annotated argument present in the body needs its header, with the same value
-/// (Base64 sentinel form decoded first); a header without its argument is a mismatch too.
+/// each header must carry its argument's value (Base64 sentinel form decoded first), and a
+/// header without its argument is a mismatch. When `required`, each annotated argument
+/// present in the body needs its header too.
 pub(crate) fn validate_params(
     headers: &HeaderMap,
     params: &ParamsHead<'_>,
     mirrored: &[crate::capability::HeaderParam],
+    required: bool,
 ) -> Result<(), RpcError> {
     if mirrored.is_empty() {
         return Ok(());
@@ -189,7 +225,10 @@ pub(crate) fn validate_params(
         };
         match (body, header) {
             (None, None) => {}
-            (Some(_), None) => return Err(mismatch(format!("missing the {display} header"))),
+            (Some(_), None) if required => {
+                return Err(mismatch(format!("missing the {display} header")))
+            }
+            (Some(_), None) => {}
             (None, Some(header)) => {
                 return Err(mismatch(format!(
                     "{display} header value '{header}' has no matching argument in the body"
@@ -355,7 +394,7 @@ mod tests {
         }];
         let body = r#"{"name":"q","arguments":{"region":"Hello"}}"#;
         let check = |pairs: &[(&'static str, &str)], body: &str| {
-            validate_params(&headers(pairs), &params(body), &mirrored)
+            validate_params(&headers(pairs), &params(body), &mirrored, true)
         };
         assert!(check(&[("mcp-param-region", "Hello")], body).is_ok());
         assert!(check(&[("mcp-param-region", "=?base64?SGVsbG8=?=")], body).is_ok());
@@ -371,5 +410,33 @@ mod tests {
         assert!(check(&[], r#"{"name":"q","arguments":{}}"#).is_ok());
         let error = check(&[("mcp-param-region", "x")], r#"{"name":"q"}"#).unwrap_err();
         assert_eq!(error.code, code::HEADER_MISMATCH);
+    }
+
+    #[test]
+    fn headers_a_legacy_request_sends_must_match_too() {
+        let mirrored = [crate::capability::HeaderParam {
+            name: "Region".into(),
+            path: vec!["region".into()],
+        }];
+        let body = r#"{"name":"q","arguments":{"region":"Hello"}}"#;
+        let check = |pairs: &[(&'static str, &str)]| {
+            validate_present(&headers(pairs), "tools/call", &params(body), &mirrored)
+        };
+        // Absent headers are fine: legacy clients need not send them.
+        assert!(check(&[]).is_ok());
+        assert!(check(&[
+            (METHOD, "tools/call"),
+            (NAME, "q"),
+            ("mcp-param-region", "Hello")
+        ])
+        .is_ok());
+        for lying in [
+            [(METHOD, "tools/list")],
+            [(NAME, "other")],
+            [("mcp-param-region", "Elsewhere")],
+        ] {
+            let error = check(&lying).unwrap_err();
+            assert_eq!(error.code, code::HEADER_MISMATCH, "{lying:?}");
+        }
     }
 }

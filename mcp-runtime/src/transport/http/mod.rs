@@ -6,13 +6,16 @@
 //! * **Legacy** (`2025-11-25`, `2025-06-18`) clients open a session with `initialize`; the
 //!   answer carries an `Mcp-Session-Id` that later requests repeat. `GET` opens the session's
 //!   stream of server-initiated messages (resumable with `Last-Event-ID`), `DELETE` ends the
-//!   session, and idle sessions expire.
+//!   session, and idle sessions expire. With bearer-token authentication, a session belongs
+//!   to the subject that opened it: another subject's requests on it get `404`, as for an
+//!   unknown session.
 //!
 //! A request is answered with one JSON object, or with an SSE stream when it sends progress
 //! or log notifications before its result. Closing that stream cancels the request.
 //!
 //! Safe by default: binds `127.0.0.1`, refuses foreign `Host` and `Origin` headers (DNS
-//! rebinding), limits body size, sessions and requests in flight.
+//! rebinding), limits body size, sessions (per caller and in all), requests in flight and
+//! connections, and times out slow or idle clients (see [`HttpConfig`]).
 //!
 //! ```no_run
 //! use mcp_runtime::prelude::*;
@@ -28,15 +31,22 @@
 //! let app = axum::Router::new()
 //!     .route("/health", axum::routing::get(|| async { "ok" }))
 //!     .merge(http::router(dispatcher, &HttpConfig::default()));
+//! // `serve_router` adds connection limits and timeouts that `axum::serve` lacks.
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await.unwrap();
-//! axum::serve(listener, app).await.unwrap();
-//! # Ok(()) }
+//! http::serve_router(listener, app, &HttpConfig::default(), async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! })
+//! .await
+//! # }
 //! ```
 
 mod auth;
+mod connections;
 mod guard;
 mod headers;
 mod session;
+
+pub use connections::serve_router;
 
 pub use auth::{
     HttpAuth, InvalidToken, JwtVerifier, StaticTokens, TokenVerifier, VerifyFuture,
@@ -51,17 +61,16 @@ use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::serve::ListenerExt;
-use axum::Router;
+use axum::{Extension, Router};
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
 use crate::server::{unsupported_version, Connection, Dispatcher, Reply};
 use guard::AllowList;
@@ -81,12 +90,45 @@ pub struct HttpConfig {
     pub allowed_origins: Vec<String>,
     /// The largest request body accepted (default 4 MiB); larger ones get `413`.
     pub max_body_bytes: usize,
-    /// Legacy sessions alive at once (default 1024); `initialize` beyond it gets `503`.
+    /// Legacy sessions alive at once (default 1024). At the limit, `initialize` is not
+    /// refused: the least recently used session ends to make room, one that never completed
+    /// its handshake first.
     pub max_sessions: usize,
+    /// Legacy sessions one caller may hold at once (default 32): the caller is the
+    /// authenticated subject, or without authentication the peer's IP address (known when
+    /// the router is served by [`serve`] or [`serve_router`], or by an application that
+    /// provides axum's `ConnectInfo<SocketAddr>`; otherwise only `max_sessions` applies).
+    /// Beyond it, the caller's own least recently used session ends, so that one caller
+    /// cannot crowd out the others. Behind a reverse proxy every client has the proxy's
+    /// address: raise this limit, or authenticate.
+    pub max_sessions_per_caller: usize,
     /// How long a legacy session may stay unused before it expires (default 30 minutes).
     pub session_idle_timeout: Duration,
-    /// Requests handled at once (default 1024); more get `503`.
+    /// How long a new legacy session may wait for the client's `notifications/initialized`
+    /// before it is dropped (default 30 seconds).
+    pub session_init_timeout: Duration,
+    /// Requests handled at once (default 1024); more get `503`. Notifications and responses
+    /// (answers to the server's questions, cancellations) are always accepted.
     pub max_in_flight: usize,
+    /// How long a client may take to send a request's line and headers (default 30
+    /// seconds); a connection that does not is closed. The clock starts when the server
+    /// begins waiting for a request, so it also bounds how long a kept-alive connection may
+    /// wait for its next one. Applies when served by [`serve`] or [`serve_router`].
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's whole body, once its headers arrived
+    /// (default 60 seconds); a body not complete in time gets `408` and the connection is
+    /// closed.
+    pub body_read_timeout: Duration,
+    /// How long a connection may stay silent, nothing read or written, before it is closed
+    /// (default 20 seconds; a response in progress is finished first, and event streams send
+    /// a keep-alive comment every 15 seconds). A kept-alive connection waiting for its next
+    /// request is closed after the shorter of this and `header_read_timeout`. Applies when
+    /// served by [`serve`] or [`serve_router`].
+    pub keep_alive_timeout: Duration,
+    /// Connections open at once (default 512). Beyond it, new connections are not accepted
+    /// but wait in the listener's backlog until another closes (they are not refused).
+    /// Applies when served by [`serve`] or [`serve_router`].
+    pub max_connections: usize,
     /// Bearer-token authentication (default: none, every caller is the local user).
     pub auth: Option<HttpAuth>,
 }
@@ -100,8 +142,14 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             max_sessions: 1024,
+            max_sessions_per_caller: 32,
             session_idle_timeout: Duration::from_secs(30 * 60),
+            session_init_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            keep_alive_timeout: Duration::from_secs(20),
+            max_connections: 512,
             auth: None,
         }
     }
@@ -113,13 +161,39 @@ struct Shared {
     allow: AllowList,
     in_flight: Arc<Semaphore>,
     max_body_bytes: usize,
+    body_read_timeout: Duration,
+    /// Whether requests carry an authenticated caller, to whom sessions are bound.
+    authenticated: bool,
+}
+
+impl Shared {
+    /// The subject sessions are bound to: the authenticated caller's, or `None` without
+    /// authentication.
+    fn subject(&self) -> Option<String> {
+        self.authenticated
+            .then(|| crate::permission::Caller::current().subject().to_owned())
+    }
+
+    /// Who a new session counts against: the authenticated subject, else the peer's IP
+    /// address when known.
+    fn caller_key(&self, peer: Option<SocketAddr>) -> Option<String> {
+        match self.subject() {
+            Some(subject) => Some(format!("subject {subject}")),
+            None => peer.map(|peer| format!("address {}", peer.ip())),
+        }
+    }
 }
 
 /// The MCP endpoint as an axum [`Router`], to serve alone or merge into an application.
 ///
 /// Must be called within a tokio runtime (it starts the task that expires idle sessions).
 pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
-    let sessions = Sessions::new(config.max_sessions, config.session_idle_timeout);
+    let sessions = Sessions::new(session::Limits {
+        max: config.max_sessions,
+        per_caller: config.max_sessions_per_caller,
+        idle_timeout: config.session_idle_timeout,
+        init_timeout: config.session_init_timeout,
+    });
     sessions.spawn_reaper();
     let shared = Arc::new(Shared {
         dispatcher,
@@ -130,6 +204,8 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         },
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
         max_body_bytes: config.max_body_bytes,
+        body_read_timeout: config.body_read_timeout,
+        authenticated: config.auth.is_some(),
     });
     let mut router = Router::new().route(&config.path, any(endpoint));
     if let Some(auth) = &config.auth {
@@ -156,46 +232,38 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
     }
 }
 
-/// Serves `dispatcher` over HTTP until the process is interrupted.
+/// Serves `dispatcher` over HTTP on `config.bind` until the process is interrupted, with
+/// the connection limits [`serve_router`] describes.
 pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
-    let io = |source| Error::Io {
-        transport: "http",
-        source,
-    };
-    let listener = tokio::net::TcpListener::bind(config.bind)
-        .await
-        .map_err(io)?;
-    let address = listener.local_addr().map_err(io)?;
-    tracing::info!("listening on http://{address}{}", config.path);
     let app = router(dispatcher, &config);
-    // Answers and SSE events are small writes: without TCP_NODELAY, Nagle's algorithm holds
-    // each one back until the client's delayed ACK, up to 40 ms.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {error}");
-        }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(io)
+    connections::bind_and_serve(app, &config, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
 }
 
 async fn endpoint(
     State(shared): State<Arc<Shared>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     method: Method,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(address))| address);
     if let Err((status, reason)) = shared.allow.check(&headers) {
         tracing::warn!(%status, %reason, "request refused");
         return error_response(status, None, RpcError::invalid_request(reason));
     }
     match method {
-        Method::POST => match read_body(&headers, body, shared.max_body_bytes).await {
-            Ok(body) => post(&shared, &headers, body).await,
+        Method::POST => match read_body(
+            &headers,
+            body,
+            shared.max_body_bytes,
+            shared.body_read_timeout,
+        )
+        .await
+        {
+            Ok(body) => post(&shared, &headers, body, peer).await,
             Err(response) => response,
         },
         Method::GET => get(&shared, &headers),
@@ -212,11 +280,12 @@ async fn endpoint(
 }
 
 /// Reads the body, refusing one declared or found to be larger than `limit` without reading
-/// past it.
+/// past it, and one that does not arrive within `timeout`.
 async fn read_body(
     headers: &HeaderMap,
     body: Body,
     limit: usize,
+    timeout: Duration,
 ) -> std::result::Result<Bytes, Response> {
     let too_large = || {
         error_response(
@@ -232,7 +301,18 @@ async fn read_body(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
-    axum::body::to_bytes(body, limit).await.map_err(|error| {
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await else {
+        tracing::debug!("a request body did not arrive in time");
+        return Err(error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            None,
+            RpcError::invalid_request(format!(
+                "the body did not arrive within {} seconds",
+                timeout.as_secs_f64()
+            )),
+        ));
+    };
+    read.map_err(|error| {
         let limited = std::error::Error::source(&error)
             .is_some_and(|cause| cause.to_string().contains("length limit"))
             || error.to_string().contains("length limit");
@@ -255,7 +335,12 @@ struct Head {
     modern: bool,
 }
 
-async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
+async fn post(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Bytes,
+    peer: Option<SocketAddr>,
+) -> Response {
     if let Err((status, reason)) = guard::require_json_body(headers) {
         return error_response(status, None, RpcError::invalid_request(reason));
     }
@@ -286,6 +371,7 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                                 headers,
                                 &params_head,
                                 shared.dispatcher.header_params(tool),
+                                true,
                             ),
                             _ => Ok(()),
                         },
@@ -293,6 +379,18 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                     if let Err(error) = checked {
                         return error_response(StatusCode::BAD_REQUEST, id, error);
                     }
+                }
+            } else if let Some(method) = method {
+                // A legacy request need not carry the metadata headers, but those it
+                // carries must tell the truth, session or not.
+                let mirrored = match (method, params_head.name()) {
+                    ("tools/call", Some(tool)) => shared.dispatcher.header_params(tool),
+                    _ => &[],
+                };
+                if let Err(error) =
+                    headers::validate_present(headers, method, &params_head, mirrored)
+                {
+                    return error_response(StatusCode::BAD_REQUEST, id, error);
                 }
             }
             Head {
@@ -303,12 +401,21 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         }
     };
 
-    let Ok(permit) = Arc::clone(&shared.in_flight).try_acquire_owned() else {
-        return error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            head.id,
-            RpcError::internal("too many requests in flight; retry later"),
-        );
+    // Only requests count against the cap: responses (answers to the server's own
+    // questions) and notifications (such as cancellations) are what let requests in flight
+    // finish, so they are always let through.
+    let permit = match head.id {
+        None => None,
+        Some(_) => match Arc::clone(&shared.in_flight).try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    head.id,
+                    RpcError::internal("too many requests in flight; retry later"),
+                )
+            }
+        },
     };
 
     if head.modern {
@@ -328,10 +435,15 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
         .await;
     }
     if head.method.as_deref() == Some("initialize") {
-        return initialize(shared, body, head.id).await;
+        return initialize(shared, body, peer).await;
     }
     if let Some(value) = headers.get(headers::SESSION_ID) {
-        let Some(session) = value.to_str().ok().and_then(|id| shared.sessions.get(id)) else {
+        let subject = shared.subject();
+        let Some(session) = value
+            .to_str()
+            .ok()
+            .and_then(|id| shared.sessions.get(id, subject.as_deref()))
+        else {
             return error_response(
                 StatusCode::NOT_FOUND,
                 head.id,
@@ -352,6 +464,9 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
                     unsupported_version(version),
                 );
             }
+        }
+        if head.method.as_deref() == Some("notifications/initialized") {
+            session.mark_initialized();
         }
         let connection = Arc::clone(&session.connection);
         return dispatch(
@@ -379,14 +494,11 @@ async fn post(shared: &Shared, headers: &HeaderMap, body: Bytes) -> Response {
     )
 }
 
-async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Response {
-    let Some((session_id, session)) = shared.sessions.create() else {
-        return error_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            id,
-            RpcError::internal("too many sessions; retry later"),
-        );
-    };
+async fn initialize(shared: &Shared, body: Bytes, peer: Option<SocketAddr>) -> Response {
+    let subject = shared.subject();
+    let (session_id, session) = shared
+        .sessions
+        .create(subject.clone(), shared.caller_key(peer));
     let sink = session.connection.outbound().clone();
     let reply = shared
         .dispatcher
@@ -405,7 +517,7 @@ async fn initialize(shared: &Shared, body: Bytes, id: Option<RequestId>) -> Resp
             response
         }
         other => {
-            shared.sessions.remove(&session_id);
+            shared.sessions.remove(&session_id, subject.as_deref());
             match other {
                 Some(reply) => json_response(StatusCode::OK, reply.message),
                 None => StatusCode::ACCEPTED.into_response(),
@@ -420,8 +532,8 @@ struct Work {
     body: Bytes,
     id: Option<RequestId>,
     modern: bool,
-    /// A place among the requests in flight, held while the work runs.
-    permit: OwnedSemaphorePermit,
+    /// A place among the requests in flight, held while the work runs (requests only).
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 /// Hands one message to the dispatcher and answers with JSON, or with an SSE stream once the
@@ -583,7 +695,12 @@ fn get(shared: &Shared, headers: &HeaderMap) -> Response {
     if let Err((status, reason)) = guard::require_accept(headers, &["text/event-stream"]) {
         return error_response(status, None, RpcError::invalid_request(reason));
     }
-    let Some(session) = value.to_str().ok().and_then(|id| shared.sessions.get(id)) else {
+    let subject = shared.subject();
+    let Some(session) = value
+        .to_str()
+        .ok()
+        .and_then(|id| shared.sessions.get(id, subject.as_deref()))
+    else {
         return error_response(
             StatusCode::NOT_FOUND,
             None,
@@ -617,7 +734,12 @@ fn delete(shared: &Shared, headers: &HeaderMap) -> Response {
             ),
         );
     };
-    match value.to_str().ok().filter(|id| shared.sessions.remove(id)) {
+    let subject = shared.subject();
+    match value
+        .to_str()
+        .ok()
+        .filter(|id| shared.sessions.remove(id, subject.as_deref()))
+    {
         Some(id) => {
             tracing::debug!(session = %id, "session ended by the client");
             StatusCode::OK.into_response()

@@ -1,11 +1,13 @@
 //! Legacy-era sessions: created by `initialize`, named by `Mcp-Session-Id`, ended by
-//! `DELETE` or by idling past the timeout.
+//! `DELETE`, by idling past the timeout, by not completing the handshake in time, or by
+//! making room for newer sessions (the least recently used one goes first).
 //!
 //! Each session owns a [`Connection`] (what the handshake negotiated) and an event log of
 //! the messages the server sends outside any request, which a `GET` stream delivers. The
 //! log keeps the last events so a client reconnecting with `Last-Event-ID` misses nothing.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,11 +19,23 @@ use crate::server::Connection;
 /// One event of a session's stream: its id and the encoded message.
 pub(crate) type StreamEvent = (u64, Bytes);
 
+static SERIAL: AtomicU64 = AtomicU64::new(0);
+
 /// Events kept per session for resumption.
 const REPLAY_EVENTS: usize = 256;
 
 pub(crate) struct Session {
     pub(crate) connection: Arc<Connection>,
+    /// The authenticated subject that opened the session: only it may use the session.
+    /// `None` without authentication.
+    owner: Option<String>,
+    /// Who the session counts against (subject, else peer address), if known.
+    caller: Option<String>,
+    created: Instant,
+    /// Creation order, which breaks ties between sessions last used at the same instant.
+    serial: u64,
+    /// Whether the client sent `notifications/initialized`.
+    initialized: AtomicBool,
     last_seen: Mutex<Instant>,
     log: Mutex<EventLog>,
 }
@@ -33,11 +47,17 @@ struct EventLog {
 }
 
 impl Session {
-    fn new() -> Arc<Session> {
+    fn new(owner: Option<String>, caller: Option<String>) -> Arc<Session> {
         let (tx, mut rx) = mpsc::channel::<Vec<u8>>(256);
+        let now = Instant::now();
         let session = Arc::new(Session {
             connection: Arc::new(Connection::new(tx)),
-            last_seen: Mutex::new(Instant::now()),
+            owner,
+            caller,
+            created: now,
+            serial: SERIAL.fetch_add(1, Ordering::Relaxed),
+            initialized: AtomicBool::new(false),
+            last_seen: Mutex::new(now),
             log: Mutex::new(EventLog {
                 next_id: 1,
                 recent: VecDeque::new(),
@@ -62,6 +82,21 @@ impl Session {
 
     fn idle_for(&self) -> Duration {
         lock(&self.last_seen).elapsed()
+    }
+
+    /// Records that the client completed the handshake (`notifications/initialized`).
+    pub(crate) fn mark_initialized(&self) {
+        self.initialized.store(true, Ordering::Relaxed);
+    }
+
+    fn is_initialized(&self) -> bool {
+        self.initialized.load(Ordering::Relaxed)
+    }
+
+    /// The order in which sessions make room: never-initialized ones first, then the least
+    /// recently used.
+    fn eviction_rank(&self) -> (bool, Instant, u64) {
+        (self.is_initialized(), *lock(&self.last_seen), self.serial)
     }
 
     fn publish(&self, message: Bytes) {
@@ -102,58 +137,106 @@ impl Session {
     }
 }
 
+/// How many sessions may live, and for how long.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Sessions alive at once; beyond it a new one evicts the least recently used.
+    pub(crate) max: usize,
+    /// Sessions one caller may hold; beyond it a new one evicts that caller's least recently
+    /// used.
+    pub(crate) per_caller: usize,
+    /// How long a session may stay unused.
+    pub(crate) idle_timeout: Duration,
+    /// How long a new session may wait for `notifications/initialized`.
+    pub(crate) init_timeout: Duration,
+}
+
 /// Every live session, by id.
 pub(crate) struct Sessions {
     map: Mutex<HashMap<String, Arc<Session>>>,
-    max: usize,
-    idle_timeout: Duration,
+    limits: Limits,
 }
 
 impl Sessions {
-    pub(crate) fn new(max: usize, idle_timeout: Duration) -> Arc<Sessions> {
+    pub(crate) fn new(limits: Limits) -> Arc<Sessions> {
         Arc::new(Sessions {
             map: Mutex::new(HashMap::new()),
-            max,
-            idle_timeout,
+            limits,
         })
     }
 
-    /// A new session with a fresh random id, or `None` when the limit is reached.
-    pub(crate) fn create(&self) -> Option<(String, Arc<Session>)> {
+    /// A new session with a fresh random id, for `owner` (the authenticated subject, if
+    /// any), counted against `caller`. When `caller` holds its share of sessions, its least
+    /// recently used one ends; when all places are taken, the least recently used session
+    /// ends (never-initialized ones first). A newcomer is never refused.
+    pub(crate) fn create(
+        &self,
+        owner: Option<String>,
+        caller: Option<String>,
+    ) -> (String, Arc<Session>) {
         let mut map = lock(&self.map);
-        if map.len() >= self.max {
-            return None;
+        if let Some(caller) = &caller {
+            let mine = map
+                .iter()
+                .filter(|(_, s)| s.caller.as_ref() == Some(caller));
+            if mine.clone().count() >= self.limits.per_caller.max(1) {
+                if let Some(id) = evictee(mine) {
+                    tracing::debug!(session = %id, %caller, "the caller's least recently used session ended to make room");
+                    map.remove(&id);
+                }
+            }
+        }
+        while map.len() >= self.limits.max.max(1) {
+            let Some(id) = evictee(map.iter()) else { break };
+            tracing::debug!(session = %id, "the least recently used session ended to make room");
+            map.remove(&id);
         }
         let id = new_session_id();
-        let session = Session::new();
+        let session = Session::new(owner, caller);
         map.insert(id.clone(), Arc::clone(&session));
-        Some((id, session))
+        (id, session)
     }
 
-    pub(crate) fn get(&self, id: &str) -> Option<Arc<Session>> {
+    /// The session `id`, if it exists and belongs to `subject`; a session of another
+    /// subject is not found, like an unknown one.
+    pub(crate) fn get(&self, id: &str, subject: Option<&str>) -> Option<Arc<Session>> {
         let session = lock(&self.map).get(id).cloned()?;
+        if session.owner.as_deref() != subject {
+            return None;
+        }
         session.touch();
         Some(session)
     }
 
-    pub(crate) fn remove(&self, id: &str) -> bool {
-        lock(&self.map).remove(id).is_some()
+    /// Ends the session `id` if it belongs to `subject`; `false` when there is no such
+    /// session of that subject.
+    pub(crate) fn remove(&self, id: &str, subject: Option<&str>) -> bool {
+        let mut map = lock(&self.map);
+        if map.get(id).is_none_or(|s| s.owner.as_deref() != subject) {
+            return false;
+        }
+        map.remove(id).is_some()
     }
 
-    /// Drops sessions idle for longer than the timeout; their memory is freed once the last
+    /// Drops sessions idle for longer than the idle timeout, and those that did not complete
+    /// the handshake within the initialization timeout; their memory is freed once the last
     /// request holding them ends.
     pub(crate) fn reap(&self) -> usize {
+        let limits = self.limits;
         let mut map = lock(&self.map);
         let before = map.len();
-        map.retain(|_, session| session.idle_for() < self.idle_timeout);
+        map.retain(|_, session| {
+            session.idle_for() < limits.idle_timeout
+                && (session.is_initialized() || session.created.elapsed() < limits.init_timeout)
+        });
         before - map.len()
     }
 
     /// Reaps idle sessions periodically, as long as the store is alive.
     pub(crate) fn spawn_reaper(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
-        let period =
-            (self.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(60));
+        let period = (self.limits.idle_timeout.min(self.limits.init_timeout) / 4)
+            .clamp(Duration::from_millis(50), Duration::from_secs(60));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(period);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -164,11 +247,18 @@ impl Sessions {
                 };
                 let reaped = sessions.reap();
                 if reaped > 0 {
-                    tracing::debug!(reaped, "idle sessions expired");
+                    tracing::debug!(reaped, "idle or never-initialized sessions expired");
                 }
             }
         });
     }
+}
+
+/// The id of the session to end first among `sessions`.
+fn evictee<'a>(sessions: impl Iterator<Item = (&'a String, &'a Arc<Session>)>) -> Option<String> {
+    sessions
+        .min_by_key(|(_, session)| session.eviction_rank())
+        .map(|(id, _)| id.clone())
 }
 
 /// 256 bits from the operating system's random source, as hex.
@@ -186,42 +276,103 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    fn limits(max: usize, idle_timeout: Duration) -> Limits {
+        Limits {
+            max,
+            per_caller: max,
+            idle_timeout,
+            init_timeout: Duration::from_secs(60),
+        }
+    }
+
     #[tokio::test]
     async fn ids_are_unique_and_unguessable_in_length() {
-        let sessions = Sessions::new(10, Duration::from_secs(60));
-        let (a, _) = sessions.create().unwrap();
-        let (b, _) = sessions.create().unwrap();
+        let sessions = Sessions::new(limits(10, Duration::from_secs(60)));
+        let (a, _) = sessions.create(None, None);
+        let (b, _) = sessions.create(None, None);
         assert_ne!(a, b);
         assert_eq!(a.len(), 64);
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
     }
 
     #[tokio::test]
-    async fn the_limit_is_enforced_and_removal_frees_a_place() {
-        let sessions = Sessions::new(2, Duration::from_secs(60));
-        let (first, _) = sessions.create().unwrap();
-        sessions.create().unwrap();
-        assert!(sessions.create().is_none());
-        assert!(sessions.remove(&first));
-        assert!(sessions.create().is_some());
+    async fn at_the_limit_the_least_recently_used_session_makes_room() {
+        let sessions = Sessions::new(limits(2, Duration::from_secs(60)));
+        let (first, one) = sessions.create(None, None);
+        let (second, two) = sessions.create(None, None);
+        one.mark_initialized();
+        two.mark_initialized();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(sessions.get(&first, None).is_some());
+        let (third, _) = sessions.create(None, None);
+        assert!(sessions.get(&second, None).is_none(), "the idlest ended");
+        assert!(sessions.get(&first, None).is_some());
+        // A never-initialized session goes before any initialized one.
+        sessions.create(None, None);
+        assert!(sessions.get(&third, None).is_none());
+        assert!(sessions.get(&first, None).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_caller_beyond_its_share_ends_its_own_sessions() {
+        let sessions = Sessions::new(Limits {
+            per_caller: 2,
+            ..limits(10, Duration::from_secs(60))
+        });
+        let (other, _) = sessions.create(None, Some("b".to_owned()));
+        let ids: Vec<String> = (0..5)
+            .map(|_| sessions.create(None, Some("a".to_owned())).0)
+            .collect();
+        let alive: Vec<bool> = ids
+            .iter()
+            .map(|id| sessions.get(id, None).is_some())
+            .collect();
+        assert_eq!(alive, [false, false, false, true, true]);
+        assert!(sessions.get(&other, None).is_some());
+    }
+
+    #[tokio::test]
+    async fn sessions_that_never_initialize_are_reaped() {
+        let sessions = Sessions::new(Limits {
+            init_timeout: Duration::from_millis(20),
+            ..limits(10, Duration::from_secs(60))
+        });
+        let (pending, _) = sessions.create(None, None);
+        let (done, session) = sessions.create(None, None);
+        session.mark_initialized();
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(sessions.reap(), 1);
+        assert!(sessions.get(&pending, None).is_none());
+        assert!(sessions.get(&done, None).is_some());
     }
 
     #[tokio::test]
     async fn idle_sessions_are_reaped() {
-        let sessions = Sessions::new(10, Duration::from_millis(20));
-        let (id, session) = sessions.create().unwrap();
+        let sessions = Sessions::new(limits(10, Duration::from_millis(20)));
+        let (id, session) = sessions.create(None, None);
         let weak = Arc::downgrade(&session);
         drop(session);
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(sessions.reap(), 1);
-        assert!(sessions.get(&id).is_none());
+        assert!(sessions.get(&id, None).is_none());
         assert!(weak.upgrade().is_none(), "the session's memory is freed");
     }
 
     #[tokio::test]
+    async fn a_session_belongs_to_its_subject() {
+        let sessions = Sessions::new(limits(10, Duration::from_secs(60)));
+        let (id, _) = sessions.create(Some("alice".to_owned()), None);
+        assert!(sessions.get(&id, Some("mallory")).is_none());
+        assert!(sessions.get(&id, None).is_none());
+        assert!(!sessions.remove(&id, Some("mallory")));
+        assert!(sessions.get(&id, Some("alice")).is_some());
+        assert!(sessions.remove(&id, Some("alice")));
+    }
+
+    #[tokio::test]
     async fn a_reconnecting_stream_gets_what_it_missed() {
-        let sessions = Sessions::new(10, Duration::from_secs(60));
-        let (_, session) = sessions.create().unwrap();
+        let sessions = Sessions::new(limits(10, Duration::from_secs(60)));
+        let (_, session) = sessions.create(None, None);
         for n in 0..3 {
             session.publish(Bytes::from(format!("event {n}")));
         }

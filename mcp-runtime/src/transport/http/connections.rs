@@ -1,0 +1,273 @@
+//! Accepting and serving HTTP/1.1 connections with limits: a cap on connections open at
+//! once, a deadline for each request's head, and an idle timeout between requests.
+//!
+//! `axum::serve` sets no timer on its connections, so hyper's header-read timeout never
+//! applies and a client that sends half a request holds its connection forever. Here each
+//! connection is served by hyper directly, with [`TokioTimer`] set.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
+
+use super::HttpConfig;
+use crate::error::{Error, Result};
+
+/// How long, after shutdown is asked for, requests in progress may take to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `app` (the MCP [`router`](super::router), alone or merged into an application) on
+/// `listener` until `shutdown` completes, with the connection limits of `config`:
+///
+/// * at most [`HttpConfig::max_connections`] connections at once; further clients wait in
+///   the listener's backlog until one closes;
+/// * a connection that does not send a request's line and headers within
+///   [`HttpConfig::header_read_timeout`] is closed;
+/// * a connection on which nothing is read or written for
+///   [`HttpConfig::keep_alive_timeout`] is closed (after the response in progress, if any);
+/// * handlers learn the peer's address (axum's `ConnectInfo<SocketAddr>`), which bounds the
+///   sessions each address may open.
+///
+/// (The endpoint itself enforces [`HttpConfig::body_read_timeout`], however it is served.)
+/// On shutdown it stops accepting, lets requests in progress finish for up to ten seconds,
+/// and returns.
+///
+/// ```no_run
+/// use mcp_runtime::prelude::*;
+/// use mcp_runtime::transport::http::{self, HttpConfig};
+///
+/// # #[tokio::main] async fn main() -> mcp_runtime::Result<()> {
+/// let dispatcher = Server::new("calculator", "1.0.0").build()?;
+/// let config = HttpConfig::default();
+/// let app = axum::Router::new()
+///     .route("/health", axum::routing::get(|| async { "ok" }))
+///     .merge(http::router(dispatcher, &config));
+/// let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap();
+/// http::serve_router(listener, app, &config, async {
+///     let _ = tokio::signal::ctrl_c().await;
+/// })
+/// .await
+/// # }
+/// ```
+pub async fn serve_router<F>(
+    listener: TcpListener,
+    app: Router,
+    config: &HttpConfig,
+    shutdown: F,
+) -> Result<()>
+where
+    F: Future<Output = ()>,
+{
+    let max = config.max_connections.clamp(1, u32::MAX as usize >> 3);
+    let slots = Arc::new(Semaphore::new(max));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    let keep_alive = config.keep_alive_timeout;
+    let (stop, stopping) = watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    accept_failed(error).await;
+                    continue;
+                }
+            },
+        };
+        // Answers and SSE events are small writes: without TCP_NODELAY, Nagle's algorithm
+        // holds each one back until the client's delayed ACK, up to 40 ms.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {error}");
+        }
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            let mut app = app.clone();
+            async move { tower_service::Service::call(&mut app, request).await }
+        });
+        let activity = Activity::new();
+        let io = TokioIo::new(Watched {
+            stream,
+            activity: Arc::clone(&activity),
+        });
+        let connection = http.serve_connection(io, service);
+        let mut stopping = stopping.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut connection = std::pin::pin!(connection);
+            let mut closing = false;
+            loop {
+                tokio::select! {
+                    ended = connection.as_mut() => {
+                        if let Err(error) = ended {
+                            tracing::debug!(%peer, "connection ended: {error}");
+                        }
+                        break;
+                    }
+                    _ = stopping.changed(), if !closing => {
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                    () = activity.idle(keep_alive), if !closing => {
+                        tracing::debug!(%peer, "idle connection closed");
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = stop.send(());
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::info!("shutting down with requests still in progress");
+    }
+    Ok(())
+}
+
+/// Binds `config.bind` and serves `app` on it until `shutdown` completes.
+pub(super) async fn bind_and_serve<F>(app: Router, config: &HttpConfig, shutdown: F) -> Result<()>
+where
+    F: Future<Output = ()>,
+{
+    let io = |source| Error::Io {
+        transport: "http",
+        source,
+    };
+    let listener = TcpListener::bind(config.bind).await.map_err(io)?;
+    let address = listener.local_addr().map_err(io)?;
+    tracing::info!("listening on http://{address}{}", config.path);
+    serve_router(listener, app, config, shutdown).await
+}
+
+/// Waits out an accept error: a client that gave up before being accepted is nothing, but
+/// running out of file descriptors is worth a pause before trying again.
+async fn accept_failed(error: io::Error) {
+    if matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("cannot accept a connection: {error}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// When a connection last read or wrote something.
+struct Activity {
+    start: Instant,
+    /// Milliseconds from `start` to the last read or write.
+    last: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity {
+            start: Instant::now(),
+            last: AtomicU64::new(0),
+        })
+    }
+
+    fn touch(&self) {
+        let now = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(now, Ordering::Relaxed);
+    }
+
+    /// Completes once nothing has been read or written for `timeout`.
+    async fn idle(&self, timeout: Duration) {
+        loop {
+            let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
+            let deadline = self.start + last + timeout;
+            if Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline.into()).await;
+        }
+    }
+}
+
+/// A TCP stream that records its activity.
+struct Watched {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
