@@ -349,3 +349,51 @@ async fn requests_pipelined_behind_initialize_see_the_handshake() {
         server.finish().await;
     }
 }
+
+fn signal(child: &Child, name: &str) {
+    let pid = child.id().expect("the server is running").to_string();
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+#[tokio::test]
+async fn sigterm_lets_calls_in_flight_finish_then_exits_zero() {
+    let mut server = Server::spawn();
+    server.initialize().await;
+    server
+        .send(&call("slow", "sleep", json!({"ms": 500})))
+        .await;
+    server.assert_still_serving().await;
+    signal(&server.child, "TERM");
+    let answer = server.receive().await;
+    assert_eq!(answer["id"], "slow");
+    assert_eq!(answer["result"]["content"][0]["text"], "slept");
+    let status = tokio::time::timeout(Duration::from_secs(30), server.child.wait())
+        .await
+        .expect("the server exits once the call finished")
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
+#[tokio::test]
+async fn a_second_signal_exits_at_once() {
+    let mut server = Server::spawn();
+    server.initialize().await;
+    server
+        .send(&call("endless", "sleep", json!({"ms": 600_000})))
+        .await;
+    server.assert_still_serving().await;
+    signal(&server.child, "TERM");
+    // Give the first signal time to arrive before the second.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    signal(&server.child, "INT");
+    // Well before the ten-second grace period would end.
+    let status = tokio::time::timeout(Duration::from_secs(5), server.child.wait())
+        .await
+        .expect("the second signal ends the process at once")
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{status}");
+}

@@ -120,6 +120,11 @@ impl RpcError {
     pub fn internal(detail: impl fmt::Display) -> Self {
         Self::new(code::INTERNAL_ERROR, format!("Internal error: {detail}"))
     }
+
+    /// The error for a request the server stopped because it is shutting down.
+    pub fn shutting_down() -> Self {
+        Self::internal("the server is shutting down; the request was stopped before it finished")
+    }
 }
 
 impl fmt::Display for RpcError {

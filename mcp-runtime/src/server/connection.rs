@@ -23,9 +23,20 @@ pub(crate) struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.connection.lock_in_flight().remove(&self.id);
+        self.connection.lock_in_flight().running.remove(&self.id);
     }
 }
+
+/// Requests in flight, and cancellations that arrived before their request started (a
+/// request waiting in a transport's queue): it starts cancelled.
+#[derive(Debug, Default)]
+struct InFlightMap {
+    running: HashMap<RequestId, CancellationToken>,
+    cancelled_early: std::collections::VecDeque<RequestId>,
+}
+
+/// At most this many early cancellations are remembered (the oldest is forgotten first).
+const EARLY_CANCELLATIONS: usize = 1024;
 
 /// What one legacy `initialize` handshake established.
 #[derive(Debug, Clone)]
@@ -55,10 +66,17 @@ pub struct Connection {
     established: AtomicBool,
     /// The legacy `logging/setLevel` threshold, as `LogLevel as u8 + 1`; 0 = not set.
     log_level: AtomicU8,
-    in_flight: Mutex<HashMap<RequestId, CancellationToken>>,
+    in_flight: Mutex<InFlightMap>,
     /// Requests sent to the client, waiting for its answer.
     awaiting: Mutex<HashMap<RequestId, oneshot::Sender<Answered>>>,
     next_request: AtomicU64,
+    /// Set once no answer can come from the client any more (its input ended).
+    questions_closed: AtomicBool,
+    /// Set once the server cancelled the requests in flight to shut down.
+    shutting_down: AtomicBool,
+    /// Cancelled when the connection closes either way: streams that only send
+    /// (`subscriptions/listen`) end.
+    closing: CancellationToken,
 }
 
 impl Connection {
@@ -70,9 +88,12 @@ impl Connection {
             subscriptions: Default::default(),
             established: AtomicBool::new(false),
             log_level: AtomicU8::new(0),
-            in_flight: Mutex::new(HashMap::new()),
+            in_flight: Mutex::default(),
             awaiting: Mutex::new(HashMap::new()),
             next_request: AtomicU64::new(1),
+            questions_closed: AtomicBool::new(false),
+            shutting_down: AtomicBool::new(false),
+            closing: CancellationToken::new(),
         }
     }
 
@@ -131,7 +152,17 @@ impl Connection {
     /// guard is dropped (however the request ends: answered, cancelled or abandoned).
     pub(crate) fn begin(self: &Arc<Self>, id: &RequestId) -> (CancellationToken, InFlight) {
         let token = CancellationToken::new();
-        self.lock_in_flight().insert(id.clone(), token.clone());
+        let mut in_flight = self.lock_in_flight();
+        if let Some(at) = in_flight
+            .cancelled_early
+            .iter()
+            .position(|early| early == id)
+        {
+            in_flight.cancelled_early.remove(at);
+            token.cancel();
+        }
+        in_flight.running.insert(id.clone(), token.clone());
+        drop(in_flight);
         let guard = InFlight {
             connection: Arc::clone(self),
             id: id.clone(),
@@ -139,13 +170,22 @@ impl Connection {
         (token, guard)
     }
 
+    /// Cancels the request `id`; one not started yet starts cancelled. False when it is not
+    /// running.
     pub(crate) fn cancel(&self, id: &RequestId) -> bool {
-        match self.lock_in_flight().get(id) {
+        let mut in_flight = self.lock_in_flight();
+        match in_flight.running.get(id) {
             Some(token) => {
                 token.cancel();
                 true
             }
-            None => false,
+            None => {
+                if in_flight.cancelled_early.len() == EARLY_CANCELLATIONS {
+                    in_flight.cancelled_early.pop_front();
+                }
+                in_flight.cancelled_early.push_back(id.clone());
+                false
+            }
         }
     }
 
@@ -156,11 +196,43 @@ impl Connection {
             self.next_request.fetch_add(1, Ordering::Relaxed)
         ));
         let (tx, rx) = oneshot::channel();
+        let mut awaiting = self.awaiting.lock().unwrap_or_else(|e| e.into_inner());
+        // Once the client can no longer answer, the question fails at once (`tx` dropped).
+        if !self.questions_closed.load(Ordering::Acquire) {
+            awaiting.insert(id.clone(), tx);
+        }
+        (id, rx)
+    }
+
+    /// No answer can come any more (the client's input ended): questions waiting for one
+    /// fail, new ones fail at once, and streams that only send end.
+    pub(crate) fn close_questions(&self) {
+        self.questions_closed.store(true, Ordering::Release);
         self.awaiting
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), tx);
-        (id, rx)
+            .clear();
+        self.closing.cancel();
+    }
+
+    /// Cancels every request in flight because the server shuts down; each is answered with
+    /// an error saying so (rather than left unanswered, as a request the client cancelled).
+    pub(crate) fn shut_down(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        self.closing.cancel();
+        for token in self.lock_in_flight().running.values() {
+            token.cancel();
+        }
+    }
+
+    /// True once [`Connection::shut_down`] cancelled the requests in flight.
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Completes when the connection closes: input ended, or the server shuts down.
+    pub(crate) async fn closed(&self) {
+        self.closing.cancelled().await
     }
 
     pub(crate) fn forget_answer(&self, id: &RequestId) {
@@ -184,7 +256,7 @@ impl Connection {
         }
     }
 
-    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+    fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, InFlightMap> {
         // A poisoned map only means a panic happened while holding it; the map is still sound.
         self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -54,13 +54,18 @@ impl Dispatcher {
         }
         // Registered after the acknowledgment, so that nothing on the stream precedes it.
         let listening = self.inner.hub.listen(id.clone(), honoured, sink.clone());
-        tokio::select! {
-            _ = cancellation.cancelled() => {}
-            _ = sink.closed() => {}
-        }
+        let closed = tokio::select! {
+            _ = cancellation.cancelled() => connection.is_shutting_down(),
+            _ = sink.closed() => false,
+            () = connection.closed() => true,
+        };
         drop(listening);
         drop(in_flight);
         tracing::debug!(%id, "subscription ended");
+        if closed {
+            // The server ends it: the request still gets its one answer.
+            return Answer::Error(RpcError::shutting_down());
+        }
         Answer::Cancelled
     }
 }

@@ -190,6 +190,7 @@ impl Dispatcher {
                     _ => Ok(Flow::Done(output)),
                 }
             }
+            Run::Cancelled if connection.is_shutting_down() => Err(RpcError::shutting_down()),
             Run::Cancelled => {
                 tracing::debug!(%id, method = target.method, name = target.name, "request cancelled by the client");
                 Ok(Flow::Answered(None))

@@ -1,45 +1,68 @@
 //! Newline-delimited JSON-RPC over standard input and output.
 //!
-//! * Messages are answered one at a time, in order, until the client has opened the
-//!   connection (an `initialize` handshake or a first modern request); from then on requests
-//!   are handled concurrently, at most [`StdioConfig::max_in_flight`] at a time:
-//!   when that many are running, the reader stops reading, so a client that pipelines
-//!   thousands of requests is held back by the pipe instead of growing the server's memory.
+//! * Input is always read, whatever is in flight: the client's answers to the server's own
+//!   questions (elicitation, sampling, roots, confirmations), its cancellations and its pings
+//!   arrive on the same stream as its requests, and are handled as soon as they are read.
+//! * Requests run concurrently, at most [`StdioConfig::max_in_flight`] at a time. Requests
+//!   that arrive while that many are running wait in a queue of at most
+//!   [`StdioConfig::max_queued_bytes`]; one that does not fit is answered at once with an
+//!   error ([`OVERLOADED`]), so memory stays bounded and nothing goes unanswered.
 //! * A request whose handler finishes on its first poll (most tools) is answered on the
 //!   reading task itself; one that has to wait goes on in a task of its own. A handler that
 //!   blocks for long before its first `.await` therefore holds up reading: long synchronous
 //!   work belongs in `tokio::task::spawn_blocking`.
-//! * Responses are written in batches: answers collect while more input is already
-//!   buffered and go out in one write before the server would wait for input.
+//! * Responses are written in batches: answers collect while more input is already buffered
+//!   and go out in one write. Up to [`StdioConfig::max_pending_output`] bytes of answers wait
+//!   for a client that writes a burst before reading; past that, reading pauses until the
+//!   client reads.
 //! * A line longer than [`StdioConfig::max_message_bytes`] is skipped and answered with an
 //!   error; the server keeps reading.
-//! * At end of input the server finishes what is in flight, writes the answers and returns.
+//! * At end of input, or when shutdown is asked for ([`serve_until`]; [`serve`] listens for
+//!   SIGINT and SIGTERM), the server stops reading, lets the requests in flight and queued
+//!   finish for up to [`StdioConfig::shutdown_grace`], then cancels the rest, answering each
+//!   with an error, writes every answer and returns. Questions to a client whose input has
+//!   ended fail at once, since no answer can come.
 //!
 //! Standard output carries protocol messages only; logs go to standard error.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::Poll;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
-use crate::protocol::{encode_error, RpcError};
+use crate::protocol::{encode_error, Incoming, RpcError};
 use crate::server::{Connection, Dispatcher};
+
+/// The JSON-RPC error code for a request refused because the server already holds as many
+/// requests as it allows (running and queued); the client may retry later.
+pub const OVERLOADED: i32 = -32000;
 
 /// Limits of the stdio transport.
 #[derive(Debug, Clone, Copy)]
 pub struct StdioConfig {
-    /// Requests handled at once before reading pauses (default 256).
+    /// Requests running at once (default 256); more wait in the queue.
     pub max_in_flight: usize,
     /// The longest message accepted, in bytes (default 16 MiB).
     pub max_message_bytes: usize,
-    /// Encoded messages waiting to be written before handlers wait (default 1024).
+    /// Encoded messages from running requests waiting to be collected (default 1024).
     pub outbound_queue: usize,
+    /// Bytes of requests waiting for a place among those running (default 16 MiB); a request
+    /// that does not fit is answered with [`OVERLOADED`].
+    pub max_queued_bytes: usize,
+    /// Bytes of answers waiting for the client to read them before the server stops reading
+    /// (default 16 MiB).
+    pub max_pending_output: usize,
+    /// How long requests may go on after input ends or shutdown is asked for, before they are
+    /// cancelled (default 10 s).
+    pub shutdown_grace: Duration,
 }
 
 impl Default for StdioConfig {
@@ -48,11 +71,15 @@ impl Default for StdioConfig {
             max_in_flight: 256,
             max_message_bytes: 16 * 1024 * 1024,
             outbound_queue: 1024,
+            max_queued_bytes: 16 * 1024 * 1024,
+            max_pending_output: 16 * 1024 * 1024,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
 
-/// Serves `dispatcher` on this process's standard input and output.
+/// Serves `dispatcher` on this process's standard input and output until input ends or the
+/// process gets SIGINT or SIGTERM (then shuts down gracefully; a second signal exits at once).
 ///
 /// The connection is read and written by a thread of its own, running a single-threaded
 /// runtime: a message is then read, answered and written without waking any other thread
@@ -60,15 +87,25 @@ impl Default for StdioConfig {
 /// more than the answer itself). Requests that have to wait go on in tasks of the calling
 /// runtime, so they run in parallel as before. Dropping the returned future stops serving.
 pub async fn serve(dispatcher: Dispatcher) -> Result<()> {
-    let config = StdioConfig::default();
+    serve_until(
+        dispatcher,
+        StdioConfig::default(),
+        crate::transport::shutdown_signal(),
+    )
+    .await
+}
+
+/// Like [`serve`], with limits of your own, shutting down gracefully when `shutdown`
+/// completes.
+pub async fn serve_until(
+    dispatcher: Dispatcher,
+    config: StdioConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let spawner = tokio::runtime::Handle::current();
     let stop = CancellationToken::new();
     let _stop_when_dropped = stop.clone().drop_guard();
     let (done_tx, done_rx) = oneshot::channel();
-    let io_error = |source| Error::Io {
-        transport: "stdio",
-        source,
-    };
     std::thread::Builder::new()
         .name("mcp-stdio".to_owned())
         .spawn(move || {
@@ -78,7 +115,7 @@ pub async fn serve(dispatcher: Dispatcher) -> Result<()> {
             {
                 Ok(runtime) => runtime.block_on(async {
                     tokio::select! {
-                        served = serve_stdio_here(dispatcher, config, spawner) => served,
+                        served = serve_stdio_here(dispatcher, config, spawner, shutdown) => served,
                         () = stop.cancelled() => Ok(()),
                     }
                 }),
@@ -92,18 +129,26 @@ pub async fn serve(dispatcher: Dispatcher) -> Result<()> {
         .unwrap_or_else(|_| Err(io_error(std::io::Error::other("the stdio thread panicked"))))
 }
 
+fn io_error(source: std::io::Error) -> Error {
+    Error::Io {
+        transport: "stdio",
+        source,
+    }
+}
+
 /// Serves standard input and output from the current runtime.
 async fn serve_stdio_here(
     dispatcher: Dispatcher,
     config: StdioConfig,
     spawner: tokio::runtime::Handle,
+    shutdown: impl Future<Output = ()> + Send,
 ) -> Result<()> {
     #[cfg(unix)]
     if let Some((input, output)) = pipes() {
         // Pipes (how MCP clients start servers) are read and written directly by the
         // runtime's reactor; tokio's stdin/stdout would hand every read and write to a
         // blocking thread, adding a thread hop to each message.
-        return serve_with(dispatcher, input, output, config, Some(spawner)).await;
+        return serve_with(dispatcher, input, output, config, Some(spawner), shutdown).await;
     }
     serve_with(
         dispatcher,
@@ -111,6 +156,7 @@ async fn serve_stdio_here(
         tokio::io::stdout(),
         config,
         Some(spawner),
+        shutdown,
     )
     .await
 }
@@ -137,7 +183,7 @@ fn pipes() -> Option<(
 }
 
 /// Serves `dispatcher` on any byte streams with stdio framing (a socket, a pipe, a test
-/// buffer).
+/// buffer), until input ends.
 ///
 /// One task reads, dispatches and writes. A request whose handler finishes when first polled
 /// (most tools) is answered right there, with no task spawned and no hand-off to another
@@ -153,108 +199,99 @@ where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    serve_with(dispatcher, input, output, config, None).await
+    serve_with(
+        dispatcher,
+        input,
+        output,
+        config,
+        None,
+        std::future::pending(),
+    )
+    .await
 }
 
-/// `serve_on`, spawning requests that have to wait on `spawner` (default: the current
-/// runtime).
-async fn serve_with<R, W>(
+/// Like [`serve_on`], shutting down gracefully when `shutdown` completes: requests are no
+/// longer accepted (answered with an error), those running and queued get
+/// [`StdioConfig::shutdown_grace`] to finish, the rest are cancelled with an error answer.
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_runtime::prelude::*;
+/// use mcp_runtime::transport::stdio::{serve_on_until, StdioConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> mcp_runtime::Result<()> {
+/// let dispatcher = Server::new("demo", "1.0.0").build()?;
+/// let (client, server) = tokio::io::duplex(64 * 1024);
+/// let (input, output) = tokio::io::split(server);
+/// let config = StdioConfig { shutdown_grace: Duration::from_secs(2), ..StdioConfig::default() };
+/// let stop = tokio::time::sleep(Duration::from_millis(10));
+/// serve_on_until(dispatcher, input, output, config, stop).await?;
+/// # drop(client);
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve_on_until<R, W>(
     dispatcher: Dispatcher,
     input: R,
-    mut output: W,
+    output: W,
     config: StdioConfig,
-    spawner: Option<tokio::runtime::Handle>,
+    shutdown: impl Future<Output = ()>,
 ) -> Result<()>
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let io_error = |source| Error::Io {
-        transport: "stdio",
-        source,
-    };
-    let (tx, mut rx) = mpsc::channel::<Vec<u8>>(config.outbound_queue.max(1));
-    let connection = Arc::new(Connection::new(tx.clone()));
-    let max_in_flight = config.max_in_flight.max(1);
-    let limit = Arc::new(Semaphore::new(max_in_flight));
-    let mut lines = LineReader::new(input, config.max_message_bytes);
-    let mut pending = Pending::default();
-    let mut permit = None;
-    let mut read_error = None;
+    serve_with(dispatcher, input, output, config, None, shutdown).await
+}
 
-    loop {
-        // Before waiting for anything, write what is ready unless another message is
-        // already buffered (then its answer joins the same write).
-        if !pending.is_empty() && (!lines.has_line() || pending.is_full()) {
-            pending.write_to(&mut output).await.map_err(io_error)?;
-        }
-        let line = tokio::select! {
-            biased;
-            Some(message) = rx.recv() => {
-                pending.push(&message);
-                continue;
-            }
-            acquired = Arc::clone(&limit).acquire_owned(), if permit.is_none() => {
-                permit = Some(acquired.expect("the semaphore is never closed"));
-                continue;
-            }
-            line = lines.next(), if permit.is_some() => line,
-        };
-        let line = match line {
-            Ok(Line::End) => break,
-            Ok(Line::Message(line)) => line,
-            Ok(Line::TooLong) => {
-                let error = RpcError::invalid_request(format!(
-                    "message longer than the {} byte limit",
-                    config.max_message_bytes
-                ));
-                tracing::warn!("{error}");
-                pending.push(&encode_error(None, &error));
-                continue;
-            }
-            Err(e) => {
-                read_error = Some(e);
-                break;
-            }
-        };
-        let line = trim_line(line);
-        if line.is_empty() {
-            continue;
-        }
-        if !connection.is_established() {
-            // Until the handshake (or a first modern request) is done, answer in order.
-            let answer = dispatcher.handle(&connection, line).await;
-            pending.drain(&mut rx);
-            if let Some(answer) = answer {
-                pending.push(&answer);
-            }
-            continue;
-        }
-        let request_permit = permit.take().expect("a line is read only with a permit");
-        let mut handling: Pin<Box<dyn Future<Output = Option<Vec<u8>>> + Send>> = {
-            let dispatcher = dispatcher.clone();
-            let connection = Arc::clone(&connection);
+/// A request handler after its first poll.
+type Handling = Pin<Box<dyn Future<Output = Option<Vec<u8>>> + Send>>;
+
+/// The serving loop's state, apart from the streams.
+struct Serving {
+    dispatcher: Dispatcher,
+    connection: Arc<Connection>,
+    tx: mpsc::Sender<Vec<u8>>,
+    rx: mpsc::Receiver<Vec<u8>>,
+    /// One permit per request allowed to run.
+    limit: Arc<Semaphore>,
+    /// Requests waiting for a permit, in arrival order, and their size.
+    queue: VecDeque<Bytes>,
+    queued_bytes: usize,
+    spawner: Option<tokio::runtime::Handle>,
+    config: StdioConfig,
+}
+
+impl Serving {
+    /// Handles one message: answered in place when it finishes on its first poll, else
+    /// continued in a task of its own holding `permit` (requests) or none (anything else).
+    fn start(&mut self, pending: &mut Pending, line: Bytes, permit: Option<OwnedSemaphorePermit>) {
+        let mut handling: Handling = {
+            let dispatcher = self.dispatcher.clone();
+            let connection = Arc::clone(&self.connection);
             Box::pin(async move { dispatcher.handle(&connection, line).await })
         };
-        let first_poll = std::future::poll_fn(|cx| Poll::Ready(handling.as_mut().poll(cx))).await;
-        match first_poll {
+        // Polled once here; if it has to wait, the task it moves to polls it again and
+        // registers its own wake-ups.
+        let mut first = std::task::Context::from_waker(std::task::Waker::noop());
+        match handling.as_mut().poll(&mut first) {
             Poll::Ready(answer) => {
                 // Notifications the request sent go out before its answer.
-                pending.drain(&mut rx);
+                pending.drain(&mut self.rx);
                 if let Some(answer) = answer {
                     pending.push(&answer);
                 }
-                drop(request_permit);
             }
             Poll::Pending => {
-                let tx = tx.clone();
+                let tx = self.tx.clone();
                 let task = async move {
                     if let Some(answer) = handling.await {
                         let _ = tx.send(answer).await;
                     }
-                    drop(request_permit);
+                    drop(permit);
                 };
-                match &spawner {
+                match &self.spawner {
                     Some(runtime) => drop(runtime.spawn(task)),
                     None => drop(tokio::spawn(task)),
                 }
@@ -262,23 +299,173 @@ where
         }
     }
 
-    // Finish every request in flight, writing answers as they come, then the rest.
-    drop(permit);
-    let all = u32::try_from(max_in_flight).unwrap_or(u32::MAX);
-    let finished = limit.acquire_many(all);
-    tokio::pin!(finished);
-    loop {
-        if !pending.is_empty() {
-            pending.write_to(&mut output).await.map_err(io_error)?;
+    /// A message just read: run it now if a place is free (or it is not a request that
+    /// takes one), queue it behind earlier requests otherwise. While `closing`, requests are
+    /// refused; answers and cancellations are still handled.
+    fn received(&mut self, pending: &mut Pending, line: Bytes, closing: bool) {
+        if self.queue.is_empty() && !closing {
+            if let Ok(permit) = Arc::clone(&self.limit).try_acquire_owned() {
+                return self.start(pending, line, Some(permit));
+            }
         }
-        tokio::select! {
-            biased;
-            Some(message) = rx.recv() => pending.push(&message),
-            _ = &mut finished => break,
+        // Only requests wait. Answers to the server's questions, cancellations and pings are
+        // handled at once, so that requests waiting on them can finish.
+        let waiting = match Incoming::decode(&line) {
+            Ok(Incoming::Request { id, method, .. }) if method != "ping" => Some(id),
+            _ => None,
+        };
+        let Some(id) = waiting else {
+            return self.start(pending, line, None);
+        };
+        let refusal = if closing {
+            RpcError::shutting_down()
+        } else if self.queued_bytes + line.len() > self.config.max_queued_bytes {
+            overloaded(&self.config)
+        } else {
+            self.queued_bytes += line.len();
+            self.queue.push_back(line);
+            return;
+        };
+        pending.push(&encode_error(Some(&id), &refusal));
+    }
+
+    /// Starts the oldest queued request with `permit`.
+    fn dequeue(&mut self, pending: &mut Pending, permit: OwnedSemaphorePermit) {
+        if let Some(line) = self.queue.pop_front() {
+            self.queued_bytes -= line.len();
+            self.start(pending, line, Some(permit));
         }
     }
-    pending.drain(&mut rx);
-    pending.write_to(&mut output).await.map_err(io_error)?;
+
+    /// True when nothing runs and nothing waits.
+    fn idle(&self) -> bool {
+        self.queue.is_empty() && self.limit.available_permits() == self.config.max_in_flight
+    }
+}
+
+/// The error for a request refused because the server is full.
+fn overloaded(config: &StdioConfig) -> RpcError {
+    let error = RpcError::new(
+        OVERLOADED,
+        format!(
+            "the server is busy: {} requests are running and {} bytes of requests are waiting; send this one again later",
+            config.max_in_flight, config.max_queued_bytes
+        ),
+    );
+    tracing::warn!("{}", error.message);
+    error
+}
+
+/// `serve_on`, spawning requests that have to wait on `spawner` (default: the current
+/// runtime), shutting down when `shutdown` completes.
+async fn serve_with<R, W>(
+    dispatcher: Dispatcher,
+    input: R,
+    mut output: W,
+    mut config: StdioConfig,
+    spawner: Option<tokio::runtime::Handle>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    config.max_in_flight = config.max_in_flight.max(1);
+    let (tx, rx) = mpsc::channel::<Vec<u8>>(config.outbound_queue.max(1));
+    let connection = Arc::new(Connection::new(tx.clone()));
+    let mut serving = Serving {
+        dispatcher,
+        connection: Arc::clone(&connection),
+        tx,
+        rx,
+        limit: Arc::new(Semaphore::new(config.max_in_flight)),
+        queue: VecDeque::new(),
+        queued_bytes: 0,
+        spawner,
+        config,
+    };
+    let mut pending = Pending::default();
+    let limit = Arc::clone(&serving.limit);
+    let mut lines = LineReader::new(input, config.max_message_bytes);
+    let mut read_error = None;
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut input_done = false;
+    // Set once input ends or shutdown is asked for: from then on requests are refused, and
+    // those still running have until the grace period ends.
+    let mut grace: Option<Pin<Box<tokio::time::Sleep>>> = None;
+    let mut cancelled = false;
+    let all_permits = u32::try_from(config.max_in_flight).unwrap_or(u32::MAX);
+
+    loop {
+        let closing = grace.is_some();
+        if closing && serving.idle() {
+            break;
+        }
+        let backlog = pending.len();
+        // Write unless another message is already buffered (its answer joins the write).
+        let write_now = backlog > 0 && (input_done || !lines.has_line() || pending.is_full());
+        let room = backlog < config.max_pending_output;
+        tokio::select! {
+            biased;
+            written = output.write(pending.unwritten()), if write_now => {
+                pending.advance(written.map_err(io_error)?);
+                if pending.len() == 0 {
+                    output.flush().await.map_err(io_error)?;
+                }
+            }
+            Some(message) = serving.rx.recv(), if room => pending.push(&message),
+            permit = Arc::clone(&limit).acquire_owned(), if !serving.queue.is_empty() => {
+                serving.dequeue(&mut pending, permit.expect("the semaphore is never closed"));
+            }
+            // Every permit back while closing: the last request finished.
+            _ = limit.acquire_many(all_permits), if closing && serving.queue.is_empty() => {}
+            () = &mut shutdown, if !closing => {
+                tracing::info!("shutting down: requests are no longer accepted");
+                grace = Some(Box::pin(tokio::time::sleep(config.shutdown_grace)));
+            }
+            () = async { grace.as_mut().expect("checked").await }, if closing && !cancelled => {
+                cancelled = true;
+                tracing::warn!("requests still running after the shutdown grace period are cancelled");
+                connection.shut_down();
+                for line in std::mem::take(&mut serving.queue) {
+                    pending.push(&shutting_down(&line));
+                }
+                serving.queued_bytes = 0;
+            }
+            line = lines.next(), if room && !input_done => match line {
+                Ok(Line::Message(line)) => {
+                    let line = trim_line(line);
+                    if !line.is_empty() {
+                        serving.received(&mut pending, line, closing);
+                    }
+                }
+                Ok(Line::TooLong) => {
+                    let error = RpcError::invalid_request(format!(
+                        "message longer than the {} byte limit",
+                        config.max_message_bytes
+                    ));
+                    tracing::warn!("{error}");
+                    pending.push(&encode_error(None, &error));
+                }
+                end => {
+                    if let Err(e) = end {
+                        read_error = Some(e);
+                    }
+                    // Nothing more will be read, so no question to the client can be answered.
+                    input_done = true;
+                    connection.close_questions();
+                    if grace.is_none() {
+                        grace = Some(Box::pin(tokio::time::sleep(config.shutdown_grace)));
+                    }
+                }
+            },
+        }
+    }
+    pending.drain(&mut serving.rx);
+    output
+        .write_all(pending.unwritten())
+        .await
+        .map_err(io_error)?;
     output.flush().await.map_err(io_error)?;
     match read_error {
         Some(source) => Err(io_error(source)),
@@ -286,22 +473,38 @@ where
     }
 }
 
+/// The answer to a queued request that never ran because the server shut down.
+fn shutting_down(line: &[u8]) -> Vec<u8> {
+    let id = match Incoming::decode(line) {
+        Ok(Incoming::Request { id, .. }) => Some(id),
+        _ => None,
+    };
+    encode_error(id.as_ref(), &RpcError::shutting_down())
+}
+
 /// Encoded messages waiting to be written, each followed by a newline.
 #[derive(Default)]
 struct Pending {
     buffer: Vec<u8>,
+    /// How much of `buffer` is written already.
+    written: usize,
 }
 
 impl Pending {
     /// Past this many bytes, answers are written even while more input is buffered.
     const FULL: usize = 64 * 1024;
 
-    fn is_empty(&self) -> bool {
-        self.buffer.is_empty()
+    /// Bytes not written yet.
+    fn len(&self) -> usize {
+        self.buffer.len() - self.written
     }
 
     fn is_full(&self) -> bool {
-        self.buffer.len() >= Self::FULL
+        self.len() >= Self::FULL
+    }
+
+    fn unwritten(&self) -> &[u8] {
+        &self.buffer[self.written..]
     }
 
     fn push(&mut self, message: &[u8]) {
@@ -316,15 +519,17 @@ impl Pending {
         }
     }
 
-    async fn write_to<W: AsyncWrite + Unpin>(&mut self, output: &mut W) -> std::io::Result<()> {
-        output.write_all(&self.buffer).await?;
-        output.flush().await?;
-        self.buffer.clear();
-        // A burst of large answers must not keep its buffer for the rest of the session.
-        if self.buffer.capacity() > 4 * Self::FULL {
-            self.buffer = Vec::new();
+    /// Marks `n` more bytes written.
+    fn advance(&mut self, n: usize) {
+        self.written += n;
+        if self.written == self.buffer.len() {
+            self.buffer.clear();
+            self.written = 0;
+            // A burst of large answers must not keep its buffer for the rest of the session.
+            if self.buffer.capacity() > 4 * Self::FULL {
+                self.buffer = Vec::new();
+            }
         }
-        Ok(())
     }
 }
 

@@ -232,14 +232,12 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
     }
 }
 
-/// Serves `dispatcher` over HTTP on `config.bind` until the process is interrupted, with
-/// the connection limits [`serve_router`] describes.
+/// Serves `dispatcher` over HTTP on `config.bind` until the process gets SIGINT or SIGTERM
+/// (then shuts down gracefully; a second signal exits at once), with the connection limits
+/// [`serve_router`] describes.
 pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
     let app = router(dispatcher, &config);
-    connections::bind_and_serve(app, &config, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    connections::bind_and_serve(app, &config, crate::transport::shutdown_signal()).await
 }
 
 async fn endpoint(
