@@ -1,6 +1,8 @@
-//! `Server::serve_from_args`: the command line every server built with this crate understands.
+//! Serving a [`Server`]: [`Serve::serve_stdio`], and [`Serve::serve_from_args`], the command
+//! line every server built with this crate understands.
 
 use std::ffi::OsString;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -148,10 +150,63 @@ fn effective_policy(code: Policy, file: Option<&PathBuf>) -> Result<Policy> {
     Ok(policy.merge(Policy::from_env()?))
 }
 
-pub(crate) async fn serve_with_args(
-    server: Server,
-    args: impl IntoIterator<Item = OsString>,
-) -> Result<()> {
+/// How a [`Server`] is served: on stdio, or as the command line says. In the prelude.
+///
+/// ```no_run
+/// use mcp_runtime::prelude::*;
+///
+/// #[tokio::main]
+/// async fn main() -> mcp_runtime::Result<()> {
+///     Server::new("calculator", "1.0.0")
+///         .serve_from_args() // --transport stdio|http --bind ... --policy ... --manifest
+///         .await
+/// }
+/// ```
+pub trait Serve: Sized + Send {
+    /// Serves on standard input and output until the client closes standard input, or the
+    /// process gets SIGINT or SIGTERM.
+    fn serve_stdio(self) -> impl Future<Output = Result<()>> + Send;
+
+    /// Serves as the command line says: `--transport stdio` (the default). `--help` prints
+    /// the options.
+    fn serve_from_args(self) -> impl Future<Output = Result<()>> + Send {
+        self.serve_with_args(std::env::args_os())
+    }
+
+    /// Like [`Serve::serve_from_args`], with the command line given: the program name first,
+    /// then the options. A server with options of its own parses those and passes the rest.
+    fn serve_with_args(
+        self,
+        args: impl IntoIterator<Item = OsString>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Requires a bearer token on HTTP requests when the server is started with
+    /// `--transport http` by [`Serve::serve_from_args`] (stdio is unaffected: its caller is
+    /// the local user).
+    #[cfg(feature = "http")]
+    fn http_auth(self, auth: crate::transport::http::HttpAuth) -> Self;
+}
+
+impl Serve for Server {
+    async fn serve_stdio(self) -> Result<()> {
+        let dispatcher = self.build()?;
+        crate::transport::stdio::serve(dispatcher).await
+    }
+
+    fn serve_with_args(
+        self,
+        args: impl IntoIterator<Item = OsString>,
+    ) -> impl Future<Output = Result<()>> + Send {
+        serve_with_args(self, args.into_iter().collect())
+    }
+
+    #[cfg(feature = "http")]
+    fn http_auth(self, auth: crate::transport::http::HttpAuth) -> Self {
+        self.with_extension(auth)
+    }
+}
+
+async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
     let mut args = args.into_iter();
     let program = args
         .next()
@@ -258,7 +313,7 @@ async fn serve_http(mut server: Server, bind: Option<SocketAddr>) -> Result<()> 
     if let Some(bind) = bind {
         config.bind = bind;
     }
-    config.auth = server.http_auth.take();
+    config.auth = server.take_extension::<crate::transport::http::HttpAuth>();
     crate::transport::http::serve(server.build()?, config).await
 }
 

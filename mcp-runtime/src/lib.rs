@@ -45,7 +45,7 @@
 //! # }
 //! ```
 //!
-//! A binary serves it with [`Server::serve_from_args`], which reads the command line
+//! A binary serves it with [`Serve::serve_from_args`], which reads the command line
 //! (see [below](#the-command-line)); without options it speaks stdio, which is what Claude
 //! Desktop, VS Code and most clients start a local server with:
 //!
@@ -325,11 +325,11 @@
 //!
 //! ## The command line
 //!
-//! Every server started with [`Server::serve_from_args`] understands
+//! Every server started with [`Serve::serve_from_args`] understands
 //! `--transport stdio|http`, `--bind ADDR`, `--policy FILE`, `--audit FILE`, `--manifest`,
 //! `--print-config claude-desktop|vscode|cursor` (the client configuration that starts
 //! it), `--help` and `--version`. A server with options of its own takes those off the
-//! command line and passes the rest to [`Server::serve_with_args`]:
+//! command line and passes the rest to [`Serve::serve_with_args`]:
 //!
 //! ```no_run
 //! # use mcp_runtime::prelude::*;
@@ -389,11 +389,19 @@ pub mod testing;
 pub mod transport;
 
 pub use capability::{IntoToolResult, Json, State, ToolError};
-pub use cli::init_logging;
+pub use cli::{init_logging, Serve};
 pub use error::{Error, Result};
 pub use mcp_macros::{mcp_server, prompt, resource, tool};
 pub use permission::{Permission, RiskLevel};
 pub use server::{Context, Dispatcher, Server};
+
+/// The JSON Schema crate the macros use: derive `JsonSchema` for a parameter type through it
+/// (`#[derive(mcp_runtime::schemars::JsonSchema)]` with
+/// `#[schemars(crate = "mcp_runtime::schemars")]`), so that a server needs no direct
+/// dependency on it.
+pub use schemars;
+/// The JSON crate of the runtime's API (`serde_json::Value`, `json!`).
+pub use serde_json;
 
 /// Everything a server author needs, in one import.
 pub mod prelude {
@@ -402,7 +410,7 @@ pub mod prelude {
         CallToolResult, Content, ElicitAction, LogLevel, PromptMessage, ResourceContents, Role,
     };
     pub use crate::server::{Context, Elicited, Server};
-    pub use crate::{mcp_server, prompt, resource, tool, Permission, RiskLevel};
+    pub use crate::{mcp_server, prompt, resource, tool, Permission, RiskLevel, Serve};
 }
 
 /// What generated code refers to. Not public API: it may change in any release.

@@ -18,6 +18,7 @@ mod subscriptions;
 mod tools;
 
 use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -66,8 +67,8 @@ pub struct Server {
     pub(crate) disabled: Vec<String>,
     pub(crate) policy: crate::permission::Policy,
     pub(crate) audit: crate::permission::AuditLog,
-    #[cfg(feature = "http")]
-    pub(crate) http_auth: Option<crate::transport::http::HttpAuth>,
+    /// Values kept for the layers that serve it (see [`Server::with_extension`]).
+    pub(crate) extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     pub(crate) request_state_key: Option<Vec<u8>>,
     pub(crate) request_state_ttl: Duration,
 }
@@ -91,8 +92,7 @@ impl Server {
             disabled: Vec::new(),
             policy: crate::permission::Policy::default(),
             audit: crate::permission::AuditLog::default(),
-            #[cfg(feature = "http")]
-            http_auth: None,
+            extensions: HashMap::new(),
             request_state_key: None,
             request_state_ttl: Duration::from_secs(5 * 60),
         }
@@ -176,7 +176,7 @@ impl Server {
 
     /// Sets the permission policy in code. `--policy FILE` (or `MCP_POLICY`) and the
     /// `MCP_POLICY_*` environment variables are laid over it by
-    /// [`Server::serve_from_args`], each winning per key. Without one, low and medium
+    /// [`Serve::serve_from_args`](crate::Serve::serve_from_args), each winning per key. Without one, low and medium
     /// risks run, high and critical ask the user first, and nothing is denied.
     pub fn policy(mut self, policy: crate::permission::Policy) -> Self {
         self.policy = policy;
@@ -208,13 +208,24 @@ impl Server {
         self
     }
 
-    /// Requires a bearer token on HTTP requests when the server is started with
-    /// `--transport http` by [`Server::serve_from_args`] (stdio is unaffected: its caller is
-    /// the local user).
-    #[cfg(feature = "http")]
-    pub fn http_auth(mut self, auth: crate::transport::http::HttpAuth) -> Self {
-        self.http_auth = Some(auth);
+    /// Keeps `value` for a layer above the server (the command line keeps its HTTP
+    /// authentication here); one value per type, a second replacing the first.
+    #[doc(hidden)]
+    pub fn with_extension<T: std::any::Any + Send + Sync>(mut self, value: T) -> Self {
+        self.extensions.insert(TypeId::of::<T>(), Box::new(value));
         self
+    }
+
+    /// Takes the value of type `T` kept by [`Server::with_extension`].
+    #[doc(hidden)]
+    pub fn take_extension<T: std::any::Any + Send + Sync>(&mut self) -> Option<T> {
+        let value = self.extensions.remove(&TypeId::of::<T>())?;
+        value.downcast::<T>().ok().map(|boxed| *boxed)
+    }
+
+    /// The server's name and version.
+    pub fn info(&self) -> &Implementation {
+        &self.info
     }
 
     /// Checks the configuration and prepares everything that does not change per request.
@@ -223,27 +234,6 @@ impl Server {
     /// take a `State<T>` nobody registered.
     pub fn build(self) -> Result<Dispatcher> {
         Dispatcher::new(self)
-    }
-
-    /// Serves on standard input and output until the client closes standard input.
-    pub async fn serve_stdio(self) -> Result<()> {
-        let dispatcher = self.build()?;
-        crate::transport::stdio::serve(dispatcher).await
-    }
-
-    /// Serves as the command line says: `--transport stdio` (the default).
-    /// `--help` prints the options.
-    pub async fn serve_from_args(self) -> Result<()> {
-        crate::cli::serve_with_args(self, std::env::args_os()).await
-    }
-
-    /// Like [`Server::serve_from_args`], with the command line given: the program name first,
-    /// then the options. A server with options of its own parses those and passes the rest.
-    pub async fn serve_with_args(
-        self,
-        args: impl IntoIterator<Item = std::ffi::OsString>,
-    ) -> Result<()> {
-        crate::cli::serve_with_args(self, args).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! `BANK_DEV_TOKEN` set, HTTP callers must present that token (it holds `accounts:write`).
 
 use mcp_runtime::transport::http::{HttpAuth, StaticTokens};
+use mcp_runtime::Serve;
 
 #[tokio::main]
 async fn main() {
