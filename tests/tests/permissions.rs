@@ -320,6 +320,29 @@ async fn only_an_accept_whose_confirm_is_true_runs_the_call_in_both_eras() {
 }
 
 #[tokio::test]
+async fn a_yes_sent_before_the_question_was_asked_confirms_nothing() {
+    let runs = Runs::default();
+    let audit = audit_path("unasked-yes");
+    let client = TestClient::modern(server(&runs, Policy::new(), &audit))
+        .unwrap()
+        .with_client_capabilities(json!({"elicitation": {}}));
+    let yes = json!({"action": "accept", "content": {"confirm": true}});
+    let first = client
+        .request(
+            "tools/call",
+            json!({
+                "name": "transfer",
+                "arguments": {"from": "A", "to": "B", "amount": 5},
+                "inputResponses": {"elicitation-1": yes, "confirm": yes},
+            }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    assert_eq!(runs.transfers(), 0, "nothing ran on an unasked yes");
+}
+
+#[tokio::test]
 async fn the_audit_names_who_confirmed() {
     let runs = Runs::default();
     let audit = audit_path("confirmed-by");

@@ -268,24 +268,29 @@ async fn a_modern_round_trip_goes_through_input_required_and_request_state() {
 }
 
 #[tokio::test]
-async fn answers_to_questions_never_asked_are_ignored() {
+async fn a_handlers_question_may_use_an_answer_sent_unasked() {
     let client = TestClient::modern(server())
         .unwrap()
         .with_client_capabilities(json!({"elicitation": {}}));
-    // An answer sent with the first request: the question is asked all the same.
-    let first = client
+    // An answer sent with the first request serves the handler's own question, and extra
+    // keys are ignored (the specification's advice); a confirmation never counts one (see
+    // the permission tests).
+    let done = client
         .request(
             "tools/call",
             json!({
                 "name": "greet",
                 "arguments": {"greeting": "Hi"},
-                "inputResponses": {"user_name": {"action": "accept", "content": {"name": "Mallory"}}},
+                "inputResponses": {
+                    "user_name": {"action": "accept", "content": {"name": "Ada"}},
+                    "unknown": {"action": "accept", "content": {}},
+                },
             }),
         )
         .await
         .unwrap();
-    assert_eq!(first["resultType"], "input_required", "{first}");
-    assert!(first["inputRequests"].get("user_name").is_some());
+    assert_eq!(done["resultType"], "complete", "{done}");
+    assert_eq!(done["content"][0]["text"], "Hi, Ada!");
 }
 
 #[tokio::test]

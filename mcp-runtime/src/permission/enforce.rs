@@ -338,7 +338,7 @@ impl Asking {
             self.ended.lock().unwrap_or_else(|e| e.into_inner()).refused = Some(label);
             Err(message)
         };
-        let answer = context.elicit(&message, schema).await;
+        let answer = context.elicit(&message, schema).asked_only().await;
         match answer {
             Ok(answer) if answer.action == ElicitAction::Accept => {
                 let confirm = answer.content.as_ref().and_then(|c| c.get("confirm"));

@@ -530,6 +530,8 @@ pub struct Ask<'a, T> {
     params: Value,
     need: Need,
     key: Option<String>,
+    /// Only an answer to this question as asked in a sealed round counts (confirmations).
+    asked_only: bool,
     parse: fn(Value) -> Result<T, String>,
 }
 
@@ -547,8 +549,16 @@ impl<'a, T> Ask<'a, T> {
             params,
             need,
             key: None,
+            asked_only: false,
             parse,
         }
+    }
+
+    /// In the 2026-07-28 era, counts only an answer to this question as this server asked
+    /// it (in a round it sealed), never one the client sent unasked.
+    pub(crate) fn asked_only(mut self) -> Self {
+        self.asked_only = true;
+        self
     }
 
     /// Names the question in a 2026-07-28 `input_required` result (its key in
@@ -591,7 +601,7 @@ impl<'a, T> Ask<'a, T> {
                 self.method
             )));
         };
-        if let Some(answer) = round.answer(&key) {
+        if let Some(answer) = round.answer(&key, self.asked_only) {
             match (self.parse)(answer.clone()) {
                 Ok(value) => {
                     round.record_used(&key, answer.clone());

@@ -10,9 +10,11 @@
 //! Answers given in earlier rounds travel back and forth in `requestState`, sealed with an
 //! HMAC-SHA256 over the request they belong to (method, name, the exact bytes of the
 //! arguments, the caller), an expiry, a one-time nonce, the keys of the questions that round
-//! asked and the answers themselves. A retry's `inputResponses` are read only for the
-//! questions its state says were asked; answers sent with a first request, or for questions
-//! never asked, are ignored. A state is accepted once: a replay, like a state that fails
+//! asked and the answers themselves. A retry's answers to the questions its state says were
+//! asked are taken as given; sealed answers cannot be overridden. Answers the client sends
+//! unasked (with a first request, or for other keys) may serve a handler's own questions, as
+//! the specification suggests, but never a confirmation the policy requires: that is asked,
+//! in a round this server sealed, before any answer counts. A state is accepted once: a replay, like a state that fails
 //! verification, is refused with -32602. The server keeps only the nonces of states already
 //! used (until they expire), so replicas that share the sealing key can serve each other's
 //! retries; each replica refuses the replays it sees.
@@ -259,9 +261,12 @@ fn compact(text: &str) -> Option<String> {
 
 /// One run of a modern-era request that may ask the client for input.
 pub(crate) struct InputRound {
-    /// Answers available to this run: sealed earlier ones, then this request's
-    /// `inputResponses`.
+    /// Answers available to this run: sealed earlier ones, and this retry's answers to the
+    /// questions its state says were asked.
     answers: Map<String, Value>,
+    /// Answers to questions this server did not ask (yet): usable by a handler's own
+    /// questions, never by a confirmation.
+    unasked: Map<String, Value>,
     /// True when the request carried a verified `requestState`.
     resumed: bool,
     /// Answers the handler used in this run: sealed into the next `requestState`.
@@ -320,14 +325,9 @@ impl InputRound {
             }
             None => false,
         };
-        if !responses.is_empty() {
-            tracing::debug!(
-                keys = ?responses.keys().collect::<Vec<_>>(),
-                "answers to questions this server did not ask were ignored"
-            );
-        }
         Ok(InputRound {
             answers,
+            unasked: responses,
             resumed,
             used: Mutex::default(),
             asked: Mutex::default(),
@@ -349,8 +349,14 @@ impl InputRound {
     }
 
     /// The client's answer to the question `key`, if this request carries one.
-    pub(crate) fn answer(&self, key: &str) -> Option<&Value> {
-        self.answers.get(key)
+    /// With `asked_only`, only an answer to a question this server asked in a sealed round
+    /// counts (confirmations); otherwise an answer the client sent unasked serves too.
+    pub(crate) fn answer(&self, key: &str, asked_only: bool) -> Option<&Value> {
+        match self.answers.get(key) {
+            Some(answer) => Some(answer),
+            None if asked_only => None,
+            None => self.unasked.get(key),
+        }
     }
 
     pub(crate) fn record_used(&self, key: &str, answer: Value) {
@@ -537,20 +543,33 @@ mod tests {
     }
 
     #[test]
-    fn answers_count_only_for_questions_asked() {
+    fn confirmations_count_only_answers_to_questions_asked() {
         let sealer = Sealer::new(None, Duration::from_secs(60));
         let args = raw(r#"{"a":1}"#);
         let confirm = raw(r#"{"confirm":{"action":"accept","content":{"confirm":true}}}"#);
-        // Sent with the first request: no question was asked, so nothing is taken.
+        // Sent with the first request: no question was asked, so a confirmation ignores it
+        // (a handler's own question may use it).
         let round = InputRound::new(&sealer, &binding(&args), Some(&confirm), None).unwrap();
-        assert!(round.answer("confirm").is_none());
-        // With a state for another question: only that question's answer is taken.
+        assert!(round.answer("confirm", true).is_none());
+        assert!(round.answer("confirm", false).is_some());
+        // With a state for another question: only that question counts as asked.
         let state = sealer
             .seal(&binding(&args), &BTreeMap::new(), vec!["other".to_owned()])
             .unwrap();
         let round =
             InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
-        assert!(round.answer("confirm").is_none());
+        assert!(round.answer("confirm", true).is_none());
+        // Asked: the answer counts.
+        let state = sealer
+            .seal(
+                &binding(&args),
+                &BTreeMap::new(),
+                vec!["confirm".to_owned()],
+            )
+            .unwrap();
+        let round =
+            InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
+        assert!(round.answer("confirm", true).is_some());
         // Sealed answers cannot be overridden by the retry.
         let mut sealed = BTreeMap::new();
         sealed.insert(
@@ -563,7 +582,7 @@ mod tests {
         let round =
             InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
         assert_eq!(
-            round.answer("confirm"),
+            round.answer("confirm", false),
             Some(&serde_json::json!({"action": "decline"}))
         );
     }
