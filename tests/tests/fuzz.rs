@@ -355,6 +355,9 @@ fn parsed(raw: Option<&&RawValue>) -> Option<Value> {
 }
 
 /// Classifies `text`; `unique_keys` says whether the top-level object's keys are distinct.
+///
+/// A null `id` and a null `result` or `error` are left in `Other`: what they get today is
+/// wrong, and shown by the ignored regression tests at the end of the file.
 fn kind_of(text: &[u8], unique_keys: bool) -> Kind {
     let Some(fields) = fields_of(text) else {
         return Kind::Other;
