@@ -356,8 +356,8 @@ fn parsed(raw: Option<&&RawValue>) -> Option<Value> {
 
 /// Classifies `text`; `unique_keys` says whether the top-level object's keys are distinct.
 ///
-/// A null `id` and a null `result` or `error` are left in `Other`: what they get today is
-/// wrong, and shown by the ignored regression tests at the end of the file.
+/// A null `id` and a null `result` or `error` are left in `Other`; what they get is pinned by
+/// the regression tests at the end of the file.
 fn kind_of(text: &[u8], unique_keys: bool) -> Kind {
     let Some(fields) = fields_of(text) else {
         return Kind::Other;
@@ -1341,11 +1341,6 @@ fn check_policy_text(text: &str) -> Result<(), TestCaseError> {
             );
             prop_assert!(policy.allowed_up_to() <= RiskLevel::Critical);
         }
-        // Known gap, kept below as ignored regression tests: a malformed glob whose key is
-        // not written as `key = ...` under its `[section]` header gets no line.
-        Err(error) if error.line.is_none() && error.message.starts_with("invalid glob") => {
-            prop_assert!(error.key.is_some(), "{}", error);
-        }
         Err(error) => {
             let lines = text.split('\n').count().max(1);
             let line = error
@@ -1913,14 +1908,11 @@ fn the_http_endpoint_lets_through_only_the_configured_bearer_token() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Inputs the properties above found, kept as they were shrunk. The ignored ones show
-// behaviour that is wrong today; they pass once it is fixed.
+// Inputs the properties above found, kept as they were shrunk: each was a bug, fixed since.
 
-/// MCP forbids a null request id, and `Incoming::decode` has a branch to refuse it, but
-/// `Option<Value>` reads `null` as absent: the request is taken for a notification and
-/// gets no answer at all.
+/// MCP forbids a null request id: such a request is refused with an answer (it was once
+/// read as a notification, `Option<Value>` taking `null` for absent, and got none).
 #[test]
-#[ignore = "a request with `\"id\": null` is taken for a notification and never answered"]
 fn a_request_with_a_null_id_is_refused_with_an_answer() {
     let text = br#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#;
     let error = Incoming::decode(text).expect_err("a null id is invalid");
@@ -1933,10 +1925,9 @@ fn a_request_with_a_null_id_is_refused_with_an_answer() {
     assert_eq!(answer["error"]["code"], code::INVALID_REQUEST);
 }
 
-/// A response whose `result` (or `error`) is `null` reads as having neither, and is
-/// answered with `-32600`: a response never gets an answer in JSON-RPC.
+/// A response whose `result` (or `error`) is `null` is still a response, and a response never
+/// gets an answer in JSON-RPC (it once read as having neither, and got `-32600`).
 #[test]
-#[ignore = "a response with `\"result\": null` is answered with an error"]
 fn a_response_with_a_null_result_gets_no_answer() {
     let rt = runtime();
     let wire = rt.block_on(Wire::new());
@@ -1949,10 +1940,9 @@ fn a_response_with_a_null_result_gets_no_answer() {
     }
 }
 
-/// Errors found after parsing (malformed globs) look for the key's line under a
-/// `[section]` header only.
+/// A malformed glob names its line however its key is written (errors found after parsing
+/// once looked for the key under a `[section]` header only).
 #[test]
-#[ignore = "a malformed glob in a dotted key, an inline table or an unusual [scopes] key names no line"]
 fn a_malformed_glob_names_its_line_however_the_key_is_written() {
     for (text, line) in [
         ("capabilities.allow = [\"[\"]", 1),

@@ -182,7 +182,7 @@ struct File {
     #[serde(default)]
     capabilities: CapabilitySection,
     #[serde(default)]
-    scopes: BTreeMap<String, Vec<String>>,
+    scopes: BTreeMap<toml::Spanned<String>, Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -195,8 +195,8 @@ struct RiskSection {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct CapabilitySection {
-    allow: Option<Vec<String>>,
-    deny: Option<Vec<String>>,
+    allow: Option<Vec<toml::Spanned<String>>>,
+    deny: Option<Vec<toml::Spanned<String>>>,
     show_denied: Option<bool>,
 }
 
@@ -284,13 +284,36 @@ impl Policy {
                 message,
             }
         })?;
+        // Every glob is checked where it is written, however the key is spelled (a section,
+        // a dotted key, an inline table), so that an error names its line.
+        let check = |key: String, glob: &toml::Spanned<String>| {
+            glob_of(glob.get_ref()).map_err(|message| PolicyError {
+                source_name: source_name.to_owned(),
+                line: Some(line_of(text, glob.span().start)),
+                key: Some(key),
+                message,
+            })
+        };
+        let globs = |key: &str, list: Option<Vec<toml::Spanned<String>>>| {
+            list.map(|list| {
+                list.into_iter()
+                    .map(|glob| check(key.to_owned(), &glob).map(|_| glob.into_inner()))
+                    .collect::<Result<Vec<String>, PolicyError>>()
+            })
+            .transpose()
+        };
+        let mut scopes = BTreeMap::new();
+        for (glob, needed) in file.scopes {
+            check(format!("scopes.\"{}\"", glob.get_ref()), &glob)?;
+            scopes.insert(glob.into_inner(), needed);
+        }
         let settings = Settings {
             allow_up_to: file.risk.allow_up_to,
             confirm_up_to: file.risk.confirm_up_to,
-            allow: file.capabilities.allow,
-            deny: file.capabilities.deny,
+            allow: globs("capabilities.allow", file.capabilities.allow)?,
+            deny: globs("capabilities.deny", file.capabilities.deny)?,
             show_denied: file.capabilities.show_denied,
-            scopes: file.scopes,
+            scopes,
         };
         Policy::compile(settings).map_err(|(key, message)| PolicyError {
             source_name: source_name.to_owned(),

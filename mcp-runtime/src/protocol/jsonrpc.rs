@@ -173,20 +173,31 @@ pub struct DecodeError {
     pub error: RpcError,
 }
 
+/// `id`, `result` and `error` are read as present even when `null` (which `Option` alone
+/// would take for absent): a request with a null id is invalid, not a notification, and a
+/// response with a null result is a response.
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(default, borrow)]
     jsonrpc: Option<Cow<'a, str>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     id: Option<Value>,
     #[serde(default, borrow)]
     method: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     params: Option<&'a RawValue>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "present")]
     result: Option<&'a RawValue>,
-    #[serde(default)]
-    error: Option<RpcError>,
+    #[serde(default, deserialize_with = "present")]
+    error: Option<Value>,
+}
+
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 impl<'a> Incoming<'a> {
@@ -264,7 +275,9 @@ impl<'a> Incoming<'a> {
             (None, Some(id)) => {
                 let outcome = match (envelope.result, envelope.error) {
                     (Some(result), None) => Ok(result),
-                    (None, Some(error)) => Err(error),
+                    (None, Some(error)) => Err(serde_json::from_value(error).unwrap_or_else(|e| {
+                        RpcError::invalid_request(format!("the peer's error is malformed ({e})"))
+                    })),
                     _ => {
                         return Err(DecodeError {
                             id: Some(id),
