@@ -188,3 +188,45 @@ fn resources_and_prompts_taking_unregistered_state_fail_at_build_naming_the_type
         .build()
         .is_ok());
 }
+
+#[tokio::test]
+async fn subscriptions_are_bounded_in_number_and_uri_length() {
+    let client = TestClient::legacy(vault(Policy::new())).await.unwrap();
+    let long = format!("vault://{}", "x".repeat(9000));
+    let err = client
+        .request("resources/subscribe", json!({"uri": long}))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, -32602, "{err:?}");
+    assert!(err.message.contains("longer than 8192 bytes"), "{err:?}");
+    for n in 0..1024 {
+        client
+            .request(
+                "resources/subscribe",
+                json!({"uri": format!("vault://box{n}")}),
+            )
+            .await
+            .unwrap();
+    }
+    // Subscribing again to one held is fine; a new one is refused.
+    client
+        .request("resources/subscribe", json!({"uri": "vault://box7"}))
+        .await
+        .unwrap();
+    let err = client
+        .request("resources/subscribe", json!({"uri": "vault://one-more"}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.message.contains("at most 1024 subscriptions"),
+        "{err:?}"
+    );
+    client
+        .request("resources/unsubscribe", json!({"uri": "vault://box7"}))
+        .await
+        .unwrap();
+    client
+        .request("resources/subscribe", json!({"uri": "vault://one-more"}))
+        .await
+        .unwrap();
+}

@@ -144,6 +144,8 @@ pub(crate) enum Outcome {
     Refused,
     /// It asked the client (2026-07-28) and ends until the client retries with the answer.
     InputRequired,
+    /// It ran longer than its timeout and was stopped.
+    TimedOut,
     /// The client's answers or `requestState` were refused (forged, replayed, expired,
     /// issued for another request): nothing ran.
     InvalidInput,
@@ -265,6 +267,7 @@ impl Gate<'_> {
             Outcome::Refused => "refused",
             Outcome::InputRequired => "input_required",
             Outcome::InvalidInput => "invalid_input",
+            Outcome::TimedOut => "timed_out",
         });
         let arguments = arguments
             .filter(|_| self.audit.keeps_arguments())

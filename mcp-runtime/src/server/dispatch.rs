@@ -151,7 +151,7 @@ impl Dispatcher {
             resources: server.resources,
             prompts: server.prompts,
         };
-        let registry = Registry::build(handlers, &server.state, &permissions)?;
+        let registry = Registry::build(handlers, &server.state, &permissions, &server.timeouts)?;
         let server_meta = lists::server_meta(&server.info);
         let extras = ModernExtras {
             meta: &server_meta,
@@ -163,6 +163,14 @@ impl Dispatcher {
             ttl_ms: extras.ttl_ms,
         };
         let switches = registry.switches();
+        for name in server.timeouts.by_name.keys() {
+            if switches
+                .iter()
+                .all(|switches| switches.index(name).is_none())
+            {
+                return Err(Error::UnknownCapability(name.clone()));
+            }
+        }
         for name in &server.disabled {
             let known = switches
                 .iter()

@@ -71,6 +71,7 @@ pub struct Server {
     pub(crate) extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
     pub(crate) request_state_key: Option<Vec<u8>>,
     pub(crate) request_state_ttl: Duration,
+    pub(crate) timeouts: registry::Timeouts,
 }
 
 impl Server {
@@ -95,6 +96,7 @@ impl Server {
             extensions: HashMap::new(),
             request_state_key: None,
             request_state_ttl: Duration::from_secs(5 * 60),
+            timeouts: registry::Timeouts::default(),
         }
     }
 
@@ -205,6 +207,26 @@ impl Server {
     /// state is accepted once, whatever its age.
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+
+    /// How long a call (`tools/call`, `resources/read`, `prompts/get`) may run, confirmation
+    /// included, before it is stopped and answered with an error (an error result for a
+    /// tool): default 10 minutes, `None` for no limit. The handler's `Context` sees the
+    /// cancellation.
+    pub fn call_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeouts.default = timeout.into();
+        self
+    }
+
+    /// Overrides [`Server::call_timeout`] for the tool or prompt `name` (or the resource
+    /// registered for the URI `name`). Building fails if nothing has that name.
+    pub fn timeout_for(
+        mut self,
+        name: impl Into<String>,
+        timeout: impl Into<Option<Duration>>,
+    ) -> Self {
+        self.timeouts.by_name.insert(name.into(), timeout.into());
         self
     }
 

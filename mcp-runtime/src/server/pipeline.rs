@@ -11,6 +11,7 @@ use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -36,6 +37,8 @@ pub(super) trait Produce: Sized + Send + 'static {
     fn refused(message: String) -> Self;
     /// The answer to a handler that panicked while doing `what`.
     fn panicked(what: &str, reason: &str) -> Self;
+    /// The answer to a call stopped because it ran longer than `limit`.
+    fn timed_out(what: &str, limit: Duration) -> Self;
     /// True when the handler failed (for the audit record, and to answer a modern request
     /// that failed after a question the client could not be asked with that error).
     fn is_error(&self) -> bool;
@@ -52,6 +55,10 @@ impl Produce for CallToolResult {
         CallToolResult::error(format!(
             "{what} failed unexpectedly (it panicked: {reason})"
         ))
+    }
+
+    fn timed_out(what: &str, limit: Duration) -> Self {
+        CallToolResult::error(timed_out(what, limit))
     }
 
     fn is_error(&self) -> bool {
@@ -72,6 +79,10 @@ macro_rules! produce_rpc_result {
                 Err(RpcError::internal(format!("{what} failed unexpectedly")))
             }
 
+            fn timed_out(what: &str, limit: Duration) -> Self {
+                Err(RpcError::internal(timed_out(what, limit)))
+            }
+
             fn is_error(&self) -> bool {
                 self.is_err()
             }
@@ -81,6 +92,11 @@ macro_rules! produce_rpc_result {
 
 produce_rpc_result!(Vec<ResourceContents>);
 produce_rpc_result!(GetPromptResult);
+
+fn timed_out(what: &str, limit: Duration) -> String {
+    tracing::warn!(?limit, "{what} ran out of time and was stopped");
+    format!("{what} did not finish within {limit:?} and was stopped")
+}
 
 /// The request a capability runs for.
 pub(super) struct Invocation<'a> {
@@ -104,6 +120,8 @@ pub(super) struct Target<'a> {
     pub(super) listed: bool,
     /// The request's arguments, which the audit log may keep and `requestState` is bound to.
     pub(super) arguments: Option<&'a RawValue>,
+    /// How long it may run.
+    pub(super) timeout: Option<Duration>,
 }
 
 /// How a capability's request ended.
@@ -161,14 +179,17 @@ impl Dispatcher {
         let (context, cancellation, in_flight) =
             self.start(connection, id, negotiated, sink, input.clone());
         let outcome = if gate.needs_confirmation() {
-            run_guarded(&cancellation, input.as_deref(), || {
+            run_guarded(&cancellation, input.as_deref(), target.timeout, || {
                 let asking = context.clone();
                 let arguments = target.arguments.map(RawValue::get);
                 gate.confirm_then(asking, arguments, O::refused, move || invoke(context))
             })
             .await
         } else {
-            run_guarded(&cancellation, input.as_deref(), || invoke(context)).await
+            run_guarded(&cancellation, input.as_deref(), target.timeout, || {
+                invoke(context)
+            })
+            .await
         };
         drop(in_flight);
         let ended = match &outcome {
@@ -177,6 +198,7 @@ impl Dispatcher {
             Run::Cancelled => Outcome::Cancelled,
             Run::Panicked(_) => Outcome::Panicked,
             Run::Suspended(_) => Outcome::InputRequired,
+            Run::TimedOut => Outcome::TimedOut,
         };
         gate.finish(ended, audited);
         match outcome {
@@ -198,13 +220,12 @@ impl Dispatcher {
             Run::Suspended(suspension) => {
                 self.suspend(id, &binding, suspension).map(Flow::Answered)
             }
-            Run::Panicked(reason) => {
-                let what = match target.kind {
-                    Kind::Tool => format!("tool `{}`", target.name),
-                    Kind::Resource => format!("reading {}", target.name),
-                    Kind::Prompt => format!("prompt `{}`", target.name),
-                };
-                Ok(Flow::Done(O::panicked(&what, &reason)))
+            Run::Panicked(reason) => Ok(Flow::Done(O::panicked(&what(&target), &reason))),
+            Run::TimedOut => {
+                // Whatever the handler started learns it is no longer wanted.
+                cancellation.cancel();
+                let limit = target.timeout.unwrap_or_default();
+                Ok(Flow::Done(O::timed_out(&what(&target), limit)))
             }
         }
     }
@@ -234,6 +255,15 @@ impl Dispatcher {
     }
 }
 
+/// What the target does, for messages: "tool `x`", "reading URI", "prompt `x`".
+fn what(target: &Target<'_>) -> String {
+    match target.kind {
+        Kind::Tool => format!("tool `{}`", target.name),
+        Kind::Resource => format!("reading {}", target.name),
+        Kind::Prompt => format!("prompt `{}`", target.name),
+    }
+}
+
 /// The byte range of `part` inside `whole`; `part` must borrow from `whole`.
 pub(super) fn offset_in(whole: &[u8], part: &RawValue) -> Range<usize> {
     let part = part.get();
@@ -252,14 +282,17 @@ pub(super) enum Run<T> {
     Cancelled,
     /// It asked the client something (2026-07-28): the request ends here.
     Suspended(Suspension),
+    /// It ran longer than it may.
+    TimedOut,
 }
 
-/// Runs a handler's future until it ends, the request is cancelled, or (modern era) the
-/// handler waits for the client's input; a panic, while making the future or while running
-/// it, becomes [`Run::Panicked`].
+/// Runs a handler's future until it ends, the request is cancelled, `timeout` passes, or
+/// (modern era) the handler waits for the client's input; a panic, while making the future
+/// or while running it, becomes [`Run::Panicked`].
 pub(super) async fn run_guarded<T>(
     cancellation: &CancellationToken,
     input: Option<&InputRound>,
+    timeout: Option<Duration>,
     make: impl FnOnce() -> HandlerFuture<T>,
 ) -> Run<T> {
     let future = match std::panic::catch_unwind(AssertUnwindSafe(make)) {
@@ -281,6 +314,13 @@ pub(super) async fn run_guarded<T>(
         },
         // Polled after the handler: every question asked in that poll is in the round.
         suspension = suspended => Run::Suspended(suspension),
+        // Polled last, so that a handler done at once never arms a timer.
+        () = async {
+            match timeout {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
+            }
+        } => Run::TimedOut,
     }
 }
 

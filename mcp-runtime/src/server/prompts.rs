@@ -60,6 +60,7 @@ impl Dispatcher {
             core: prompt.descriptor.core(),
             listed: prompt.listed,
             arguments: params.arguments,
+            timeout: prompt.timeout,
         };
         let missing = prompt
             .descriptor

@@ -3,6 +3,7 @@
 //! the server is built.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -22,6 +23,30 @@ pub(super) struct Entry<D, H: ?Sized> {
     pub(super) handler: Box<H>,
     /// False when the policy denies it to everyone: it is neither listed nor served.
     pub(super) listed: bool,
+    /// How long a call may run.
+    pub(super) timeout: Option<Duration>,
+}
+
+/// How long calls may run: a default, and overrides by name (a resource's URI).
+#[derive(Debug, Clone)]
+pub(crate) struct Timeouts {
+    pub(crate) default: Option<Duration>,
+    pub(crate) by_name: HashMap<String, Option<Duration>>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            default: Some(Duration::from_secs(10 * 60)),
+            by_name: HashMap::new(),
+        }
+    }
+}
+
+impl Timeouts {
+    fn of(&self, name: &str) -> Option<Duration> {
+        self.by_name.get(name).copied().unwrap_or(self.default)
+    }
 }
 
 /// Every capability of a server, by kind, in registration order.
@@ -54,6 +79,7 @@ impl Registry {
         handlers: Handlers,
         state: &StateMap,
         permissions: &Enforcer,
+        timeouts: &Timeouts,
     ) -> Result<Registry> {
         let mut registry = Registry {
             tools: Vec::with_capacity(handlers.tools.len()),
@@ -88,7 +114,10 @@ impl Registry {
                 return Err(Error::DuplicateTool(descriptor.name().to_owned()));
             }
             registry.header_params.push(header_params);
-            registry.tools.push(entry(descriptor, handler, permissions));
+            let timeout = timeouts.of(descriptor.name());
+            registry
+                .tools
+                .push(entry(descriptor, handler, permissions, timeout));
         }
         for handler in handlers.resources {
             let descriptor = handler.descriptor();
@@ -111,9 +140,10 @@ impl Registry {
                 registry.families.push(index);
             }
             registry.templates.push(template);
+            let timeout = timeouts.of(&uri);
             registry
                 .resources
-                .push(entry(descriptor, handler, permissions));
+                .push(entry(descriptor, handler, permissions, timeout));
         }
         for handler in handlers.prompts {
             let descriptor = handler.descriptor();
@@ -129,9 +159,10 @@ impl Registry {
             {
                 return Err(Error::DuplicatePrompt(name));
             }
+            let timeout = timeouts.of(&name);
             registry
                 .prompts
-                .push(entry(descriptor, handler, permissions));
+                .push(entry(descriptor, handler, permissions, timeout));
         }
         Ok(registry)
     }
@@ -260,6 +291,7 @@ fn entry<D: AsRef<CapabilityCore>, H: ?Sized>(
     descriptor: D,
     handler: Box<H>,
     permissions: &Enforcer,
+    timeout: Option<Duration>,
 ) -> Entry<D, H> {
     let core = descriptor.as_ref();
     let listed = permissions.listed(core.name(), core.permission());
@@ -267,6 +299,7 @@ fn entry<D: AsRef<CapabilityCore>, H: ?Sized>(
         descriptor,
         handler,
         listed,
+        timeout,
     }
 }
 

@@ -16,6 +16,12 @@ use crate::capability::ResourceRead;
 use crate::permission::Kind;
 use crate::protocol::{code, encode_result, Era, RequestId, ResourceContents, RpcError};
 
+/// The most resources one handshake-era session may subscribe to at once.
+const MAX_SUBSCRIPTIONS: usize = 1024;
+
+/// The longest URI a session may subscribe to, in bytes.
+const MAX_SUBSCRIBED_URI: usize = 8 * 1024;
+
 impl Dispatcher {
     pub(super) async fn read_resource(
         &self,
@@ -52,6 +58,7 @@ impl Dispatcher {
             core: resource.descriptor.core(),
             listed: resource.listed,
             arguments: None,
+            timeout: resource.timeout,
         };
         let this = self.clone();
         let owned_uri = uri.to_owned();
@@ -120,6 +127,11 @@ impl Dispatcher {
         }
         let params = CapabilityParams::parse(params, "uri")?;
         let uri = params.named("uri").unwrap_or_default();
+        if uri.len() > MAX_SUBSCRIBED_URI {
+            return Err(RpcError::invalid_params(format!(
+                "the URI is longer than {MAX_SUBSCRIBED_URI} bytes"
+            )));
+        }
         if method == "resources/subscribe" {
             let (index, _) = registry
                 .resource(uri, &self.inner.hub.resources)
@@ -131,7 +143,11 @@ impl Dispatcher {
                 resource.listed,
                 || not_found(era, uri),
             )?;
-            connection.subscriptions().insert(uri);
+            if !connection.subscriptions().insert(uri, MAX_SUBSCRIPTIONS) {
+                return Err(RpcError::invalid_request(format!(
+                    "a session holds at most {MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from one first"
+                )));
+            }
             self.inner.hub.subscribers.add(connection);
         } else {
             connection.subscriptions().remove(uri);

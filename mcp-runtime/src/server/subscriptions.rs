@@ -46,8 +46,15 @@ impl Subscribers {
 pub(crate) struct Subscriptions(Mutex<HashSet<String>>);
 
 impl Subscriptions {
-    pub(crate) fn insert(&self, uri: &str) {
-        lock(&self.0).insert(uri.to_owned());
+    /// Subscribes to `uri`; false when `limit` subscriptions are held already (subscribing
+    /// again to one held is fine).
+    pub(crate) fn insert(&self, uri: &str, limit: usize) -> bool {
+        let mut held = lock(&self.0);
+        if held.len() >= limit && !held.contains(uri) {
+            return false;
+        }
+        held.insert(uri.to_owned());
+        true
     }
 
     pub(crate) fn remove(&self, uri: &str) -> bool {

@@ -64,6 +64,7 @@ impl Dispatcher {
             core: tool.descriptor.core(),
             listed: tool.listed,
             arguments: params.arguments,
+            timeout: tool.timeout,
         };
         let this = self.clone();
         let arguments = Arguments::new(message.clone(), range);
