@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use mcp_runtime::prelude::*;
 use mcp_runtime::testing::TestClient;
 use serde_json::json;
 
