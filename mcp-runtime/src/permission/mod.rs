@@ -14,12 +14,14 @@ mod audit;
 mod caller;
 mod enforce;
 mod policy;
+mod source;
 
 pub use audit::{AuditLog, AuditRecord};
 pub use caller::Caller;
 pub use enforce::INSUFFICIENT_SCOPE;
 pub(crate) use enforce::{Enforcer, Kind, Outcome, Refusal};
-pub use policy::{Decision, DenyReason, Policy, PolicyError, POLICY_FILE_VAR};
+pub use policy::{Decision, DenyReason, Policy};
+pub use source::{PolicyError, POLICY_FILE_VAR};
 
 use std::fmt;
 use std::str::FromStr;

@@ -418,7 +418,7 @@ impl HttpAuth {
 /// Serves the Protected Resource Metadata document.
 pub(super) async fn metadata(State(auth): State<HttpAuth>) -> Response {
     let body = serde_json::to_vec(&auth.metadata()).expect("metadata serialises");
-    super::json_response(StatusCode::OK, body)
+    super::endpoint::json_response(StatusCode::OK, body)
 }
 
 /// Middleware on the MCP endpoint: verifies the bearer token and runs the request as its
@@ -469,7 +469,7 @@ fn unauthorized(auth: &HttpAuth, error: Option<(&str, &str)>, message: &str) -> 
         "error": { "code": -32001, "message": format!("Unauthorized: {message}") },
     });
     let body = serde_json::to_vec(&body).expect("an error serialises");
-    let mut response = super::json_response(StatusCode::UNAUTHORIZED, body);
+    let mut response = super::endpoint::json_response(StatusCode::UNAUTHORIZED, body);
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, auth.challenge(error, None));
@@ -491,7 +491,7 @@ pub(super) fn insufficient_scope(reply: &Reply) -> Option<Response> {
             serde_json::from_value::<Vec<String>>(v["error"]["data"]["requiredScopes"].take()).ok()
         })
         .unwrap_or_default();
-    let mut response = super::json_response(StatusCode::FORBIDDEN, reply.message.clone());
+    let mut response = super::endpoint::json_response(StatusCode::FORBIDDEN, reply.message.clone());
     response.extensions_mut().insert(RequiredScopes(scopes));
     Some(response)
 }

@@ -1,0 +1,566 @@
+//! The MCP endpoint: POST (requests, notifications and the client's answers), GET (the
+//! handshake era's stream of server messages) and DELETE (ending a session), and the
+//! responses they build.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+
+use super::headers::ParamsHead;
+use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
+use crate::server::{unsupported_version, Connection, Reply};
+
+use super::{auth, guard, headers, Shared};
+
+pub(super) async fn endpoint(
+    State(shared): State<Arc<Shared>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(address))| address);
+    if let Err((status, reason)) = shared.allow.check(&headers) {
+        tracing::warn!(%status, %reason, "request refused");
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    match method {
+        Method::POST => match read_body(
+            &headers,
+            body,
+            shared.max_body_bytes,
+            shared.body_read_timeout,
+        )
+        .await
+        {
+            Ok(body) => post(&shared, &headers, body, peer).await,
+            Err(response) => response,
+        },
+        Method::GET => get(&shared, &headers),
+        Method::DELETE => delete(&shared, &headers),
+        _ => {
+            let mut response =
+                status_response(StatusCode::METHOD_NOT_ALLOWED, "use POST, GET or DELETE");
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
+            response
+        }
+    }
+}
+
+/// Reads the body, refusing one declared or found to be larger than `limit` without reading
+/// past it, and one that does not arrive within `timeout`.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    timeout: Duration,
+) -> std::result::Result<Bytes, Response> {
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+            RpcError::invalid_request(format!("the body is larger than the {limit} byte limit")),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    let Ok(read) = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await else {
+        tracing::debug!("a request body did not arrive in time");
+        return Err(error_response(
+            StatusCode::REQUEST_TIMEOUT,
+            None,
+            RpcError::invalid_request(format!(
+                "the body did not arrive within {} seconds",
+                timeout.as_secs_f64()
+            )),
+        ));
+    };
+    read.map_err(|error| {
+        let limited = std::error::Error::source(&error)
+            .is_some_and(|cause| cause.to_string().contains("length limit"))
+            || error.to_string().contains("length limit");
+        if limited {
+            too_large()
+        } else {
+            error_response(
+                StatusCode::BAD_REQUEST,
+                None,
+                RpcError::invalid_request(format!("the body could not be read: {error}")),
+            )
+        }
+    })
+}
+
+/// What the transport needs to know of a message before handing it to the dispatcher.
+struct Head {
+    id: Option<RequestId>,
+    method: Option<String>,
+    modern: bool,
+}
+
+async fn post(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Bytes,
+    peer: Option<SocketAddr>,
+) -> Response {
+    if let Err((status, reason)) = guard::require_json_body(headers) {
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    if let Err((status, reason)) =
+        guard::require_accept(headers, &["application/json", "text/event-stream"])
+    {
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    let head = match Incoming::decode(&body) {
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, e.id, e.error),
+        Ok(incoming) => {
+            let (id, method, params) = match &incoming {
+                Incoming::Request { id, method, params } => {
+                    (Some(id.clone()), Some(method.as_ref()), *params)
+                }
+                Incoming::Notification { method, params } => (None, Some(method.as_ref()), *params),
+                Incoming::Response { .. } => (None, None, None),
+            };
+            let params_head = ParamsHead::read(params);
+            let modern = headers::is_modern(headers, &params_head);
+            if modern {
+                if let Some(method) = method {
+                    // A modern request: its metadata must be complete and its headers must
+                    // match its body.
+                    let checked = headers::validate_modern(headers, method, &params_head).and_then(
+                        |()| match (method, params_head.name()) {
+                            ("tools/call", Some(tool)) => headers::validate_params(
+                                headers,
+                                &params_head,
+                                shared.dispatcher.header_params(tool),
+                                true,
+                            ),
+                            _ => Ok(()),
+                        },
+                    );
+                    if let Err(error) = checked {
+                        return error_response(StatusCode::BAD_REQUEST, id, error);
+                    }
+                }
+            } else if let Some(method) = method {
+                // A legacy request need not carry the metadata headers, but those it
+                // carries must tell the truth, session or not.
+                let mirrored = match (method, params_head.name()) {
+                    ("tools/call", Some(tool)) => shared.dispatcher.header_params(tool),
+                    _ => &[],
+                };
+                if let Err(error) =
+                    headers::validate_present(headers, method, &params_head, mirrored)
+                {
+                    return error_response(StatusCode::BAD_REQUEST, id, error);
+                }
+            }
+            Head {
+                modern,
+                id,
+                method: method.map(str::to_owned),
+            }
+        }
+    };
+
+    // Only requests count against the cap: responses (answers to the server's own
+    // questions) and notifications (such as cancellations) are what let requests in flight
+    // finish, so they are always let through.
+    let permit = match head.id {
+        None => None,
+        Some(_) => match Arc::clone(&shared.in_flight).try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                return error_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    head.id,
+                    RpcError::internal("too many requests in flight; retry later"),
+                )
+            }
+        },
+    };
+
+    if head.modern {
+        // Stateless: a connection that lives as long as this request.
+        let (outbound, _) = mpsc::channel(1);
+        let connection = Arc::new(Connection::new(outbound));
+        return dispatch(
+            shared,
+            Work {
+                connection,
+                body,
+                id: head.id,
+                modern: true,
+                permit,
+            },
+        )
+        .await;
+    }
+    if head.method.as_deref() == Some("initialize") {
+        return initialize(shared, body, peer).await;
+    }
+    if let Some(value) = headers.get(headers::SESSION_ID) {
+        let subject = shared.subject();
+        let Some(session) = value
+            .to_str()
+            .ok()
+            .and_then(|id| shared.sessions.get(id, subject.as_deref()))
+        else {
+            return error_response(
+                StatusCode::NOT_FOUND,
+                head.id,
+                RpcError::new(
+                    -32001,
+                    "Session not found: it expired or was deleted; send initialize again",
+                ),
+            );
+        };
+        if let Some(version) = headers
+            .get(headers::PROTOCOL_VERSION)
+            .and_then(|v| v.to_str().ok())
+        {
+            if ProtocolVersion::parse(version).is_none() {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    head.id,
+                    unsupported_version(version),
+                );
+            }
+        }
+        if head.method.as_deref() == Some("notifications/initialized") {
+            session.mark_initialized();
+        }
+        let connection = Arc::clone(&session.connection);
+        return dispatch(
+            shared,
+            Work {
+                connection,
+                body,
+                id: head.id,
+                modern: false,
+                permit,
+            },
+        )
+        .await;
+    }
+    if head.id.is_none() {
+        // A notification outside any session has nothing to act on.
+        return StatusCode::ACCEPTED.into_response();
+    }
+    error_response(
+        StatusCode::BAD_REQUEST,
+        head.id,
+        RpcError::invalid_request(
+            "missing the Mcp-Session-Id header: send initialize first (2025-11-25 and earlier), or include per-request `_meta` and headers (2026-07-28)",
+        ),
+    )
+}
+
+async fn initialize(shared: &Shared, body: Bytes, peer: Option<SocketAddr>) -> Response {
+    let subject = shared.subject();
+    let (session_id, session) = shared
+        .sessions
+        .create(subject.clone(), shared.caller_key(peer));
+    let sink = session.connection.outbound().clone();
+    let reply = shared
+        .dispatcher
+        .reply(&session.connection, body, sink)
+        .await;
+    match reply {
+        Some(Reply {
+            message,
+            error_code: None,
+        }) => {
+            tracing::debug!(session = %session_id, "session opened");
+            let mut response = json_response(StatusCode::OK, message);
+            if let Ok(value) = HeaderValue::from_str(&session_id) {
+                response.headers_mut().insert(headers::SESSION_ID, value);
+            }
+            response
+        }
+        other => {
+            shared.sessions.remove(&session_id, subject.as_deref());
+            match other {
+                Some(reply) => json_response(StatusCode::OK, reply.message),
+                None => StatusCode::ACCEPTED.into_response(),
+            }
+        }
+    }
+}
+
+/// One message for the dispatcher, with what decides how it is answered.
+struct Work {
+    connection: Arc<Connection>,
+    body: Bytes,
+    id: Option<RequestId>,
+    modern: bool,
+    /// A place among the requests in flight, held while the work runs (requests only).
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+/// Hands one message to the dispatcher and answers with JSON, or with an SSE stream once the
+/// request sends a notification before its result.
+async fn dispatch(shared: &Shared, work: Work) -> Response {
+    let Work {
+        connection,
+        body,
+        id,
+        modern,
+        permit,
+    } = work;
+    let Some(id) = id else {
+        // Notifications and responses: accepted, never answered.
+        let sink = connection.outbound().clone();
+        shared.dispatcher.reply(&connection, body, sink).await;
+        return StatusCode::ACCEPTED.into_response();
+    };
+    let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
+    let dispatcher = shared.dispatcher.clone();
+    let caller = crate::permission::Caller::current();
+    let mut work: Pin<Box<dyn Future<Output = Option<Reply>> + Send>> =
+        Box::pin(caller.scope(async move {
+            // The permit lives as long as the work, so abandoned work still counts until it
+            // ends.
+            let _permit = permit;
+            dispatcher.reply(&connection, body, sink).await
+        }));
+    // Most handlers finish on their first poll: answer those right here, with no task to
+    // spawn and wake.
+    let first_poll = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
+    if let Poll::Ready(reply) = first_poll {
+        let mut early = Vec::new();
+        while let Ok(message) = notifications.try_recv() {
+            early.push(message);
+        }
+        if early.is_empty() {
+            return answer_response(modern, Some(reply));
+        }
+        // Notifications sent before the result: the same SSE stream a longer request gets.
+        early.extend(reply.map(|r| r.message));
+        let events = stream::iter(early).map(|message| {
+            Ok::<_, std::convert::Infallible>(
+                Event::default().data(String::from_utf8_lossy(&message)),
+            )
+        });
+        return sse_response(events);
+    }
+    let (done, answer) = oneshot::channel::<Option<Reply>>();
+    let task = tokio::spawn(async move {
+        let _ = done.send(work.await);
+    });
+    let mut cancel = AbortOnDrop {
+        task: Some(task.abort_handle()),
+        id,
+    };
+    let mut answer = answer;
+    tokio::select! {
+        biased;
+        Some(first) = notifications.recv() => {
+            let events = stream::once(async move { first })
+                .chain(ReceiverStream(notifications))
+                .map(Some)
+                .chain(stream::once(async move { answer.await.ok().flatten().map(|r| r.message) }))
+                .filter_map(|message| async move { message })
+                .map(move |message| {
+                    let _keep = &cancel;
+                    Ok::<_, std::convert::Infallible>(Event::default().data(String::from_utf8_lossy(&message)))
+                });
+            sse_response(events)
+        }
+        reply = &mut answer => {
+            cancel.task = None;
+            answer_response(modern, reply.ok())
+        }
+    }
+}
+
+/// The HTTP response carrying a request's answer (`None`: the work ended without one).
+fn answer_response(modern: bool, reply: Option<Option<Reply>>) -> Response {
+    match reply {
+        Some(Some(reply)) => {
+            if let Some(forbidden) = auth::insufficient_scope(&reply) {
+                return forbidden;
+            }
+            let status = if modern {
+                status_for(reply.error_code)
+            } else {
+                StatusCode::OK
+            };
+            json_response(status, reply.message)
+        }
+        Some(None) => StatusCode::ACCEPTED.into_response(),
+        None => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            RpcError::internal("the request failed"),
+        ),
+    }
+}
+
+/// Modern-era errors that HTTP also signals with a status.
+fn status_for(error_code: Option<i32>) -> StatusCode {
+    match error_code {
+        Some(code::METHOD_NOT_FOUND) => StatusCode::NOT_FOUND,
+        Some(
+            code::PARSE_ERROR
+            | code::INVALID_REQUEST
+            | code::HEADER_MISMATCH
+            | code::MISSING_REQUIRED_CLIENT_CAPABILITY
+            | code::UNSUPPORTED_PROTOCOL_VERSION,
+        ) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    }
+}
+
+/// Stops the request's work if the client goes away before its answer is delivered. (After
+/// the answer, aborting the finished task does nothing.)
+struct AbortOnDrop {
+    task: Option<tokio::task::AbortHandle>,
+    id: RequestId,
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            if !task.is_finished() {
+                tracing::debug!(id = %self.id, "client went away; request cancelled");
+                task.abort();
+            }
+        }
+    }
+}
+
+struct ReceiverStream<T>(mpsc::Receiver<T>);
+
+impl<T> Stream for ReceiverStream<T> {
+    type Item = T;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<T>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+fn get(shared: &Shared, headers: &HeaderMap) -> Response {
+    let Some(value) = headers.get(headers::SESSION_ID) else {
+        let mut response = status_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "GET needs an Mcp-Session-Id (2025-11-25 and earlier); 2026-07-28 has no GET stream",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    };
+    if let Err((status, reason)) = guard::require_accept(headers, &["text/event-stream"]) {
+        return error_response(status, None, RpcError::invalid_request(reason));
+    }
+    let subject = shared.subject();
+    let Some(session) = value
+        .to_str()
+        .ok()
+        .and_then(|id| shared.sessions.get(id, subject.as_deref()))
+    else {
+        return error_response(
+            StatusCode::NOT_FOUND,
+            None,
+            RpcError::new(-32001, "Session not found"),
+        );
+    };
+    let last = headers
+        .get(headers::LAST_EVENT_ID)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let (missed, live) = session.listen(last);
+    let events = stream::iter(missed)
+        .chain(ReceiverStream(live))
+        .map(|(id, message)| {
+            Ok::<_, std::convert::Infallible>(
+                Event::default()
+                    .id(id.to_string())
+                    .data(String::from_utf8_lossy(&message)),
+            )
+        });
+    sse_response(events).into_response()
+}
+
+fn delete(shared: &Shared, headers: &HeaderMap) -> Response {
+    let Some(value) = headers.get(headers::SESSION_ID) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            None,
+            RpcError::invalid_request(
+                "DELETE needs the Mcp-Session-Id header of the session to end",
+            ),
+        );
+    };
+    let subject = shared.subject();
+    match value
+        .to_str()
+        .ok()
+        .filter(|id| shared.sessions.remove(id, subject.as_deref()))
+    {
+        Some(id) => {
+            tracing::debug!(session = %id, "session ended by the client");
+            StatusCode::OK.into_response()
+        }
+        None => error_response(
+            StatusCode::NOT_FOUND,
+            None,
+            RpcError::new(-32001, "Session not found"),
+        ),
+    }
+}
+
+fn sse_response<S>(events: S) -> Response
+where
+    S: Stream<Item = std::result::Result<Event, std::convert::Infallible>> + Send + 'static,
+{
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response();
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+pub(super) fn json_response(status: StatusCode, message: Vec<u8>) -> Response {
+    let mut response = Response::new(Body::from(message));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn error_response(status: StatusCode, id: Option<RequestId>, error: RpcError) -> Response {
+    json_response(status, encode_error(id.as_ref(), &error))
+}
+
+fn status_response(status: StatusCode, reason: &str) -> Response {
+    error_response(status, None, RpcError::invalid_request(reason))
+}
