@@ -31,6 +31,7 @@ const READ_ONLY: &str = "read_only";
 const DESTRUCTIVE: &str = "destructive";
 const IDEMPOTENT: &str = "idempotent";
 const OPEN_WORLD: &str = "open_world";
+const INLINE: &str = "inline";
 /// Not a key: the URI of a resource is positional. Recognised to say so.
 const URI: &str = "uri";
 
@@ -49,9 +50,19 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             DESTRUCTIVE,
             IDEMPOTENT,
             OPEN_WORLD,
+            INLINE,
         ],
-        Kind::Resource => &[NAME, TITLE, DESCRIPTION, MIME_TYPE, RISK, SCOPES, COMPLETE],
-        Kind::Prompt => &[NAME, TITLE, DESCRIPTION, RISK, SCOPES, COMPLETE],
+        Kind::Resource => &[
+            NAME,
+            TITLE,
+            DESCRIPTION,
+            MIME_TYPE,
+            RISK,
+            SCOPES,
+            COMPLETE,
+            INLINE,
+        ],
+        Kind::Prompt => &[NAME, TITLE, DESCRIPTION, RISK, SCOPES, COMPLETE, INLINE],
     }
 }
 
@@ -111,6 +122,9 @@ pub struct Attr {
     pub destructive: Flag,
     pub idempotent: Flag,
     pub open_world: Flag,
+    /// `inline`: a synchronous function that never blocks runs in place, not on a blocking
+    /// thread.
+    pub inline: Flag,
     /// The URI was written, wrongly, and that is reported: it is not also missing.
     uri_reported: bool,
 }
@@ -316,6 +330,7 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
         DESTRUCTIVE => set_flag(cx, meta, key, &mut attr.destructive)?,
         IDEMPOTENT => set_flag(cx, meta, key, &mut attr.idempotent)?,
         OPEN_WORLD => set_flag(cx, meta, key, &mut attr.open_world)?,
+        INLINE => set_flag(cx, meta, key, &mut attr.inline)?,
         _ => unreachable!("every key of `keys(kind)` has an arm"),
     }
     Ok(())

@@ -87,12 +87,15 @@ fn optional_str(text: Option<&String>) -> TokenStream {
     }
 }
 
-/// The call of the user's function, awaited when it is `async`.
-fn awaited(function: &Function, invocation: TokenStream) -> TokenStream {
+/// The call of the user's function: awaited when it is `async`; when it is synchronous, run
+/// where blocking is allowed (the runtime's blocking threads), unless it is marked `inline`.
+fn awaited(function: &Function, header: &Header, invocation: TokenStream) -> TokenStream {
     if function.is_async {
         quote!(#invocation.await)
-    } else {
+    } else if header.inline {
         invocation
+    } else {
+        quote!(::mcp_runtime::__private::run_blocking(move || #invocation).await)
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Header {
     pub description: String,
     pub risk: Risk,
     pub scopes: Vec<String>,
+    /// `inline`: the synchronous function runs in place instead of on a blocking thread.
+    pub inline: bool,
 }
 
 /// The function behind a capability: how to call it and what it takes and returns.
@@ -104,6 +106,12 @@ pub fn read(
     let attr = attr::parse(cx, kind, attr_tokens, attr_span);
     let docs = docs::parse(attrs);
     let header = read_header(cx, kind, &attr, &docs, &sig.ident);
+    if let (Some(span), Some(_)) = (attr.inline, &sig.asyncness) {
+        cx.syn_error(syn::Error::new(
+            span,
+            "`inline` is for synchronous functions: an `async fn` already runs in place until it awaits; remove `inline`",
+        ));
+    }
     let function = signature::read(cx, kind, sig, site, &docs);
     match kind {
         Kind::Tool => Capability::Tool(tool::read(cx, attr, header, function)),
@@ -172,6 +180,7 @@ fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Id
         description,
         risk: attr.risk.as_ref().map_or(Risk::Low, |risk| risk.value),
         scopes: attr.scopes.iter().flatten().map(LitStr::value).collect(),
+        inline: attr.inline.is_some(),
     }
 }
 

@@ -353,8 +353,10 @@
 //! ## Attribute reference
 //!
 //! `#[tool(name = "...", title = "...", description = "...", risk = "low|medium|high|critical",
-//! scopes("a:b", ...), read_only, destructive, idempotent, open_world)]`. Hints that are not
-//! declared are published as `false`. `risk` defaults to `"high"` for a `destructive` tool and
+//! scopes("a:b", ...), read_only, destructive, idempotent, open_world, inline)]`. Hints that
+//! are not declared are published as `false`. A synchronous function runs on the runtime's
+//! blocking threads unless it says `inline` (for functions that only compute); an `async fn`
+//! runs on the runtime and must not block. `risk` defaults to `"high"` for a `destructive` tool and
 //! `"low"` otherwise; `read_only` with `destructive`, and `destructive` with `risk = "low"`,
 //! are compile errors.
 //!
@@ -428,6 +430,28 @@ pub mod __private {
     pub use schemars;
     pub use serde;
     pub use std;
+
+    /// Runs a synchronous handler where blocking is allowed: on the runtime's blocking
+    /// threads, at most [`MAX_BLOCKING`] at once (more wait their turn without holding a
+    /// thread). A panic in it resumes in the caller, which reports it.
+    pub async fn run_blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+        static LIMIT: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_BLOCKING);
+        let permit = LIMIT.acquire().await;
+        // The permit goes with the work: a call abandoned (cancelled, timed out) still holds
+        // its place until the function returns.
+        let work = move || {
+            let _permit = permit;
+            f()
+        };
+        match tokio::task::spawn_blocking(work).await {
+            Ok(value) => value,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(error) => panic!("the blocking call could not finish: {error}"),
+        }
+    }
+
+    /// How many synchronous handlers run at once.
+    pub const MAX_BLOCKING: usize = 64;
 
     /// Requires a handler's future to be `Send`, so it can run on any worker thread.
     pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {

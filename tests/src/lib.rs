@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 ///
 /// # Arguments
 /// * `text` - what to echo
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 pub fn echo(text: String) -> String {
     text
 }
 
-/// Adds two integers.
-#[tool(read_only)]
+/// Adds two integers (in place: it never blocks).
+#[tool(read_only, inline)]
 pub fn add(a: i64, b: i64) -> i64 {
     a + b
 }

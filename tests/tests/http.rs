@@ -1542,6 +1542,45 @@ async fn requests_in_flight_are_limited_and_freed_by_disconnects() {
     server.assert_still_serving().await;
 }
 
+#[tokio::test]
+async fn one_caller_cannot_take_every_place_in_flight() {
+    let server = start_with(
+        mcp_tests::fixture_server().tool(watched_sleep),
+        HttpConfig {
+            max_in_flight: 8,
+            max_in_flight_per_caller: 1,
+            ..small_config()
+        },
+    )
+    .await;
+    let mut conn = server.connect().await;
+    conn.write(&modern_call("slow", "watched_sleep", json!({"slot": 6, "ms": 60000})).to_bytes())
+        .await;
+    wait_for("the call starts", &STARTED[6], 1).await;
+    // The same address is at its share; another address is served.
+    let refused = server
+        .send(modern_call("second", "echo", json!({"text": "x"})))
+        .await;
+    let error = refused.assert_error(503, -32603);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("from this caller"));
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+    let stream = within("connect", socket.connect(server.addr))
+        .await
+        .unwrap();
+    let mut other = Conn {
+        io: BufReader::new(stream),
+    };
+    other
+        .write(&modern_call("other", "echo", json!({"text": "y"})).to_bytes())
+        .await;
+    assert_eq!(other.response().await.status, 200);
+    drop(conn);
+}
+
 /// Writes `bytes`, then reads whatever comes back until the server closes the connection.
 async fn send_garbage(server: &TestServer, bytes: &[u8]) -> Option<u16> {
     let mut conn = server.connect().await;

@@ -219,10 +219,12 @@ async fn a_burst_written_before_reading_is_absorbed() {
                 "params": {"name": "add", "arguments": {"a": id, "b": 1}}}))
             .await;
     }
-    for id in 0..count {
+    let mut answered = std::collections::HashSet::new();
+    for _ in 0..count {
         let answer = client.receive().await;
-        assert_eq!(answer["id"], id);
+        assert!(answered.insert(answer["id"].as_u64().unwrap()), "{answer}");
     }
+    assert_eq!(answered.len(), count as usize);
     assert!(client.close().await.is_empty());
 }
 
@@ -338,4 +340,38 @@ async fn serve_on_still_serves_until_input_ends() {
         .unwrap();
     assert_eq!(text, "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n");
     served.await.unwrap().unwrap();
+}
+
+/// Blocks its thread for `ms` milliseconds, as synchronous I/O does.
+#[tool]
+fn block(ms: u64) -> String {
+    std::thread::sleep(Duration::from_millis(ms));
+    "unblocked".to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocking_synchronous_tool_does_not_hold_up_other_requests() {
+    let server = Server::new("blocking", "1.0.0").tool(block);
+    let mut client = Client::start(server, StdioConfig::default());
+    client.initialize(json!({})).await;
+    for id in ["slow-1", "slow-2", "slow-3"] {
+        client
+            .send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                "params": {"name": "block", "arguments": {"ms": 1500}}}))
+            .await;
+    }
+    client
+        .send(json!({"jsonrpc": "2.0", "id": "ping", "method": "ping"}))
+        .await;
+    // The ping is answered while all three still block their threads.
+    assert_eq!(client.receive().await["id"], "ping");
+    let mut rest: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        let answer = client.receive().await;
+        assert_eq!(answer["result"]["content"][0]["text"], "unblocked");
+        rest.push(answer["id"].as_str().unwrap().to_owned());
+    }
+    rest.sort();
+    assert_eq!(rest, ["slow-1", "slow-2", "slow-3"]);
+    assert!(client.close().await.is_empty());
 }

@@ -9,7 +9,7 @@ use mcp_runtime::transport::http::{self, HttpConfig};
 /// # Arguments
 /// * `a` - the first addend
 /// * `b` - the second addend
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn add(a: f64, b: f64) -> f64 {
     a + b
 }
@@ -18,13 +18,13 @@ fn add(a: f64, b: f64) -> f64 {
 ///
 /// # Arguments
 /// * `text` - what to echo
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn echo(text: String) -> String {
     text
 }
 
 /// A structured result of about 10 KiB.
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn report() -> Json<Report> {
     Json(mcp_bench::report())
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 /// # Arguments
 /// * `a` - the first addend
 /// * `b` - the second addend
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn add(a: f64, b: f64) -> f64 {
     a + b
 }
@@ -24,7 +24,7 @@ fn add(a: f64, b: f64) -> f64 {
 /// # Arguments
 /// * `a` - the minuend
 /// * `b` - the subtrahend
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn subtract(a: f64, b: f64) -> f64 {
     a - b
 }
@@ -34,7 +34,7 @@ fn subtract(a: f64, b: f64) -> f64 {
 /// # Arguments
 /// * `a` - the first factor
 /// * `b` - the second factor
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn multiply(a: f64, b: f64) -> f64 {
     a * b
 }
@@ -44,7 +44,7 @@ fn multiply(a: f64, b: f64) -> f64 {
 /// # Arguments
 /// * `dividend` - the number to divide
 /// * `divisor` - the number to divide by; must not be zero
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn divide(dividend: f64, divisor: f64) -> Result<f64, ToolError> {
     if divisor == 0.0 {
         return Err(ToolError::new("cannot divide by zero"));
@@ -73,7 +73,7 @@ struct Statistics {
 ///
 /// # Arguments
 /// * `numbers` - at least one number
-#[tool(title = "Summary statistics", read_only, idempotent)]
+#[tool(title = "Summary statistics", read_only, idempotent, inline)]
 fn statistics(numbers: Vec<f64>) -> Result<Json<Statistics>, ToolError> {
     if numbers.is_empty() {
         return Err(ToolError::new("give at least one number"));
@@ -105,7 +105,7 @@ fn statistics(numbers: Vec<f64>) -> Result<Json<Statistics>, ToolError> {
 /// # Arguments
 /// * `base` - the number to raise
 /// * `exponent` - the power, from -1024 to 1024 (default 2)
-#[tool(read_only, idempotent)]
+#[tool(read_only, idempotent, inline)]
 fn power(base: f64, exponent: Option<i32>) -> Result<f64, ToolError> {
     let exponent = exponent.unwrap_or(2);
     if !(-1024..=1024).contains(&exponent) {

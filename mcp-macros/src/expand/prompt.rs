@@ -62,7 +62,7 @@ pub fn get_body(
         bindings.push(quote!(let #local = #value;));
         call_args.push(quote!(#local));
     }
-    let invocation = awaited(function, call(call_args));
+    let invocation = awaited(function, &prompt.header, call(call_args));
     // Naming the return type makes an unsupported one the error, on the user's tokens.
     let convert = match &function.output {
         Some(output) if !matches!(output, Type::ImplTrait(_)) => quote_spanned!(output.span()=>

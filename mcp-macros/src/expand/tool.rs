@@ -175,7 +175,7 @@ pub fn invoke_body(
             }
         }
     }
-    let invocation = awaited(&tool.function, call(call_args));
+    let invocation = awaited(&tool.function, &tool.header, call(call_args));
     let output = output_type(tool);
     let convert = quote_spanned!(tool.function.output_span(&tool.header)=>
         <#output as ::mcp_runtime::__private::IntoToolResult>::into_tool_result(__output)

@@ -7,10 +7,11 @@
 //!   that arrive while that many are running wait in a queue of at most
 //!   [`StdioConfig::max_queued_bytes`]; one that does not fit is answered at once with an
 //!   error ([`OVERLOADED`]), so memory stays bounded and nothing goes unanswered.
-//! * A request whose handler finishes on its first poll (most tools) is answered on the
-//!   reading task itself; one that has to wait goes on in a task of its own. A handler that
-//!   blocks for long before its first `.await` therefore holds up reading: long synchronous
-//!   work belongs in `tokio::task::spawn_blocking`.
+//! * A request whose handler finishes on its first poll (an `async fn` that does not wait, a
+//!   synchronous function marked `inline`) is answered on the reading task itself; one that
+//!   has to wait goes on in a task of its own. Synchronous functions run on blocking threads
+//!   unless marked `inline`; an `async fn` that blocks before its first `.await` holds up
+//!   reading, as it would hold up any runtime.
 //! * Responses are written in batches: answers collect while more input is already buffered
 //!   and go out in one write. Up to [`StdioConfig::max_pending_output`] bytes of answers wait
 //!   for a client that writes a burst before reading; past that, reading pauses until the

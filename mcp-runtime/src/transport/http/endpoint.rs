@@ -188,16 +188,29 @@ async fn post(
     // finish, so they are always let through.
     let permit = match head.id {
         None => None,
-        Some(_) => match Arc::clone(&shared.in_flight).try_acquire_owned() {
-            Ok(permit) => Some(permit),
-            Err(_) => {
-                return error_response(
+        Some(_) => {
+            let busy = |why: &str| {
+                error_response(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    head.id,
-                    RpcError::internal("too many requests in flight; retry later"),
+                    head.id.clone(),
+                    RpcError::internal(format!("{why}; retry later")),
                 )
+            };
+            let caller = match shared.caller_key(peer) {
+                Some(key) => match CallerCounts::enter(&shared.per_caller, key) {
+                    Some(place) => Some(place),
+                    None => return busy("too many requests in flight from this caller"),
+                },
+                None => None,
+            };
+            match Arc::clone(&shared.in_flight).try_acquire_owned() {
+                Ok(permit) => Some(InFlight {
+                    _server: permit,
+                    _caller: caller,
+                }),
+                Err(_) => return busy("too many requests in flight"),
             }
-        },
+        }
     };
 
     if head.modern {
@@ -315,7 +328,61 @@ struct Work {
     id: Option<RequestId>,
     modern: bool,
     /// A place among the requests in flight, held while the work runs (requests only).
-    permit: Option<OwnedSemaphorePermit>,
+    permit: Option<InFlight>,
+}
+
+/// A request's place among those in flight: the server's and its caller's.
+struct InFlight {
+    _server: OwnedSemaphorePermit,
+    _caller: Option<CallerPlace>,
+}
+
+/// Requests in flight per caller.
+#[derive(Debug)]
+pub(super) struct CallerCounts {
+    max: usize,
+    counts: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl CallerCounts {
+    pub(super) fn new(max: usize) -> Self {
+        CallerCounts {
+            max: max.max(1),
+            counts: Default::default(),
+        }
+    }
+
+    /// A place for one more request of `caller`, unless it has `max` in flight already.
+    fn enter(this: &Arc<Self>, caller: String) -> Option<CallerPlace> {
+        let mut counts = this.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(caller.clone()).or_insert(0);
+        if *count >= this.max {
+            return None;
+        }
+        *count += 1;
+        Some(CallerPlace {
+            counts: Arc::clone(this),
+            caller,
+        })
+    }
+}
+
+/// One request's place among its caller's; given back when dropped.
+struct CallerPlace {
+    counts: Arc<CallerCounts>,
+    caller: String,
+}
+
+impl Drop for CallerPlace {
+    fn drop(&mut self) {
+        let mut counts = self.counts.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = counts.get_mut(&self.caller) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.caller);
+            }
+        }
+    }
 }
 
 /// Hands one message to the dispatcher and answers with JSON, or with an SSE stream once the

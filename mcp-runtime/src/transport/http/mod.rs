@@ -101,6 +101,10 @@ pub struct HttpConfig {
     /// Requests handled at once (default 1024); more get `503`. Notifications and responses
     /// (answers to the server's questions, cancellations) are always accepted.
     pub max_in_flight: usize,
+    /// Requests one caller (an authenticated subject, else a peer IP address) may have in
+    /// flight at once (default 256), so that no single client takes every place; more get
+    /// `503`.
+    pub max_in_flight_per_caller: usize,
     /// How long a client may take to send a request's line and headers (default 30
     /// seconds); a connection that does not is closed. The clock starts when the server
     /// begins waiting for a request, so it also bounds how long a kept-alive connection may
@@ -137,6 +141,7 @@ impl Default for HttpConfig {
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_init_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
+            max_in_flight_per_caller: 256,
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(60),
             keep_alive_timeout: Duration::from_secs(20),
@@ -151,6 +156,8 @@ struct Shared {
     sessions: Arc<Sessions>,
     allow: AllowList,
     in_flight: Arc<Semaphore>,
+    /// Requests in flight per caller.
+    per_caller: Arc<endpoint::CallerCounts>,
     max_body_bytes: usize,
     body_read_timeout: Duration,
     /// Whether requests carry an authenticated caller, to whom sessions are bound.
@@ -194,6 +201,7 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
             origins: config.allowed_origins.clone(),
         },
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+        per_caller: Arc::new(endpoint::CallerCounts::new(config.max_in_flight_per_caller)),
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
         authenticated: config.auth.is_some(),
