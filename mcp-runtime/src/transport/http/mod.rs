@@ -85,7 +85,7 @@ pub struct HttpConfig {
     /// refused: the least recently used session ends to make room, one that never completed
     /// its handshake first.
     pub max_sessions: usize,
-    /// Legacy sessions one caller may hold at once (default 32): the caller is the
+    /// Legacy sessions one caller may hold at once (default 256, a quarter of `max_sessions`): the caller is the
     /// authenticated subject, or without authentication the peer's IP address (known when
     /// the router is served by [`serve`] or [`serve_router`], or by an application that
     /// provides axum's `ConnectInfo<SocketAddr>`; otherwise only `max_sessions` applies).
@@ -137,7 +137,7 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             max_body_bytes: 4 * 1024 * 1024,
             max_sessions: 1024,
-            max_sessions_per_caller: 32,
+            max_sessions_per_caller: 256,
             session_idle_timeout: Duration::from_secs(30 * 60),
             session_init_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
