@@ -380,6 +380,7 @@
 //! prompt), `files` (a directory tree, confined to its root), and `everything` (the
 //! conformance fixture, showing every kind of capability).
 #![deny(missing_docs)]
+#![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 pub mod capability;
 mod cli;

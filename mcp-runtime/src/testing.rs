@@ -59,6 +59,14 @@ pub struct TestClient {
     responder: Option<Responder>,
 }
 
+impl std::fmt::Debug for TestClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestClient")
+            .field("server", self.dispatcher.info())
+            .finish_non_exhaustive()
+    }
+}
+
 /// How a [`TestClient`] answers the server's questions: given the method
 /// (`elicitation/create`, `sampling/createMessage`, `roots/list`) and its params, the result
 /// the client sends back.

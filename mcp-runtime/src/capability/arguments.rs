@@ -28,6 +28,7 @@ use super::schema::{sanitize, SchemaObject};
 /// assert_eq!(schema["required"], serde_json::json!(["query"]));
 /// assert_eq!(schema["properties"]["query"]["description"], "what to look for");
 /// ```
+#[derive(Debug)]
 pub struct InputSchema {
     generator: SchemaGenerator,
     properties: Map<String, Value>,
@@ -97,6 +98,7 @@ impl InputSchema {
 }
 
 /// A key of the arguments object, borrowed from the input when it has no escapes.
+#[derive(Debug)]
 pub struct ArgumentKey<'de>(pub Cow<'de, str>);
 
 impl std::ops::Deref for ArgumentKey<'_> {

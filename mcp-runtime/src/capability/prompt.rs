@@ -180,6 +180,12 @@ impl<S: Send + Sync + 'static> MethodPrompt<S> {
     }
 }
 
+impl<S> std::fmt::Debug for MethodPrompt<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MethodPrompt").finish_non_exhaustive()
+    }
+}
+
 impl<S: Send + Sync + 'static> PromptHandler for MethodPrompt<S> {
     fn descriptor(&self) -> PromptDescriptor {
         (self.describe)()

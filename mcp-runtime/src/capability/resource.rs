@@ -222,6 +222,12 @@ impl<S: Send + Sync + 'static> MethodResource<S> {
     }
 }
 
+impl<S> std::fmt::Debug for MethodResource<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MethodResource").finish_non_exhaustive()
+    }
+}
+
 impl<S: Send + Sync + 'static> ResourceHandler for MethodResource<S> {
     fn descriptor(&self) -> ResourceDescriptor {
         (self.describe)()

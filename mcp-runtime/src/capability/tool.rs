@@ -527,6 +527,12 @@ impl<S: Send + Sync + 'static> MethodTool<S> {
     }
 }
 
+impl<S> std::fmt::Debug for MethodTool<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MethodTool").finish_non_exhaustive()
+    }
+}
+
 impl<S: Send + Sync + 'static> ToolHandler for MethodTool<S> {
     fn descriptor(&self) -> ToolDescriptor {
         (self.describe)()

@@ -35,6 +35,14 @@ pub struct Dispatcher {
     pub(super) inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("info", &self.inner.info)
+            .finish_non_exhaustive()
+    }
+}
+
 pub(super) struct Inner {
     pub(super) info: Implementation,
     pub(super) instructions: Option<String>,

@@ -78,7 +78,7 @@ impl Sealer {
     /// `binding` identifies.
     pub(crate) fn seal(
         &self,
-        binding: &Binding,
+        binding: &Binding<'_>,
         answers: &BTreeMap<String, Value>,
         asked: Vec<String>,
     ) -> Result<String, RpcError> {
@@ -103,7 +103,7 @@ impl Sealer {
 
     /// What `state` holds, if it is authentic, unexpired, unused and was issued for the request
     /// `binding` identifies. Opening it uses it up.
-    pub(crate) fn open(&self, state: &str, binding: &Binding) -> Result<Opened, RpcError> {
+    pub(crate) fn open(&self, state: &str, binding: &Binding<'_>) -> Result<Opened, RpcError> {
         let not_ours = || refuse("it was not issued by this server");
         let (payload, tag) = state.split_once('.').ok_or_else(not_ours)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| not_ours())?;
@@ -298,7 +298,7 @@ impl InputRound {
     /// rounds cannot be overridden.
     pub(crate) fn new(
         sealer: &Sealer,
-        binding: &Binding,
+        binding: &Binding<'_>,
         input_responses: Option<&RawValue>,
         request_state: Option<&str>,
     ) -> Result<Self, RpcError> {
