@@ -169,7 +169,7 @@ impl Policy {
     ///
     /// # Panics
     /// When a glob is malformed (code is checked by its author; files and the environment
-    /// get a [`PolicyError`] instead).
+    /// get a [`PolicyError`](super::PolicyError) instead).
     pub fn allow<I, S>(mut self, globs: I) -> Self
     where
         I: IntoIterator<Item = S>,
