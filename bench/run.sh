@@ -41,6 +41,11 @@ for round in $(seq 1 "$ROUNDS"); do
             done
         done
     done
+    # c=64 while four calls of a tool that blocks its thread for 1 s run back to back (the
+    # limit server has no such tool); compare with the unloaded modern c=64 row.
+    for server in ours rmcp; do
+        run "$server" http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP" 4
+    done
 done
 
 table="results/$stamp.md"

@@ -4,7 +4,7 @@
 //! ```text
 //! bench-driver stdio-pipelined <server> <label> [calls]
 //! bench-driver stdio-latency   <server> <label> [calls]
-//! bench-driver http            <server> <label> <modern|legacy> <concurrency> [seconds]
+//! bench-driver http            <server> <label> <modern|legacy> <concurrency> [seconds] [blocking calls]
 //! bench-driver report          <results.jsonl>
 //! ```
 
@@ -42,7 +42,8 @@ fn main() {
             };
             let concurrency = number(4, 1) as usize;
             let seconds = arg(5).and_then(|v| v.parse().ok()).unwrap_or(3.0);
-            http_load(server, label, legacy, concurrency, seconds)
+            let blocking = number(6, 0) as usize;
+            http_load(server, label, legacy, concurrency, seconds, blocking)
         }
         (Some("report"), Some(path), _) => {
             report(path);
@@ -56,7 +57,7 @@ fn main() {
 fn usage() -> ! {
     eprintln!(
         "usage: bench-driver stdio-pipelined|stdio-latency <server> <label> [calls]\n       \
-         bench-driver http <server> <label> <modern|legacy> <concurrency> [seconds]\n       \
+         bench-driver http <server> <label> <modern|legacy> <concurrency> [seconds] [blocking calls]\n       \
          bench-driver report <results.jsonl>"
     );
     std::process::exit(2);
@@ -112,8 +113,12 @@ fn line(message: &Value) -> Vec<u8> {
 }
 
 fn add_call(id: u64) -> Value {
+    tool_call(id, "add", json!({"a": 1, "b": 2}))
+}
+
+fn tool_call(id: u64, tool: &str, arguments: Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-           "params": {"name": "add", "arguments": {"a": 1, "b": 2}}})
+           "params": {"name": tool, "arguments": arguments}})
 }
 
 /// Starts a stdio server and opens the session; the startup time runs from the spawn to
@@ -322,11 +327,23 @@ impl Target {
 
     /// One `tools/call` of `add`; true when it was answered with a result.
     async fn call(&self, sender: &mut Sender, session: Option<&str>, id: u64) -> bool {
+        self.call_tool(sender, session, id, "add", json!({"a": 1, "b": 2}))
+            .await
+    }
+
+    async fn call_tool(
+        &self,
+        sender: &mut Sender,
+        session: Option<&str>,
+        id: u64,
+        tool: &str,
+        arguments: Value,
+    ) -> bool {
         let reply = if self.legacy {
             let session = session.unwrap_or_default();
             self.post(
                 sender,
-                &add_call(id),
+                &tool_call(id, tool, arguments),
                 &[
                     ("mcp-session-id", session),
                     ("mcp-protocol-version", LEGACY),
@@ -334,7 +351,7 @@ impl Target {
             )
             .await
         } else {
-            let mut message = add_call(id);
+            let mut message = tool_call(id, tool, arguments);
             message["params"]["_meta"] = json!({
                 "io.modelcontextprotocol/protocolVersion": MODERN,
                 "io.modelcontextprotocol/clientInfo": {"name": "bench-driver", "version": "1"},
@@ -346,7 +363,7 @@ impl Target {
                 &[
                     ("mcp-protocol-version", MODERN),
                     ("mcp-method", "tools/call"),
-                    ("mcp-name", "add"),
+                    ("mcp-name", tool),
                 ],
             )
             .await
@@ -379,7 +396,14 @@ fn free_port() -> u16 {
 
 /// `concurrency` clients, each on its own keep-alive connection (and, in legacy mode, its
 /// own session), calling `add` back to back for `seconds` after a warm-up.
-fn http_load(server: &str, label: &str, legacy: bool, concurrency: usize, seconds: f64) -> Value {
+fn http_load(
+    server: &str,
+    label: &str,
+    legacy: bool,
+    concurrency: usize,
+    seconds: f64,
+    blocking: usize,
+) -> Value {
     let port = free_port();
     let mode = if legacy { "legacy" } else { "modern" };
     let started = Instant::now();
@@ -421,6 +445,32 @@ fn http_load(server: &str, label: &str, legacy: bool, concurrency: usize, second
 
         let warm_until = Instant::now() + Duration::from_secs_f64((seconds / 4.0).max(0.2));
         let stop_at = warm_until + Duration::from_secs_f64(seconds);
+        // In the background, `blocking` clients each keep one call of a tool that blocks its
+        // thread for a second running, back to back, until the load ends.
+        let blockers: Vec<_> = (0..blocking)
+            .map(|blocker| {
+                let target = Arc::clone(&target);
+                tokio::spawn(async move {
+                    let Ok(mut sender) = target.connect().await else {
+                        return;
+                    };
+                    let mut id = (u64::from(u32::MAX) + blocker as u64) << 16;
+                    while Instant::now() < stop_at {
+                        id += 1;
+                        let arguments = json!({"ms": 1000});
+                        if !target
+                            .call_tool(&mut sender, None, id, "block", arguments)
+                            .await
+                        {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            if let Ok(fresh) = target.connect().await {
+                                sender = fresh;
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
         let workers: Vec<_> = (0..concurrency)
             .map(|worker| {
                 let target = Arc::clone(&target);
@@ -460,6 +510,9 @@ fn http_load(server: &str, label: &str, legacy: bool, concurrency: usize, second
         for worker in workers {
             results.push(worker.await.expect("a worker"));
         }
+        for blocker in blockers {
+            blocker.abort();
+        }
         (startup, results)
     });
     let rss = peak_rss_mib(&child);
@@ -468,7 +521,11 @@ fn http_load(server: &str, label: &str, legacy: bool, concurrency: usize, second
     let failures: usize = results.iter().map(|(_, f)| f).sum();
     let mut latencies: Vec<Duration> = results.into_iter().flat_map(|(l, _)| l).collect();
     latencies.sort_unstable();
-    json!({"server": label, "workload": format!("http {mode} c={concurrency}"),
+    let workload = match blocking {
+        0 => format!("http {mode} c={concurrency}"),
+        n => format!("http {mode} c={concurrency}, {n} calls blocking 1 s"),
+    };
+    json!({"server": label, "workload": workload,
            "calls": latencies.len(), "failures": failures,
            "throughput": latencies.len() as f64 / seconds,
            "p50_us": percentile(&latencies, 50.0), "p99_us": percentile(&latencies, 99.0),

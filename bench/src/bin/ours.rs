@@ -29,12 +29,21 @@ fn report() -> Json<Report> {
     Json(mcp_bench::report())
 }
 
+/// Blocks its thread for `ms` milliseconds, as synchronous I/O does (not `inline`: it runs
+/// on a blocking thread, the default for synchronous tools).
+#[tool(read_only)]
+fn block(ms: u64) -> String {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    "unblocked".to_owned()
+}
+
 #[tokio::main]
 async fn main() {
     let server = Server::new("bench-ours", "1.0.0")
         .tool(add)
         .tool(echo)
-        .tool(report);
+        .tool(report)
+        .tool(block);
     let served = match mode_from_args() {
         // Pipes are detected and used by the one stdio transport.
         Mode::Stdio | Mode::StdioPipes => server.serve_stdio().await,

@@ -27,6 +27,12 @@ struct EchoArgs {
     text: String,
 }
 
+#[derive(Deserialize, JsonSchema)]
+struct BlockArgs {
+    /// how long to block, in milliseconds
+    ms: u64,
+}
+
 #[derive(Clone)]
 struct Bench {
     tool_router: ToolRouter<Bench>,
@@ -48,6 +54,12 @@ impl Bench {
     #[tool(description = "Returns its input.")]
     fn echo(&self, Parameters(EchoArgs { text }): Parameters<EchoArgs>) -> String {
         text
+    }
+
+    #[tool(description = "Blocks its thread, as synchronous I/O does.")]
+    fn block(&self, Parameters(BlockArgs { ms }): Parameters<BlockArgs>) -> String {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        "unblocked".to_owned()
     }
 
     #[tool(description = "A structured result of about 10 KiB.")]
