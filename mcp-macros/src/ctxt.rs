@@ -6,9 +6,23 @@ use std::cell::RefCell;
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 
+///
+/// Dropping it with errors that were never emitted is a bug in the macro: it panics, so that a
+/// path that forgets them fails loudly (in the compile-fail tests) instead of compiling
+/// silently.
 #[derive(Default)]
 pub struct Ctxt {
     errors: RefCell<Vec<syn::Error>>,
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        if !self.errors.get_mut().is_empty() && !std::thread::panicking() {
+            panic!(
+                "mcp-macros recorded errors but never emitted them; this is a bug in mcp-macros"
+            );
+        }
+    }
 }
 
 impl Ctxt {
@@ -27,11 +41,7 @@ impl Ctxt {
     /// The messages recorded so far, for unit tests.
     #[cfg(test)]
     pub fn messages(&self) -> Vec<String> {
-        self.errors
-            .borrow()
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+        self.errors.take().iter().map(ToString::to_string).collect()
     }
 
     pub fn has_errors(&self) -> bool {
@@ -40,7 +50,7 @@ impl Ctxt {
 
     /// All errors as `compile_error!` invocations.
     pub fn into_compile_errors(self) -> TokenStream {
-        let mut errors = self.errors.into_inner().into_iter();
+        let mut errors = self.errors.take().into_iter();
         let Some(mut first) = errors.next() else {
             return TokenStream::new();
         };
