@@ -388,6 +388,45 @@ impl ToolCall {
 
 /// A tool the server can list and call. The `#[tool]` macro implements it; implement it by
 /// hand only for tools whose shape is known at run time.
+///
+/// ```
+/// use mcp_runtime::capability::{ToolCall, ToolDescriptor, ToolFuture, ToolHandler};
+/// use mcp_runtime::prelude::*;
+///
+/// /// Greets in a language chosen when the server starts.
+/// struct Greeter {
+///     greeting: String,
+/// }
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Args {
+///     name: String,
+/// }
+///
+/// impl ToolHandler for Greeter {
+///     fn descriptor(&self) -> ToolDescriptor {
+///         ToolDescriptor::new("greet", "Greets someone by name.").input::<Args>()
+///     }
+///
+///     fn invoke(&self, call: ToolCall) -> ToolFuture {
+///         let greeting = self.greeting.clone();
+///         Box::pin(async move {
+///             match call.decode::<Args>("greet") {
+///                 Ok(args) => CallToolResult::success(vec![Content::text(format!("{greeting}, {}!", args.name))]),
+///                 Err(error_result) => error_result,
+///             }
+///         })
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let server = Server::new("greeter", "1.0.0").tool(Greeter { greeting: "Hej".into() });
+/// let client = mcp_runtime::testing::TestClient::modern(server).unwrap();
+/// let result = client.call_tool("greet", serde_json::json!({"name": "Ada"})).await.unwrap();
+/// assert_eq!(result.text(), "Hej, Ada!");
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tool",
     label = "not a tool",

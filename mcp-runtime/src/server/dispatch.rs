@@ -273,6 +273,32 @@ impl Dispatcher {
     /// Returns the encoded response for a request (or for a message too broken to tell),
     /// and `None` for notifications, responses, and requests the client cancelled.
     /// Notifications a request sends while it runs go to the connection's outbound channel.
+    ///
+    /// This is all a transport of your own needs: one [`Connection`] per client, whose
+    /// outbound channel it drains to the client, and one call per message it receives.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::server::Connection;
+    ///
+    /// /// Adds two integers.
+    /// #[tool(inline)]
+    /// fn add(a: i64, b: i64) -> i64 { a + b }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> mcp_runtime::Result<()> {
+    /// let dispatcher = Server::new("calculator", "1.0.0").tool(add).build()?;
+    /// // Server-to-client messages (progress, questions) arrive on `outbound`.
+    /// let (tx, _outbound) = tokio::sync::mpsc::channel(64);
+    /// let connection = Arc::new(Connection::new(tx));
+    /// let message = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":2,"b":3},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#;
+    /// let answer = dispatcher.handle(&connection, bytes::Bytes::from_static(message)).await;
+    /// let answer: serde_json::Value = serde_json::from_slice(&answer.unwrap()).unwrap();
+    /// assert_eq!(answer["result"]["content"][0]["text"], "5");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn handle(&self, connection: &Arc<Connection>, message: Bytes) -> Option<Vec<u8>> {
         let sink = connection.outbound().clone();
         self.reply(connection, message, sink)

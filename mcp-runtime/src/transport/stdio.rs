@@ -47,6 +47,22 @@ use crate::server::{Connection, Dispatcher};
 pub const OVERLOADED: i32 = -32000;
 
 /// Limits of the stdio transport.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use mcp_runtime::prelude::*;
+/// use mcp_runtime::transport::stdio::{self, StdioConfig};
+///
+/// # #[tokio::main] async fn main() -> mcp_runtime::Result<()> {
+/// let dispatcher = Server::new("calculator", "1.0.0").build()?;
+/// let config = StdioConfig {
+///     max_in_flight: 32,
+///     shutdown_grace: Duration::from_secs(3),
+///     ..StdioConfig::default()
+/// };
+/// stdio::serve_until(dispatcher, config, mcp_runtime::transport::shutdown_signal()).await
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct StdioConfig {
     /// Requests running at once (default 256); more wait in the queue.
