@@ -15,6 +15,7 @@ use super::context::{Context, ContextParts, StateMap};
 use super::input::{Binding, InputRound, Sealer, Suspension};
 use super::lists::{self, ModernExtras};
 use super::live::PageSettings;
+use super::pipeline::Request;
 use super::registry::{Handlers, Registry};
 use super::subscriptions::Hub;
 use super::Server;
@@ -367,20 +368,16 @@ impl Dispatcher {
         params: Option<&RawValue>,
         sink: Outbound,
     ) -> Answer {
+        let request = Request {
+            connection,
+            message,
+            id,
+            sink,
+        };
         let outcome = match method {
-            "tools/call" => return self.call_tool(connection, message, id, params, sink).await,
-            "resources/read" => {
-                return self
-                    .read_resource(connection, message, id, params, sink)
-                    .await
-                    .into()
-            }
-            "prompts/get" => {
-                return self
-                    .get_prompt(connection, message, id, params, sink)
-                    .await
-                    .into()
-            }
+            "tools/call" => return self.call_tool(request, params).await,
+            "resources/read" => return self.read_resource(request, params).await.into(),
+            "prompts/get" => return self.get_prompt(request, params).await.into(),
             "tools/list" | "resources/list" | "resources/templates/list" | "prompts/list" => {
                 self.list(connection, id, method, params)
             }
@@ -388,7 +385,9 @@ impl Dispatcher {
             "resources/subscribe" | "resources/unsubscribe" => {
                 self.subscribe(connection, id, method, params)
             }
-            "subscriptions/listen" => return self.listen(connection, id, params, sink).await,
+            "subscriptions/listen" => {
+                return self.listen(connection, id, params, request.sink).await
+            }
             "initialize" => self.initialize(connection, id, params),
             "server/discover" => self.discover(connection, id, params),
             "ping" => self.ping(id, params),

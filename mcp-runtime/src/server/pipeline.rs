@@ -98,14 +98,20 @@ fn timed_out(what: &str, limit: Duration) -> String {
     format!("{what} did not finish within {limit:?} and was stopped")
 }
 
-/// The request a capability runs for.
-pub(super) struct Invocation<'a> {
+/// A request as the transport handed it over: the connection it came on, its bytes, its id,
+/// and where the notifications it sends while it runs go.
+pub(super) struct Request<'a> {
     pub(super) connection: &'a Arc<Connection>,
-    pub(super) id: &'a RequestId,
     /// The whole message, which the arguments borrow from.
     pub(super) message: &'a Bytes,
-    pub(super) negotiated: Negotiated,
+    pub(super) id: &'a RequestId,
     pub(super) sink: Outbound,
+}
+
+/// The request a capability runs for, once its era is known.
+pub(super) struct Invocation<'a> {
+    pub(super) request: Request<'a>,
+    pub(super) negotiated: Negotiated,
     pub(super) input: InputParams<'a>,
 }
 
@@ -144,11 +150,14 @@ impl Dispatcher {
         invoke: impl FnOnce(Context) -> HandlerFuture<O> + Send + 'static,
     ) -> Result<Flow<O>, RpcError> {
         let Invocation {
-            connection,
-            id,
-            message,
+            request:
+                Request {
+                    connection,
+                    message,
+                    id,
+                    sink,
+                },
             negotiated,
-            sink,
             input,
         } = invocation;
         let gate =

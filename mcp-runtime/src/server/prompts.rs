@@ -1,29 +1,24 @@
 //! `prompts/get`: checking the arguments a prompt declares, rendering it, encoding the result.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use bytes::Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::connection::{Connection, Outbound};
 use super::dispatch::{parse_params, CapabilityParams};
-use super::pipeline::{Flow, Invocation, Target};
+use super::pipeline::{Flow, Invocation, Request, Target};
 use super::Dispatcher;
 use crate::capability::PromptCall;
 use crate::permission::Kind;
-use crate::protocol::{encode_result, Era, GetPromptResult, PromptMessage, RequestId, RpcError};
+use crate::protocol::{encode_result, Era, GetPromptResult, PromptMessage, RpcError};
 
 impl Dispatcher {
     pub(super) async fn get_prompt(
         &self,
-        connection: &Arc<Connection>,
-        message: &Bytes,
-        id: &RequestId,
+        request: Request<'_>,
         params: Option<&RawValue>,
-        sink: Outbound,
     ) -> Result<Option<Vec<u8>>, RpcError> {
+        let (connection, id) = (request.connection, request.id);
         let registry = &self.inner.registry;
         if !registry.has_prompts() {
             return Err(RpcError::method_not_found("prompts/get"));
@@ -46,11 +41,8 @@ impl Dispatcher {
             None => HashMap::new(),
         };
         let invocation = Invocation {
-            connection,
-            id,
-            message,
+            request,
             negotiated,
-            sink,
             input: params.input(),
         };
         let target = Target {

@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
-use super::connection::{Connection, Outbound};
+use super::connection::Connection;
 use super::dispatch::{parse_params, CapabilityParams, MetaParams};
-use super::pipeline::{Flow, Invocation, Target};
+use super::pipeline::{Flow, Invocation, Request, Target};
 use super::Dispatcher;
 use crate::capability::ResourceRead;
 use crate::permission::Kind;
@@ -25,12 +24,10 @@ const MAX_SUBSCRIBED_URI: usize = 8 * 1024;
 impl Dispatcher {
     pub(super) async fn read_resource(
         &self,
-        connection: &Arc<Connection>,
-        message: &Bytes,
-        id: &RequestId,
+        request: Request<'_>,
         params: Option<&RawValue>,
-        sink: Outbound,
     ) -> Result<Option<Vec<u8>>, RpcError> {
+        let (connection, id) = (request.connection, request.id);
         let registry = &self.inner.registry;
         if !registry.has_resources() {
             return Err(RpcError::method_not_found("resources/read"));
@@ -44,11 +41,8 @@ impl Dispatcher {
             .ok_or_else(|| not_found(era, uri))?;
         let resource = &registry.resources[index];
         let invocation = Invocation {
-            connection,
-            id,
-            message,
+            request,
             negotiated,
-            sink,
             input: params.input(),
         };
         let target = Target {

@@ -2,16 +2,13 @@
 //! and encoding its result for the request's era.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
-use bytes::Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
-use super::connection::{Connection, Outbound};
 use super::dispatch::{Answer, CapabilityParams};
-use super::pipeline::{offset_in, Flow, Invocation, Target};
+use super::pipeline::{offset_in, Flow, Invocation, Request, Target};
 use super::Dispatcher;
 use crate::capability::{Arguments, ToolCall, ToolDescriptor};
 use crate::permission::Kind;
@@ -20,12 +17,10 @@ use crate::protocol::{encode_result, CallToolResult, Content, Era, RequestId, Rp
 impl Dispatcher {
     pub(super) async fn call_tool(
         &self,
-        connection: &Arc<Connection>,
-        message: &Bytes,
-        id: &RequestId,
+        request: Request<'_>,
         params: Option<&RawValue>,
-        sink: Outbound,
     ) -> Answer {
+        let (connection, message, id) = (request.connection, request.message, request.id);
         let mut params = match CapabilityParams::parse(params, "name") {
             Ok(params) => params,
             Err(error) => return Answer::Error(error),
@@ -50,11 +45,8 @@ impl Dispatcher {
         let tool = &registry.tools[index];
         let range = params.arguments.map(|raw| offset_in(message, raw));
         let invocation = Invocation {
-            connection,
-            id,
-            message,
+            request,
             negotiated,
-            sink,
             input: params.input(),
         };
         let target = Target {
