@@ -233,12 +233,7 @@ async fn post(
         return initialize(shared, body, peer).await;
     }
     if let Some(value) = headers.get(headers::SESSION_ID) {
-        let subject = shared.subject();
-        let Some(session) = value
-            .to_str()
-            .ok()
-            .and_then(|id| shared.sessions.get(id, subject.as_deref()))
-        else {
+        let Some(session) = shared.session(value) else {
             return error_response(
                 StatusCode::NOT_FOUND,
                 head.id,
@@ -544,12 +539,7 @@ fn get(shared: &Shared, headers: &HeaderMap) -> Response {
     if let Err((status, reason)) = guard::require_accept(headers, &["text/event-stream"]) {
         return error_response(status, None, RpcError::invalid_request(reason));
     }
-    let subject = shared.subject();
-    let Some(session) = value
-        .to_str()
-        .ok()
-        .and_then(|id| shared.sessions.get(id, subject.as_deref()))
-    else {
+    let Some(session) = shared.session(value) else {
         return error_response(
             StatusCode::NOT_FOUND,
             None,

@@ -172,6 +172,16 @@ impl Shared {
             .then(|| crate::permission::Caller::current().subject().to_owned())
     }
 
+    /// The session an `Mcp-Session-Id` header names, if it exists and belongs to the
+    /// current caller (another subject's session is as unknown as a missing one).
+    fn session(&self, header: &axum::http::HeaderValue) -> Option<Arc<session::Session>> {
+        let subject = self.subject();
+        header
+            .to_str()
+            .ok()
+            .and_then(|id| self.sessions.get(id, subject.as_deref()))
+    }
+
     /// Who a new session counts against: the authenticated subject, else the peer's IP
     /// address when known.
     fn caller_key(&self, peer: Option<SocketAddr>) -> Option<String> {
