@@ -255,13 +255,10 @@ impl Files {
         blocking(move || list(&root, &path)).await.map(Json)
     }
 
-    /// Reads a text file. A binary file is answered with a link to its resource.
-    ///
-    /// # Arguments
-    /// * `path` - the file, relative to the served directory
-    #[tool(read_only, idempotent)]
-    async fn read_file(&self, path: String) -> Result<Content, ToolError> {
-        let path = Relative::parse(&path).map_err(error)?;
+    /// The contents of the file at `path` (at most `MAX_READ_BYTES`), read beneath the root,
+    /// and the path as shown to the client.
+    async fn read_bytes(&self, path: &str) -> Result<(String, Vec<u8>), ToolError> {
+        let path = Relative::parse(path).map_err(error)?;
         let root = self.root.clone();
         let shown = path.shown();
         let bytes = blocking(move || {
@@ -269,6 +266,16 @@ impl Files {
             read_limited(file, &path.shown(), MAX_READ_BYTES)
         })
         .await?;
+        Ok((shown, bytes))
+    }
+
+    /// Reads a text file. A binary file is answered with a link to its resource.
+    ///
+    /// # Arguments
+    /// * `path` - the file, relative to the served directory
+    #[tool(read_only, idempotent)]
+    async fn read_file(&self, path: String) -> Result<Content, ToolError> {
+        let (shown, bytes) = self.read_bytes(&path).await?;
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Content::text(text)),
             Err(_) => Ok(Content::resource_link(file_uri(&shown), shown)),
@@ -349,14 +356,7 @@ impl Files {
     /// path is one URI segment, its `/` escaped: `file:///notes%2Ftodo.md`.
     #[resource("file:///{path}", name = "file")]
     async fn file(&self, path: String) -> Result<ResourceContents, ToolError> {
-        let path = Relative::parse(&path).map_err(error)?;
-        let root = self.root.clone();
-        let shown = path.shown();
-        let bytes = blocking(move || {
-            let file = root.open_file(&path)?;
-            read_limited(file, &path.shown(), MAX_READ_BYTES)
-        })
-        .await?;
+        let (shown, bytes) = self.read_bytes(&path).await?;
         let uri = file_uri(&shown);
         let mime_type = Some(mime_of(&shown));
         Ok(match String::from_utf8(bytes) {
