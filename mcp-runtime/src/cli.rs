@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::permission::{AuditLog, Policy, POLICY_FILE_VAR};
@@ -24,6 +25,7 @@ struct Options {
     bind: Option<SocketAddr>,
     policy: Option<PathBuf>,
     audit: Option<PathBuf>,
+    shutdown_grace: Option<Duration>,
 }
 
 /// The clients `--print-config` writes a configuration snippet for.
@@ -51,6 +53,8 @@ fn usage(program: &str) -> String {
          --bind <ADDRESS:PORT>      where the http transport listens (default: 127.0.0.1:8080)\n  \
          --policy <FILE>            permission policy, TOML (default: $MCP_POLICY, if set)\n  \
          --audit <FILE>             append an audit record per decision and call (JSON lines)\n  \
+         --shutdown-grace <SECONDS> on SIGINT or SIGTERM, how long calls in progress may take to\n                             \
+finish before they are cancelled (default: 10)\n  \
          --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
          --print-config <CLIENT>    print the configuration for a client (claude-desktop, vscode,\n                             \
 cursor) that starts this server with the other options given, and exit\n  \
@@ -99,6 +103,20 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
                     ))
                 })?;
                 options.bind = Some(address);
+            }
+            Long("shutdown-grace") => {
+                let value = parser.value().map_err(wrap)?;
+                let text = value.to_string_lossy();
+                let grace = text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "invalid --shutdown-grace `{text}`; expected a number of seconds such as 10 or 0.5"
+                        ))
+                    })?;
+                options.shutdown_grace = Some(grace);
             }
             Long("policy") => options.policy = Some(parser.value().map_err(wrap)?.into()),
             Long("audit") => options.audit = Some(parser.value().map_err(wrap)?.into()),
@@ -255,8 +273,19 @@ async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
             }
             tracing::info!(name = %server.info.name, version = %server.info.version, transport = ?options.transport, "starting");
             match options.transport {
-                Transport::Stdio => server.serve_stdio().await,
-                Transport::Http => serve_http(server, options.bind).await,
+                Transport::Stdio => {
+                    let mut config = crate::transport::stdio::StdioConfig::default();
+                    if let Some(grace) = options.shutdown_grace {
+                        config.shutdown_grace = grace;
+                    }
+                    crate::transport::stdio::serve_until(
+                        server.build()?,
+                        config,
+                        crate::transport::shutdown_signal(),
+                    )
+                    .await
+                }
+                Transport::Http => serve_http(server, &options).await,
             }
         }
     }
@@ -283,6 +312,12 @@ fn client_config(
     if let Some(audit) = &options.audit {
         args.extend(["--audit".to_owned(), absolute(audit)]);
     }
+    if let Some(grace) = options.shutdown_grace {
+        args.extend([
+            "--shutdown-grace".to_owned(),
+            grace.as_secs_f64().to_string(),
+        ]);
+    }
     if options.transport == Transport::Http {
         let bind = options
             .bind
@@ -308,17 +343,20 @@ fn client_config(
 }
 
 #[cfg(feature = "http")]
-async fn serve_http(mut server: Server, bind: Option<SocketAddr>) -> Result<()> {
+async fn serve_http(mut server: Server, options: &Options) -> Result<()> {
     let mut config = crate::transport::http::HttpConfig::default();
-    if let Some(bind) = bind {
+    if let Some(bind) = options.bind {
         config.bind = bind;
+    }
+    if let Some(grace) = options.shutdown_grace {
+        config.shutdown_grace = grace;
     }
     config.auth = server.take_extension::<crate::transport::http::HttpAuth>();
     crate::transport::http::serve(server.build()?, config).await
 }
 
 #[cfg(not(feature = "http"))]
-async fn serve_http(_: Server, _: Option<SocketAddr>) -> Result<()> {
+async fn serve_http(_: Server, _: &Options) -> Result<()> {
     Err(Error::Usage("this build has no http transport".into()))
 }
 
@@ -433,6 +471,16 @@ mod tests {
             err.to_string(),
             "unknown transport `carrier-pigeon`; expected: stdio, http"
         );
+        assert_eq!(
+            parse(args(&["--shutdown-grace", "0.5"])).unwrap(),
+            Command::Serve(Options {
+                shutdown_grace: Some(Duration::from_millis(500)),
+                ..Options::default()
+            })
+        );
+        let err = parse(args(&["--shutdown-grace", "soon"])).unwrap_err();
+        assert!(err.to_string().contains("--shutdown-grace `soon`"), "{err}");
+        assert!(parse(args(&["--shutdown-grace", "-1"])).is_err());
         let err = parse(args(&["--frobnicate"])).unwrap_err();
         assert!(err.to_string().contains("--frobnicate"), "{err}");
         let err = parse(args(&["--transport", "http", "--bind", "localhost"])).unwrap_err();

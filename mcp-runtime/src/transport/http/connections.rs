@@ -20,12 +20,48 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 use super::HttpConfig;
 use crate::error::{Error, Result};
 
-/// How long, after shutdown is asked for, requests in progress may take to finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long, once the requests left at the end of the grace period were cancelled, their
+/// error answers may take to be written before the connections are dropped.
+const ANSWER_AFTER_CANCEL: Duration = Duration::from_secs(2);
+
+/// The stages of a graceful shutdown, as the endpoint sees them (a request extension set by
+/// [`serve_router`]; an endpoint served some other way never drains).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Drain {
+    /// Shutdown started: streams that only send (a session's GET stream, a
+    /// `subscriptions/listen`) end now, since they would never end by themselves.
+    started: CancellationToken,
+    /// The grace period is over: requests still running are cancelled, each answered with
+    /// an error saying the server is shutting down.
+    over: CancellationToken,
+}
+
+impl Drain {
+    /// True once shutdown started: new requests are refused.
+    pub(super) fn is_started(&self) -> bool {
+        self.started.is_cancelled()
+    }
+
+    /// Completes when shutdown starts.
+    pub(super) async fn started(&self) {
+        self.started.cancelled().await
+    }
+
+    /// Completes when the grace period is over.
+    pub(super) async fn over(&self) {
+        self.over.cancelled().await
+    }
+
+    /// The token cancelled when shutdown starts, for streams to end on.
+    pub(super) fn started_token(&self) -> CancellationToken {
+        self.started.clone()
+    }
+}
 
 /// Serves `app` (the MCP [`router`](super::router), alone or merged into an application) on
 /// `listener` until `shutdown` completes, with the connection limits of `config`:
@@ -40,8 +76,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 ///   sessions each address may open.
 ///
 /// (The endpoint itself enforces [`HttpConfig::body_read_timeout`], however it is served.)
-/// On shutdown it stops accepting, lets requests in progress finish for up to ten seconds,
-/// and returns.
+///
+/// When `shutdown` completes, it stops accepting connections and requests, ends the streams
+/// that only send (sessions' GET streams, `subscriptions/listen`), and lets requests in
+/// progress finish for up to [`HttpConfig::shutdown_grace`]. Requests still running then are
+/// cancelled, and each is answered with an error saying the server is shutting down
+/// (`-32000`) before it returns.
 ///
 /// ```no_run
 /// use mcp_runtime::prelude::*;
@@ -76,6 +116,7 @@ where
         .header_read_timeout(config.header_read_timeout);
     let keep_alive = config.keep_alive_timeout;
     let (stop, stopping) = watch::channel(());
+    let drain = Drain::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -101,8 +142,10 @@ where
             tracing::debug!("cannot set TCP_NODELAY: {error}");
         }
         let app = app.clone();
+        let drain = drain.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(drain.clone());
             let mut app = app.clone();
             async move { tower_service::Service::call(&mut app, request).await }
         });
@@ -139,13 +182,21 @@ where
         });
     }
     drop(listener);
+    drain.started.cancel();
     let _ = stop.send(());
     let all = u32::try_from(max).unwrap_or(u32::MAX);
-    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+    if tokio::time::timeout(config.shutdown_grace, slots.acquire_many(all))
         .await
         .is_err()
     {
-        tracing::info!("shutting down with requests still in progress");
+        tracing::info!("grace period over: cancelling the requests still in progress");
+        drain.over.cancel();
+        if tokio::time::timeout(ANSWER_AFTER_CANCEL, slots.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections did not close in time; dropping them");
+        }
     }
     Ok(())
 }

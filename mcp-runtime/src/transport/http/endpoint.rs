@@ -18,6 +18,7 @@ use axum::Extension;
 use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
 
+use super::connections::Drain;
 use super::headers::ParamsHead;
 use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
 use crate::server::{unsupported_version, Connection, Reply};
@@ -27,11 +28,13 @@ use super::{auth, guard, headers, Shared};
 pub(super) async fn endpoint(
     State(shared): State<Arc<Shared>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    drain: Option<Extension<Drain>>,
     method: Method,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(address))| address);
+    let drain = drain.map(|Extension(drain)| drain);
     if let Err((status, reason)) = shared.allow.check(&headers) {
         tracing::warn!(%status, %reason, "request refused");
         return error_response(status, None, RpcError::invalid_request(reason));
@@ -45,10 +48,10 @@ pub(super) async fn endpoint(
         )
         .await
         {
-            Ok(body) => post(&shared, &headers, body, peer).await,
+            Ok(body) => post(&shared, &headers, body, peer, drain).await,
             Err(response) => response,
         },
-        Method::GET => get(&shared, &headers),
+        Method::GET => get(&shared, &headers, drain),
         Method::DELETE => delete(&shared, &headers),
         _ => {
             let mut response =
@@ -122,6 +125,7 @@ async fn post(
     headers: &HeaderMap,
     body: Bytes,
     peer: Option<SocketAddr>,
+    drain: Option<Drain>,
 ) -> Response {
     if let Err((status, reason)) = guard::require_json_body(headers) {
         return error_response(status, None, RpcError::invalid_request(reason));
@@ -183,6 +187,20 @@ async fn post(
         }
     };
 
+    if head.id.is_some() && drain.as_ref().is_some_and(Drain::is_started) {
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            head.id,
+            RpcError::shutting_down(),
+        );
+    }
+    // Requests are stopped when the grace period is over, and streams that only send as
+    // soon as shutdown starts.
+    let drain = drain.map(|drain| Stop {
+        drain,
+        at_start: head.method.as_deref() == Some("subscriptions/listen"),
+    });
+
     // Only requests count against the cap: responses (answers to the server's own
     // questions) and notifications (such as cancellations) are what let requests in flight
     // finish, so they are always let through.
@@ -225,6 +243,7 @@ async fn post(
                 id: head.id,
                 modern: true,
                 permit,
+                drain,
             },
         )
         .await;
@@ -267,6 +286,7 @@ async fn post(
                 id: head.id,
                 modern: false,
                 permit,
+                drain,
             },
         )
         .await;
@@ -324,6 +344,25 @@ struct Work {
     modern: bool,
     /// A place among the requests in flight, held while the work runs (requests only).
     permit: Option<InFlight>,
+    /// When the server's shutdown stops the work, if it is served with one.
+    drain: Option<Stop>,
+}
+
+/// When shutdown stops a request: once the grace period is over, or for a stream that only
+/// sends (`subscriptions/listen`), as soon as shutdown starts.
+struct Stop {
+    drain: Drain,
+    at_start: bool,
+}
+
+impl Stop {
+    async fn stopped(&self) {
+        if self.at_start {
+            self.drain.started().await
+        } else {
+            self.drain.over().await
+        }
+    }
 }
 
 /// A request's place among those in flight: the server's and its caller's.
@@ -389,6 +428,7 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         id,
         modern,
         permit,
+        drain,
     } = work;
     let Some(id) = id else {
         // Notifications and responses: accepted, never answered.
@@ -404,7 +444,21 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
             // The permit lives as long as the work, so abandoned work still counts until it
             // ends.
             let _permit = permit;
-            dispatcher.reply(&connection, body, sink).await
+            let reply = dispatcher.reply(&connection, body, sink);
+            let Some(stop) = drain else {
+                return reply.await;
+            };
+            let mut reply = std::pin::pin!(reply);
+            tokio::select! {
+                // Polled first: a reply ready at once never registers with the drain.
+                biased;
+                reply = &mut reply => reply,
+                () = stop.stopped() => {
+                    // Cancelled with an answer saying why, which the work still delivers.
+                    connection.shut_down();
+                    reply.await
+                }
+            }
         }));
     // Most handlers finish on their first poll: answer those right here, with no task to
     // spawn and wake.
@@ -525,7 +579,7 @@ impl<T> Stream for ReceiverStream<T> {
     }
 }
 
-fn get(shared: &Shared, headers: &HeaderMap) -> Response {
+fn get(shared: &Shared, headers: &HeaderMap, drain: Option<Drain>) -> Response {
     let Some(value) = headers.get(headers::SESSION_ID) else {
         let mut response = status_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -551,15 +605,21 @@ fn get(shared: &Shared, headers: &HeaderMap) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let (missed, live) = session.listen(last);
-    let events = stream::iter(missed)
-        .chain(ReceiverStream(live))
-        .map(|(id, message)| {
-            Ok::<_, std::convert::Infallible>(
-                Event::default()
-                    .id(id.to_string())
-                    .data(String::from_utf8_lossy(&message)),
-            )
-        });
+    // The stream would never end by itself: shutdown ends it.
+    let ended = drain.map(|drain| drain.started_token());
+    let live = ReceiverStream(live).take_until(async move {
+        match ended {
+            Some(ended) => ended.cancelled_owned().await,
+            None => std::future::pending().await,
+        }
+    });
+    let events = stream::iter(missed).chain(live).map(|(id, message)| {
+        Ok::<_, std::convert::Infallible>(
+            Event::default()
+                .id(id.to_string())
+                .data(String::from_utf8_lossy(&message)),
+        )
+    });
     sse_response(events).into_response()
 }
 

@@ -124,6 +124,10 @@ pub struct HttpConfig {
     /// but wait in the listener's backlog until another closes (they are not refused).
     /// Applies when served by [`serve`] or [`serve_router`].
     pub max_connections: usize,
+    /// How long, once shutdown starts, requests in progress may take to finish (default 10
+    /// seconds); those still running then are cancelled and answered with an error. Applies
+    /// when served by [`serve`] or [`serve_router`].
+    pub shutdown_grace: Duration,
     /// Bearer-token authentication (default: none, every caller is the local user).
     pub auth: Option<HttpAuth>,
 }
@@ -146,6 +150,7 @@ impl Default for HttpConfig {
             body_read_timeout: Duration::from_secs(60),
             keep_alive_timeout: Duration::from_secs(20),
             max_connections: 512,
+            shutdown_grace: Duration::from_secs(10),
             auth: None,
         }
     }
@@ -241,9 +246,9 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
     }
 }
 
-/// Serves `dispatcher` over HTTP on `config.bind` until the process gets SIGINT or SIGTERM
-/// (then shuts down gracefully; a second signal exits at once), with the connection limits
-/// [`serve_router`] describes.
+/// Serves `dispatcher` over HTTP on `config.bind` until the process gets SIGINT or SIGTERM,
+/// then shuts down gracefully as [`serve_router`] describes (a second signal exits at once),
+/// with the connection limits it describes.
 pub async fn serve(dispatcher: Dispatcher, config: HttpConfig) -> Result<()> {
     let app = router(dispatcher, &config);
     connections::bind_and_serve(app, &config, crate::transport::shutdown_signal()).await
