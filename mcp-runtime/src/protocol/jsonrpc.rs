@@ -67,6 +67,7 @@ impl From<&str> for RequestId {
 
 /// A JSON-RPC error object, as sent in an error response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RpcError {
     /// One of the codes in [`code`], or an application code.
     pub code: i32,
@@ -166,6 +167,7 @@ pub enum Incoming<'a> {
 
 /// Why an incoming message could not be decoded, with the id to answer to when one was found.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// The id of the offending request, when it could be read.
     pub id: Option<RequestId>,

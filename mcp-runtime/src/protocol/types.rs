@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Name and version of a piece of MCP software (`serverInfo`, `clientInfo`).
+///
+/// Protocol types are `#[non_exhaustive]`, since new revisions add fields: build them with
+/// their constructors (`new`, `with_*`) and set public fields afterwards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Implementation {
     /// Programmatic name.
     pub name: String,
@@ -17,6 +21,23 @@ pub struct Implementation {
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+}
+
+impl Implementation {
+    /// A name and a version, with no display title.
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Implementation {
+            name: name.into(),
+            version: version.into(),
+            title: None,
+        }
+    }
+
+    /// Sets the display title.
+    pub fn with_title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
 }
 
 /// A progress token chosen by the client (`_meta.progressToken`).
@@ -63,6 +84,7 @@ pub enum LogLevel {
 /// The `_meta` object of a request: the modern era's per-request protocol fields plus the
 /// progress token that both eras use.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[non_exhaustive]
 pub struct RequestMeta {
     /// `io.modelcontextprotocol/protocolVersion` (modern era; required there).
     #[serde(rename = "io.modelcontextprotocol/protocolVersion", default)]
@@ -84,6 +106,7 @@ pub struct RequestMeta {
 /// Optional hints a client may show next to content.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ContentAnnotations {
     /// Who the content is for: `"user"`, `"assistant"` or both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,9 +119,30 @@ pub struct ContentAnnotations {
     pub last_modified: Option<String>,
 }
 
+impl ContentAnnotations {
+    /// Who the content is for: `"user"`, `"assistant"` or both.
+    pub fn with_audience<S: Into<String>>(mut self, audience: impl IntoIterator<Item = S>) -> Self {
+        self.audience = Some(audience.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// How important the content is, from 0 (least) to 1 (most).
+    pub fn with_priority(mut self, priority: f64) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// When the content last changed (ISO 8601).
+    pub fn with_last_modified(mut self, last_modified: impl Into<String>) -> Self {
+        self.last_modified = Some(last_modified.into());
+        self
+    }
+}
+
 /// The contents of a resource, embedded in a result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ResourceContents {
     /// Text contents.
     Text {
@@ -132,6 +176,7 @@ pub enum ResourceContents {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Content {
     /// Plain text.
     Text {
@@ -243,6 +288,27 @@ impl Content {
         }
     }
 
+    /// The same block with display hints (for every kind of block).
+    ///
+    /// ```
+    /// use mcp_runtime::protocol::{Content, ContentAnnotations};
+    ///
+    /// let block = Content::text("for you").with_annotations(
+    ///     ContentAnnotations::default().with_audience(["user"]).with_priority(1.0),
+    /// );
+    /// assert_eq!(serde_json::to_value(&block).unwrap()["annotations"]["audience"][0], "user");
+    /// ```
+    pub fn with_annotations(mut self, hints: ContentAnnotations) -> Content {
+        match &mut self {
+            Content::Text { annotations, .. }
+            | Content::Image { annotations, .. }
+            | Content::Audio { annotations, .. }
+            | Content::Resource { annotations, .. }
+            | Content::ResourceLink { annotations, .. } => *annotations = Some(hints),
+        }
+        self
+    }
+
     /// The text of a text block; `None` for other kinds.
     pub fn as_text(&self) -> Option<&str> {
         match self {
@@ -258,6 +324,7 @@ impl Content {
 /// [`IntoToolResult`](crate::IntoToolResult).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CallToolResult {
     /// The unstructured result.
     pub content: Vec<Content>,
@@ -288,6 +355,13 @@ impl CallToolResult {
         }
     }
 
+    /// The same result with a structured value (which should match the tool's output
+    /// schema).
+    pub fn with_structured_content(mut self, value: Value) -> Self {
+        self.structured_content = Some(value);
+        self
+    }
+
     /// The text of every text block, joined by newlines.
     pub fn text(&self) -> String {
         self.content
@@ -301,6 +375,7 @@ impl CallToolResult {
 /// Spec-defined hints about a tool's behaviour (`annotations` in `tools/list`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolAnnotations {
     /// Display title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,8 +402,12 @@ impl ToolAnnotations {
 }
 
 /// A tool as listed by `tools/list`.
+///
+/// Tools are described by `#[tool]` or a [`ToolDescriptor`](crate::capability::ToolDescriptor);
+/// this is what a client reads back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Tool {
     /// The name used to call it.
     pub name: String,
@@ -351,9 +430,25 @@ pub struct Tool {
     pub meta: Option<Map<String, Value>>,
 }
 
+impl Tool {
+    /// A tool with only a name and its argument schema.
+    pub fn new(name: impl Into<String>, input_schema: Value) -> Self {
+        Tool {
+            name: name.into(),
+            title: None,
+            description: None,
+            input_schema,
+            output_schema: None,
+            annotations: ToolAnnotations::default(),
+            meta: None,
+        }
+    }
+}
+
 /// The result of `tools/list`, as a client reads it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ListToolsResult {
     /// One page of tools.
     pub tools: Vec<Tool>,
@@ -371,6 +466,7 @@ pub struct ListToolsResult {
 /// A resource as listed by `resources/list`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Resource {
     /// Its URI.
     pub uri: String,
@@ -390,9 +486,24 @@ pub struct Resource {
     pub meta: Option<Map<String, Value>>,
 }
 
+impl Resource {
+    /// A resource with only a URI and a name.
+    pub fn new(uri: impl Into<String>, name: impl Into<String>) -> Self {
+        Resource {
+            uri: uri.into(),
+            name: name.into(),
+            title: None,
+            description: None,
+            mime_type: None,
+            meta: None,
+        }
+    }
+}
+
 /// A family of resources named by an RFC 6570 URI template (`resources/templates/list`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceTemplate {
     /// The URI template, such as `accounts://{id}`.
     pub uri_template: String,
@@ -412,8 +523,23 @@ pub struct ResourceTemplate {
     pub meta: Option<Map<String, Value>>,
 }
 
+impl ResourceTemplate {
+    /// A template with only its URI template and a name.
+    pub fn new(uri_template: impl Into<String>, name: impl Into<String>) -> Self {
+        ResourceTemplate {
+            uri_template: uri_template.into(),
+            name: name.into(),
+            title: None,
+            description: None,
+            mime_type: None,
+            meta: None,
+        }
+    }
+}
+
 /// An argument a prompt accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PromptArgument {
     /// Its name.
     pub name: String,
@@ -425,8 +551,20 @@ pub struct PromptArgument {
     pub required: bool,
 }
 
+impl PromptArgument {
+    /// An optional argument with no description.
+    pub fn new(name: impl Into<String>) -> Self {
+        PromptArgument {
+            name: name.into(),
+            description: None,
+            required: false,
+        }
+    }
+}
+
 /// A prompt as listed by `prompts/list`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Prompt {
     /// Its name.
     pub name: String,
@@ -442,6 +580,19 @@ pub struct Prompt {
     /// Extra metadata, including this runtime's permission entry.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+}
+
+impl Prompt {
+    /// A prompt with only a name.
+    pub fn new(name: impl Into<String>) -> Self {
+        Prompt {
+            name: name.into(),
+            title: None,
+            description: None,
+            arguments: Vec::new(),
+            meta: None,
+        }
+    }
 }
 
 /// Who speaks a prompt message.
@@ -463,6 +614,7 @@ pub enum Role {
 /// assert_eq!(serde_json::to_value(&message).unwrap()["role"], "user");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PromptMessage {
     /// Who speaks it.
     pub role: Role,
@@ -495,12 +647,29 @@ impl PromptMessage {
 
 /// The result of `prompts/get`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPromptResult {
     /// A description of this rendering of the prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The messages.
     pub messages: Vec<PromptMessage>,
+}
+
+impl GetPromptResult {
+    /// A rendering made of these messages.
+    pub fn new(messages: Vec<PromptMessage>) -> Self {
+        GetPromptResult {
+            description: None,
+            messages,
+        }
+    }
+
+    /// The same rendering with a description.
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
 }
 
 /// What the user did with an elicitation.
@@ -517,10 +686,37 @@ pub enum ElicitAction {
 
 /// The client's answer to `elicitation/create`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ElicitResult {
     /// What the user did.
     pub action: ElicitAction,
     /// The submitted fields, when accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<Map<String, Value>>,
+}
+
+impl ElicitResult {
+    /// The user submitted the form with these fields.
+    pub fn accept(content: Map<String, Value>) -> Self {
+        ElicitResult {
+            action: ElicitAction::Accept,
+            content: Some(content),
+        }
+    }
+
+    /// The user said no.
+    pub fn decline() -> Self {
+        ElicitResult {
+            action: ElicitAction::Decline,
+            content: None,
+        }
+    }
+
+    /// The user dismissed the question without choosing.
+    pub fn cancel() -> Self {
+        ElicitResult {
+            action: ElicitAction::Cancel,
+            content: None,
+        }
+    }
 }

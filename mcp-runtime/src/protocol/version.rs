@@ -9,6 +9,7 @@ use std::fmt;
 /// * [`Era::Modern`] revisions are stateless: every request carries its protocol version,
 ///   client info and capabilities in `_meta`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Era {
     /// `initialize` handshake; `2025-11-25` and earlier.
     Legacy,
@@ -27,6 +28,7 @@ pub enum Era {
 /// assert!(ProtocolVersion::parse("1900-01-01").is_none());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ProtocolVersion {
     /// `2025-03-26` (legacy era; accepted for older clients).
     V2025_03_26,
