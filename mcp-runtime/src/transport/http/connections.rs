@@ -19,7 +19,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::HttpConfig;
@@ -114,9 +114,14 @@ where
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
-    let keep_alive = config.keep_alive_timeout;
     let (stop, stopping) = watch::channel(());
-    let drain = Drain::default();
+    let serving = Serving {
+        http,
+        app,
+        drain: Drain::default(),
+        keep_alive: config.keep_alive_timeout,
+        stopping,
+    };
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -141,8 +146,34 @@ where
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {error}");
         }
-        let app = app.clone();
-        let drain = drain.clone();
+        serving.serve(stream, peer, slot);
+    }
+    drop(listener);
+    serving.drain.started.cancel();
+    let _ = stop.send(());
+    wait_for_connections(&slots, max, config.shutdown_grace, &serving.drain).await;
+    Ok(())
+}
+
+/// What every connection is served with.
+struct Serving {
+    http: hyper::server::conn::http1::Builder,
+    app: Router,
+    drain: Drain,
+    keep_alive: Duration,
+    /// Changes when the server shuts down.
+    stopping: watch::Receiver<()>,
+}
+
+impl Serving {
+    /// Serves one accepted connection in a task of its own, which holds `slot` until the
+    /// connection closes: when it ends, when it stays idle for `keep_alive`, or, after the
+    /// response in progress, when the server shuts down.
+    fn serve(&self, stream: TcpStream, peer: std::net::SocketAddr, slot: OwnedSemaphorePermit) {
+        let app = self.app.clone();
+        let drain = self.drain.clone();
+        let keep_alive = self.keep_alive;
+        let mut stopping = self.stopping.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
             request.extensions_mut().insert(drain.clone());
@@ -154,8 +185,7 @@ where
             stream,
             activity: Arc::clone(&activity),
         });
-        let connection = http.serve_connection(io, service);
-        let mut stopping = stopping.clone();
+        let connection = self.http.serve_connection(io, service);
         tokio::spawn(async move {
             let _slot = slot;
             let mut connection = std::pin::pin!(connection);
@@ -181,24 +211,27 @@ where
             }
         });
     }
-    drop(listener);
-    drain.started.cancel();
-    let _ = stop.send(());
+}
+
+/// Waits for every connection to close (all `max` slots back), for up to `grace`; then
+/// cancels the requests still running, which answer with an error, and waits a little more
+/// for those answers to be written.
+async fn wait_for_connections(slots: &Semaphore, max: usize, grace: Duration, drain: &Drain) {
     let all = u32::try_from(max).unwrap_or(u32::MAX);
-    if tokio::time::timeout(config.shutdown_grace, slots.acquire_many(all))
+    if tokio::time::timeout(grace, slots.acquire_many(all))
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    tracing::info!("grace period over: cancelling the requests still in progress");
+    drain.over.cancel();
+    if tokio::time::timeout(ANSWER_AFTER_CANCEL, slots.acquire_many(all))
         .await
         .is_err()
     {
-        tracing::info!("grace period over: cancelling the requests still in progress");
-        drain.over.cancel();
-        if tokio::time::timeout(ANSWER_AFTER_CANCEL, slots.acquire_many(all))
-            .await
-            .is_err()
-        {
-            tracing::warn!("some connections did not close in time; dropping them");
-        }
+        tracing::warn!("some connections did not close in time; dropping them");
     }
-    Ok(())
 }
 
 /// Binds `config.bind` and serves `app` on it until `shutdown` completes.

@@ -135,58 +135,10 @@ async fn post(
     {
         return error_response(status, None, RpcError::invalid_request(reason));
     }
-    let head = match Incoming::decode(&body) {
-        Err(e) => return error_response(StatusCode::BAD_REQUEST, e.id, e.error),
-        Ok(incoming) => {
-            let (id, method, params) = match &incoming {
-                Incoming::Request { id, method, params } => {
-                    (Some(id.clone()), Some(method.as_ref()), *params)
-                }
-                Incoming::Notification { method, params } => (None, Some(method.as_ref()), *params),
-                Incoming::Response { .. } => (None, None, None),
-            };
-            let params_head = ParamsHead::read(params);
-            let modern = headers::is_modern(headers, &params_head);
-            if modern {
-                if let Some(method) = method {
-                    // A modern request: its metadata must be complete and its headers must
-                    // match its body.
-                    let checked = headers::validate_modern(headers, method, &params_head).and_then(
-                        |()| match (method, params_head.name()) {
-                            ("tools/call", Some(tool)) => headers::validate_params(
-                                headers,
-                                &params_head,
-                                shared.dispatcher.header_params(tool),
-                                true,
-                            ),
-                            _ => Ok(()),
-                        },
-                    );
-                    if let Err(error) = checked {
-                        return error_response(StatusCode::BAD_REQUEST, id, error);
-                    }
-                }
-            } else if let Some(method) = method {
-                // A legacy request need not carry the metadata headers, but those it
-                // carries must tell the truth, session or not.
-                let mirrored = match (method, params_head.name()) {
-                    ("tools/call", Some(tool)) => shared.dispatcher.header_params(tool),
-                    _ => &[],
-                };
-                if let Err(error) =
-                    headers::validate_present(headers, method, &params_head, mirrored)
-                {
-                    return error_response(StatusCode::BAD_REQUEST, id, error);
-                }
-            }
-            Head {
-                modern,
-                id,
-                method: method.map(str::to_owned),
-            }
-        }
+    let head = match read_head(shared, headers, &body) {
+        Ok(head) => head,
+        Err(refusal) => return refusal.into_response(),
     };
-
     if head.id.is_some() && drain.as_ref().is_some_and(Drain::is_started) {
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -200,108 +152,172 @@ async fn post(
         drain,
         at_start: head.method.as_deref() == Some("subscriptions/listen"),
     });
-
-    // Only requests count against the cap: responses (answers to the server's own
-    // questions) and notifications (such as cancellations) are what let requests in flight
-    // finish, so they are always let through.
-    let permit = match head.id {
-        None => None,
-        Some(_) => {
-            let busy = |why: &str| {
-                error_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    head.id.clone(),
-                    RpcError::internal(format!("{why}; retry later")),
-                )
-            };
-            let caller = match shared.caller_key(peer) {
-                Some(key) => match CallerCounts::enter(&shared.per_caller, key) {
-                    Some(place) => Some(place),
-                    None => return busy("too many requests in flight from this caller"),
-                },
-                None => None,
-            };
-            match Arc::clone(&shared.in_flight).try_acquire_owned() {
-                Ok(permit) => Some(InFlight {
-                    _server: permit,
-                    _caller: caller,
-                }),
-                Err(_) => return busy("too many requests in flight"),
-            }
-        }
+    let permit = match admit(shared, head.id.as_ref(), peer) {
+        Ok(permit) => permit,
+        Err(refusal) => return refusal.into_response(),
     };
-
-    if head.modern {
-        // Stateless: a connection that lives as long as this request.
-        let (outbound, _) = mpsc::channel(1);
-        let connection = Arc::new(Connection::new(outbound));
-        return dispatch(
-            shared,
-            Work {
-                connection,
-                body,
-                id: head.id,
-                modern: true,
-                permit,
-                drain,
-            },
-        )
-        .await;
-    }
-    if head.method.as_deref() == Some("initialize") {
+    if !head.modern && head.method.as_deref() == Some("initialize") {
+        let _permit = permit;
         return initialize(shared, body, peer).await;
     }
-    if let Some(value) = headers.get(headers::SESSION_ID) {
-        let Some(session) = shared.session(value) else {
-            return error_response(
-                StatusCode::NOT_FOUND,
-                head.id,
-                RpcError::new(
-                    -32001,
-                    "Session not found: it expired or was deleted; send initialize again",
-                ),
-            );
+    let connection = if head.modern {
+        // Stateless: a connection that lives as long as this request.
+        let (outbound, _) = mpsc::channel(1);
+        Arc::new(Connection::new(outbound))
+    } else {
+        match legacy_session(shared, headers, &head) {
+            Ok(Some(connection)) => connection,
+            // A notification outside any session has nothing to act on.
+            Ok(None) => return StatusCode::ACCEPTED.into_response(),
+            Err(refusal) => return refusal.into_response(),
+        }
+    };
+    let work = Work {
+        connection,
+        body,
+        id: head.id,
+        modern: head.modern,
+        permit,
+        drain,
+    };
+    dispatch(shared, work).await
+}
+
+/// A message refused before it reaches the dispatcher: the HTTP status, and the JSON-RPC
+/// error answering the request `id`.
+struct Refusal(StatusCode, Option<RequestId>, RpcError);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let Refusal(status, id, error) = self;
+        error_response(status, id, error)
+    }
+}
+
+/// Decodes the message enough to route it, and checks the metadata headers it carries
+/// against its body: all of them for a modern request, those present for a legacy one.
+fn read_head(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Head, Refusal> {
+    let incoming =
+        Incoming::decode(body).map_err(|e| Refusal(StatusCode::BAD_REQUEST, e.id, e.error))?;
+    let (id, method, params) = match &incoming {
+        Incoming::Request { id, method, params } => {
+            (Some(id.clone()), Some(method.as_ref()), *params)
+        }
+        Incoming::Notification { method, params } => (None, Some(method.as_ref()), *params),
+        Incoming::Response { .. } => (None, None, None),
+    };
+    let params_head = ParamsHead::read(params);
+    let modern = headers::is_modern(headers, &params_head);
+    if let Some(method) = method {
+        let mirrored = match (method, params_head.name()) {
+            ("tools/call", Some(tool)) => shared.dispatcher.header_params(tool),
+            _ => &[],
         };
-        if let Some(version) = headers
-            .get(headers::PROTOCOL_VERSION)
-            .and_then(|v| v.to_str().ok())
-        {
-            if ProtocolVersion::parse(version).is_none() {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    head.id,
-                    unsupported_version(version),
-                );
-            }
+        let checked = if modern {
+            // A modern request: its metadata must be complete and its headers must match
+            // its body.
+            headers::validate_modern(headers, method, &params_head).and_then(|()| {
+                match (method, params_head.name()) {
+                    ("tools/call", Some(_)) => {
+                        headers::validate_params(headers, &params_head, mirrored, true)
+                    }
+                    _ => Ok(()),
+                }
+            })
+        } else {
+            // A legacy request need not carry the metadata headers, but those it carries
+            // must tell the truth, session or not.
+            headers::validate_present(headers, method, &params_head, mirrored)
+        };
+        if let Err(error) = checked {
+            return Err(Refusal(StatusCode::BAD_REQUEST, id, error));
         }
-        if head.method.as_deref() == Some("notifications/initialized") {
-            session.mark_initialized();
-        }
-        let connection = Arc::clone(&session.connection);
-        return dispatch(
-            shared,
-            Work {
-                connection,
-                body,
-                id: head.id,
-                modern: false,
-                permit,
-                drain,
-            },
+    }
+    Ok(Head {
+        modern,
+        id,
+        method: method.map(str::to_owned),
+    })
+}
+
+/// A place among the requests in flight for a request (`id` set), or `503` when the server
+/// or this caller has none left. Only requests count against the cap: responses (answers
+/// to the server's own questions) and notifications (such as cancellations) are what let
+/// requests in flight finish, so they are always let through.
+fn admit(
+    shared: &Shared,
+    id: Option<&RequestId>,
+    peer: Option<SocketAddr>,
+) -> Result<Option<InFlight>, Refusal> {
+    let Some(id) = id else { return Ok(None) };
+    let busy = |why: &str| {
+        Refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(id.clone()),
+            RpcError::internal(format!("{why}; retry later")),
         )
-        .await;
+    };
+    let caller = match shared.caller_key(peer) {
+        Some(key) => match CallerCounts::enter(&shared.per_caller, key) {
+            Some(place) => Some(place),
+            None => return Err(busy("too many requests in flight from this caller")),
+        },
+        None => None,
+    };
+    match Arc::clone(&shared.in_flight).try_acquire_owned() {
+        Ok(permit) => Ok(Some(InFlight {
+            _server: permit,
+            _caller: caller,
+        })),
+        Err(_) => Err(busy("too many requests in flight")),
     }
-    if head.id.is_none() {
-        // A notification outside any session has nothing to act on.
-        return StatusCode::ACCEPTED.into_response();
+}
+
+/// The connection of the legacy session a message belongs to (`None`: a notification
+/// outside any session), or the error response when there is no such session.
+fn legacy_session(
+    shared: &Shared,
+    headers: &HeaderMap,
+    head: &Head,
+) -> Result<Option<Arc<Connection>>, Refusal> {
+    let Some(value) = headers.get(headers::SESSION_ID) else {
+        if head.id.is_none() {
+            return Ok(None);
+        }
+        return Err(Refusal(
+            StatusCode::BAD_REQUEST,
+            head.id.clone(),
+            RpcError::invalid_request(
+                "missing the Mcp-Session-Id header: send initialize first (2025-11-25 and earlier), or include per-request `_meta` and headers (2026-07-28)",
+            ),
+        ));
+    };
+    let Some(session) = shared.session(value) else {
+        return Err(Refusal(
+            StatusCode::NOT_FOUND,
+            head.id.clone(),
+            RpcError::new(
+                -32001,
+                "Session not found: it expired or was deleted; send initialize again",
+            ),
+        ));
+    };
+    if let Some(version) = headers
+        .get(headers::PROTOCOL_VERSION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if ProtocolVersion::parse(version).is_none() {
+            return Err(Refusal(
+                StatusCode::BAD_REQUEST,
+                head.id.clone(),
+                unsupported_version(version),
+            ));
+        }
     }
-    error_response(
-        StatusCode::BAD_REQUEST,
-        head.id,
-        RpcError::invalid_request(
-            "missing the Mcp-Session-Id header: send initialize first (2025-11-25 and earlier), or include per-request `_meta` and headers (2026-07-28)",
-        ),
-    )
+    if head.method.as_deref() == Some("notifications/initialized") {
+        session.mark_initialized();
+    }
+    Ok(Some(Arc::clone(&session.connection)))
 }
 
 async fn initialize(shared: &Shared, body: Bytes, peer: Option<SocketAddr>) -> Response {
@@ -437,29 +453,7 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         return StatusCode::ACCEPTED.into_response();
     };
     let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
-    let dispatcher = shared.dispatcher.clone();
-    let caller = crate::permission::Caller::current();
-    let mut work: Pin<Box<dyn Future<Output = Option<Reply>> + Send>> =
-        Box::pin(caller.scope(async move {
-            // The permit lives as long as the work, so abandoned work still counts until it
-            // ends.
-            let _permit = permit;
-            let reply = dispatcher.reply(&connection, body, sink);
-            let Some(stop) = drain else {
-                return reply.await;
-            };
-            let mut reply = std::pin::pin!(reply);
-            tokio::select! {
-                // Polled first: a reply ready at once never registers with the drain.
-                biased;
-                reply = &mut reply => reply,
-                () = stop.stopped() => {
-                    // Cancelled with an answer saying why, which the work still delivers.
-                    connection.shut_down();
-                    reply.await
-                }
-            }
-        }));
+    let mut work = request_work(shared, connection, body, sink, permit, drain);
     // Most handlers finish on their first poll: answer those right here, with no task to
     // spawn and wake.
     let first_poll = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
@@ -508,6 +502,40 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
             answer_response(modern, reply.ok())
         }
     }
+}
+
+/// The work of answering one request, run as the current caller, holding its place among
+/// the requests in flight, and stopped with an answer when shutdown says so.
+fn request_work(
+    shared: &Shared,
+    connection: Arc<Connection>,
+    body: Bytes,
+    sink: mpsc::Sender<Vec<u8>>,
+    permit: Option<InFlight>,
+    drain: Option<Stop>,
+) -> Pin<Box<dyn Future<Output = Option<Reply>> + Send>> {
+    let dispatcher = shared.dispatcher.clone();
+    let caller = crate::permission::Caller::current();
+    Box::pin(caller.scope(async move {
+        // The permit lives as long as the work, so abandoned work still counts until it
+        // ends.
+        let _permit = permit;
+        let reply = dispatcher.reply(&connection, body, sink);
+        let Some(stop) = drain else {
+            return reply.await;
+        };
+        let mut reply = std::pin::pin!(reply);
+        tokio::select! {
+            // Polled first: a reply ready at once never registers with the drain.
+            biased;
+            reply = &mut reply => reply,
+            () = stop.stopped() => {
+                // Cancelled with an answer saying why, which the work still delivers.
+                connection.shut_down();
+                reply.await
+            }
+        }
+    }))
 }
 
 /// The HTTP response carrying a request's answer (`None`: the work ended without one).
