@@ -150,16 +150,16 @@ impl Dispatcher {
         invoke: impl FnOnce(Context) -> HandlerFuture<O> + Send + 'static,
     ) -> Result<Flow<O>, RpcError> {
         let Invocation {
-            request:
-                Request {
-                    connection,
-                    message,
-                    id,
-                    sink,
-                },
+            request,
             negotiated,
             input,
         } = invocation;
+        let Request {
+            connection,
+            message,
+            id,
+            sink,
+        } = request;
         let gate =
             self.inner
                 .permissions
@@ -201,26 +201,13 @@ impl Dispatcher {
             .await
         };
         drop(in_flight);
-        let ended = match &outcome {
-            Run::Done(output) if output.is_error() => Outcome::Error,
-            Run::Done(_) => Outcome::Ok,
-            Run::Cancelled => Outcome::Cancelled,
-            Run::Panicked(_) => Outcome::Panicked,
-            Run::Suspended(_) => Outcome::InputRequired,
-            Run::TimedOut => Outcome::TimedOut,
-        };
-        gate.finish(ended, audited);
+        gate.finish(outcome.audited(), audited);
         match outcome {
-            Run::Done(output) => {
-                let missing = input
-                    .as_ref()
-                    .and_then(|round| round.take_missing_capability());
-                match missing {
-                    // It failed after asking what the client cannot answer: say so.
-                    Some(error) if output.is_error() => Err(error),
-                    _ => Ok(Flow::Done(output)),
-                }
-            }
+            Run::Done(output) => match input.and_then(|round| round.take_missing_capability()) {
+                // It failed after asking what the client cannot answer: say so.
+                Some(error) if output.is_error() => Err(error),
+                _ => Ok(Flow::Done(output)),
+            },
             Run::Cancelled if connection.is_shutting_down() => Err(RpcError::shutting_down()),
             Run::Cancelled => {
                 tracing::debug!(%id, method = target.method, name = target.name, "request cancelled by the client");
@@ -293,6 +280,20 @@ pub(super) enum Run<T> {
     Suspended(Suspension),
     /// It ran longer than it may.
     TimedOut,
+}
+
+impl<O: Produce> Run<O> {
+    /// How the run ended, as the audit record says it.
+    fn audited(&self) -> Outcome {
+        match self {
+            Run::Done(output) if output.is_error() => Outcome::Error,
+            Run::Done(_) => Outcome::Ok,
+            Run::Cancelled => Outcome::Cancelled,
+            Run::Panicked(_) => Outcome::Panicked,
+            Run::Suspended(_) => Outcome::InputRequired,
+            Run::TimedOut => Outcome::TimedOut,
+        }
+    }
 }
 
 /// Runs a handler's future until it ends, the request is cancelled, `timeout` passes, or

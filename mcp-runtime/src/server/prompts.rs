@@ -10,7 +10,7 @@ use super::pipeline::{Flow, Invocation, Request, Target};
 use super::Dispatcher;
 use crate::capability::PromptCall;
 use crate::permission::Kind;
-use crate::protocol::{encode_result, Era, GetPromptResult, PromptMessage, RpcError};
+use crate::protocol::{encode_result, Era, GetPromptResult, PromptMessage, RequestId, RpcError};
 
 impl Dispatcher {
     pub(super) async fn get_prompt(
@@ -77,30 +77,42 @@ impl Dispatcher {
             Flow::Done(result) => result?,
             Flow::Answered(answer) => return Ok(answer),
         };
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Wire<'a> {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            result_type: Option<&'static str>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            description: Option<&'a str>,
-            messages: &'a [PromptMessage],
-            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-            meta: Option<&'a RawValue>,
-        }
-        let GetPromptResult {
-            description,
-            messages,
-        } = &result;
-        let modern = era == Era::Modern;
-        Ok(Some(encode_result(
+        Ok(Some(encode_rendering(
             id,
-            &Wire {
-                result_type: modern.then_some("complete"),
-                description: description.as_deref(),
-                messages,
-                meta: modern.then_some(&*self.inner.server_meta),
-            },
+            era,
+            &result,
+            &self.inner.server_meta,
         )))
     }
+}
+
+/// The `prompts/get` result on the wire; the modern era adds its result type and the
+/// server's `_meta`.
+fn encode_rendering(
+    id: &RequestId,
+    era: Era,
+    result: &GetPromptResult,
+    server_meta: &RawValue,
+) -> Vec<u8> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Wire<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result_type: Option<&'static str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<&'a str>,
+        messages: &'a [PromptMessage],
+        #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+        meta: Option<&'a RawValue>,
+    }
+    let modern = era == Era::Modern;
+    encode_result(
+        id,
+        &Wire {
+            result_type: modern.then_some("complete"),
+            description: result.description.as_deref(),
+            messages: &result.messages,
+            meta: modern.then_some(server_meta),
+        },
+    )
 }
