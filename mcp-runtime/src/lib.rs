@@ -18,6 +18,7 @@ mod error;
 pub mod permission;
 pub mod protocol;
 pub mod server;
+mod sync;
 pub mod testing;
 pub mod transport;
 

@@ -30,6 +30,7 @@
 //! A client can also answer the server's questions (elicitation, sampling, roots) in both
 //! eras: see [`TestClient::answering`].
 
+use crate::sync::lock;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -173,7 +174,7 @@ impl TestClient {
     }
 
     /// Answers the server's questions with `responder`: server-to-client requests in the
-    /// handshake era (use [`TestClient::legacy_answering`], which declares the capabilities
+    /// legacy era (use [`TestClient::legacy_answering`], which declares the capabilities
     /// at `initialize`), `input_required` results in the 2026-07-28 era, which
     /// [`TestClient::request`] then retries with the answers. A modern client that answers
     /// declares elicitation, sampling and roots unless [`TestClient::with_client_capabilities`]
@@ -292,10 +293,7 @@ impl TestClient {
             return;
         };
         let (Some(method), Some(id)) = (value["method"].as_str(), value.get("id")) else {
-            self.seen
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(value);
+            lock(&self.seen).push(value);
             return;
         };
         let result = responder(method, &value["params"]);
@@ -348,7 +346,7 @@ impl TestClient {
 
     /// Takes every message the server sent outside responses (notifications) so far.
     pub fn take_notifications(&self) -> Vec<Value> {
-        let mut out = std::mem::take(&mut *self.seen.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut out = std::mem::take(&mut *lock(&self.seen));
         let Ok(mut received) = self.received.try_lock() else {
             return out;
         };

@@ -51,7 +51,7 @@ pub async fn work(ctx: Context, steps: u32) -> String {
     format!("{steps} steps")
 }
 
-/// Asks the client for its roots (handshake era).
+/// Asks the client for its roots (legacy era).
 #[tool(read_only)]
 pub async fn list_roots(ctx: Context) -> Result<Json<serde_json::Value>, ToolError> {
     Ok(Json(ctx.roots().await?))

@@ -468,7 +468,7 @@ async fn async_resources_see_the_request_context() {
         if is_modern(&client) {
             assert!(logs.is_empty(), "no log level asked for: {logs:?}");
         } else {
-            // Handshake-era clients get every log message until they set a level.
+            // Legacy-era clients get every log message until they set a level.
             assert_eq!(logs.len(), 1, "{logs:?}");
             assert_eq!(logs[0]["method"], "notifications/message");
             assert_eq!(logs[0]["params"]["data"], "whoami read");
@@ -983,7 +983,7 @@ async fn legacy_results_have_no_modern_fields() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Subscriptions (handshake era)
+// Subscriptions (legacy era)
 
 /// Tells clients subscribed to `uri` that it changed; answers how many were told.
 #[tool]
@@ -1115,7 +1115,7 @@ async fn the_modern_era_has_no_resource_subscriptions() {
     assert_eq!(touch_uri(&client, "test://static/readme").await, "0");
     assert!(client.take_notifications().is_empty());
 
-    // A handshake-era connection sending a modern request: modern rules apply.
+    // A legacy-era connection sending a modern request: modern rules apply.
     let legacy = TestClient::legacy(with_touch()).await.unwrap();
     let err = legacy
         .raw_request(

@@ -1,4 +1,4 @@
-//! Capabilities switched off and on while the server runs, and who hears of it: handshake-era
+//! Capabilities switched off and on while the server runs, and who hears of it: legacy-era
 //! connections (`notifications/*/list_changed`) and 2026-07-28 `subscriptions/listen`
 //! streams.
 
@@ -121,7 +121,7 @@ async fn tools_switch_through_the_context_and_the_lists_follow() {
         client.call_tool("beta", json!({})).await.unwrap().text(),
         "beta"
     );
-    // The handshake-era client heard of it.
+    // The legacy-era client heard of it.
     let heard: Vec<Value> = client.take_notifications();
     assert_eq!(
         heard,

@@ -233,7 +233,7 @@ fn script(modern: bool) -> Vec<(Value, Expect)> {
             Fails(-32602),
         ),
     ];
-    // Subscriptions: handshake era only.
+    // Subscriptions: legacy era only.
     let subscribe = |method: &str, uri: &str| json!({"method": method, "params": {"uri": uri}});
     if modern {
         script.extend([

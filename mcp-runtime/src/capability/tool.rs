@@ -126,7 +126,7 @@ impl ToolDescriptor {
         self.hints
     }
 
-    /// Handshake-era clients require an object at the root of `structuredContent`; a tool
+    /// Legacy-era clients require an object at the root of `structuredContent`; a tool
     /// whose output is not an object has it wrapped as `{"result": …}` for them.
     pub(crate) fn wraps_legacy_output(&self) -> bool {
         self.output_schema

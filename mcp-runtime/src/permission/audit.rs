@@ -13,6 +13,7 @@
 //! Argument values and tokens are never written, unless the log is built with
 //! [`AuditLog::with_arguments`].
 
+use crate::sync::lock;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
@@ -146,7 +147,7 @@ impl AuditLog {
         let Some(file) = &self.file else { return };
         let mut line = serde_json::to_vec(record).expect("an audit record always serialises");
         line.push(b'\n');
-        let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+        let mut file = lock(file);
         if let Err(error) = file.write_all(&line) {
             tracing::error!(%error, "cannot write the audit file");
         }

@@ -1,6 +1,7 @@
 //! Applying a [`Policy`] to requests: which capabilities are listed, and the [`Gate`] every
 //! call passes (decision, confirmation, audit records).
 
+use crate::sync::lock;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
@@ -254,7 +255,7 @@ impl Gate<'_> {
     pub(crate) fn finish(&self, outcome: Outcome, arguments: Option<&[u8]>) {
         let (refused, confirmed_by) = match self.confirmation.get() {
             Some(ended) => {
-                let ended = ended.lock().unwrap_or_else(|e| e.into_inner());
+                let ended = lock(ended);
                 (ended.refused, ended.confirmed_by.clone())
             }
             None => (None, None),
@@ -338,7 +339,7 @@ impl Asking {
             "required": ["confirm"],
         });
         let refuse = |label: &'static str, message: String| {
-            self.ended.lock().unwrap_or_else(|e| e.into_inner()).refused = Some(label);
+            lock(&self.ended).refused = Some(label);
             Err(message)
         };
         let answer = context.elicit(&message, schema).asked_only().await;
@@ -348,7 +349,7 @@ impl Asking {
                 match confirm {
                     Some(Value::Bool(true)) => {
                         let by = context.answered_by().subject().to_owned();
-                        self.ended.lock().unwrap_or_else(|e| e.into_inner()).confirmed_by =
+                        lock(&self.ended).confirmed_by =
                             Some(by);
                         Ok(())
                     }

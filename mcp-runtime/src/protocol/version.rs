@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-/// The two families of MCP revisions.
+/// The two families of MCP revisions. The documentation, the code and
+/// [`TestClient`](crate::testing::TestClient) call them by these names: the *legacy* era and
+/// the *modern* era.
 ///
 /// * [`Era::Legacy`] revisions open with an `initialize` handshake and keep per-connection
 ///   state (negotiated version, log level, client capabilities).
@@ -43,7 +45,7 @@ pub enum ProtocolVersion {
 impl ProtocolVersion {
     /// The newest revision of all.
     pub const LATEST: ProtocolVersion = ProtocolVersion::V2026_07_28;
-    /// The newest handshake-era revision, offered to `initialize` requests for unknown versions.
+    /// The newest legacy-era revision, offered to `initialize` requests for unknown versions.
     pub const LATEST_LEGACY: ProtocolVersion = ProtocolVersion::V2025_11_25;
     /// Every supported revision, newest first (the order used in error data and discovery).
     pub const ALL: [ProtocolVersion; 4] = [

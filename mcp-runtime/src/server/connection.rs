@@ -1,6 +1,7 @@
 //! Per-connection state: what a legacy handshake negotiated, requests in flight, and the
 //! channel to the client.
 
+use crate::sync::lock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -196,7 +197,7 @@ impl Connection {
             self.next_request.fetch_add(1, Ordering::Relaxed)
         ));
         let (tx, rx) = oneshot::channel();
-        let mut awaiting = self.awaiting.lock().unwrap_or_else(|e| e.into_inner());
+        let mut awaiting = lock(&self.awaiting);
         // Once the client can no longer answer, the question fails at once (`tx` dropped).
         if !self.questions_closed.load(Ordering::Acquire) {
             awaiting.insert(id.clone(), tx);
@@ -208,10 +209,7 @@ impl Connection {
     /// fail, new ones fail at once, and streams that only send end.
     pub(crate) fn close_questions(&self) {
         self.questions_closed.store(true, Ordering::Release);
-        self.awaiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        lock(&self.awaiting).clear();
         self.closing.cancel();
     }
 
@@ -236,20 +234,13 @@ impl Connection {
     }
 
     pub(crate) fn forget_answer(&self, id: &RequestId) {
-        self.awaiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+        lock(&self.awaiting).remove(id);
     }
 
     /// Delivers the client's answer, from the caller of the request being served; false when
     /// no request with that id is waiting.
     pub(crate) fn answer(&self, id: &RequestId, answer: ClientAnswer) -> bool {
-        let waiting = self
-            .awaiting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+        let waiting = lock(&self.awaiting).remove(id);
         match waiting {
             Some(tx) => tx.send((answer, Caller::current())).is_ok(),
             None => false,
@@ -258,6 +249,6 @@ impl Connection {
 
     fn lock_in_flight(&self) -> std::sync::MutexGuard<'_, InFlightMap> {
         // A poisoned map only means a panic happened while holding it; the map is still sound.
-        self.in_flight.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.in_flight)
     }
 }

@@ -1,5 +1,6 @@
 //! The per-request [`Context`] a tool can ask for.
 
+use crate::sync::lock;
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
@@ -59,7 +60,7 @@ struct Inner {
     client_capabilities: Option<serde_json::Map<String, Value>>,
     /// Modern era: the answers this request brought and the questions this run asks.
     input: Option<Arc<super::input::InputRound>>,
-    /// Handshake era: who sent the last answer to a question of this request.
+    /// Legacy era: who sent the last answer to a question of this request.
     answered_by: std::sync::Mutex<Option<crate::permission::Caller>>,
 }
 
@@ -219,7 +220,7 @@ impl Context {
     /// Asks the client something: `method` (`elicitation/create`, `sampling/createMessage`,
     /// `roots/list`) with `params`, answered only if the client declared `capability`.
     ///
-    /// One call site for both eras. In the handshake era the question is a request of its own,
+    /// One call site for both eras. In the legacy era the question is a request of its own,
     /// sent on the stream of the request being served (stdout on stdio, the response's SSE
     /// stream on HTTP), and the answer comes back as a message. In the 2026-07-28 era the call
     /// ends with an `input_required` result carrying the question; the client retries with the
@@ -329,7 +330,7 @@ impl Context {
             "url": url.into(),
         });
         if self.era() == Era::Legacy {
-            // The handshake era identifies URL elicitations for their completion notice.
+            // The legacy era identifies URL elicitations for their completion notice.
             params["elicitationId"] = Value::String(format!("{}", self.inner.request_id));
         }
         Ask::new(
@@ -424,15 +425,10 @@ impl Context {
             .is_some_and(|round| round.resumed())
     }
 
-    /// Who gave the last answer to this request's questions: in the handshake era the caller
+    /// Who gave the last answer to this request's questions: in the legacy era the caller
     /// whose message carried it, in the 2026-07-28 era the caller of the retry that brought it.
     pub(crate) fn answered_by(&self) -> crate::permission::Caller {
-        let answered = self
-            .inner
-            .answered_by
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let answered = lock(&self.inner.answered_by).clone();
         answered.unwrap_or_else(crate::permission::Caller::current)
     }
 
@@ -458,7 +454,7 @@ impl Context {
         let outcome = tokio::select! {
             answer = answer => match answer {
                 Ok((answer, by)) => {
-                    *self.inner.answered_by.lock().unwrap_or_else(|e| e.into_inner()) = Some(by);
+                    *lock(&self.inner.answered_by) = Some(by);
                     answer
                 }
                 Err(_) => Err(RpcError::internal("the connection closed before the client answered")),

@@ -457,7 +457,7 @@ impl Dispatcher {
     }
 
     /// Modern era: the answers a retried request brings (verifying its `requestState`), and
-    /// the place the handler's questions go. `None` in the handshake era.
+    /// the place the handler's questions go. `None` in the legacy era.
     pub(super) fn input_round(
         &self,
         negotiated: &Negotiated,

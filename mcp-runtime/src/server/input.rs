@@ -19,6 +19,7 @@
 //! used (until they expire), so replicas that share the sealing key can serve each other's
 //! retries; each replica refuses the replays it sees.
 
+use crate::sync::lock;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -396,12 +397,6 @@ impl InputRound {
             answers: std::mem::take(&mut *lock(&self.used)),
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// The error for a question the client did not declare the capability to answer.

@@ -1,4 +1,4 @@
-//! The requests about the connection rather than a capability: the handshake-era
+//! The requests about the connection rather than a capability: the legacy-era
 //! `initialize`, `ping` and `logging/setLevel`, and the 2026-07-28 `server/discover`.
 
 use std::sync::Arc;

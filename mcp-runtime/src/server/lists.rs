@@ -115,7 +115,7 @@ pub(crate) struct Features {
 }
 
 /// The server capabilities: only what the server really has. Resource subscriptions are
-/// the handshake era's `resources/subscribe`; the modern era has no such request.
+/// the legacy era's `resources/subscribe`; the modern era has no such request.
 pub(crate) fn capabilities(features: Features, era: Era) -> Value {
     let mut caps = serde_json::Map::new();
     caps.insert("logging".into(), json!({}));

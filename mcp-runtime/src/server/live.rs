@@ -1,6 +1,7 @@
 //! Lists that change while the server runs: capabilities switched off and on by name, and
 //! the pages of their lists, re-encoded once per change and shared until the next.
 
+use crate::sync::{lock, read, write};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -111,12 +112,12 @@ impl LiveList {
 
     /// The current pages.
     pub(crate) fn pages(&self) -> Arc<Pages> {
-        Arc::clone(&self.pages.read().unwrap_or_else(|e| e.into_inner()))
+        Arc::clone(&read(&self.pages))
     }
 
     /// Re-encodes the pages from the members switched on now.
     pub(crate) fn rebuild(&self, switches: &Switches, settings: &PageSettings) {
-        let _one_at_a_time = self.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
+        let _one_at_a_time = lock(&self.rebuilding);
         let shown: Vec<usize> = (0..self.members.len())
             .filter(|&i| switches.is_on(self.members[i]))
             .collect();
@@ -130,7 +131,7 @@ impl LiveList {
             settings.page_size,
             &settings.extras(),
         );
-        *self.pages.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(pages);
+        *write(&self.pages) = Arc::new(pages);
     }
 }
 

@@ -1,4 +1,4 @@
-//! `resources/read`, and the handshake era's `resources/subscribe` and
+//! `resources/read`, and the legacy era's `resources/subscribe` and
 //! `resources/unsubscribe`.
 
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use crate::capability::ResourceRead;
 use crate::permission::Kind;
 use crate::protocol::{code, encode_result, Era, RequestId, ResourceContents, RpcError};
 
-/// The most resources one handshake-era session may subscribe to at once.
+/// The most resources one legacy-era session may subscribe to at once.
 const MAX_SUBSCRIPTIONS: usize = 1024;
 
 /// The longest URI a session may subscribe to, in bytes.
@@ -102,7 +102,7 @@ impl Dispatcher {
         )))
     }
 
-    /// `resources/subscribe` and `resources/unsubscribe`: handshake-era clients only; the
+    /// `resources/subscribe` and `resources/unsubscribe`: legacy-era clients only; the
     /// modern era listens with `subscriptions/listen` instead. Subscribing passes the same
     /// policy decision as reading: a resource the caller may not read cannot be subscribed to.
     pub(super) fn subscribe(

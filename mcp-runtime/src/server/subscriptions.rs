@@ -1,8 +1,9 @@
 //! Telling clients what changed: `notifications/*/list_changed` when capabilities are
 //! switched off or on, and `notifications/resources/updated` for subscribed resources —
-//! to handshake-era connections (after `initialize`; `resources/subscribe`) and to
+//! to legacy-era connections (after `initialize`; `resources/subscribe`) and to
 //! 2026-07-28 `subscriptions/listen` streams. The [`Notifier`] is the handle that does it.
 
+use crate::sync::lock;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -15,7 +16,7 @@ use super::live::{LiveList, PageSettings, Switches};
 use crate::error::{Error, Result};
 use crate::protocol::{encode_notification, RequestId};
 
-/// The handshake-era connections, which hear of every change they asked for.
+/// The legacy-era connections, which hear of every change they asked for.
 #[derive(Default)]
 pub(crate) struct Subscribers {
     connections: Mutex<Vec<Weak<Connection>>>,
@@ -236,7 +237,7 @@ impl Hub {
 /// [`Context::notifier`](crate::Context::notifier); clones are cheap.
 ///
 /// Switching a capability off hides it from its list and answers it as unknown; every
-/// switch sends `notifications/{tools,prompts,resources}/list_changed` to handshake-era
+/// switch sends `notifications/{tools,prompts,resources}/list_changed` to legacy-era
 /// clients and to 2026-07-28 `subscriptions/listen` streams that asked for it.
 ///
 /// ```
@@ -338,8 +339,4 @@ impl std::fmt::Debug for Notifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Notifier").finish_non_exhaustive()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

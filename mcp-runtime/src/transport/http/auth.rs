@@ -527,7 +527,7 @@ mod jwks {
         /// fetched within the last minute.
         pub(super) async fn keys(&self, kid: Option<&str>) -> Result<JwkSet, InvalidToken> {
             let fresh = {
-                let cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+                let cached = crate::sync::lock(&self.cached);
                 cached.as_ref().and_then(|(set, at)| {
                     let age = at.elapsed();
                     let knows = kid.is_none_or(|kid| set.find(kid).is_some());
@@ -551,8 +551,7 @@ mod jwks {
             .and_then(|r| r);
             match fetched {
                 Ok(set) => {
-                    *self.cached.lock().unwrap_or_else(|e| e.into_inner()) =
-                        Some((set.clone(), Instant::now()));
+                    *crate::sync::lock(&self.cached) = Some((set.clone(), Instant::now()));
                     Ok(set)
                 }
                 Err(error) => {

@@ -1,7 +1,8 @@
 //! The MCP endpoint: POST (requests, notifications and the client's answers), GET (the
-//! handshake era's stream of server messages) and DELETE (ending a session), and the
+//! legacy era's stream of server messages) and DELETE (ending a session), and the
 //! responses they build.
 
+use crate::sync::lock;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -404,7 +405,7 @@ impl CallerCounts {
 
     /// A place for one more request of `caller`, unless it has `max` in flight already.
     fn enter(this: &Arc<Self>, caller: String) -> Option<CallerPlace> {
-        let mut counts = this.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = lock(&this.counts);
         let count = counts.entry(caller.clone()).or_insert(0);
         if *count >= this.max {
             return None;
@@ -425,7 +426,7 @@ struct CallerPlace {
 
 impl Drop for CallerPlace {
     fn drop(&mut self) {
-        let mut counts = self.counts.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut counts = lock(&self.counts.counts);
         if let Some(count) = counts.get_mut(&self.caller) {
             *count -= 1;
             if *count == 0 {
