@@ -46,11 +46,15 @@ enum Command {
 }
 
 fn usage(program: &str) -> String {
+    let http = if cfg!(feature = "http") {
+        "         --transport <stdio|http>   how to talk to clients (default: stdio)\n  \
+         --bind <HOST:PORT>         where the http transport listens (default: 127.0.0.1:8080)\n  "
+    } else {
+        "         --transport stdio          how to talk to clients (this build has no http transport)\n  "
+    };
     format!(
         "Usage: {program} [OPTIONS]\n\n\
-         Options:\n  \
-         --transport <stdio|http>   how to talk to clients (default: stdio)\n  \
-         --bind <ADDRESS:PORT>      where the http transport listens (default: 127.0.0.1:8080)\n  \
+         Options:\n  {http}\
          --policy <FILE>            permission policy, TOML (default: $MCP_POLICY, if set)\n  \
          --audit <FILE>             append an audit record per decision and call (JSON lines)\n  \
          --shutdown-grace <SECONDS> on SIGINT or SIGTERM, how long calls in progress may take to\n                             \
@@ -65,6 +69,31 @@ cursor) that starts this server with the other options given, and exit\n  \
          they win over the file, which wins over the server's code.\n\n\
          Logs go to standard error; set RUST_LOG (e.g. RUST_LOG=debug) for more.\n"
     )
+}
+
+/// Reads `--bind`: an IP address or a host name, with a port (`localhost:8080`).
+fn bind_address(text: &str) -> Result<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let invalid = |why: String| {
+        Error::Usage(format!(
+            "invalid --bind `{text}`: {why}; expected a host and port such as 127.0.0.1:8080 or localhost:8080"
+        ))
+    };
+    if !text
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
+    {
+        return Err(invalid("no port".to_owned()));
+    }
+    let mut addresses = text
+        .to_socket_addrs()
+        .map_err(|e| invalid(format!("cannot resolve it ({e})")))?;
+    addresses
+        .next()
+        .ok_or_else(|| invalid("it resolves to no address".to_owned()))
 }
 
 fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
@@ -96,13 +125,7 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
             }
             Long("bind") => {
                 let value = parser.value().map_err(wrap)?;
-                let text = value.to_string_lossy();
-                let address = text.parse().map_err(|_| {
-                    Error::Usage(format!(
-                        "invalid --bind `{text}`; expected an address and port such as 127.0.0.1:8080"
-                    ))
-                })?;
-                options.bind = Some(address);
+                options.bind = Some(bind_address(&value.to_string_lossy())?);
             }
             Long("shutdown-grace") => {
                 let value = parser.value().map_err(wrap)?;
@@ -207,6 +230,7 @@ pub trait Serve: Sized + Send {
 
 impl Serve for Server {
     async fn serve_stdio(self) -> Result<()> {
+        greet(&self.info.name, &self.info.version, None);
         let dispatcher = self.build()?;
         crate::transport::stdio::serve(dispatcher).await
     }
@@ -274,6 +298,7 @@ async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
             tracing::info!(name = %server.info.name, version = %server.info.version, transport = ?options.transport, "starting");
             match options.transport {
                 Transport::Stdio => {
+                    greet(&server.info.name, &server.info.version, Some(&program));
                     let mut config = crate::transport::stdio::StdioConfig::default();
                     if let Some(grace) = options.shutdown_grace {
                         config.shutdown_grace = grace;
@@ -289,6 +314,24 @@ async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
             }
         }
     }
+}
+
+/// When a person started the server in a terminal (standard input is one), says on standard
+/// error what it waits for and how a client connects, instead of leaving a silent prompt.
+fn greet(name: &str, version: &str, program: Option<&str>) {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return;
+    }
+    let connect = match program {
+        Some(program) => format!(
+            "To connect a client, add the configuration that\n  {program} --print-config claude-desktop   (or vscode, cursor)\nprints to the client's settings; the client then starts the server itself."
+        ),
+        None => "To connect a client, add this program to the client's MCP server settings; the client then starts it itself.".to_owned(),
+    };
+    eprintln!(
+        "{name} {version} speaks MCP on standard input and output, and is waiting for a client's\nJSON-RPC messages (one per line). {connect}\nPress Ctrl-C to stop."
+    );
 }
 
 /// The snippet that makes `client` start this server as the command line said.
@@ -453,6 +496,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "http")]
     fn http_with_an_address() {
         assert_eq!(
             parse(args(&["--transport", "http", "--bind", "0.0.0.0:9000"])).unwrap(),
@@ -483,13 +527,57 @@ mod tests {
         assert!(parse(args(&["--shutdown-grace", "-1"])).is_err());
         let err = parse(args(&["--frobnicate"])).unwrap_err();
         assert!(err.to_string().contains("--frobnicate"), "{err}");
+        let err = parse(args(&["--bind", "127.0.0.1:1"])).unwrap_err();
+        assert_eq!(err.to_string(), "--bind only applies to --transport http");
+    }
+
+    #[test]
+    #[cfg(feature = "http")]
+    fn bad_addresses_say_what_is_wrong() {
         let err = parse(args(&["--transport", "http", "--bind", "localhost"])).unwrap_err();
         assert!(
             err.to_string().starts_with("invalid --bind `localhost`"),
             "{err}"
         );
-        let err = parse(args(&["--bind", "127.0.0.1:1"])).unwrap_err();
-        assert_eq!(err.to_string(), "--bind only applies to --transport http");
+        let err = parse(args(&[
+            "--transport",
+            "http",
+            "--bind",
+            "nowhere.invalid:80",
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("cannot resolve it"), "{err}");
+    }
+
+    #[test]
+    #[cfg(not(feature = "http"))]
+    fn http_is_refused_without_the_feature() {
+        let err = parse(args(&["--transport", "http"])).unwrap_err();
+        assert!(err.to_string().contains("`http` feature"), "{err}");
+    }
+
+    #[test]
+    fn help_offers_http_only_when_built_with_it() {
+        let text = usage("server");
+        assert_eq!(text.contains("--bind"), cfg!(feature = "http"), "{text}");
+        assert_eq!(
+            text.contains("<stdio|http>"),
+            cfg!(feature = "http"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "http")]
+    fn bind_takes_host_names() {
+        let Command::Serve(options) =
+            parse(args(&["--transport", "http", "--bind", "localhost:8080"])).unwrap()
+        else {
+            panic!("not a serve command")
+        };
+        let address = options.bind.unwrap();
+        assert!(address.ip().is_loopback(), "{address}");
+        assert_eq!(address.port(), 8080);
     }
 
     #[test]

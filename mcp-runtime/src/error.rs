@@ -59,6 +59,15 @@ pub enum Error {
     /// The command line could not be understood.
     #[error("{0}")]
     Usage(String),
+    /// The HTTP transport could not listen on its address.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// The underlying error (such as "Address already in use").
+        #[source]
+        source: io::Error,
+    },
     /// Reading or writing the transport failed.
     #[error("{transport} transport I/O failed: {source}")]
     Io {

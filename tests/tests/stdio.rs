@@ -397,3 +397,54 @@ async fn a_second_signal_exits_at_once() {
         .unwrap();
     assert_eq!(status.code(), Some(130), "{status}");
 }
+
+/// Started by a person in a terminal, the server says what it waits for and how a client
+/// connects; started by a client (standard input a pipe), it says nothing of the sort.
+#[tokio::test]
+async fn a_server_started_in_a_terminal_says_how_to_connect() {
+    use tokio::io::AsyncReadExt;
+    let fixture = env!("CARGO_BIN_EXE_fixture-server");
+    // `script` gives the server a terminal for its standard input.
+    let mut child = Command::new("script")
+        .args(["-qec", fixture, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("`script` (util-linux) runs");
+    let mut output = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let greeted = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let n = output.read(&mut buffer).await.unwrap();
+            if n == 0 {
+                return false;
+            }
+            seen.extend_from_slice(&buffer[..n]);
+            if String::from_utf8_lossy(&seen).contains("Press Ctrl-C to stop.") {
+                return true;
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    let text = String::from_utf8_lossy(&seen).into_owned();
+    assert!(greeted, "no greeting in a terminal: {text}");
+    assert!(text.contains("waiting for a client"), "{text}");
+    assert!(text.contains("--print-config claude-desktop"), "{text}");
+    child.kill().await.ok();
+
+    // From a pipe: the same server writes no such text.
+    let piped = Command::new(fixture)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains("waiting for a client"), "{stderr}");
+    assert!(piped.stdout.is_empty());
+}

@@ -239,12 +239,12 @@ pub(super) async fn bind_and_serve<F>(app: Router, config: &HttpConfig, shutdown
 where
     F: Future<Output = ()>,
 {
-    let io = |source| Error::Io {
-        transport: "http",
+    let bind = |source| Error::Bind {
+        address: config.bind,
         source,
     };
-    let listener = TcpListener::bind(config.bind).await.map_err(io)?;
-    let address = listener.local_addr().map_err(io)?;
+    let listener = TcpListener::bind(config.bind).await.map_err(bind)?;
+    let address = listener.local_addr().map_err(bind)?;
     tracing::info!("listening on http://{address}{}", config.path);
     serve_router(listener, app, config, shutdown).await
 }
