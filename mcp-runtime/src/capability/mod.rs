@@ -23,7 +23,8 @@ pub use resource::{
     Blob, FromUriVariable, IntoResourceContents, MethodResource, ResourceDescriptor,
     ResourceFuture, ResourceHandler, ResourceRead,
 };
-pub use schema::{sanitize, schema_for, SchemaObject};
+pub(crate) use schema::omittable_optionals;
+pub use schema::{sanitize, schema_for, OptionalParameters, SchemaObject};
 pub use tool::{
     ArgumentError, Arguments, FnTool, FromContext, HeaderParam, MethodTool, Provider, State,
     ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,

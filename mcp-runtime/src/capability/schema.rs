@@ -148,6 +148,110 @@ fn inline(
     }
 }
 
+/// How a tool's optional parameters (those not `required`) appear in its input schema.
+///
+/// ```
+/// use mcp_runtime::prelude::*;
+/// use mcp_runtime::capability::OptionalParameters;
+///
+/// /// Greets.
+/// #[tool]
+/// fn greet(name: Option<String>) -> String {
+///     format!("Hello, {}!", name.as_deref().unwrap_or("world"))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> mcp_runtime::Result<()> {
+/// let portable = Server::new("greeter", "1.0.0").tool(greet).build()?;
+/// let schema = portable.tools().next().unwrap().input_schema();
+/// assert_eq!(schema["properties"]["name"]["type"], "string");
+///
+/// let nullable = Server::new("greeter", "1.0.0")
+///     .tool(greet)
+///     .optional_parameters(OptionalParameters::Nullable)
+///     .build()?;
+/// let schema = nullable.tools().next().unwrap().input_schema();
+/// assert_eq!(schema["properties"]["name"]["type"], serde_json::json!(["string", "null"]));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OptionalParameters {
+    /// Not required, with the plain type (`"type": "integer"`): the form the widest set of
+    /// clients accepts, and strict validators prefer. A client may still send `null`, which
+    /// the tool reads as absent. The default.
+    #[default]
+    Omittable,
+    /// Not required, and also accepting `null` (`"type": ["integer", "null"]`), as schemars
+    /// generates it for `Option<T>`.
+    Nullable,
+}
+
+/// Rewrites the properties of every object in an input schema that are not `required` in
+/// their plain form ([`OptionalParameters::Omittable`]): `null` leaves their `type`, `enum`
+/// and two-way `anyOf`/`oneOf`, and a `null` default goes.
+pub(crate) fn omittable_optionals(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            let required: Vec<String> = match map.get("required") {
+                Some(Value::Array(names)) => names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if let Some(Value::Object(properties)) = map.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    if !required.contains(name) {
+                        drop_null(property);
+                    }
+                }
+            }
+            for child in map.values_mut() {
+                omittable_optionals(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(omittable_optionals),
+        _ => {}
+    }
+}
+
+/// Removes `null` from what one schema accepts.
+fn drop_null(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    let is_null = |v: &Value| v.get("type").and_then(Value::as_str) == Some("null");
+    if let Some(Value::Array(types)) = map.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            map.insert("type".into(), only);
+        }
+    }
+    if let Some(Value::Array(values)) = map.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
+    if map.get("default").is_some_and(Value::is_null) {
+        map.remove("default");
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(options)) = map.get(key) else {
+            continue;
+        };
+        if options.len() != 2 || !options.iter().any(is_null) {
+            continue;
+        }
+        let Some(Value::Array(options)) = map.remove(key) else {
+            continue;
+        };
+        if let Some(Value::Object(other)) = options.into_iter().find(|o| !is_null(o)) {
+            for (k, v) in other {
+                map.entry(k).or_insert(v);
+            }
+        }
+    }
+}
+
 /// True when the schema's root describes a JSON object.
 pub(crate) fn is_object_schema(schema: &SchemaObject) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("object")
@@ -187,6 +291,55 @@ mod tests {
             Value::Array(items) => items.iter().map(refs).sum(),
             _ => 0,
         }
+    }
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    enum Colour {
+        Red,
+        Green,
+    }
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Optionals {
+        needed: Option<u32>,
+        #[schemars(default)]
+        count: Option<u32>,
+        colour: Option<Colour>,
+        inner: Option<Inner>,
+        #[schemars(default)]
+        nested: Option<Vec<Option<String>>>,
+    }
+
+    #[test]
+    fn optional_properties_lose_null() {
+        let mut schema = Value::Object(schema_for::<Optionals>());
+        // schemars marks every `Option` field optional; `needed` is made required here to
+        // show that required properties keep accepting null.
+        schema["required"] = json!(["needed"]);
+        let before = schema.clone();
+        omittable_optionals(&mut schema);
+        let properties = &schema["properties"];
+        assert_eq!(properties["needed"], before["properties"]["needed"]);
+        assert_eq!(properties["count"]["type"], "integer", "{schema:#}");
+        assert!(properties["count"].get("default").is_none(), "{schema:#}");
+        let colour = &properties["colour"];
+        assert!(
+            !colour.to_string().contains("null"),
+            "{colour:#} (from {:#})",
+            before["properties"]["colour"]
+        );
+        let inner = &properties["inner"];
+        assert_eq!(inner["type"], "object", "{inner:#}");
+        assert!(inner.get("anyOf").is_none(), "{inner:#}");
+        assert_eq!(inner["properties"]["amount"]["type"], "number");
+        // Items of an array are not properties: an element may still be null.
+        assert_eq!(properties["nested"]["type"], "array");
+        assert_eq!(
+            properties["nested"]["items"]["type"],
+            json!(["string", "null"])
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::pipeline::Request;
 use super::registry::{Handlers, Registry};
 use super::subscriptions::Hub;
 use super::Server;
+use crate::capability::OptionalParameters;
 use crate::capability::{HeaderParam, ToolDescriptor};
 use crate::error::{Error, Result};
 use crate::permission::Enforcer;
@@ -160,7 +161,11 @@ impl Dispatcher {
             resources: server.resources,
             prompts: server.prompts,
         };
-        let registry = Registry::build(handlers, &server.state, &permissions, &server.timeouts)?;
+        let mut registry =
+            Registry::build(handlers, &server.state, &permissions, &server.timeouts)?;
+        if server.optional_parameters == OptionalParameters::Omittable {
+            registry.omit_optional_nulls();
+        }
         let server_meta = lists::server_meta(&server.info);
         let extras = ModernExtras {
             meta: &server_meta,

@@ -72,6 +72,7 @@ pub struct Server {
     pub(crate) request_state_key: Option<Vec<u8>>,
     pub(crate) request_state_ttl: Duration,
     pub(crate) timeouts: registry::Timeouts,
+    pub(crate) optional_parameters: crate::capability::OptionalParameters,
 }
 
 impl Server {
@@ -97,6 +98,7 @@ impl Server {
             request_state_key: None,
             request_state_ttl: Duration::from_secs(5 * 60),
             timeouts: registry::Timeouts::default(),
+            optional_parameters: Default::default(),
         }
     }
 
@@ -207,6 +209,15 @@ impl Server {
     /// state is accepted once, whatever its age.
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+
+    /// How tools' optional parameters appear in their input schemas: by default
+    /// [`Omittable`](crate::capability::OptionalParameters::Omittable), not required with a
+    /// plain type, the form every client accepts;
+    /// [`Nullable`](crate::capability::OptionalParameters::Nullable) also admits `null`.
+    pub fn optional_parameters(mut self, form: crate::capability::OptionalParameters) -> Self {
+        self.optional_parameters = form;
         self
     }
 

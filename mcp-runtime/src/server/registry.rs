@@ -167,6 +167,18 @@ impl Registry {
         Ok(registry)
     }
 
+    /// Rewrites every tool's optional parameters in their plain, portable form
+    /// ([`OptionalParameters::Omittable`](crate::capability::OptionalParameters::Omittable)).
+    pub(super) fn omit_optional_nulls(&mut self) {
+        for entry in &mut self.tools {
+            let mut schema = Value::Object(entry.descriptor.input_schema().clone());
+            crate::capability::omittable_optionals(&mut schema);
+            if let Value::Object(schema) = schema {
+                entry.descriptor = entry.descriptor.clone().with_input_schema(schema);
+            }
+        }
+    }
+
     /// The tool called `name`, if it is switched on in `on`.
     pub(super) fn tool(&self, name: &str, on: &Switches) -> Option<usize> {
         self.tool_names

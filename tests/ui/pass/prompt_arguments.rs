@@ -21,10 +21,7 @@ fn review(language: String, diff: String, max_comments: Option<u32>) -> Vec<Prom
     let limit = max_comments.map_or(String::new(), |n| format!(" in at most {n} comments"));
     vec![
         PromptMessage::user(format!("Review this {language} change{limit}:\n{diff}")),
-        PromptMessage {
-            role: Role::Assistant,
-            content: Content::text("Let me look."),
-        },
+        PromptMessage::new(Role::Assistant, Content::text("Let me look.")),
     ]
 }
 
