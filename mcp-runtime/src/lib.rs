@@ -39,7 +39,7 @@ pub use serde_json;
 
 /// Everything a server author needs, in one import.
 pub mod prelude {
-    pub use crate::capability::{Blob, IntoToolResult, Json, State, ToolError};
+    pub use crate::capability::{Blob, IntoToolResult, Json, RequestError, State, ToolError};
     pub use crate::protocol::{
         CallToolResult, Content, ElicitAction, LogLevel, PromptMessage, ResourceContents, Role,
     };

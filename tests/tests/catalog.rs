@@ -1344,3 +1344,75 @@ async fn a_value_may_contain_the_literal_that_follows_it() {
         Ok(json!("notes.txt"))
     );
 }
+
+/// A ticket, by id; only ticket 7 exists.
+#[resource("tickets://{id}")]
+fn ticket(id: u32) -> Result<String, RequestError> {
+    if id == 7 {
+        Ok("open".to_owned())
+    } else {
+        Err(RequestError::not_found())
+    }
+}
+
+/// Summarises a ticket.
+#[prompt]
+fn summarize_ticket(id: String) -> Result<String, RequestError> {
+    match id.as_str() {
+        "7" => Ok("Summarise ticket 7.".to_owned()),
+        "" => Err(RequestError::invalid_params("give a ticket id")),
+        _ => Err(RequestError::not_found()),
+    }
+}
+
+/// Fails the way a library does.
+#[resource("broken://{id}")]
+fn broken(id: String) -> Result<String, RequestError> {
+    let number: u32 = id.parse()?;
+    Ok(number.to_string())
+}
+
+fn error_code(error: RpcError) -> (i32, String) {
+    (error.code, error.message)
+}
+
+#[tokio::test]
+async fn handlers_answer_not_found_invalid_params_and_internal_errors_in_both_eras() {
+    let server = || {
+        Server::new("tickets", "1.0.0")
+            .resource(ticket)
+            .resource(broken)
+            .prompt(summarize_ticket)
+    };
+    let modern = TestClient::modern(server()).unwrap();
+    let legacy = TestClient::legacy(server()).await.unwrap();
+    for (client, not_found) in [(&modern, -32602), (&legacy, -32002)] {
+        let read = |uri: &'static str| client.request("resources/read", json!({"uri": uri}));
+        let (code, message) = error_code(read("tickets://8").await.unwrap_err());
+        assert_eq!(
+            (code, message.as_str()),
+            (not_found, "Resource not found: tickets://8")
+        );
+        assert_eq!(
+            read("tickets://7").await.unwrap()["contents"][0]["text"],
+            "open"
+        );
+        // `?` on a library error: internal, with its message.
+        let (code, message) = error_code(read("broken://x").await.unwrap_err());
+        assert_eq!(code, -32603);
+        assert!(message.contains("invalid digit"), "{message}");
+
+        let get = |id: &'static str| {
+            client.request(
+                "prompts/get",
+                json!({"name": "summarize_ticket", "arguments": {"id": id}}),
+            )
+        };
+        let (code, _) = error_code(get("8").await.unwrap_err());
+        assert_eq!(code, -32602);
+        let (code, message) = error_code(get("").await.unwrap_err());
+        assert_eq!(code, -32602);
+        assert!(message.contains("give a ticket id"), "{message}");
+        assert!(get("7").await.is_ok());
+    }
+}

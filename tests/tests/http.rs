@@ -1988,3 +1988,49 @@ async fn one_address_opening_many_sessions_does_not_crowd_out_another() {
     assert_eq!(alive.iter().filter(|a| **a).count(), 2, "{alive:?}");
     assert!(alive[8] && alive[9], "{alive:?}");
 }
+
+/// A note, by id; only note 1 exists.
+#[resource("notes://{id}")]
+fn stored_note(id: u32) -> Result<String, RequestError> {
+    match id {
+        1 => Ok("Buy milk".to_owned()),
+        0 => Err(RequestError::invalid_params("note ids start at 1")),
+        _ => Err(RequestError::not_found()),
+    }
+}
+
+#[tokio::test]
+async fn a_resource_not_found_by_its_handler_gets_the_eras_error_over_http() {
+    let server = start_with(
+        Server::new("notes", "1.0.0").resource(stored_note),
+        small_config(),
+    )
+    .await;
+    // Modern: -32602 with the URI, as for a URI nothing matches.
+    let modern_read = |id: &str, uri: &str| {
+        modern(Some(json!(id)), "resources/read", json!({"uri": uri})).header("Mcp-Name", uri)
+    };
+    let missing = server.send(modern_read("m", "notes://2")).await.json();
+    assert_eq!(missing["error"]["code"], -32602, "{missing}");
+    assert_eq!(missing["error"]["message"], "Resource not found: notes://2");
+    assert_eq!(missing["error"]["data"]["uri"], "notes://2");
+    let found = server.send(modern_read("f", "notes://1")).await.json();
+    assert_eq!(
+        found["result"]["contents"][0]["text"], "Buy milk",
+        "{found}"
+    );
+    let invalid = server.send(modern_read("i", "notes://0")).await.json();
+    assert_eq!(invalid["error"]["code"], -32602, "{invalid}");
+    assert!(invalid["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("note ids start at 1"));
+    // Legacy: -32002 with the URI.
+    let session = server.initialize().await;
+    let answer = server
+        .send(legacy_request("l", "resources/read", json!({"uri": "notes://2"})).session(&session))
+        .await
+        .json();
+    assert_eq!(answer["error"]["code"], -32002, "{answer}");
+    assert_eq!(answer["error"]["data"]["uri"], "notes://2");
+}

@@ -6,6 +6,7 @@ mod completion;
 mod core;
 mod output;
 mod prompt;
+mod request_error;
 mod resource;
 mod schema;
 mod tool;
@@ -19,6 +20,7 @@ pub use prompt::{
     FromPromptArgument, IntoPromptResult, MethodPrompt, PromptCall, PromptDescriptor, PromptFuture,
     PromptHandler,
 };
+pub use request_error::RequestError;
 pub use resource::{
     Blob, FromUriVariable, IntoResourceContents, MethodResource, ResourceDescriptor,
     ResourceFuture, ResourceHandler, ResourceRead,

@@ -250,6 +250,15 @@ impl IntoPromptResult for GetPromptResult {
     }
 }
 
+impl<T: IntoPromptResult> IntoPromptResult for Result<T, super::RequestError> {
+    fn into_prompt_result(self) -> Result<GetPromptResult, RpcError> {
+        match self {
+            Ok(value) => value.into_prompt_result(),
+            Err(error) => Err(error.for_prompt()),
+        }
+    }
+}
+
 impl<T: IntoPromptResult, E: fmt::Display> IntoPromptResult for Result<T, E> {
     fn into_prompt_result(self) -> Result<GetPromptResult, RpcError> {
         match self {

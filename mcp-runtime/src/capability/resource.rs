@@ -326,6 +326,19 @@ impl IntoResourceContents for Vec<ResourceContents> {
     }
 }
 
+impl<T: IntoResourceContents> IntoResourceContents for Result<T, super::RequestError> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, RpcError> {
+        match self {
+            Ok(value) => value.into_contents(uri, mime_type),
+            Err(error) => Err(error.for_resource(uri)),
+        }
+    }
+}
+
 impl<T: IntoResourceContents, E: fmt::Display> IntoResourceContents for Result<T, E> {
     fn into_contents(
         self,

@@ -68,7 +68,11 @@ impl Dispatcher {
             .run_capability(invocation, target, || not_found(era, uri), read)
             .await?
         {
-            Flow::Done(contents) => contents?,
+            // A handler's "not found" is the era's, as for a URI nothing matches.
+            Flow::Done(contents) => contents.map_err(|error| match error.code {
+                code::RESOURCE_NOT_FOUND => not_found(era, uri),
+                _ => error,
+            })?,
             Flow::Answered(answer) => return Ok(answer),
         };
         if contents.is_empty() {
