@@ -1,7 +1,7 @@
 //! Serving a [`Server`]: [`Serve::serve_stdio`], and [`Serve::serve_from_args`], the command
 //! line every server built with this crate understands.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -71,6 +71,47 @@ cursor) that starts this server with the other options given, and exit\n  \
     )
 }
 
+/// Reads `--transport`.
+fn transport(value: &OsStr) -> Result<Transport> {
+    match value.to_str() {
+        Some("stdio") => Ok(Transport::Stdio),
+        Some("http") if cfg!(feature = "http") => Ok(Transport::Http),
+        Some("http") => Err(Error::Usage(
+            "this build has no http transport (the `http` feature of mcp-runtime is off); use --transport stdio".into(),
+        )),
+        _ => Err(Error::Usage(format!(
+            "unknown transport `{}`; expected: stdio, http",
+            value.to_string_lossy()
+        ))),
+    }
+}
+
+/// Reads `--print-config`.
+fn client(value: &OsStr) -> Result<Client> {
+    match value.to_str() {
+        Some("claude-desktop" | "claude") => Ok(Client::ClaudeDesktop),
+        Some("vscode" | "vs-code" | "code") => Ok(Client::VsCode),
+        Some("cursor") => Ok(Client::Cursor),
+        _ => Err(Error::Usage(format!(
+            "unknown client `{}`; expected: claude-desktop, vscode, cursor",
+            value.to_string_lossy()
+        ))),
+    }
+}
+
+/// Reads `--shutdown-grace`: seconds, fractions allowed.
+fn grace(value: &OsStr) -> Result<Duration> {
+    let text = value.to_string_lossy();
+    text.parse::<f64>()
+        .ok()
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "invalid --shutdown-grace `{text}`; expected a number of seconds such as 10 or 0.5"
+            ))
+        })
+}
+
 /// Reads `--bind`: an IP address or a host name, with a port (`localhost:8080`).
 fn bind_address(text: &str) -> Result<SocketAddr> {
     use std::net::ToSocketAddrs;
@@ -106,57 +147,20 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
     while let Some(arg) = parser.next().map_err(wrap)? {
         match arg {
             Long("transport") => {
-                let value = parser.value().map_err(wrap)?;
-                options.transport = match value.to_str() {
-                    Some("stdio") => Transport::Stdio,
-                    Some("http") if cfg!(feature = "http") => Transport::Http,
-                    Some("http") => {
-                        return Err(Error::Usage(
-                            "this build has no http transport (the `http` feature of mcp-runtime is off); use --transport stdio".into(),
-                        ))
-                    }
-                    _ => {
-                        return Err(Error::Usage(format!(
-                            "unknown transport `{}`; expected: stdio, http",
-                            value.to_string_lossy()
-                        )))
-                    }
-                };
+                options.transport = transport(&parser.value().map_err(wrap)?)?;
             }
             Long("bind") => {
                 let value = parser.value().map_err(wrap)?;
                 options.bind = Some(bind_address(&value.to_string_lossy())?);
             }
             Long("shutdown-grace") => {
-                let value = parser.value().map_err(wrap)?;
-                let text = value.to_string_lossy();
-                let grace = text
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-                    .ok_or_else(|| {
-                        Error::Usage(format!(
-                            "invalid --shutdown-grace `{text}`; expected a number of seconds such as 10 or 0.5"
-                        ))
-                    })?;
-                options.shutdown_grace = Some(grace);
+                options.shutdown_grace = Some(grace(&parser.value().map_err(wrap)?)?);
             }
             Long("policy") => options.policy = Some(parser.value().map_err(wrap)?.into()),
             Long("audit") => options.audit = Some(parser.value().map_err(wrap)?.into()),
             Long("manifest") => manifest = true,
             Long("print-config") => {
-                let value = parser.value().map_err(wrap)?;
-                print_config = Some(match value.to_str() {
-                    Some("claude-desktop" | "claude") => Client::ClaudeDesktop,
-                    Some("vscode" | "vs-code" | "code") => Client::VsCode,
-                    Some("cursor") => Client::Cursor,
-                    _ => {
-                        return Err(Error::Usage(format!(
-                            "unknown client `{}`; expected: claude-desktop, vscode, cursor",
-                            value.to_string_lossy()
-                        )))
-                    }
-                });
+                print_config = Some(client(&parser.value().map_err(wrap)?)?);
             }
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),

@@ -214,6 +214,9 @@ impl<'a> Incoming<'a> {
     /// let err = Incoming::decode(b"{not json").unwrap_err();
     /// assert_eq!(err.error.code, code::PARSE_ERROR);
     /// ```
+    ///
+    /// (Every message passes here: one parse into a borrowed envelope, then checks in the
+    /// order the specification gives its error cases, kept together in one function.)
     pub fn decode(bytes: &'a [u8]) -> Result<Incoming<'a>, DecodeError> {
         let envelope: Envelope<'a> = match serde_json::from_slice(bytes) {
             Ok(envelope) => envelope,

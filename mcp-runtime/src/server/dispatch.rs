@@ -153,6 +153,30 @@ struct CancelledParams {
     request_id: RequestId,
 }
 
+/// Switches off the capabilities named in `disabled`, and checks that every name given to
+/// the server's settings (`disabled`, `timed`) names a capability.
+fn switch_off<'a>(
+    switches: &[super::live::Switches; 3],
+    disabled: &[String],
+    timed: impl IntoIterator<Item = &'a String>,
+) -> Result<()> {
+    for name in timed {
+        if switches.iter().all(|kind| kind.index(name).is_none()) {
+            return Err(Error::UnknownCapability(name.clone()));
+        }
+    }
+    for name in disabled {
+        let known = switches
+            .iter()
+            .filter_map(|kind| kind.set(name, false))
+            .count();
+        if known == 0 {
+            return Err(Error::UnknownCapability(name.clone()));
+        }
+    }
+    Ok(())
+}
+
 impl Dispatcher {
     pub(crate) fn new(server: Server) -> Result<Self> {
         let permissions = Enforcer::new(server.policy, server.audit);
@@ -177,23 +201,7 @@ impl Dispatcher {
             ttl_ms: extras.ttl_ms,
         };
         let switches = registry.switches();
-        for name in server.timeouts.by_name.keys() {
-            if switches
-                .iter()
-                .all(|switches| switches.index(name).is_none())
-            {
-                return Err(Error::UnknownCapability(name.clone()));
-            }
-        }
-        for name in &server.disabled {
-            let known = switches
-                .iter()
-                .filter_map(|switches| switches.set(name, false))
-                .count();
-            if known == 0 {
-                return Err(Error::UnknownCapability(name.clone()));
-            }
-        }
+        switch_off(&switches, &server.disabled, server.timeouts.by_name.keys())?;
         let [tool_list, resource_list, template_list, prompt_list] =
             registry.lists(&switches, &settings);
         let [tools, resources, prompts] = switches;

@@ -79,30 +79,11 @@ impl Dispatcher {
             // An empty result would read as "no such resource" to some clients.
             return Err(not_found(era, uri));
         }
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Wire<'a> {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            result_type: Option<&'static str>,
-            contents: &'a [ResourceContents],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            ttl_ms: Option<u64>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            cache_scope: Option<&'static str>,
-            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-            meta: Option<&'a RawValue>,
-        }
-        let modern = era == Era::Modern;
-        Ok(Some(encode_result(
+        Ok(Some(encode_contents(
             id,
-            &Wire {
-                result_type: modern.then_some("complete"),
-                contents: &contents,
-                // Contents are produced per read and may depend on the caller.
-                ttl_ms: modern.then_some(0),
-                cache_scope: modern.then_some("private"),
-                meta: modern.then_some(&*self.inner.server_meta),
-            },
+            era,
+            &contents,
+            &self.inner.server_meta,
         )))
     }
 
@@ -161,4 +142,39 @@ pub(super) fn not_found(era: Era, uri: &str) -> RpcError {
         Era::Legacy => code::RESOURCE_NOT_FOUND,
     };
     RpcError::new(code, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }))
+}
+
+/// The `resources/read` result on the wire; the modern era adds its result type, caching
+/// hints and the server's `_meta`.
+fn encode_contents(
+    id: &RequestId,
+    era: Era,
+    contents: &[ResourceContents],
+    server_meta: &RawValue,
+) -> Vec<u8> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Wire<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result_type: Option<&'static str>,
+        contents: &'a [ResourceContents],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ttl_ms: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cache_scope: Option<&'static str>,
+        #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+        meta: Option<&'a RawValue>,
+    }
+    let modern = era == Era::Modern;
+    encode_result(
+        id,
+        &Wire {
+            result_type: modern.then_some("complete"),
+            contents,
+            // Contents are produced per read and may depend on the caller.
+            ttl_ms: modern.then_some(0),
+            cache_scope: modern.then_some("private"),
+            meta: modern.then_some(server_meta),
+        },
+    )
 }

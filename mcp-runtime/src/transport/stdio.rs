@@ -375,6 +375,10 @@ fn overloaded(config: &StdioConfig) -> RpcError {
 
 /// `serve_on`, spawning requests that have to wait on `spawner` (default: the current
 /// runtime), shutting down when `shutdown` completes.
+///
+/// The transport's hot loop, kept in one piece: a single biased `select!` whose branch order
+/// is the priority order (write, collect answers, start queued requests, shutdown, read), so
+/// that every message costs one pass and the priorities can be read in one place.
 async fn serve_with<R, W>(
     dispatcher: Dispatcher,
     input: R,
