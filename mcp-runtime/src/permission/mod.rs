@@ -13,6 +13,7 @@
 mod audit;
 mod caller;
 mod enforce;
+mod glob;
 mod policy;
 mod source;
 
