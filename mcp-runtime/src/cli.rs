@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -118,6 +118,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
                     })?;
                 options.shutdown_grace = Some(grace);
             }
+            Long("policy") if !cfg!(feature = "policy-file") => {
+                return Err(Error::Usage(format!("--policy: {NO_POLICY_FILES}")))
+            }
             Long("policy") => options.policy = Some(parser.value().map_err(wrap)?.into()),
             Long("audit") => options.audit = Some(parser.value().map_err(wrap)?.into()),
             Long("manifest") => manifest = true,
@@ -155,17 +158,40 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
     }
 }
 
+/// Why `--policy` and `MCP_POLICY` fail in a build without the `policy-file` feature.
+const NO_POLICY_FILES: &str = "this build cannot read policy files (the `policy-file` feature of mcp-runtime is off); set the policy in code or with the MCP_POLICY_* variables";
+
 /// The policy from the server's code, then the file (`--policy` or `MCP_POLICY`), then the
 /// environment, each winning per key.
 fn effective_policy(code: Policy, file: Option<&PathBuf>) -> Result<Policy> {
-    let file = file
-        .cloned()
-        .or_else(|| std::env::var_os(POLICY_FILE_VAR).map(PathBuf::from));
     let mut policy = code;
-    if let Some(path) = file {
-        policy = policy.merge(Policy::from_file(&path)?);
+    if let Some(file) = policy_file(file, std::env::var_os(POLICY_FILE_VAR))? {
+        policy = policy.merge(file);
     }
     Ok(policy.merge(Policy::from_env()?))
+}
+
+/// The policy file named by `--policy`, else by the `MCP_POLICY` variable, read.
+fn policy_file(flag: Option<&PathBuf>, var: Option<OsString>) -> Result<Option<Policy>> {
+    let (source, path) = match (flag, var) {
+        (Some(path), _) => ("--policy", path.clone()),
+        (None, Some(var)) => (POLICY_FILE_VAR, PathBuf::from(var)),
+        (None, None) => return Ok(None),
+    };
+    read_policy_file(source, &path).map(Some)
+}
+
+#[cfg(feature = "policy-file")]
+fn read_policy_file(_source: &str, path: &Path) -> Result<Policy> {
+    Ok(Policy::from_file(path)?)
+}
+
+#[cfg(not(feature = "policy-file"))]
+fn read_policy_file(source: &str, path: &Path) -> Result<Policy> {
+    Err(Error::Usage(format!(
+        "{source} {}: {NO_POLICY_FILES}",
+        path.display()
+    )))
 }
 
 /// How a [`Server`] is served: on stdio, or as the command line says. In the prelude.
@@ -390,11 +416,26 @@ mod tests {
 
     #[test]
     fn policy_audit_manifest_and_print_config() {
-        let parsed = parse(args(&["--policy", "p.toml", "--audit", "a.jsonl"])).unwrap();
+        let parsed = parse(args(&["--policy", "p.toml", "--audit", "a.jsonl"]));
+        if cfg!(feature = "policy-file") {
+            assert_eq!(
+                parsed.unwrap(),
+                Command::Serve(Options {
+                    policy: Some("p.toml".into()),
+                    audit: Some("a.jsonl".into()),
+                    ..Options::default()
+                })
+            );
+        } else {
+            let err = parsed.unwrap_err().to_string();
+            assert!(
+                err.starts_with("--policy: ") && err.contains("`policy-file` feature"),
+                "{err}"
+            );
+        }
         assert_eq!(
-            parsed,
+            parse(args(&["--audit", "a.jsonl"])).unwrap(),
             Command::Serve(Options {
-                policy: Some("p.toml".into()),
                 audit: Some("a.jsonl".into()),
                 ..Options::default()
             })
@@ -413,6 +454,37 @@ mod tests {
             "unknown client `emacs`; expected: claude-desktop, vscode, cursor"
         );
         assert!(parse(args(&["--manifest", "--print-config", "cursor"])).is_err());
+    }
+
+    #[test]
+    fn the_policy_file_comes_from_the_flag_else_the_variable() {
+        assert_eq!(policy_file(None, None).unwrap(), None);
+        let flag = PathBuf::from("/nonexistent/flag.toml");
+        let var = OsString::from("/nonexistent/var.toml");
+        let from_flag = policy_file(Some(&flag), Some(var.clone())).unwrap_err();
+        let from_var = policy_file(None, Some(var)).unwrap_err();
+        if cfg!(feature = "policy-file") {
+            assert!(
+                matches!(&from_flag, Error::Policy(e) if e.source_name == "/nonexistent/flag.toml"),
+                "{from_flag}"
+            );
+            assert!(
+                matches!(&from_var, Error::Policy(e) if e.source_name == "/nonexistent/var.toml"),
+                "{from_var}"
+            );
+        } else {
+            for (err, source) in [
+                (from_flag, "--policy /nonexistent/flag.toml: "),
+                (from_var, "MCP_POLICY /nonexistent/var.toml: "),
+            ] {
+                assert!(matches!(err, Error::Usage(_)), "{err}");
+                let err = err.to_string();
+                assert!(
+                    err.starts_with(source) && err.contains("`policy-file` feature"),
+                    "{err}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -454,6 +526,16 @@ mod tests {
 
     #[test]
     fn http_with_an_address() {
+        if !cfg!(feature = "http") {
+            let err = parse(args(&["--transport", "http"]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("the `http` feature of mcp-runtime is off"),
+                "{err}"
+            );
+            return;
+        }
         assert_eq!(
             parse(args(&["--transport", "http", "--bind", "0.0.0.0:9000"])).unwrap(),
             serve(Transport::Http, Some("0.0.0.0:9000"))
@@ -483,11 +565,13 @@ mod tests {
         assert!(parse(args(&["--shutdown-grace", "-1"])).is_err());
         let err = parse(args(&["--frobnicate"])).unwrap_err();
         assert!(err.to_string().contains("--frobnicate"), "{err}");
-        let err = parse(args(&["--transport", "http", "--bind", "localhost"])).unwrap_err();
-        assert!(
-            err.to_string().starts_with("invalid --bind `localhost`"),
-            "{err}"
-        );
+        if cfg!(feature = "http") {
+            let err = parse(args(&["--transport", "http", "--bind", "localhost"])).unwrap_err();
+            assert!(
+                err.to_string().starts_with("invalid --bind `localhost`"),
+                "{err}"
+            );
+        }
         let err = parse(args(&["--bind", "127.0.0.1:1"])).unwrap_err();
         assert_eq!(err.to_string(), "--bind only applies to --transport http");
     }

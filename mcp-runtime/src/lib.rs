@@ -212,8 +212,8 @@
 //! low and medium risks run, high and critical ones ask, and nothing is denied.
 //!
 //! The policy is set in code with [`Server::policy`], then overlaid by a TOML file
-//! (`--policy FILE`, or the `MCP_POLICY` variable) and by `MCP_POLICY_*` variables, later
-//! sources winning per key:
+//! (`--policy FILE`, or the `MCP_POLICY` variable; the `policy-file` feature) and by
+//! `MCP_POLICY_*` variables, later sources winning per key:
 //!
 //! ```toml
 //! [risk]
@@ -349,6 +349,19 @@
 //!     server.serve_with_args(rest).await
 //! }
 //! ```
+//!
+//! ## Features
+//!
+//! All are on by default; with `default-features = false` a server builds only what stdio
+//! needs, and a feature it needs can be added back. Reaching for one that is off is an error
+//! naming it, not a silent no-op.
+//!
+//! * `http`: the Streamable HTTP transport, `--transport http` and [`transport::http`].
+//! * `jwks`: bearer tokens checked against a JSON Web Key Set fetched from a URL (implies
+//!   `http`).
+//! * `policy-file`: policies in TOML: `--policy FILE`, `MCP_POLICY=FILE`,
+//!   [`Policy::from_toml`](permission::Policy::from_toml) and
+//!   [`Policy::from_file`](permission::Policy::from_file).
 //!
 //! ## Attribute reference
 //!

@@ -13,6 +13,8 @@
 mod audit;
 mod caller;
 mod enforce;
+#[cfg(feature = "policy-file")]
+mod file;
 mod glob;
 mod policy;
 mod source;

@@ -2,7 +2,7 @@
 //!
 //! A policy comes from three sources, merged in this order, each later source winning per
 //! key: code ([`Server::policy`](crate::Server::policy)), a TOML file (`--policy FILE` or
-//! `MCP_POLICY=FILE`), then environment variables (`MCP_POLICY_ALLOW_UP_TO`,
+//! `MCP_POLICY=FILE`; the `policy-file` feature), then environment variables (`MCP_POLICY_ALLOW_UP_TO`,
 //! `MCP_POLICY_CONFIRM_UP_TO`, `MCP_POLICY_ALLOW`, `MCP_POLICY_DENY`,
 //! `MCP_POLICY_SHOW_DENIED`).
 //!
@@ -416,6 +416,7 @@ mod tests {
         assert!(!policy.shows_denied());
     }
 
+    #[cfg(feature = "policy-file")]
     #[test]
     fn the_file_format_reads_every_key() {
         let policy = Policy::from_toml(
@@ -482,6 +483,7 @@ show_denied = true
         ));
     }
 
+    #[cfg(feature = "policy-file")]
     #[test]
     fn a_malformed_file_names_the_line_and_key() {
         let text = "[risk]\nallow_up_to = \"medium\"\nconfirm_up_to = \"severe\"\n";
@@ -508,6 +510,7 @@ show_denied = true
         assert_eq!(err.line, Some(1));
     }
 
+    #[cfg(feature = "policy-file")]
     #[test]
     fn later_sources_win_per_key() {
         let code = Policy::new().allow_up_to(RiskLevel::Low).deny(["a"]);
