@@ -388,14 +388,71 @@ async fn serve_http(_: Server, _: &Options) -> Result<()> {
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `info`). Standard output belongs
 /// to the protocol. Does nothing if the application already installed a subscriber.
+///
+/// With the `env-filter` feature (on by default), `RUST_LOG` takes tracing-subscriber's full
+/// [`EnvFilter`](https://docs.rs/tracing-subscriber/0.3/tracing_subscriber/filter/struct.EnvFilter.html)
+/// syntax, span and field filters included. Without it, `RUST_LOG` takes comma-separated
+/// `LEVEL` and `TARGET=LEVEL` directives (`RUST_LOG=debug`,
+/// `RUST_LOG=info,mcp_runtime=debug`); a value it cannot take is reported on standard error
+/// and logging stays at `info`.
 pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
+    #[cfg(feature = "env-filter")]
+    {
+        use tracing_subscriber::EnvFilter;
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .try_init();
+    }
+    #[cfg(not(feature = "env-filter"))]
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let value = std::env::var("RUST_LOG").ok();
+        let filter = log_filter(value.as_deref()).unwrap_or_else(|error| {
+            eprintln!("RUST_LOG: {error}; logging at info");
+            log_filter(None).expect("the default filter")
+        });
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .finish()
+            .with(filter)
+            .try_init();
+    }
+}
+
+/// The filter `RUST_LOG` asks for (`None`: unset), in a build without the `env-filter`
+/// feature: comma-separated `LEVEL`, `TARGET=LEVEL` and `TARGET` directives, as
+/// `EnvFilter` reads them, without span and field filters.
+#[cfg(not(feature = "env-filter"))]
+fn log_filter(rust_log: Option<&str>) -> Result<tracing_subscriber::filter::Targets, String> {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    let Some(value) = rust_log else {
+        return Ok(Targets::new().with_default(LevelFilter::INFO));
+    };
+    let mut directives = Vec::new();
+    for directive in value.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        if directive.contains(['[', '{']) {
+            return Err(format!(
+                "`{directive}`: span and field filters need the `env-filter` feature of mcp-runtime"
+            ));
+        }
+        directive
+            .parse::<Targets>()
+            .map_err(|error| format!("`{directive}`: {error}"))?;
+        directives.push(directive);
+    }
+    if directives.is_empty() {
+        // Nothing enabled, as with `EnvFilter` (`"".parse::<Targets>()` would enable all).
+        return Ok(Targets::new());
+    }
+    directives
+        .join(",")
+        .parse()
+        .map_err(|error| format!("{error}"))
 }
 
 #[cfg(test)]
@@ -574,6 +631,45 @@ mod tests {
         }
         let err = parse(args(&["--bind", "127.0.0.1:1"])).unwrap_err();
         assert_eq!(err.to_string(), "--bind only applies to --transport http");
+    }
+
+    #[cfg(not(feature = "env-filter"))]
+    #[test]
+    fn rust_log_takes_levels_and_targets_without_the_env_filter_feature() {
+        use tracing::Level;
+        let filter = |value| log_filter(value).unwrap();
+
+        let unset = filter(None);
+        assert!(unset.would_enable("anything", &Level::INFO));
+        assert!(!unset.would_enable("anything", &Level::DEBUG));
+
+        let debug = filter(Some("debug"));
+        assert!(debug.would_enable("mcp_runtime::server", &Level::DEBUG));
+        assert!(debug.would_enable("other", &Level::DEBUG));
+        assert!(!debug.would_enable("other", &Level::TRACE));
+
+        let ours = filter(Some("mcp_runtime=debug"));
+        assert!(ours.would_enable("mcp_runtime", &Level::DEBUG));
+        assert!(ours.would_enable("mcp_runtime::audit", &Level::DEBUG));
+        assert!(!ours.would_enable("hyper", &Level::ERROR));
+
+        let mixed = filter(Some(" warn , mcp_runtime::audit=TRACE,"));
+        assert!(mixed.would_enable("mcp_runtime::audit", &Level::TRACE));
+        assert!(mixed.would_enable("mcp_runtime::server", &Level::WARN));
+        assert!(!mixed.would_enable("mcp_runtime::server", &Level::INFO));
+
+        let bare_target = filter(Some("mcp_runtime"));
+        assert!(bare_target.would_enable("mcp_runtime", &Level::TRACE));
+        assert!(!bare_target.would_enable("other", &Level::ERROR));
+
+        let off = filter(Some(""));
+        assert!(!off.would_enable("anything", &Level::ERROR));
+
+        let err = log_filter(Some("info,mcp_runtime[request]=debug")).unwrap_err();
+        assert!(err.contains("`mcp_runtime[request]=debug`"), "{err}");
+        assert!(err.contains("the `env-filter` feature"), "{err}");
+        let err = log_filter(Some("mcp_runtime=loud")).unwrap_err();
+        assert!(err.starts_with("`mcp_runtime=loud`: "), "{err}");
     }
 
     #[test]

@@ -352,16 +352,18 @@
 //!
 //! ## Features
 //!
-//! All are on by default; with `default-features = false` a server builds only what stdio
-//! needs, and a feature it needs can be added back. Reaching for one that is off is an error
-//! naming it, not a silent no-op.
+//! All but `jwks` are on by default; with `default-features = false` a server builds only
+//! what stdio needs, and adds back the features it uses. Reaching for one that is off is an
+//! error naming it, not a silent no-op.
 //!
 //! * `http`: the Streamable HTTP transport, `--transport http` and [`transport::http`].
-//! * `jwks`: bearer tokens checked against a JSON Web Key Set fetched from a URL (implies
-//!   `http`).
+//! * `jwks` (off by default): bearer tokens checked against a JSON Web Key Set fetched from a
+//!   URL (implies `http`).
 //! * `policy-file`: policies in TOML: `--policy FILE`, `MCP_POLICY=FILE`,
 //!   [`Policy::from_toml`](permission::Policy::from_toml) and
 //!   [`Policy::from_file`](permission::Policy::from_file).
+//! * `env-filter`: the full `RUST_LOG` syntax in [`init_logging`], span and field filters
+//!   included; without it, `RUST_LOG` takes `LEVEL` and `TARGET=LEVEL` directives.
 //!
 //! ## Attribute reference
 //!
