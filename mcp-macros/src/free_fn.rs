@@ -43,9 +43,15 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
     let ItemFn {
         attrs,
         vis,
+        modifiers,
         sig,
         block,
     } = item;
+    // `default fn` (specialization) has no meaning on a free function; refuse it rather than
+    // drop it.
+    if let Err(error) = modifiers.require_empty() {
+        cx.syn_error(error);
+    }
     let ident = &sig.ident;
     let docs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let cfgs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();

@@ -81,7 +81,7 @@ pub enum Param {
     Injected {
         ident: Ident,
         ty: Type,
-        state: Option<Type>,
+        state: Option<Box<Type>>,
     },
 }
 

@@ -18,7 +18,7 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
     if !attr.is_empty() {
         cx.error_spanned_by(&attr, "`#[mcp_server]` takes no arguments");
     }
-    if let Some((_, path, _)) = &item.trait_ {
+    if let Some((path, _)) = &item.trait_ {
         cx.error_spanned_by(
             path,
             "`#[mcp_server]` goes on an inherent `impl` block, not on a trait impl",

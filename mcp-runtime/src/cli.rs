@@ -4,7 +4,7 @@
 use std::ffi::{OsStr, OsString};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -156,6 +156,9 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
             Long("shutdown-grace") => {
                 options.shutdown_grace = Some(grace(&parser.value().map_err(wrap)?)?);
             }
+            Long("policy") if !cfg!(feature = "policy-file") => {
+                return Err(Error::Usage(format!("--policy: {NO_POLICY_FILES}")))
+            }
             Long("policy") => options.policy = Some(parser.value().map_err(wrap)?.into()),
             Long("audit") => options.audit = Some(parser.value().map_err(wrap)?.into()),
             Long("manifest") => manifest = true,
@@ -182,17 +185,40 @@ fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
     }
 }
 
+/// Why `--policy` and `MCP_POLICY` fail in a build without the `policy-file` feature.
+const NO_POLICY_FILES: &str = "this build cannot read policy files (the `policy-file` feature of mcp-runtime is off); set the policy in code or with the MCP_POLICY_* variables";
+
 /// The policy from the server's code, then the file (`--policy` or `MCP_POLICY`), then the
 /// environment, each winning per key.
 fn effective_policy(code: Policy, file: Option<&PathBuf>) -> Result<Policy> {
-    let file = file
-        .cloned()
-        .or_else(|| std::env::var_os(POLICY_FILE_VAR).map(PathBuf::from));
     let mut policy = code;
-    if let Some(path) = file {
-        policy = policy.merge(Policy::from_file(&path)?);
+    if let Some(file) = policy_file(file, std::env::var_os(POLICY_FILE_VAR))? {
+        policy = policy.merge(file);
     }
     Ok(policy.merge(Policy::from_env()?))
+}
+
+/// The policy file named by `--policy`, else by the `MCP_POLICY` variable, read.
+fn policy_file(flag: Option<&PathBuf>, var: Option<OsString>) -> Result<Option<Policy>> {
+    let (source, path) = match (flag, var) {
+        (Some(path), _) => ("--policy", path.clone()),
+        (None, Some(var)) => (POLICY_FILE_VAR, PathBuf::from(var)),
+        (None, None) => return Ok(None),
+    };
+    read_policy_file(source, &path).map(Some)
+}
+
+#[cfg(feature = "policy-file")]
+fn read_policy_file(_source: &str, path: &Path) -> Result<Policy> {
+    Ok(Policy::from_file(path)?)
+}
+
+#[cfg(not(feature = "policy-file"))]
+fn read_policy_file(source: &str, path: &Path) -> Result<Policy> {
+    Err(Error::Usage(format!(
+        "{source} {}: {NO_POLICY_FILES}",
+        path.display()
+    )))
 }
 
 /// How a [`Server`] is served: on stdio, or as the command line says. In the prelude.
@@ -409,14 +435,71 @@ async fn serve_http(_: Server, _: &Options) -> Result<()> {
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `info`). Standard output belongs
 /// to the protocol. Does nothing if the application already installed a subscriber.
+///
+/// With the `env-filter` feature (on by default), `RUST_LOG` takes tracing-subscriber's full
+/// [`EnvFilter`](https://docs.rs/tracing-subscriber/0.3/tracing_subscriber/filter/struct.EnvFilter.html)
+/// syntax, span and field filters included. Without it, `RUST_LOG` takes comma-separated
+/// `LEVEL` and `TARGET=LEVEL` directives (`RUST_LOG=debug`,
+/// `RUST_LOG=info,mcp_runtime=debug`); a value it cannot take is reported on standard error
+/// and logging stays at `info`.
 pub fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
+    #[cfg(feature = "env-filter")]
+    {
+        use tracing_subscriber::EnvFilter;
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .try_init();
+    }
+    #[cfg(not(feature = "env-filter"))]
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let value = std::env::var("RUST_LOG").ok();
+        let filter = log_filter(value.as_deref()).unwrap_or_else(|error| {
+            eprintln!("RUST_LOG: {error}; logging at info");
+            log_filter(None).expect("the default filter")
+        });
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .finish()
+            .with(filter)
+            .try_init();
+    }
+}
+
+/// The filter `RUST_LOG` asks for (`None`: unset), in a build without the `env-filter`
+/// feature: comma-separated `LEVEL`, `TARGET=LEVEL` and `TARGET` directives, as
+/// `EnvFilter` reads them, without span and field filters.
+#[cfg(not(feature = "env-filter"))]
+fn log_filter(rust_log: Option<&str>) -> Result<tracing_subscriber::filter::Targets, String> {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    let Some(value) = rust_log else {
+        return Ok(Targets::new().with_default(LevelFilter::INFO));
+    };
+    let mut directives = Vec::new();
+    for directive in value.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        if directive.contains(['[', '{']) {
+            return Err(format!(
+                "`{directive}`: span and field filters need the `env-filter` feature of mcp-runtime"
+            ));
+        }
+        directive
+            .parse::<Targets>()
+            .map_err(|error| format!("`{directive}`: {error}"))?;
+        directives.push(directive);
+    }
+    if directives.is_empty() {
+        // Nothing enabled, as with `EnvFilter` (`"".parse::<Targets>()` would enable all).
+        return Ok(Targets::new());
+    }
+    directives
+        .join(",")
+        .parse()
+        .map_err(|error| format!("{error}"))
 }
 
 #[cfg(test)]
@@ -437,11 +520,26 @@ mod tests {
 
     #[test]
     fn policy_audit_manifest_and_print_config() {
-        let parsed = parse(args(&["--policy", "p.toml", "--audit", "a.jsonl"])).unwrap();
+        let parsed = parse(args(&["--policy", "p.toml", "--audit", "a.jsonl"]));
+        if cfg!(feature = "policy-file") {
+            assert_eq!(
+                parsed.unwrap(),
+                Command::Serve(Options {
+                    policy: Some("p.toml".into()),
+                    audit: Some("a.jsonl".into()),
+                    ..Options::default()
+                })
+            );
+        } else {
+            let err = parsed.unwrap_err().to_string();
+            assert!(
+                err.starts_with("--policy: ") && err.contains("`policy-file` feature"),
+                "{err}"
+            );
+        }
         assert_eq!(
-            parsed,
+            parse(args(&["--audit", "a.jsonl"])).unwrap(),
             Command::Serve(Options {
-                policy: Some("p.toml".into()),
                 audit: Some("a.jsonl".into()),
                 ..Options::default()
             })
@@ -460,6 +558,37 @@ mod tests {
             "unknown client `emacs`; expected: claude-desktop, vscode, cursor"
         );
         assert!(parse(args(&["--manifest", "--print-config", "cursor"])).is_err());
+    }
+
+    #[test]
+    fn the_policy_file_comes_from_the_flag_else_the_variable() {
+        assert_eq!(policy_file(None, None).unwrap(), None);
+        let flag = PathBuf::from("/nonexistent/flag.toml");
+        let var = OsString::from("/nonexistent/var.toml");
+        let from_flag = policy_file(Some(&flag), Some(var.clone())).unwrap_err();
+        let from_var = policy_file(None, Some(var)).unwrap_err();
+        if cfg!(feature = "policy-file") {
+            assert!(
+                matches!(&from_flag, Error::Policy(e) if e.source_name == "/nonexistent/flag.toml"),
+                "{from_flag}"
+            );
+            assert!(
+                matches!(&from_var, Error::Policy(e) if e.source_name == "/nonexistent/var.toml"),
+                "{from_var}"
+            );
+        } else {
+            for (err, source) in [
+                (from_flag, "--policy /nonexistent/flag.toml: "),
+                (from_var, "MCP_POLICY /nonexistent/var.toml: "),
+            ] {
+                assert!(matches!(err, Error::Usage(_)), "{err}");
+                let err = err.to_string();
+                assert!(
+                    err.starts_with(source) && err.contains("`policy-file` feature"),
+                    "{err}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -582,6 +711,45 @@ mod tests {
         let address = options.bind.unwrap();
         assert!(address.ip().is_loopback(), "{address}");
         assert_eq!(address.port(), 8080);
+    }
+
+    #[cfg(not(feature = "env-filter"))]
+    #[test]
+    fn rust_log_takes_levels_and_targets_without_the_env_filter_feature() {
+        use tracing::Level;
+        let filter = |value| log_filter(value).unwrap();
+
+        let unset = filter(None);
+        assert!(unset.would_enable("anything", &Level::INFO));
+        assert!(!unset.would_enable("anything", &Level::DEBUG));
+
+        let debug = filter(Some("debug"));
+        assert!(debug.would_enable("mcp_runtime::server", &Level::DEBUG));
+        assert!(debug.would_enable("other", &Level::DEBUG));
+        assert!(!debug.would_enable("other", &Level::TRACE));
+
+        let ours = filter(Some("mcp_runtime=debug"));
+        assert!(ours.would_enable("mcp_runtime", &Level::DEBUG));
+        assert!(ours.would_enable("mcp_runtime::audit", &Level::DEBUG));
+        assert!(!ours.would_enable("hyper", &Level::ERROR));
+
+        let mixed = filter(Some(" warn , mcp_runtime::audit=TRACE,"));
+        assert!(mixed.would_enable("mcp_runtime::audit", &Level::TRACE));
+        assert!(mixed.would_enable("mcp_runtime::server", &Level::WARN));
+        assert!(!mixed.would_enable("mcp_runtime::server", &Level::INFO));
+
+        let bare_target = filter(Some("mcp_runtime"));
+        assert!(bare_target.would_enable("mcp_runtime", &Level::TRACE));
+        assert!(!bare_target.would_enable("other", &Level::ERROR));
+
+        let off = filter(Some(""));
+        assert!(!off.would_enable("anything", &Level::ERROR));
+
+        let err = log_filter(Some("info,mcp_runtime[request]=debug")).unwrap_err();
+        assert!(err.contains("`mcp_runtime[request]=debug`"), "{err}");
+        assert!(err.contains("the `env-filter` feature"), "{err}");
+        let err = log_filter(Some("mcp_runtime=loud")).unwrap_err();
+        assert!(err.starts_with("`mcp_runtime=loud`: "), "{err}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Reading the signature every kind shares the rules for: no generics, `&self` or no
 //! receiver, plain parameter names, owned types, and which parameters the runtime injects.
 
-use syn::{FnArg, GenericArgument, Pat, PathArguments, ReturnType, Signature, Type};
+use syn::{
+    FnArg, GenericArgument, Pat, PathArguments, ReceiverKind, ReturnType, Safety, Signature, Type,
+};
 
 use super::{type_name, unraw, Function, Param, Receiver, Site};
 use crate::ctxt::Ctxt;
@@ -25,7 +27,7 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
     if let Some(variadic) = &sig.variadic {
         cx.error_spanned_by(variadic, format!("a {noun} cannot be variadic"));
     }
-    if let Some(unsafety) = &sig.unsafety {
+    if let Safety::Unsafe(unsafety) = &sig.safety {
         cx.error_spanned_by(unsafety, format!("a {noun} cannot be an `unsafe fn`"));
     }
 
@@ -42,12 +44,12 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
                             "`#[{noun}]` on a method needs `#[mcp_server]` on its `impl` block"
                         ),
                     );
-                } else if r.reference.is_none() {
+                } else if !matches!(r.kind, ReceiverKind::Reference(..)) {
                     cx.error_spanned_by(
                         r,
                         format!("a {noun} method takes `&self`, not `self`: the value is shared by concurrent calls"),
                     );
-                } else if r.mutability.is_some() {
+                } else if matches!(r.kind, ReceiverKind::Reference(_, _, Some(_))) {
                     cx.error_spanned_by(
                         r,
                         format!("a {noun} method takes `&self`, not `&mut self`: calls run concurrently, so use interior mutability (`Mutex`, atomics)"),
@@ -88,7 +90,7 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
                     Some(state) => params.push(Param::Injected {
                         ident: pat.ident.clone(),
                         ty,
-                        state,
+                        state: state.map(Box::new),
                     }),
                     None => {
                         if let Type::Reference(reference) = &ty {

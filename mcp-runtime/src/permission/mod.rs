@@ -13,6 +13,9 @@
 mod audit;
 mod caller;
 mod enforce;
+#[cfg(feature = "policy-file")]
+mod file;
+mod glob;
 mod policy;
 mod source;
 

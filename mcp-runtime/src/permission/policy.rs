@@ -2,7 +2,7 @@
 //!
 //! A policy comes from three sources, merged in this order, each later source winning per
 //! key: code ([`Server::policy`](crate::Server::policy)), a TOML file (`--policy FILE` or
-//! `MCP_POLICY=FILE`), then environment variables (`MCP_POLICY_ALLOW_UP_TO`,
+//! `MCP_POLICY=FILE`; the `policy-file` feature), then environment variables (`MCP_POLICY_ALLOW_UP_TO`,
 //! `MCP_POLICY_CONFIRM_UP_TO`, `MCP_POLICY_ALLOW`, `MCP_POLICY_DENY`,
 //! `MCP_POLICY_SHOW_DENIED`).
 //!
@@ -23,8 +23,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-
+use super::glob::Glob;
 use super::{Caller, Permission, RiskLevel};
 
 /// Rules deciding, per capability and caller, whether a call runs, asks the user first, or
@@ -33,6 +32,11 @@ use super::{Caller, Permission, RiskLevel};
 /// Unset keys keep their defaults: everything up to `medium` runs, `high` and `critical`
 /// ask the user first, nothing is denied by risk or by name, and denied capabilities are
 /// hidden from lists.
+///
+/// Capabilities are named by globs, each matching a whole name, case-sensitively: `*` matches
+/// any run of characters (empty included), `?` any one character, `[a-z]` one character in
+/// the class and `[!a-z]` one not in it, `{query_*,list_*}` any of the comma-separated globs,
+/// and `\` makes the next character literal (`\*`).
 ///
 /// ```
 /// use mcp_runtime::permission::{Caller, Decision, Policy};
@@ -65,12 +69,12 @@ pub(super) struct Settings {
     pub(super) scopes: BTreeMap<String, Vec<String>>,
 }
 
-/// The globs, compiled once.
+/// The globs, compiled once, in the order written.
 #[derive(Clone, Default)]
 struct Compiled {
-    allow: Option<GlobSet>,
-    deny: Option<GlobSet>,
-    scopes: Vec<(globset::GlobMatcher, Vec<String>)>,
+    allow: Option<Vec<Glob>>,
+    deny: Option<Vec<Glob>>,
+    scopes: Vec<(Glob, Vec<String>)>,
 }
 
 /// What a policy decided for one call.
@@ -305,14 +309,15 @@ impl Policy {
         decision
     }
 
+    /// The first glob (as written) in the list that matches `name`.
     fn matching(
         &self,
-        set: &Option<GlobSet>,
-        globs: &Option<Vec<String>>,
+        compiled: &Option<Vec<Glob>>,
+        written: &Option<Vec<String>>,
         name: &str,
     ) -> Option<String> {
-        let index = *set.as_ref()?.matches(name).first()?;
-        globs.as_ref().map(|g| g[index].clone())
+        let index = compiled.as_ref()?.iter().position(|g| g.is_match(name))?;
+        written.as_ref().map(|g| g[index].clone())
     }
 
     fn recompile(self) -> Self {
@@ -328,25 +333,22 @@ impl Policy {
 
     /// Compiles the globs; on failure, the key at fault and why.
     pub(super) fn compile(settings: Settings) -> Result<Policy, (String, String)> {
-        let set =
-            |key: &str, globs: &Option<Vec<String>>| -> Result<Option<GlobSet>, (String, String)> {
-                let Some(globs) = globs else { return Ok(None) };
-                let mut builder = GlobSetBuilder::new();
-                for glob in globs {
-                    builder.add(glob_of(glob).map_err(|m| (key.to_owned(), m))?);
-                }
-                builder
-                    .build()
-                    .map(Some)
-                    .map_err(|e| (key.to_owned(), e.to_string()))
-            };
-        let allow = set("capabilities.allow", &settings.allow)?;
-        let deny = set("capabilities.deny", &settings.deny)?;
+        let list = |key: &str, globs: &Option<Vec<String>>| {
+            globs
+                .as_ref()
+                .map(|globs| {
+                    globs
+                        .iter()
+                        .map(|glob| glob_of(glob).map_err(|m| (key.to_owned(), m)))
+                        .collect::<Result<Vec<Glob>, (String, String)>>()
+                })
+                .transpose()
+        };
+        let allow = list("capabilities.allow", &settings.allow)?;
+        let deny = list("capabilities.deny", &settings.deny)?;
         let mut scopes = Vec::with_capacity(settings.scopes.len());
         for (glob, needed) in &settings.scopes {
-            let matcher = glob_of(glob)
-                .map_err(|m| (format!("scopes.\"{glob}\""), m))?
-                .compile_matcher();
+            let matcher = glob_of(glob).map_err(|m| (format!("scopes.\"{glob}\""), m))?;
             scopes.push((matcher, needed.clone()));
         }
         Ok(Policy {
@@ -361,7 +363,7 @@ impl Policy {
 }
 
 pub(super) fn glob_of(pattern: &str) -> Result<Glob, String> {
-    Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {}", e.kind()))
+    Glob::new(pattern).map_err(|e| format!("invalid glob `{pattern}`: {e}"))
 }
 
 impl fmt::Debug for Policy {
@@ -414,6 +416,7 @@ mod tests {
         assert!(!policy.shows_denied());
     }
 
+    #[cfg(feature = "policy-file")]
     #[test]
     fn the_file_format_reads_every_key() {
         let policy = Policy::from_toml(
@@ -480,6 +483,7 @@ show_denied = true
         ));
     }
 
+    #[cfg(feature = "policy-file")]
     #[test]
     fn a_malformed_file_names_the_line_and_key() {
         let text = "[risk]\nallow_up_to = \"medium\"\nconfirm_up_to = \"severe\"\n";
@@ -506,6 +510,7 @@ show_denied = true
         assert_eq!(err.line, Some(1));
     }
 
+    #[cfg(feature = "policy-file")]
     #[test]
     fn later_sources_win_per_key() {
         let code = Policy::new().allow_up_to(RiskLevel::Low).deny(["a"]);

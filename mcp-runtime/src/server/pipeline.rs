@@ -11,10 +11,10 @@ use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
 use serde_json::value::RawValue;
 use tokio_util::sync::CancellationToken;
 
@@ -318,7 +318,7 @@ pub(super) async fn run_guarded<T>(
     tokio::select! {
         biased;
         _ = cancellation.cancelled() => Run::Cancelled,
-        result = AssertUnwindSafe(future).catch_unwind() => match result {
+        result = catch_unwind(future) => match result {
             Ok(value) => Run::Done(value),
             Err(panic) => Run::Panicked(panic_message(&*panic)),
         },
@@ -332,6 +332,18 @@ pub(super) async fn run_guarded<T>(
             }
         } => Run::TimedOut,
     }
+}
+
+/// Runs `future`, a panic while polling it ending it with the panic's payload.
+async fn catch_unwind<T>(mut future: HandlerFuture<T>) -> std::thread::Result<T> {
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    })
+    .await
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
