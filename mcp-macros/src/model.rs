@@ -130,8 +130,9 @@ fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Id
     let name_error = match kind {
         // The specification's rule for tool names, which this runtime applies to prompts too:
         // clients offer both by name, often as slash commands.
-        Kind::Tool | Kind::Prompt if !valid_tool_name(&name) => Some(format!(
-            "invalid {noun} name `{name}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
+        Kind::Tool | Kind::Prompt if !mcp_rules::tool_name::is_valid(&name) => Some(format!(
+            "invalid {noun} name `{name}`: use 1 to {} characters from A-Z, a-z, 0-9, `_`, `-` and `.`",
+            mcp_rules::tool_name::MAX_LEN
         )),
         Kind::Resource if name.trim().is_empty() => {
             Some("`name` is empty; a resource needs a name clients can show".to_owned())
@@ -251,14 +252,6 @@ fn type_name(ty: &Type) -> String {
         .replace(" ::", "::")
         .replace(":: ", "::")
         .replace(" ,", ",")
-}
-
-/// The specification's rule for tool names.
-pub fn valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// True for `Option<...>` (by its last path segment), whose input may be left out.

@@ -270,11 +270,7 @@ impl ToolDescriptor {
         let mut seen = std::collections::HashSet::new();
         for param in &found {
             let name = &param.name;
-            let token = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            if !token {
+            if !mcp_rules::header::is_token(name) {
                 return Err(format!(
                     "`x-mcp-header` value `{name}` is not an HTTP header-name token"
                 ));
