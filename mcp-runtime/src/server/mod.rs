@@ -29,7 +29,8 @@ pub(crate) use dispatch::unsupported_version;
 pub use dispatch::{Dispatcher, Reply};
 pub use subscriptions::Notifier;
 
-use crate::capability::{PromptHandler, Provider, ResourceHandler, ToolHandler};
+use crate::__private::v1::Provider;
+use crate::capability::{PromptHandler, ResourceHandler, ToolHandler};
 use crate::error::Result;
 use crate::protocol::Implementation;
 use context::StateMap;
