@@ -20,7 +20,6 @@ use crate::paths::Paths;
 
 pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
     let cx = Ctxt::default();
-    let rt = Paths::default();
     let capability = model::read(
         &cx,
         kind,
@@ -30,6 +29,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
         &item.sig,
         Site::FreeFunction,
     );
+
+    let rt = Paths::new(capability.header().krate.as_ref());
 
     // A method in an `impl` block without `#[mcp_server]`: the error says so.
     if item.sig.receiver().is_some() {

@@ -48,6 +48,8 @@ pub struct Header {
     pub scopes: Vec<String>,
     /// `inline`: the synchronous function runs in place instead of on a blocking thread.
     pub inline: bool,
+    /// `crate = "..."`: the path generated code reaches mcp-runtime by.
+    pub krate: Option<syn::Path>,
 }
 
 /// The function behind a capability: how to call it and what it takes and returns.
@@ -111,6 +113,12 @@ pub fn read(
             span,
             "`inline` is for synchronous functions: an `async fn` already runs in place until it awaits; remove `inline`",
         ));
+    }
+    if let (Site::Method, Some(krate)) = (site, &attr.krate) {
+        cx.error_spanned_by(
+            &krate.lit,
+            "the methods of an `impl` block are expanded by `#[mcp_server]`: write `crate = \"...\"` there, once for the block",
+        );
     }
     let function = signature::read(cx, kind, sig, site, &docs);
     match kind {
@@ -182,6 +190,7 @@ fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Id
         risk: attr.risk.as_ref().map_or(Risk::Low, |risk| risk.value),
         scopes: attr.scopes.iter().flatten().map(LitStr::value).collect(),
         inline: attr.inline.is_some(),
+        krate: attr.krate.as_ref().map(|krate| krate.path.clone()),
     }
 }
 

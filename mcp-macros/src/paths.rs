@@ -101,4 +101,37 @@ mod tests {
             "facade :: rt :: __private :: v1 :: std"
         );
     }
+
+    #[test]
+    fn under_a_crate_path_nothing_names_mcp_runtime() {
+        use crate::kind::Kind;
+
+        let function: syn::ItemFn = syn::parse_quote! {
+            #[doc = "Adds."]
+            fn add(a: i64, b: Option<i64>) -> i64 { a + b.unwrap_or(0) }
+        };
+        let tool = crate::free_fn::expand(Kind::Tool, quote!(crate = "facade::rt"), function);
+        let block: syn::ItemImpl = syn::parse_quote! {
+            impl Notes {
+                #[doc = "Adds."]
+                #[tool]
+                fn add(&self, a: i64) -> i64 { a }
+                #[doc = "One note."]
+                #[facade::rt::resource("notes://{id}")]
+                async fn note(&self, id: u64) -> String { id.to_string() }
+                #[doc = "Reviews."]
+                #[prompt]
+                fn review(&self, diff: String) -> String { diff }
+            }
+        };
+        let server = crate::server::expand(quote!(crate = "facade::rt"), block);
+        for expansion in [tool.to_string(), server.to_string()] {
+            assert!(!expansion.contains("mcp_runtime"), "{expansion}");
+            assert!(!expansion.contains("compile_error"), "{expansion}");
+            assert!(
+                expansion.contains("facade :: rt :: __private :: v1"),
+                "{expansion}"
+            );
+        }
+    }
 }

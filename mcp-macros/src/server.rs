@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
-use syn::{Attribute, ImplItem, ItemImpl, Meta, Type};
+use syn::{Attribute, Ident, ImplItem, ItemImpl, Meta, Type};
 
+use crate::attr;
 use crate::ctxt::Ctxt;
 use crate::expand;
 use crate::fallback;
@@ -17,10 +18,8 @@ use crate::paths::Paths;
 
 pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
     let cx = Ctxt::default();
-    let rt = Paths::default();
-    if !attr.is_empty() {
-        cx.error_spanned_by(&attr, "`#[mcp_server]` takes no arguments");
-    }
+    let krate = attr::parse_server(&cx, attr);
+    let rt = Paths::new(krate.as_ref().map(|krate| &krate.path));
     if let Some((_, path, _)) = &item.trait_ {
         cx.error_spanned_by(
             path,
@@ -34,7 +33,7 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
         );
     }
 
-    let capabilities = collect(&cx, &mut item);
+    let capabilities = collect(&cx, &mut item, krate.as_ref().map(|krate| &krate.path));
     if capabilities.is_empty() && !cx.has_errors() {
         cx.error_spanned_by(
             &item.self_ty,
@@ -206,7 +205,7 @@ fn provider_impl(
 
 /// Reads every marked method, removing its attribute, and reports names used twice within
 /// one kind (and, for resources, URIs served twice).
-fn collect(cx: &Ctxt, item: &mut ItemImpl) -> Vec<Capability> {
+fn collect(cx: &Ctxt, item: &mut ItemImpl, krate: Option<&syn::Path>) -> Vec<Capability> {
     let mut capabilities = Vec::new();
     let mut names: HashMap<(Kind, String), String> = HashMap::new();
     let mut uris: HashMap<String, String> = HashMap::new();
@@ -214,7 +213,7 @@ fn collect(cx: &Ctxt, item: &mut ItemImpl) -> Vec<Capability> {
         let ImplItem::Fn(method) = impl_item else {
             continue;
         };
-        let Some(marked) = take_capability_attr(cx, &mut method.attrs) else {
+        let Some(marked) = take_capability_attr(cx, &mut method.attrs, krate) else {
             continue;
         };
         let capability = model::read(
@@ -264,16 +263,28 @@ struct Marked {
 }
 
 /// Removes the capability attribute from a method and returns it. A second one, of the
-/// same kind or another, is reported and ignored.
-fn take_capability_attr(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marked> {
+/// same kind or another, is reported and ignored. The attribute is written `tool`,
+/// `mcp_runtime::tool`, or, under `crate = "path"`, `path::tool`.
+fn take_capability_attr(
+    cx: &Ctxt,
+    attrs: &mut Vec<Attribute>,
+    krate: Option<&syn::Path>,
+) -> Option<Marked> {
     let kind_of = |attr: &Attribute| {
         let path = attr.path();
-        Kind::ALL.into_iter().find(|kind| {
-            path.is_ident(kind.name())
-                || (path.segments.len() == 2
-                    && path.segments[0].ident == "mcp_runtime"
-                    && path.segments[1].ident == kind.name())
-        })
+        let idents: Vec<&Ident> = path.segments.iter().map(|segment| &segment.ident).collect();
+        let (last, prefix) = idents.split_last()?;
+        let known = prefix.is_empty()
+            || prefix == ["mcp_runtime"]
+            || krate.is_some_and(|krate| {
+                krate
+                    .segments
+                    .iter()
+                    .map(|segment| &segment.ident)
+                    .eq(prefix.iter().copied())
+            });
+        let kind = Kind::ALL.into_iter().find(|kind| *last == kind.name())?;
+        known.then_some(kind)
     };
     let mut found: Option<Marked> = None;
     let mut kept = Vec::with_capacity(attrs.len());
