@@ -394,7 +394,18 @@ pub mod transport;
 pub use capability::{IntoToolResult, Json, State, ToolError};
 pub use cli::{init_logging, Serve};
 pub use error::{Error, Result};
-pub use mcp_macros::{mcp_server, prompt, resource, tool};
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/mcp_server.md")]
+pub use mcp_macros::mcp_server;
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/prompt.md")]
+pub use mcp_macros::prompt;
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/resource.md")]
+pub use mcp_macros::resource;
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/tool.md")]
+pub use mcp_macros::tool;
 pub use permission::{Permission, RiskLevel};
 pub use server::{Context, Dispatcher, Server};
 

@@ -1,7 +1,7 @@
 //! `crate = "..."`: generated code reaches mcp-runtime by the path given, here through a
 //! re-export, as from a facade crate or a renamed dependency.
 mod facade {
-    pub use ::mcp_runtime as rt;
+    pub(crate) use ::mcp_runtime as rt;
 }
 
 use facade::rt::capability::{PromptHandler, ResourceHandler, ToolHandler};
