@@ -299,29 +299,8 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
         DESCRIPTION => set_once(cx, key, &mut attr.description, string_value(meta, key)?),
         MIME_TYPE => set_once(cx, key, &mut attr.mime_type, string_value(meta, key)?),
         RISK => {
-            let lit = string_value(meta, key)?;
-            let value = lit.value();
-            match Risk::from_name(&value) {
-                Some(risk) => set_once(
-                    cx,
-                    key,
-                    &mut attr.risk,
-                    Spanned {
-                        value: risk,
-                        span: lit.span(),
-                    },
-                ),
-                None => {
-                    let lower = value.to_ascii_lowercase();
-                    let hint = match Risk::from_name(&lower) {
-                        Some(_) => format!("; levels are lowercase: write \"{lower}\""),
-                        None => String::new(),
-                    };
-                    cx.error_spanned_by(
-                        &lit,
-                        format!("unknown risk level `{value}`; {}{hint}", Risk::EXPECTED),
-                    );
-                }
+            if let Some(risk) = risk_value(cx, meta, key)? {
+                set_once(cx, key, &mut attr.risk, risk);
             }
         }
         SCOPES => {
@@ -356,6 +335,28 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
         _ => unreachable!("every key of `keys(kind)` has an arm"),
     }
     Ok(())
+}
+
+/// Reads `risk = "level"`; an unknown level is reported on the string, and gives `None`.
+fn risk_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Option<Spanned<Risk>>> {
+    let lit = string_value(meta, key)?;
+    let value = lit.value();
+    if let Some(risk) = Risk::from_name(&value) {
+        return Ok(Some(Spanned {
+            value: risk,
+            span: lit.span(),
+        }));
+    }
+    let lower = value.to_ascii_lowercase();
+    let hint = match Risk::from_name(&lower) {
+        Some(_) => format!("; levels are lowercase: write \"{lower}\""),
+        None => String::new(),
+    };
+    cx.error_spanned_by(
+        &lit,
+        format!("unknown risk level `{value}`; {}{hint}", Risk::EXPECTED),
+    );
+    Ok(None)
 }
 
 /// Parses the arguments of `#[mcp_server(...)]`: only `crate = "path"`.
