@@ -14,11 +14,13 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Ident, Lit, LitStr, Path, PathSegment};
 
-use self::value::{complete_value, rest_of_key, scopes_value, set_flag, set_once, string_value};
+use self::value::{
+    complete_value, crate_value, rest_of_key, scopes_value, set_flag, set_once, string_value,
+};
 use crate::ctxt::Ctxt;
 use crate::kind::Kind;
 
-pub use self::value::{Completion, Spanned};
+pub use self::value::{Completion, CratePath, Spanned};
 
 const NAME: &str = "name";
 const TITLE: &str = "title";
@@ -32,6 +34,8 @@ const DESTRUCTIVE: &str = "destructive";
 const IDEMPOTENT: &str = "idempotent";
 const OPEN_WORLD: &str = "open_world";
 const INLINE: &str = "inline";
+/// `crate = "path"`: where generated code finds mcp-runtime.
+const CRATE: &str = "crate";
 /// Not a key: the URI of a resource is positional. Recognised to say so.
 const URI: &str = "uri";
 
@@ -51,6 +55,7 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             IDEMPOTENT,
             OPEN_WORLD,
             INLINE,
+            CRATE,
         ],
         Kind::Resource => &[
             NAME,
@@ -61,8 +66,18 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             SCOPES,
             COMPLETE,
             INLINE,
+            CRATE,
         ],
-        Kind::Prompt => &[NAME, TITLE, DESCRIPTION, RISK, SCOPES, COMPLETE, INLINE],
+        Kind::Prompt => &[
+            NAME,
+            TITLE,
+            DESCRIPTION,
+            RISK,
+            SCOPES,
+            COMPLETE,
+            INLINE,
+            CRATE,
+        ],
     }
 }
 
@@ -125,6 +140,8 @@ pub struct Attr {
     /// `inline`: a synchronous function that never blocks runs in place, not on a blocking
     /// thread.
     pub inline: Flag,
+    /// `crate = "path"`: the path to mcp-runtime, as written and as parsed.
+    pub krate: Option<CratePath>,
     /// The URI was written, wrongly, and that is reported: it is not also missing.
     uri_reported: bool,
 }
@@ -282,29 +299,8 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
         DESCRIPTION => set_once(cx, key, &mut attr.description, string_value(meta, key)?),
         MIME_TYPE => set_once(cx, key, &mut attr.mime_type, string_value(meta, key)?),
         RISK => {
-            let lit = string_value(meta, key)?;
-            let value = lit.value();
-            match Risk::from_name(&value) {
-                Some(risk) => set_once(
-                    cx,
-                    key,
-                    &mut attr.risk,
-                    Spanned {
-                        value: risk,
-                        span: lit.span(),
-                    },
-                ),
-                None => {
-                    let lower = value.to_ascii_lowercase();
-                    let hint = match Risk::from_name(&lower) {
-                        Some(_) => format!("; levels are lowercase: write \"{lower}\""),
-                        None => String::new(),
-                    };
-                    cx.error_spanned_by(
-                        &lit,
-                        format!("unknown risk level `{value}`; {}{hint}", Risk::EXPECTED),
-                    );
-                }
+            if let Some(risk) = risk_value(cx, meta, key)? {
+                set_once(cx, key, &mut attr.risk, risk);
             }
         }
         SCOPES => {
@@ -331,9 +327,77 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
         IDEMPOTENT => set_flag(cx, meta, key, &mut attr.idempotent)?,
         OPEN_WORLD => set_flag(cx, meta, key, &mut attr.open_world)?,
         INLINE => set_flag(cx, meta, key, &mut attr.inline)?,
+        CRATE => {
+            if let Some(path) = crate_value(cx, meta, key)? {
+                set_once(cx, key, &mut attr.krate, path);
+            }
+        }
         _ => unreachable!("every key of `keys(kind)` has an arm"),
     }
     Ok(())
+}
+
+/// Reads `risk = "level"`; an unknown level is reported on the string, and gives `None`.
+fn risk_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Option<Spanned<Risk>>> {
+    let lit = string_value(meta, key)?;
+    let value = lit.value();
+    if let Some(risk) = Risk::from_name(&value) {
+        return Ok(Some(Spanned {
+            value: risk,
+            span: lit.span(),
+        }));
+    }
+    let lower = value.to_ascii_lowercase();
+    let hint = match Risk::from_name(&lower) {
+        Some(_) => format!("; levels are lowercase: write \"{lower}\""),
+        None => String::new(),
+    };
+    cx.error_spanned_by(
+        &lit,
+        format!("unknown risk level `{value}`; {}{hint}", Risk::EXPECTED),
+    );
+    Ok(None)
+}
+
+/// Parses the arguments of `#[mcp_server(...)]`: only `crate = "path"`.
+pub fn parse_server(cx: &Ctxt, tokens: TokenStream) -> Option<CratePath> {
+    let mut krate = None;
+    let parser = |input: ParseStream<'_>| {
+        while !input.is_empty() {
+            let path = input.call(meta_path)?;
+            let meta = Key { path, input };
+            let result = match meta.path.get_ident() {
+                Some(key) if key == CRATE => crate_value(cx, &meta, key).map(|path| {
+                    if let Some(path) = path {
+                        set_once(cx, key, &mut krate, path);
+                    }
+                }),
+                _ => {
+                    let written = &meta.path;
+                    Err(syn::Error::new_spanned(
+                        written,
+                        format!(
+                            "unknown attribute `{}`; `#[mcp_server]` takes only `crate = \"...\"`, the path to mcp-runtime when the dependency is renamed or re-exported",
+                            quote!(#written).to_string().replace(' ', ""),
+                        ),
+                    ))
+                }
+            };
+            if let Err(error) = result {
+                cx.syn_error(error);
+                rest_of_key(input)?;
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<syn::Token![,]>()?;
+        }
+        Ok(())
+    };
+    if let Err(error) = Parser::parse2(parser, tokens) {
+        cx.syn_error(error);
+    }
+    krate
 }
 
 /// A key that another kind understands, with why it does not fit this one.

@@ -15,21 +15,22 @@ use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use crate::model::{Capability, Function, Header};
+use crate::paths::Paths;
 
 /// Items the handler refers to, named with `suffix` so that several fit in one scope.
-pub fn support_items(capability: &Capability, suffix: &str) -> TokenStream {
+pub fn support_items(rt: &Paths, capability: &Capability, suffix: &str) -> TokenStream {
     match capability {
-        Capability::Tool(tool) => tool::args_struct(tool, &args_struct_name(suffix)),
+        Capability::Tool(tool) => tool::args_struct(rt, tool, &args_struct_name(suffix)),
         Capability::Resource(_) | Capability::Prompt(_) => TokenStream::new(),
     }
 }
 
 /// An expression building the capability's descriptor.
-pub fn descriptor(capability: &Capability) -> TokenStream {
+pub fn descriptor(rt: &Paths, capability: &Capability) -> TokenStream {
     match capability {
-        Capability::Tool(tool) => tool::descriptor(tool),
-        Capability::Resource(resource) => resource::descriptor(resource),
-        Capability::Prompt(prompt) => prompt::descriptor(prompt),
+        Capability::Tool(tool) => tool::descriptor(rt, tool),
+        Capability::Resource(resource) => resource::descriptor(rt, resource),
+        Capability::Prompt(prompt) => prompt::descriptor(rt, prompt),
     }
 }
 
@@ -37,14 +38,15 @@ pub fn descriptor(capability: &Capability) -> TokenStream {
 /// expression that calls the user's function with the given arguments (in declaration
 /// order).
 pub fn handler_body(
+    rt: &Paths,
     capability: &Capability,
     suffix: &str,
     call: impl FnOnce(Vec<TokenStream>) -> TokenStream,
 ) -> TokenStream {
     match capability {
-        Capability::Tool(tool) => tool::invoke_body(tool, &args_struct_name(suffix), call),
-        Capability::Resource(resource) => resource::read_body(resource, call),
-        Capability::Prompt(prompt) => prompt::get_body(prompt, call),
+        Capability::Tool(tool) => tool::invoke_body(rt, tool, &args_struct_name(suffix), call),
+        Capability::Resource(resource) => resource::read_body(rt, resource, call),
+        Capability::Prompt(prompt) => prompt::get_body(rt, prompt, call),
     }
 }
 
@@ -53,7 +55,7 @@ fn args_struct_name(suffix: &str) -> Ident {
 }
 
 /// `.title(...)`, `.risk(...)` and `.scopes(...)`, which every descriptor has.
-fn header_builders(header: &Header) -> (TokenStream, TokenStream) {
+fn header_builders(rt: &Paths, header: &Header) -> (TokenStream, TokenStream) {
     let title = header.title.as_ref().map(|t| quote!(.title(#t)));
     let risk = format_ident!("{}", header.risk.variant());
     let scopes = &header.scopes;
@@ -61,7 +63,7 @@ fn header_builders(header: &Header) -> (TokenStream, TokenStream) {
     (
         quote!(#title),
         quote! {
-            .risk(::mcp_runtime::__private::RiskLevel::#risk)
+            .risk(#rt::RiskLevel::#risk)
             #scopes
         },
     )
@@ -80,36 +82,44 @@ fn required_state(function: &Function) -> TokenStream {
 }
 
 /// `Some("text")` or `None`.
-fn optional_str(text: Option<&String>) -> TokenStream {
+fn optional_str(rt: &Paths, text: Option<&String>) -> TokenStream {
     match text {
-        Some(text) => quote!(::mcp_runtime::__private::std::option::Option::Some(#text)),
-        None => quote!(::mcp_runtime::__private::std::option::Option::None),
+        Some(text) => rt.some(text),
+        None => rt.none(),
     }
 }
 
 /// The call of the user's function: awaited when it is `async`; when it is synchronous, run
 /// where blocking is allowed (the runtime's blocking threads), unless it is marked `inline`.
-fn awaited(function: &Function, header: &Header, invocation: TokenStream) -> TokenStream {
+fn awaited(
+    rt: &Paths,
+    function: &Function,
+    header: &Header,
+    invocation: TokenStream,
+) -> TokenStream {
     if function.is_async {
         quote!(#invocation.await)
     } else if header.inline {
         invocation
     } else {
-        quote!(::mcp_runtime::__private::run_blocking(move || #invocation).await)
+        quote!(#rt::run_blocking(move || #invocation).await)
     }
 }
 
 /// `Box::pin(future)`, requiring the future to be `Send`; a future that is not is reported
 /// on `span`, the function's name.
-fn pinned(future: TokenStream, span: Span) -> TokenStream {
-    let send = quote_spanned!(span=> ::mcp_runtime::__private::assert_send(#future));
-    quote!(::mcp_runtime::__private::std::boxed::Box::pin(#send))
+fn pinned(rt: &Paths, future: TokenStream, span: Span) -> TokenStream {
+    let send = {
+        let rt = rt.at(span);
+        quote_spanned!(span=> #rt::assert_send(#future))
+    };
+    quote!(#rt::std::boxed::Box::pin(#send))
 }
 
 /// An injected parameter of a resource or prompt: extracted from the request's context, a
 /// failure (unregistered state) answered as an internal error. The bound is checked on the
 /// user's type.
-fn extract_injected(ty: &Type) -> TokenStream {
+fn extract_injected(rt: &Paths, ty: &Type) -> TokenStream {
     let extract = quote_spanned!(ty.span()=> __call.context.extract::<#ty>());
-    quote!(#extract.map_err(::mcp_runtime::__private::RpcError::internal)?)
+    quote!(#extract.map_err(#rt::RpcError::internal)?)
 }

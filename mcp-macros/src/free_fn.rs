@@ -13,8 +13,10 @@ use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
 use crate::expand;
+use crate::fallback;
 use crate::kind::Kind;
 use crate::model::{self, Site};
+use crate::paths::Paths;
 
 pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
     let cx = Ctxt::default();
@@ -28,16 +30,11 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
         Site::FreeFunction,
     );
 
-    // A method in an `impl` block without `#[mcp_server]`: the error says so; keep the method
-    // as written so that nothing else fails (a struct is not allowed inside an `impl`).
+    let rt = Paths::new(capability.header().krate.as_ref());
+
+    // A method in an `impl` block without `#[mcp_server]`: the error says so.
     if item.sig.receiver().is_some() {
-        let errors = cx.into_compile_errors();
-        let mut item = item;
-        model::strip_param_attrs(&mut item.sig);
-        return quote! {
-            #errors
-            #item
-        };
+        return fallback::method(cx.into_compile_errors(), item);
     }
 
     let ItemFn {
@@ -73,34 +70,19 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
         }
     };
 
-    let handler = kind.handler_trait();
-    let descriptor_type = kind.descriptor_type();
-    let request = kind.request_type();
-    let future = kind.future_type();
-    let method = kind.handler_method();
-
     if cx.has_errors() {
-        // The handler impl that registering the value expects, so that the only errors
-        // are the ones above.
-        let errors = cx.into_compile_errors();
-        return quote! {
-            #unit
-            #errors
-            #(#cfgs)*
-            impl #handler for #ident {
-                fn descriptor(&self) -> #descriptor_type {
-                    ::mcp_runtime::__private::std::unreachable!()
-                }
-                fn #method(&self, _: #request) -> #future {
-                    ::mcp_runtime::__private::std::unreachable!()
-                }
-            }
-        };
+        return fallback::handler(&rt, kind, ident, &cfgs, unit, cx.into_compile_errors());
     }
 
-    let support = expand::support_items(&capability, "");
-    let descriptor = expand::descriptor(&capability);
+    let handler = kind.handler_trait(&rt);
+    let descriptor_type = kind.descriptor_type(&rt);
+    let request = kind.request_type(&rt);
+    let future = kind.future_type(&rt);
+    let method = kind.handler_method();
+    let support = expand::support_items(&rt, &capability, "");
+    let descriptor = expand::descriptor(&rt, &capability);
     let body = expand::handler_body(
+        &rt,
         &capability,
         "",
         |call_args| quote!(#ident::call(#(#call_args),*)),

@@ -5,6 +5,8 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::paths::Paths;
+
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Kind {
     Tool,
@@ -33,38 +35,38 @@ impl Kind {
         }
     }
 
-    // The runtime side, all through `__private`.
+    // The runtime side, all through the paths of the expansion.
 
-    pub fn handler_trait(self) -> TokenStream {
+    pub fn handler_trait(self, rt: &Paths) -> TokenStream {
         match self {
-            Kind::Tool => quote!(::mcp_runtime::__private::ToolHandler),
-            Kind::Resource => quote!(::mcp_runtime::__private::ResourceHandler),
-            Kind::Prompt => quote!(::mcp_runtime::__private::PromptHandler),
+            Kind::Tool => quote!(#rt::ToolHandler),
+            Kind::Resource => quote!(#rt::ResourceHandler),
+            Kind::Prompt => quote!(#rt::PromptHandler),
         }
     }
 
-    pub fn descriptor_type(self) -> TokenStream {
+    pub fn descriptor_type(self, rt: &Paths) -> TokenStream {
         match self {
-            Kind::Tool => quote!(::mcp_runtime::__private::ToolDescriptor),
-            Kind::Resource => quote!(::mcp_runtime::__private::ResourceDescriptor),
-            Kind::Prompt => quote!(::mcp_runtime::__private::PromptDescriptor),
+            Kind::Tool => quote!(#rt::ToolDescriptor),
+            Kind::Resource => quote!(#rt::ResourceDescriptor),
+            Kind::Prompt => quote!(#rt::PromptDescriptor),
         }
     }
 
     /// The type of the one request argument of the handler method.
-    pub fn request_type(self) -> TokenStream {
+    pub fn request_type(self, rt: &Paths) -> TokenStream {
         match self {
-            Kind::Tool => quote!(::mcp_runtime::__private::ToolCall),
-            Kind::Resource => quote!(::mcp_runtime::__private::ResourceRead),
-            Kind::Prompt => quote!(::mcp_runtime::__private::PromptCall),
+            Kind::Tool => quote!(#rt::ToolCall),
+            Kind::Resource => quote!(#rt::ResourceRead),
+            Kind::Prompt => quote!(#rt::PromptCall),
         }
     }
 
-    pub fn future_type(self) -> TokenStream {
+    pub fn future_type(self, rt: &Paths) -> TokenStream {
         match self {
-            Kind::Tool => quote!(::mcp_runtime::__private::ToolFuture),
-            Kind::Resource => quote!(::mcp_runtime::__private::ResourceFuture),
-            Kind::Prompt => quote!(::mcp_runtime::__private::PromptFuture),
+            Kind::Tool => quote!(#rt::ToolFuture),
+            Kind::Resource => quote!(#rt::ResourceFuture),
+            Kind::Prompt => quote!(#rt::PromptFuture),
         }
     }
 
@@ -74,15 +76,6 @@ impl Kind {
             Kind::Tool => quote!(invoke),
             Kind::Resource => quote!(read),
             Kind::Prompt => quote!(get),
-        }
-    }
-
-    /// The runtime type binding a method capability to the shared value.
-    pub fn method_adapter(self) -> TokenStream {
-        match self {
-            Kind::Tool => quote!(::mcp_runtime::__private::MethodTool),
-            Kind::Resource => quote!(::mcp_runtime::__private::MethodResource),
-            Kind::Prompt => quote!(::mcp_runtime::__private::MethodPrompt),
         }
     }
 

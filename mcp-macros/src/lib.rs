@@ -4,8 +4,10 @@
 //!
 //! Each macro reads its input into a plain model (module `model`), validates it, collecting
 //! every error with the tokens it belongs to (module `ctxt`), and only then expands (module
-//! `expand`). The generated code is thin: a struct and an impl of a runtime handler trait; all
-//! behaviour lives in the runtime.
+//! `expand`), naming the runtime only through the paths of module `paths`. An input with
+//! errors gets the stand-ins of module `fallback` instead, so no error cascades. The
+//! generated code is thin: a struct and an impl of a runtime handler trait; all behaviour
+//! lives in the runtime.
 
 use proc_macro::TokenStream;
 
@@ -13,9 +15,11 @@ mod attr;
 mod ctxt;
 mod docs;
 mod expand;
+mod fallback;
 mod free_fn;
 mod kind;
 mod model;
+mod paths;
 mod placement;
 mod server;
 mod uri_template;
@@ -24,41 +28,23 @@ use kind::Kind;
 
 /// Turns a function into an MCP tool.
 ///
-/// The function keeps its body and stays callable as `name::call(...)`; `name` itself
-/// becomes a value to register with `Server::tool(name)`. See the `mcp-runtime` crate docs
-/// for the full reference.
-///
-/// ```ignore
-/// /// Adds two numbers.
-/// #[tool(read_only)]
-/// fn add(a: i64, b: i64) -> i64 { a + b }
-/// ```
+/// Reference, with examples: [`mcp_runtime::tool`](https://docs.rs/mcp-runtime/latest/mcp_runtime/attr.tool.html).
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     function(Kind::Tool, attr, item)
 }
 
-/// Turns a function into an MCP resource, read by URI, or a resource template whose
-/// `{variables}` bind the parameters of the same name (parsed with `FromStr`).
+/// Turns a function into an MCP resource or resource template.
 ///
-/// ```ignore
-/// /// One account, as JSON.
-/// #[resource("accounts://{id}", mime_type = "application/json")]
-/// fn account(id: u64) -> Json<Account> { ... }
-/// ```
+/// Reference, with examples: [`mcp_runtime::resource`](https://docs.rs/mcp-runtime/latest/mcp_runtime/attr.resource.html).
 #[proc_macro_attribute]
 pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
     function(Kind::Resource, attr, item)
 }
 
-/// Turns a function into an MCP prompt; its parameters are the prompt's string arguments,
-/// parsed with `FromStr` (`Option<T>` ones are optional).
+/// Turns a function into an MCP prompt.
 ///
-/// ```ignore
-/// /// Asks for a review of a change.
-/// #[prompt]
-/// fn review(diff: String, focus: Option<String>) -> String { ... }
-/// ```
+/// Reference, with examples: [`mcp_runtime::prompt`](https://docs.rs/mcp-runtime/latest/mcp_runtime/attr.prompt.html).
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     function(Kind::Prompt, attr, item)
@@ -71,17 +57,9 @@ fn function(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Collects the `#[tool]`, `#[resource]` and `#[prompt]` methods of an `impl` block into a
-/// `Provider` for `Server::provider(value)`. Methods take `&self`, which all calls share.
+/// Collects the `#[tool]`, `#[resource]` and `#[prompt]` methods of an `impl` block.
 ///
-/// ```ignore
-/// #[mcp_server]
-/// impl Calculator {
-///     /// Adds two numbers.
-///     #[tool]
-///     fn add(&self, a: i64, b: i64) -> i64 { a + b }
-/// }
-/// ```
+/// Reference, with examples: [`mcp_runtime::mcp_server`](https://docs.rs/mcp-runtime/latest/mcp_runtime/attr.mcp_server.html).
 #[proc_macro_attribute]
 pub fn mcp_server(attr: TokenStream, item: TokenStream) -> TokenStream {
     match placement::server_item(item.into()) {

@@ -48,6 +48,8 @@ pub struct Header {
     pub scopes: Vec<String>,
     /// `inline`: the synchronous function runs in place instead of on a blocking thread.
     pub inline: bool,
+    /// `crate = "..."`: the path generated code reaches mcp-runtime by.
+    pub krate: Option<syn::Path>,
 }
 
 /// The function behind a capability: how to call it and what it takes and returns.
@@ -112,6 +114,12 @@ pub fn read(
             "`inline` is for synchronous functions: an `async fn` already runs in place until it awaits; remove `inline`",
         ));
     }
+    if let (Site::Method, Some(krate)) = (site, &attr.krate) {
+        cx.error_spanned_by(
+            &krate.lit,
+            "the methods of an `impl` block are expanded by `#[mcp_server]`: write `crate = \"...\"` there, once for the block",
+        );
+    }
     let function = signature::read(cx, kind, sig, site, &docs);
     match kind {
         Kind::Tool => Capability::Tool(tool::read(cx, attr, header, function)),
@@ -130,8 +138,9 @@ fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Id
     let name_error = match kind {
         // The specification's rule for tool names, which this runtime applies to prompts too:
         // clients offer both by name, often as slash commands.
-        Kind::Tool | Kind::Prompt if !valid_tool_name(&name) => Some(format!(
-            "invalid {noun} name `{name}`: use 1 to 128 characters from A-Z, a-z, 0-9, `_`, `-` and `.`"
+        Kind::Tool | Kind::Prompt if !mcp_rules::tool_name::is_valid(&name) => Some(format!(
+            "invalid {noun} name `{name}`: use 1 to {} characters from A-Z, a-z, 0-9, `_`, `-` and `.`",
+            mcp_rules::tool_name::MAX_LEN
         )),
         Kind::Resource if name.trim().is_empty() => {
             Some("`name` is empty; a resource needs a name clients can show".to_owned())
@@ -181,6 +190,7 @@ fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Id
         risk: attr.risk.as_ref().map_or(Risk::Low, |risk| risk.value),
         scopes: attr.scopes.iter().flatten().map(LitStr::value).collect(),
         inline: attr.inline.is_some(),
+        krate: attr.krate.as_ref().map(|krate| krate.path.clone()),
     }
 }
 
@@ -251,14 +261,6 @@ fn type_name(ty: &Type) -> String {
         .replace(" ::", "::")
         .replace(":: ", "::")
         .replace(" ,", ",")
-}
-
-/// The specification's rule for tool names.
-pub fn valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 /// True for `Option<...>` (by its last path segment), whose input may be left out.

@@ -6,18 +6,20 @@ use std::collections::HashMap;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
-use syn::{Attribute, ImplItem, ItemImpl, Meta, Type};
+use syn::{Attribute, Ident, ImplItem, ItemImpl, Meta, Type};
 
+use crate::attr;
 use crate::ctxt::Ctxt;
 use crate::expand;
+use crate::fallback;
 use crate::kind::Kind;
 use crate::model::{self, unraw, Capability, Receiver, Site};
+use crate::paths::Paths;
 
 pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
     let cx = Ctxt::default();
-    if !attr.is_empty() {
-        cx.error_spanned_by(&attr, "`#[mcp_server]` takes no arguments");
-    }
+    let krate = attr::parse_server(&cx, attr);
+    let rt = Paths::new(krate.as_ref().map(|krate| &krate.path));
     if let Some((path, _)) = &item.trait_ {
         cx.error_spanned_by(
             path,
@@ -31,7 +33,7 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
         );
     }
 
-    let capabilities = collect(&cx, &mut item);
+    let capabilities = collect(&cx, &mut item, krate.as_ref().map(|krate| &krate.path));
     if capabilities.is_empty() && !cx.has_errors() {
         cx.error_spanned_by(
             &item.self_ty,
@@ -44,34 +46,23 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
     // `Provider` impl requires it, and that is the one error a type without it gets. Every
     // other generated item states the requirement as a `where` clause that the compiler does
     // not check in advance (it is higher-ranked), so none of them fails a second time.
-    let shared = quote!(for<'__mcp> #self_ty: ::mcp_runtime::__private::std::marker::Send
-        + ::mcp_runtime::__private::std::marker::Sync + 'static);
+    let shared = quote!(for<'__mcp> #self_ty: #rt::std::marker::Send
+        + #rt::std::marker::Sync + 'static);
     if cx.has_errors() {
-        let errors = cx.into_compile_errors();
-        let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-        let predicates = where_clause.map(|w| &w.predicates);
-        return quote! {
-            #item
-            #errors
-            impl #impl_generics ::mcp_runtime::__private::Provider for #self_ty where #shared, #predicates {
-                fn tools(self: ::mcp_runtime::__private::std::sync::Arc<Self>) -> ::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn ::mcp_runtime::__private::ToolHandler>> {
-                    ::mcp_runtime::__private::std::unreachable!()
-                }
-            }
-        };
+        return fallback::provider(&rt, &item, &shared, cx.into_compile_errors());
     }
 
     let mut pieces = Vec::new();
     let mut registrations: HashMap<Kind, Vec<TokenStream>> = HashMap::new();
     for capability in &capabilities {
-        let (piece, registration) = method_capability(capability, self_ty, &shared);
+        let (piece, registration) = method_capability(&rt, capability, self_ty, &shared);
         pieces.push(piece);
         registrations
             .entry(capability.kind())
             .or_default()
             .push(registration);
     }
-    let provider = provider_impl(registrations, self_ty, &shared);
+    let provider = provider_impl(&rt, registrations, self_ty, &shared);
 
     quote! {
         #item
@@ -87,6 +78,7 @@ pub fn expand(attr: TokenStream, mut item: ItemImpl) -> TokenStream {
 /// The functions behind one method capability (its descriptor and its handler, taking the
 /// shared value), and the expression registering them with the shared value in `__this`.
 fn method_capability(
+    rt: &Paths,
     capability: &Capability,
     self_ty: &Type,
     shared: &TokenStream,
@@ -97,18 +89,17 @@ fn method_capability(
     let suffix = format!("_{base}");
     let describe = format_ident!("__mcp_describe_{}", base);
     let handle = format_ident!("__mcp_handle_{}", base);
-    let support = expand::support_items(capability, &suffix);
-    let descriptor = expand::descriptor(capability);
+    let support = expand::support_items(rt, capability, &suffix);
+    let descriptor = expand::descriptor(rt, capability);
     let receiver = capability.function().receiver;
-    let body = expand::handler_body(capability, &suffix, |call_args| match receiver {
+    let body = expand::handler_body(rt, capability, &suffix, |call_args| match receiver {
         Receiver::Shared => quote!(__this.#method(#(#call_args),*)),
         Receiver::None => quote!(<#self_ty>::#method(#(#call_args),*)),
     });
-    let (descriptor_type, request, future, adapter) = (
-        kind.descriptor_type(),
-        kind.request_type(),
-        kind.future_type(),
-        kind.method_adapter(),
+    let (descriptor_type, request, future) = (
+        kind.descriptor_type(rt),
+        kind.request_type(rt),
+        kind.future_type(rt),
     );
     let piece = quote! {
         #support
@@ -120,7 +111,7 @@ fn method_capability(
 
         #[allow(non_snake_case, unused_variables)]
         fn #handle(
-            __this: ::mcp_runtime::__private::std::sync::Arc<#self_ty>,
+            __this: #rt::std::sync::Arc<#self_ty>,
             __call: #request,
         ) -> #future
         where
@@ -130,8 +121,8 @@ fn method_capability(
         }
     };
     let registration = quote! {
-        ::mcp_runtime::__private::std::boxed::Box::new(#adapter::new(
-            ::mcp_runtime::__private::std::sync::Arc::clone(__this),
+        #rt::std::boxed::Box::new(#rt::Method::new(
+            #rt::std::sync::Arc::clone(__this),
             #describe,
             #handle,
         ))
@@ -146,6 +137,7 @@ fn method_capability(
 /// The fallback never runs (the `Provider` impl then fails to compile); it exists so that
 /// this body compiles and the impl's own requirement is the only error.
 fn provider_impl(
+    rt: &Paths,
     mut registrations: HashMap<Kind, Vec<TokenStream>>,
     self_ty: &Type,
     shared: &TokenStream,
@@ -162,28 +154,28 @@ fn provider_impl(
         };
         let provider_method = kind.provider_method();
         let list_method = format_ident!("__mcp_{}", provider_method.to_string());
-        let handler = kind.handler_trait();
-        let list = quote!(::mcp_runtime::__private::std::vec::Vec<::mcp_runtime::__private::std::boxed::Box<dyn #handler>>);
+        let handler = kind.handler_trait(rt);
+        let list = quote!(#rt::std::vec::Vec<#rt::std::boxed::Box<dyn #handler>>);
         signatures.push(quote!(fn #list_method(&self) -> #list;));
         shared_impls.push(quote! {
             fn #list_method(&self) -> #list {
                 let __this = &self.0;
-                ::mcp_runtime::__private::std::vec![#(#handlers),*]
+                #rt::std::vec![#(#handlers),*]
             }
         });
         fallback_impls.push(quote! {
             fn #list_method(&self) -> #list {
-                ::mcp_runtime::__private::std::vec::Vec::new()
+                #rt::std::vec::Vec::new()
             }
         });
         provider_impls.push(quote! {
-            fn #provider_method(self: ::mcp_runtime::__private::std::sync::Arc<Self>) -> #list {
+            fn #provider_method(self: #rt::std::sync::Arc<Self>) -> #list {
                 (&__McpShared(self)).#list_method()
             }
         });
     }
     quote! {
-        struct __McpShared(::mcp_runtime::__private::std::sync::Arc<#self_ty>);
+        struct __McpShared(#rt::std::sync::Arc<#self_ty>);
 
         trait __McpLists {
             #(#signatures)*
@@ -205,7 +197,7 @@ fn provider_impl(
         }
 
         #[automatically_derived]
-        impl ::mcp_runtime::__private::Provider for #self_ty {
+        impl #rt::Provider for #self_ty {
             #(#provider_impls)*
         }
     }
@@ -213,7 +205,7 @@ fn provider_impl(
 
 /// Reads every marked method, removing its attribute, and reports names used twice within
 /// one kind (and, for resources, URIs served twice).
-fn collect(cx: &Ctxt, item: &mut ItemImpl) -> Vec<Capability> {
+fn collect(cx: &Ctxt, item: &mut ItemImpl, krate: Option<&syn::Path>) -> Vec<Capability> {
     let mut capabilities = Vec::new();
     let mut names: HashMap<(Kind, String), String> = HashMap::new();
     let mut uris: HashMap<String, String> = HashMap::new();
@@ -221,7 +213,7 @@ fn collect(cx: &Ctxt, item: &mut ItemImpl) -> Vec<Capability> {
         let ImplItem::Fn(method) = impl_item else {
             continue;
         };
-        let Some(marked) = take_capability_attr(cx, &mut method.attrs) else {
+        let Some(marked) = take_capability_attr(cx, &mut method.attrs, krate) else {
             continue;
         };
         let capability = model::read(
@@ -271,16 +263,28 @@ struct Marked {
 }
 
 /// Removes the capability attribute from a method and returns it. A second one, of the
-/// same kind or another, is reported and ignored.
-fn take_capability_attr(cx: &Ctxt, attrs: &mut Vec<Attribute>) -> Option<Marked> {
+/// same kind or another, is reported and ignored. The attribute is written `tool`,
+/// `mcp_runtime::tool`, or, under `crate = "path"`, `path::tool`.
+fn take_capability_attr(
+    cx: &Ctxt,
+    attrs: &mut Vec<Attribute>,
+    krate: Option<&syn::Path>,
+) -> Option<Marked> {
     let kind_of = |attr: &Attribute| {
         let path = attr.path();
-        Kind::ALL.into_iter().find(|kind| {
-            path.is_ident(kind.name())
-                || (path.segments.len() == 2
-                    && path.segments[0].ident == "mcp_runtime"
-                    && path.segments[1].ident == kind.name())
-        })
+        let idents: Vec<&Ident> = path.segments.iter().map(|segment| &segment.ident).collect();
+        let (last, prefix) = idents.split_last()?;
+        let known = prefix.is_empty()
+            || prefix == ["mcp_runtime"]
+            || krate.is_some_and(|krate| {
+                krate
+                    .segments
+                    .iter()
+                    .map(|segment| &segment.ident)
+                    .eq(prefix.iter().copied())
+            });
+        let kind = Kind::ALL.into_iter().find(|kind| *last == kind.name())?;
+        known.then_some(kind)
     };
     let mut found: Option<Marked> = None;
     let mut kept = Vec::with_capacity(attrs.len());

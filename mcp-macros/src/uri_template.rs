@@ -1,7 +1,10 @@
 //! The URI of a `#[resource]`, checked at compile time with the rules the runtime's
-//! `UriTemplate::parse` applies when the server starts: level-1 `{name}` expressions, names
-//! of ASCII letters, digits and `_`, never two variables in a row, balanced braces. It also
-//! requires what every MCP resource URI needs, a scheme, and no whitespace.
+//! `UriTemplate::parse` applies when the server starts (both from `mcp-rules`): level-1
+//! `{name}` expressions, names of ASCII letters, digits and `_`, never two variables in a
+//! row, balanced braces. It also requires what every MCP resource URI needs, a scheme, and
+//! no whitespace, and, since each variable binds one parameter, no variable twice.
+
+use mcp_rules::uri_template::{self as rules, Error};
 
 /// The variables of a valid URI or URI template, in order; none for a fixed URI.
 #[derive(Debug, PartialEq, Eq)]
@@ -11,76 +14,41 @@ pub struct UriTemplate {
 
 /// Parses `source`, or says what is wrong with it and how to write it instead.
 pub fn parse(source: &str) -> Result<UriTemplate, String> {
-    if let Some(c) = source.chars().find(|c| c.is_whitespace()) {
+    if let Some(c) = mcp_rules::uri::whitespace(source) {
         return Err(format!(
             "invalid URI `{source}`: a URI cannot contain whitespace ({c:?}); percent-encode it (`%20`)"
         ));
     }
-    if !has_scheme(source) {
+    if mcp_rules::uri::scheme(source).is_none() {
         return Err(format!(
             "invalid URI `{source}`: a resource URI starts with a scheme, such as `notes://` or `file:///`"
         ));
     }
-    let mut variables: Vec<String> = Vec::new();
-    let mut previous_was_variable = false;
-    let mut rest = source;
-    while let Some(open) = rest.find('{') {
-        if rest[..open].contains('}') {
-            return Err(unmatched_close(source));
-        }
-        if open > 0 {
-            previous_was_variable = false;
-        }
-        let Some(close) = rest[open..].find('}').map(|at| at + open) else {
-            return Err(format!(
-                "invalid URI template `{source}`: the `{{` of `{}` is not closed; write `{{name}}`",
-                &rest[open..]
-            ));
-        };
-        let name = &rest[open + 1..close];
-        if name.is_empty() {
-            return Err(format!(
-                "invalid URI template `{source}`: `{{}}` names no variable; write `{{name}}`"
-            ));
-        }
-        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!(
-                "invalid URI template `{source}`: `{{{name}}}` is not supported; only simple `{{name}}` expressions are (RFC 6570 level 1), with names of ASCII letters, digits and `_`"
-            ));
-        }
-        if previous_was_variable {
-            let before = variables.last().map(String::as_str).unwrap_or_default();
-            return Err(format!(
-                "invalid URI template `{source}`: `{{{before}}}{{{name}}}` has two variables with nothing between them, so a URI cannot be split into their values; separate them with literal text, such as `{{{before}}}/{{{name}}}`"
-            ));
-        }
-        if variables.iter().any(|seen| seen == name) {
-            return Err(format!(
-                "invalid URI template `{source}`: the variable `{{{name}}}` appears twice; each variable binds one parameter, so give them different names"
-            ));
-        }
-        variables.push(name.to_owned());
-        previous_was_variable = true;
-        rest = &rest[close + 1..];
+    let parts = rules::parse(source).map_err(|error| message(source, error))?;
+    if let Some(name) = rules::repeated_variable(&parts) {
+        return Err(format!(
+            "invalid URI template `{source}`: the variable `{{{name}}}` appears twice; each variable binds one parameter, so give them different names"
+        ));
     }
-    if rest.contains('}') {
-        return Err(unmatched_close(source));
-    }
-    Ok(UriTemplate { variables })
+    Ok(UriTemplate {
+        variables: rules::variables(&parts).map(str::to_owned).collect(),
+    })
 }
 
-fn unmatched_close(source: &str) -> String {
-    format!("invalid URI template `{source}`: a `}}` has no `{{` before it")
-}
-
-/// RFC 3986: `scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`, then `:`.
-fn has_scheme(source: &str) -> bool {
-    let Some((scheme, _)) = source.split_once(':') else {
-        return false;
+/// The compile error for a template the rules refuse, with how to write it instead.
+fn message(source: &str, error: Error<'_>) -> String {
+    let reason = match error {
+        Error::UnmatchedClose => "a `}` has no `{` before it".to_owned(),
+        Error::Unclosed { rest } => format!("the `{{` of `{rest}` is not closed; write `{{name}}`"),
+        Error::EmptyName => "`{}` names no variable; write `{name}`".to_owned(),
+        Error::Unsupported { name } => format!(
+            "`{{{name}}}` is not supported; only simple `{{name}}` expressions are (RFC 6570 level 1), with names of ASCII letters, digits and `_`"
+        ),
+        Error::Adjacent { before, after } => format!(
+            "`{{{before}}}{{{after}}}` has two variables with nothing between them, so a URI cannot be split into their values; separate them with literal text, such as `{{{before}}}/{{{after}}}`"
+        ),
     };
-    let mut chars = scheme.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    format!("invalid URI template `{source}`: {reason}")
 }
 
 #[cfg(test)]

@@ -26,7 +26,18 @@ pub mod transport;
 pub use capability::{IntoToolResult, Json, State, ToolError};
 pub use cli::{init_logging, Serve};
 pub use error::{Error, Result};
-pub use mcp_macros::{mcp_server, prompt, resource, tool};
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/mcp_server.md")]
+pub use mcp_macros::mcp_server;
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/prompt.md")]
+pub use mcp_macros::prompt;
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/resource.md")]
+pub use mcp_macros::resource;
+#[doc(inline)]
+#[doc = include_str!("../docs/attributes/tool.md")]
+pub use mcp_macros::tool;
 pub use permission::{Permission, RiskLevel};
 pub use server::{Context, Dispatcher, Server};
 
@@ -48,46 +59,6 @@ pub mod prelude {
     pub use crate::{mcp_server, prompt, resource, tool, Permission, RiskLevel, Serve};
 }
 
-/// What generated code refers to. Not public API: it may change in any release.
+/// What generated code refers to. Not public API: see [`__private::v1`].
 #[doc(hidden)]
-pub mod __private {
-    pub use crate::capability::{
-        expecting_arguments, missing_argument, ArgumentKey, FromContext, InputSchema,
-        IntoPromptResult, IntoResourceContents, IntoToolResult, MethodPrompt, MethodResource,
-        MethodTool, PromptCall, PromptDescriptor, PromptFuture, PromptHandler, Provider,
-        ResourceDescriptor, ResourceFuture, ResourceHandler, ResourceRead, ToolCall,
-        ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
-    };
-    pub use crate::permission::RiskLevel;
-    pub use crate::protocol::{CallToolResult, RpcError};
-    pub use schemars;
-    pub use serde;
-    pub use std;
-
-    /// Runs a synchronous handler where blocking is allowed: on the runtime's blocking
-    /// threads, at most [`MAX_BLOCKING`] at once (more wait their turn without holding a
-    /// thread). A panic in it resumes in the caller, which reports it.
-    pub async fn run_blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
-        static LIMIT: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_BLOCKING);
-        let permit = LIMIT.acquire().await;
-        // The permit goes with the work: a call abandoned (cancelled, timed out) still holds
-        // its place until the function returns.
-        let work = move || {
-            let _permit = permit;
-            f()
-        };
-        match tokio::task::spawn_blocking(work).await {
-            Ok(value) => value,
-            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-            Err(error) => panic!("the blocking call could not finish: {error}"),
-        }
-    }
-
-    /// How many synchronous handlers run at once.
-    pub const MAX_BLOCKING: usize = 64;
-
-    /// Requires a handler's future to be `Send`, so it can run on any worker thread.
-    pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
-        future
-    }
-}
+pub mod __private;

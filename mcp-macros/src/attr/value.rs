@@ -147,6 +147,33 @@ pub fn complete_value(meta: &Key<'_>, key: &Ident) -> syn::Result<Vec<Completion
     Ok(list.into_iter().collect())
 }
 
+/// `crate = "path"`, as written and parsed.
+pub struct CratePath {
+    /// The string the path was written in.
+    pub lit: LitStr,
+    /// The path, its tokens spanned by the string.
+    pub path: syn::Path,
+}
+
+/// Reads `crate = "path::to::mcp_runtime"`. A string that is not a path is reported on
+/// the string, and gives `None`.
+pub fn crate_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Option<CratePath>> {
+    let lit = string_value(meta, key)?;
+    match lit.parse::<syn::Path>() {
+        Ok(path) => Ok(Some(CratePath { lit, path })),
+        Err(_) => {
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "`{}` is not a path; `crate` takes the path to mcp-runtime, such as \"::mcp_runtime\" or \"my_facade::mcp\"",
+                    lit.value()
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
 pub fn set_once<T>(cx: &Ctxt, key: &Ident, slot: &mut Option<T>, value: T) {
     if slot.is_some() {
         cx.error_spanned_by(key, format!("duplicate attribute `{key}`; remove one"));

@@ -8,16 +8,17 @@ use syn::Type;
 use super::{awaited, extract_injected, header_builders, optional_str, pinned, required_state};
 use crate::model::prompt::Argument;
 use crate::model::{unraw, Param, Prompt};
+use crate::paths::Paths;
 
 /// An expression building the `PromptDescriptor`.
-pub fn descriptor(prompt: &Prompt) -> TokenStream {
+pub fn descriptor(rt: &Paths, prompt: &Prompt) -> TokenStream {
     let header = &prompt.header;
     let (name, description) = (&header.name, &header.description);
-    let (title, permission) = header_builders(header);
+    let (title, permission) = header_builders(rt, header);
     let states = required_state(&prompt.function);
     let arguments = prompt.arguments().map(|argument| {
         let name = unraw(argument.ident);
-        let doc = optional_str(argument.doc);
+        let doc = optional_str(rt, argument.doc);
         let required = argument.required;
         quote!(.argument(#name, #doc, #required))
     });
@@ -27,7 +28,7 @@ pub fn descriptor(prompt: &Prompt) -> TokenStream {
         quote_spanned!(completer.span()=> .complete(#argument, #completer))
     });
     quote! {
-        ::mcp_runtime::__private::PromptDescriptor::new(#name, #description)
+        #rt::PromptDescriptor::new(#name, #description)
             #title
             #(#arguments)*
             #permission
@@ -38,6 +39,7 @@ pub fn descriptor(prompt: &Prompt) -> TokenStream {
 
 /// The body of `get`: parse the arguments, extract the injected parameters, call, convert.
 pub fn get_body(
+    rt: &Paths,
     prompt: &Prompt,
     call: impl FnOnce(Vec<TokenStream>) -> TokenStream,
 ) -> TokenStream {
@@ -57,20 +59,25 @@ pub fn get_body(
                     quote_spanned!(value_type.span()=> __call.optional_argument::<#value_type>(#name)?)
                 }
             }
-            Param::Injected { ty, .. } => extract_injected(ty),
+            Param::Injected { ty, .. } => extract_injected(rt, ty),
         };
         bindings.push(quote!(let #local = #value;));
         call_args.push(quote!(#local));
     }
-    let invocation = awaited(function, &prompt.header, call(call_args));
+    let invocation = awaited(rt, function, &prompt.header, call(call_args));
     // Naming the return type makes an unsupported one the error, on the user's tokens.
     let convert = match &function.output {
-        Some(output) if !matches!(output, Type::ImplTrait(_)) => quote_spanned!(output.span()=>
-            <#output as ::mcp_runtime::__private::IntoPromptResult>::into_prompt_result(__output)
-        ),
-        _ => quote_spanned!(function.output_span(&prompt.header)=>
-            ::mcp_runtime::__private::IntoPromptResult::into_prompt_result(__output)
-        ),
+        Some(output) if !matches!(output, Type::ImplTrait(_)) => {
+            let rt = rt.at(output.span());
+            quote_spanned!(output.span()=>
+                <#output as #rt::IntoPromptResult>::into_prompt_result(__output)
+            )
+        }
+        _ => {
+            let span = function.output_span(&prompt.header);
+            let rt = rt.at(span);
+            quote_spanned!(span=> #rt::IntoPromptResult::into_prompt_result(__output))
+        }
     };
     let future = quote! {
         async move {
@@ -79,5 +86,5 @@ pub fn get_body(
             #convert
         }
     };
-    pinned(future, prompt.header.ident.span())
+    pinned(rt, future, prompt.header.ident.span())
 }

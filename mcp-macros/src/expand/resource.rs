@@ -7,12 +7,13 @@ use syn::Type;
 
 use super::{awaited, extract_injected, header_builders, pinned, required_state};
 use crate::model::{unraw, Param, Resource};
+use crate::paths::Paths;
 
 /// An expression building the `ResourceDescriptor`.
-pub fn descriptor(resource: &Resource) -> TokenStream {
+pub fn descriptor(rt: &Paths, resource: &Resource) -> TokenStream {
     let header = &resource.header;
     let (uri, name, description) = (&resource.uri, &header.name, &header.description);
-    let (title, permission) = header_builders(header);
+    let (title, permission) = header_builders(rt, header);
     let states = required_state(&resource.function);
     let mime_type = resource.mime_type.as_ref().map(|m| quote!(.mime_type(#m)));
     let completions = resource.completions.iter().map(|completion| {
@@ -21,7 +22,7 @@ pub fn descriptor(resource: &Resource) -> TokenStream {
         quote_spanned!(completer.span()=> .complete(#variable, #completer))
     });
     quote! {
-        ::mcp_runtime::__private::ResourceDescriptor::new(#uri, #name, #description)
+        #rt::ResourceDescriptor::new(#uri, #name, #description)
             #title
             #mime_type
             #permission
@@ -32,6 +33,7 @@ pub fn descriptor(resource: &Resource) -> TokenStream {
 
 /// The body of `read`: bind the variables, extract the injected parameters, call, convert.
 pub fn read_body(
+    rt: &Paths,
     resource: &Resource,
     call: impl FnOnce(Vec<TokenStream>) -> TokenStream,
 ) -> TokenStream {
@@ -46,12 +48,12 @@ pub fn read_body(
                 let variable = unraw(ident);
                 quote_spanned!(ty.span()=> __call.variable::<#ty>(#variable)?)
             }
-            Param::Injected { ty, .. } => extract_injected(ty),
+            Param::Injected { ty, .. } => extract_injected(rt, ty),
         };
         bindings.push(quote!(let #local = #value;));
         call_args.push(quote!(#local));
     }
-    let invocation = awaited(function, &resource.header, call(call_args));
+    let invocation = awaited(rt, function, &resource.header, call(call_args));
     // Naming the return type makes an unsupported one the error, on the user's tokens.
     let convert = match &function.output {
         Some(output) if !matches!(output, Type::ImplTrait(_)) => quote_spanned!(output.span()=>
@@ -66,5 +68,5 @@ pub fn read_body(
             #convert
         }
     };
-    pinned(future, resource.header.ident.span())
+    pinned(rt, future, resource.header.ident.span())
 }

@@ -7,16 +7,17 @@ use syn::Ident;
 
 use super::{awaited, header_builders, optional_str, pinned, required_state};
 use crate::model::{is_option, unraw, Param, Tool};
+use crate::paths::Paths;
 
 /// The hidden struct that arguments are decoded into, in one pass, and its `Deserialize`
 /// impl: a map visitor whose every mention of a parameter type carries that type's span, so
 /// a type that cannot be an argument is reported once, on the user's own tokens.
-pub fn args_struct(tool: &Tool, struct_name: &Ident) -> TokenStream {
+pub fn args_struct(rt: &Paths, tool: &Tool, struct_name: &Ident) -> TokenStream {
     let args: Vec<_> = tool.function.arguments().collect();
     let fields = args.iter().map(|(ident, ty, _)| quote!(#ident: #ty,));
     let slots = args.iter().map(|(ident, ty, _)| {
         let slot = slot_ident(ident);
-        quote!(let mut #slot: ::mcp_runtime::__private::std::option::Option<#ty> = ::mcp_runtime::__private::std::option::Option::None;)
+        quote!(let mut #slot: #rt::std::option::Option<#ty> = #rt::std::option::Option::None;)
     });
     let arms = args.iter().map(|(ident, ty, _)| {
         let slot = slot_ident(ident);
@@ -25,22 +26,25 @@ pub fn args_struct(tool: &Tool, struct_name: &Ident) -> TokenStream {
         quote! {
             #name => {
                 if #slot.is_some() {
-                    return ::mcp_runtime::__private::std::result::Result::Err(
-                        <__M::Error as ::mcp_runtime::__private::serde::de::Error>::duplicate_field(#name),
+                    return #rt::std::result::Result::Err(
+                        <__M::Error as #rt::serde::de::Error>::duplicate_field(#name),
                     );
                 }
-                #slot = ::mcp_runtime::__private::std::option::Option::Some(#next);
+                #slot = #rt::std::option::Option::Some(#next);
             }
         }
     });
     let finish = args.iter().map(|(ident, ty, _)| {
         let slot = slot_ident(ident);
         let name = unraw(ident);
-        let missing = quote_spanned!(ty.span()=> ::mcp_runtime::__private::missing_argument::<#ty, __M::Error>(#name)?);
+        let missing = {
+            let rt = rt.at(ty.span());
+            quote_spanned!(ty.span()=> #rt::missing_argument::<#ty, __M::Error>(#name)?)
+        };
         quote! {
             #ident: match #slot {
-                ::mcp_runtime::__private::std::option::Option::Some(value) => value,
-                ::mcp_runtime::__private::std::option::Option::None => #missing,
+                #rt::std::option::Option::Some(value) => value,
+                #rt::std::option::Option::None => #missing,
             },
         }
     });
@@ -49,37 +53,37 @@ pub fn args_struct(tool: &Tool, struct_name: &Ident) -> TokenStream {
         struct #struct_name { #(#fields)* }
 
         #[automatically_derived]
-        impl<'de> ::mcp_runtime::__private::serde::Deserialize<'de> for #struct_name {
-            fn deserialize<__D>(__deserializer: __D) -> ::mcp_runtime::__private::std::result::Result<Self, __D::Error>
+        impl<'de> #rt::serde::Deserialize<'de> for #struct_name {
+            fn deserialize<__D>(__deserializer: __D) -> #rt::std::result::Result<Self, __D::Error>
             where
-                __D: ::mcp_runtime::__private::serde::Deserializer<'de>,
+                __D: #rt::serde::Deserializer<'de>,
             {
                 struct __Visitor;
 
-                impl<'de> ::mcp_runtime::__private::serde::de::Visitor<'de> for __Visitor {
+                impl<'de> #rt::serde::de::Visitor<'de> for __Visitor {
                     type Value = #struct_name;
 
-                    fn expecting(&self, f: &mut ::mcp_runtime::__private::std::fmt::Formatter<'_>) -> ::mcp_runtime::__private::std::fmt::Result {
-                        ::mcp_runtime::__private::expecting_arguments(f)
+                    fn expecting(&self, f: &mut #rt::std::fmt::Formatter<'_>) -> #rt::std::fmt::Result {
+                        #rt::expecting_arguments(f)
                     }
 
                     #[allow(unused_mut)]
-                    fn visit_map<__M>(self, mut __map: __M) -> ::mcp_runtime::__private::std::result::Result<#struct_name, __M::Error>
+                    fn visit_map<__M>(self, mut __map: __M) -> #rt::std::result::Result<#struct_name, __M::Error>
                     where
-                        __M: ::mcp_runtime::__private::serde::de::MapAccess<'de>,
+                        __M: #rt::serde::de::MapAccess<'de>,
                     {
                         #(#slots)*
-                        while let ::mcp_runtime::__private::std::option::Option::Some(__key) =
-                            __map.next_key::<::mcp_runtime::__private::ArgumentKey<'de>>()?
+                        while let #rt::std::option::Option::Some(__key) =
+                            __map.next_key::<#rt::ArgumentKey<'de>>()?
                         {
                             match &*__key {
                                 #(#arms)*
                                 _ => {
-                                    __map.next_value::<::mcp_runtime::__private::serde::de::IgnoredAny>()?;
+                                    __map.next_value::<#rt::serde::de::IgnoredAny>()?;
                                 }
                             }
                         }
-                        ::mcp_runtime::__private::std::result::Result::Ok(#struct_name { #(#finish)* })
+                        #rt::std::result::Result::Ok(#struct_name { #(#finish)* })
                     }
                 }
 
@@ -94,10 +98,10 @@ fn slot_ident(ident: &Ident) -> Ident {
 }
 
 /// An expression building the tool's `ToolDescriptor`.
-pub fn descriptor(tool: &Tool) -> TokenStream {
+pub fn descriptor(rt: &Paths, tool: &Tool) -> TokenStream {
     let header = &tool.header;
     let (name, description) = (&header.name, &header.description);
-    let (title, permission) = header_builders(header);
+    let (title, permission) = header_builders(rt, header);
     let (read_only, destructive, idempotent, open_world) = (
         tool.read_only,
         tool.destructive,
@@ -105,13 +109,17 @@ pub fn descriptor(tool: &Tool) -> TokenStream {
         tool.open_world,
     );
     let output = output_type(tool);
-    let output = quote_spanned!(tool.function.output_span(header)=>
-        .output_schema_from(<#output as ::mcp_runtime::__private::IntoToolResult>::output_schema)
-    );
+    let output_span = tool.function.output_span(header);
+    let output = {
+        let rt = rt.at(output_span);
+        quote_spanned!(output_span=>
+            .output_schema_from(<#output as #rt::IntoToolResult>::output_schema)
+        )
+    };
     let states = required_state(&tool.function);
     let properties = tool.function.arguments().map(|(ident, ty, doc)| {
         let name = unraw(ident);
-        let doc = optional_str(doc);
+        let doc = optional_str(rt, doc);
         let required = !is_option(ty);
         quote_spanned!(ty.span()=> .property::<#ty>(#name, #doc, #required))
     });
@@ -127,11 +135,11 @@ pub fn descriptor(tool: &Tool) -> TokenStream {
         _ => None,
     });
     quote! {
-        ::mcp_runtime::__private::ToolDescriptor::new(#name, #description)
+        #rt::ToolDescriptor::new(#name, #description)
             #title
-            .with_input_schema(::mcp_runtime::__private::InputSchema::new() #(#properties)* #(#headers)* .finish())
+            .with_input_schema(#rt::InputSchema::new() #(#properties)* #(#headers)* .finish())
             #output
-            .hints(::mcp_runtime::__private::ToolHints {
+            .hints(#rt::ToolHints {
                 read_only: #read_only,
                 destructive: #destructive,
                 idempotent: #idempotent,
@@ -152,6 +160,7 @@ fn output_type(tool: &Tool) -> TokenStream {
 /// The body of `invoke`: decode, extract, call, convert. `call` is the expression that calls
 /// the user's function with `arguments` (in declaration order).
 pub fn invoke_body(
+    rt: &Paths,
     tool: &Tool,
     args: &Ident,
     call: impl FnOnce(Vec<TokenStream>) -> TokenStream,
@@ -167,29 +176,33 @@ pub fn invoke_body(
                 let extract = quote_spanned!(ty.span()=> __call.extract::<#ty>());
                 bindings.push(quote! {
                     let #local = match #extract {
-                        ::mcp_runtime::__private::std::result::Result::Ok(value) => value,
-                        ::mcp_runtime::__private::std::result::Result::Err(error) => return error,
+                        #rt::std::result::Result::Ok(value) => value,
+                        #rt::std::result::Result::Err(error) => return error,
                     };
                 });
                 call_args.push(quote!(#local));
             }
         }
     }
-    let invocation = awaited(&tool.function, &tool.header, call(call_args));
+    let invocation = awaited(rt, &tool.function, &tool.header, call(call_args));
     let output = output_type(tool);
-    let convert = quote_spanned!(tool.function.output_span(&tool.header)=>
-        <#output as ::mcp_runtime::__private::IntoToolResult>::into_tool_result(__output)
-    );
+    let output_span = tool.function.output_span(&tool.header);
+    let convert = {
+        let rt = rt.at(output_span);
+        quote_spanned!(output_span=>
+            <#output as #rt::IntoToolResult>::into_tool_result(__output)
+        )
+    };
     let future = quote! {
         async move {
             let __args: #args = match __call.decode(#name) {
-                ::mcp_runtime::__private::std::result::Result::Ok(args) => args,
-                ::mcp_runtime::__private::std::result::Result::Err(error) => return error,
+                #rt::std::result::Result::Ok(args) => args,
+                #rt::std::result::Result::Err(error) => return error,
             };
             #(#bindings)*
             let __output = #invocation;
             #convert
         }
     };
-    pinned(future, tool.header.ident.span())
+    pinned(rt, future, tool.header.ident.span())
 }

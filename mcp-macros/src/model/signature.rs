@@ -189,18 +189,17 @@ fn header_attr(
             }
         };
         let value = name.value();
-        let token = !value.is_empty()
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-        if !token {
+        if !mcp_rules::header::is_token(&value) {
             cx.error_spanned_by(
                 &name,
                 format!("`{value}` is not an HTTP header name: use letters, digits and `-`, such as \"Region\""),
             );
             continue;
         }
-        if seen.iter().any(|other| other.eq_ignore_ascii_case(&value)) {
+        if seen
+            .iter()
+            .any(|other| mcp_rules::header::same_name(other, &value))
+        {
             cx.error_spanned_by(
                 &name,
                 format!("another parameter already uses the header `{value}` (header names ignore case)"),

@@ -1,7 +1,10 @@
 //! Capabilities a server exposes: descriptors, the handler traits that `#[tool]` output
 //! implements, schemas, injected parameters and result conversion.
+//!
+//! What is here is what a handler written by hand needs. The pieces only generated code
+//! uses (argument decoding, the schema builder, the adapter of `#[mcp_server]` methods)
+//! live in the macro support module, `crate::__private::v1`.
 
-mod arguments;
 mod completion;
 mod core;
 mod output;
@@ -12,23 +15,21 @@ mod schema;
 mod tool;
 mod uri_template;
 
-pub use arguments::{expecting_arguments, missing_argument, ArgumentKey, InputSchema};
 pub use completion::Completer;
 pub use core::{CapabilityCore, StateRequirement};
 pub use output::{IntoToolResult, Json, ToolError};
 pub use prompt::{
-    FromPromptArgument, IntoPromptResult, MethodPrompt, PromptCall, PromptDescriptor, PromptFuture,
-    PromptHandler,
+    FromPromptArgument, IntoPromptResult, PromptCall, PromptDescriptor, PromptFuture, PromptHandler,
 };
 pub use request_error::RequestError;
 pub use resource::{
-    Blob, FromUriVariable, IntoResourceContents, MethodResource, ResourceDescriptor,
-    ResourceFuture, ResourceHandler, ResourceRead,
+    Blob, FromUriVariable, IntoResourceContents, ResourceDescriptor, ResourceFuture,
+    ResourceHandler, ResourceRead,
 };
 pub(crate) use schema::omittable_optionals;
 pub use schema::{sanitize, schema_for, OptionalParameters, SchemaObject};
 pub use tool::{
-    ArgumentError, Arguments, FnTool, FromContext, HeaderParam, MethodTool, Provider, State,
-    ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
+    ArgumentError, Arguments, FnTool, FromContext, HeaderParam, State, ToolCall, ToolDescriptor,
+    ToolFuture, ToolHandler, ToolHints,
 };
 pub use uri_template::{UriTemplate, UriTemplateError};

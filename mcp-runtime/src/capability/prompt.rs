@@ -157,45 +157,6 @@ pub trait PromptHandler: Send + Sync + 'static {
     fn get(&self, call: PromptCall) -> PromptFuture;
 }
 
-/// A prompt defined as a method of an `#[mcp_server]` block: the shared value plus two
-/// generated functions.
-pub struct MethodPrompt<S> {
-    this: Arc<S>,
-    describe: fn() -> PromptDescriptor,
-    get: fn(Arc<S>, PromptCall) -> PromptFuture,
-}
-
-impl<S: Send + Sync + 'static> MethodPrompt<S> {
-    /// Binds a method prompt to the shared value.
-    pub fn new(
-        this: Arc<S>,
-        describe: fn() -> PromptDescriptor,
-        get: fn(Arc<S>, PromptCall) -> PromptFuture,
-    ) -> Self {
-        MethodPrompt {
-            this,
-            describe,
-            get,
-        }
-    }
-}
-
-impl<S> std::fmt::Debug for MethodPrompt<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MethodPrompt").finish_non_exhaustive()
-    }
-}
-
-impl<S: Send + Sync + 'static> PromptHandler for MethodPrompt<S> {
-    fn descriptor(&self) -> PromptDescriptor {
-        (self.describe)()
-    }
-
-    fn get(&self, call: PromptCall) -> PromptFuture {
-        (self.get)(Arc::clone(&self.this), call)
-    }
-}
-
 /// A value a prompt can return.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a prompt",

@@ -199,45 +199,6 @@ pub trait ResourceHandler: Send + Sync + 'static {
     fn read(&self, read: ResourceRead) -> ResourceFuture;
 }
 
-/// A resource defined as a method of an `#[mcp_server]` block: the shared value plus two
-/// generated functions.
-pub struct MethodResource<S> {
-    this: Arc<S>,
-    describe: fn() -> ResourceDescriptor,
-    read: fn(Arc<S>, ResourceRead) -> ResourceFuture,
-}
-
-impl<S: Send + Sync + 'static> MethodResource<S> {
-    /// Binds a method resource to the shared value.
-    pub fn new(
-        this: Arc<S>,
-        describe: fn() -> ResourceDescriptor,
-        read: fn(Arc<S>, ResourceRead) -> ResourceFuture,
-    ) -> Self {
-        MethodResource {
-            this,
-            describe,
-            read,
-        }
-    }
-}
-
-impl<S> std::fmt::Debug for MethodResource<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MethodResource").finish_non_exhaustive()
-    }
-}
-
-impl<S: Send + Sync + 'static> ResourceHandler for MethodResource<S> {
-    fn descriptor(&self) -> ResourceDescriptor {
-        (self.describe)()
-    }
-
-    fn read(&self, read: ResourceRead) -> ResourceFuture {
-        (self.read)(Arc::clone(&self.this), read)
-    }
-}
-
 /// Binary resource contents, sent base64-encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blob(pub Vec<u8>);

@@ -270,11 +270,7 @@ impl ToolDescriptor {
         let mut seen = std::collections::HashSet::new();
         for param in &found {
             let name = &param.name;
-            let token = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-            if !token {
+            if !mcp_rules::header::is_token(name) {
                 return Err(format!(
                     "`x-mcp-header` value `{name}` is not an HTTP header-name token"
                 ));
@@ -519,66 +515,6 @@ impl std::fmt::Debug for FnTool {
         f.debug_struct("FnTool")
             .field("name", &self.descriptor.name())
             .finish_non_exhaustive()
-    }
-}
-
-/// A group of capabilities defined on one type: what `#[mcp_server]` implements for an `impl`
-/// block whose methods carry `#[tool]`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` does not provide tools",
-    label = "not a tool provider",
-    note = "put `#[mcp_server]` on an `impl {Self}` block and mark its tool methods with `#[tool]`"
-)]
-pub trait Provider: Send + Sync + 'static {
-    /// The tools of this group, each holding a handle on the shared value.
-    fn tools(self: Arc<Self>) -> Vec<Box<dyn ToolHandler>>;
-
-    /// The resources and resource templates of this group.
-    fn resources(self: Arc<Self>) -> Vec<Box<dyn super::ResourceHandler>> {
-        Vec::new()
-    }
-
-    /// The prompts of this group.
-    fn prompts(self: Arc<Self>) -> Vec<Box<dyn super::PromptHandler>> {
-        Vec::new()
-    }
-}
-
-/// A tool defined as a method: the shared value plus two generated functions.
-pub struct MethodTool<S> {
-    this: Arc<S>,
-    describe: fn() -> ToolDescriptor,
-    invoke: fn(Arc<S>, ToolCall) -> ToolFuture,
-}
-
-impl<S: Send + Sync + 'static> MethodTool<S> {
-    /// Binds a method tool to the shared value.
-    pub fn new(
-        this: Arc<S>,
-        describe: fn() -> ToolDescriptor,
-        invoke: fn(Arc<S>, ToolCall) -> ToolFuture,
-    ) -> Self {
-        MethodTool {
-            this,
-            describe,
-            invoke,
-        }
-    }
-}
-
-impl<S> std::fmt::Debug for MethodTool<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MethodTool").finish_non_exhaustive()
-    }
-}
-
-impl<S: Send + Sync + 'static> ToolHandler for MethodTool<S> {
-    fn descriptor(&self) -> ToolDescriptor {
-        (self.describe)()
-    }
-
-    fn invoke(&self, call: ToolCall) -> ToolFuture {
-        (self.invoke)(Arc::clone(&self.this), call)
     }
 }
 

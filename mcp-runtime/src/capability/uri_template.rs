@@ -1,7 +1,11 @@
 //! RFC 6570 URI templates of level 1 (`{name}` expressions), enough to name families of
-//! resources: `accounts://{id}`, `file:///{path}/meta`.
+//! resources: `accounts://{id}`, `file:///{path}/meta`. What is a valid template is decided
+//! by `mcp-rules`, which the macros check `#[resource]` URIs with too; this module matches
+//! URIs against one.
 
 use std::fmt;
+
+use mcp_rules::uri_template::{Error as RuleError, Part as RulePart};
 
 /// A parsed URI template.
 ///
@@ -37,39 +41,27 @@ pub struct UriTemplateError {
 impl UriTemplate {
     /// Parses a template; `{name}` expressions only, with names of letters, digits and `_`.
     pub fn parse(source: &str) -> Result<UriTemplate, UriTemplateError> {
-        let error = |reason: &str| UriTemplateError {
-            template: source.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let mut parts = Vec::new();
-        let mut rest = source;
-        while let Some(open) = rest.find('{') {
-            if rest[..open].contains('}') {
-                return Err(error("a `}` has no `{`"));
+        let parts = mcp_rules::uri_template::parse(source).map_err(|error| {
+            let reason = match error {
+                RuleError::UnmatchedClose => "a `}` has no `{`",
+                RuleError::Unclosed { .. } => "a `{` is not closed",
+                RuleError::EmptyName | RuleError::Unsupported { .. } => {
+                    "only simple `{name}` expressions are supported"
+                }
+                RuleError::Adjacent { .. } => "two variables must be separated by literal text",
+            };
+            UriTemplateError {
+                template: source.to_owned(),
+                reason: reason.to_owned(),
             }
-            if open > 0 {
-                parts.push(Part::Literal(rest[..open].to_owned()));
-            }
-            let close = rest[open..]
-                .find('}')
-                .ok_or_else(|| error("a `{` is not closed"))?
-                + open;
-            let name = &rest[open + 1..close];
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(error("only simple `{name}` expressions are supported"));
-            }
-            if matches!(parts.last(), Some(Part::Variable(_))) {
-                return Err(error("two variables must be separated by literal text"));
-            }
-            parts.push(Part::Variable(name.to_owned()));
-            rest = &rest[close + 1..];
-        }
-        if rest.contains('}') {
-            return Err(error("a `}` has no `{`"));
-        }
-        if !rest.is_empty() {
-            parts.push(Part::Literal(rest.to_owned()));
-        }
+        })?;
+        let parts = parts
+            .into_iter()
+            .map(|part| match part {
+                RulePart::Literal(text) => Part::Literal(text.to_owned()),
+                RulePart::Variable(name) => Part::Variable(name.to_owned()),
+            })
+            .collect();
         Ok(UriTemplate {
             source: source.to_owned(),
             parts,

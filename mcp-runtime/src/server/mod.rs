@@ -29,7 +29,8 @@ pub(crate) use dispatch::unsupported_version;
 pub use dispatch::{Dispatcher, Reply};
 pub use subscriptions::Notifier;
 
-use crate::capability::{PromptHandler, Provider, ResourceHandler, ToolHandler};
+use crate::__private::v1::Provider;
+use crate::capability::{PromptHandler, ResourceHandler, ToolHandler};
 use crate::error::Result;
 use crate::protocol::Implementation;
 use context::StateMap;
@@ -284,24 +285,5 @@ impl std::fmt::Debug for Server {
 
 /// True when `name` follows the specification's rules for tool names.
 pub(crate) fn is_valid_tool_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tool_names_follow_the_specification() {
-        for ok in ["getUser", "DATA_EXPORT_v2", "admin.tools.list", "a-b"] {
-            assert!(is_valid_tool_name(ok), "{ok}");
-        }
-        let long = "x".repeat(129);
-        for bad in ["", "with space", "comma,", "ünï", long.as_str()] {
-            assert!(!is_valid_tool_name(bad), "{bad}");
-        }
-    }
+    mcp_rules::tool_name::is_valid(name)
 }

@@ -1,4 +1,5 @@
-use mcp_runtime::capability::{Provider, ToolHandler};
+use mcp_runtime::__private::v1::Provider;
+use mcp_runtime::capability::ToolHandler;
 use mcp_runtime::prelude::*;
 use std::sync::Arc;
 

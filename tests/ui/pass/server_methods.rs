@@ -1,4 +1,4 @@
-use mcp_runtime::capability::Provider;
+use mcp_runtime::__private::v1::Provider;
 use mcp_runtime::prelude::*;
 use std::sync::{Arc, Mutex};
 

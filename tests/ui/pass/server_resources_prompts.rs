@@ -1,5 +1,5 @@
 //! One `#[mcp_server]` block with tools, resources and prompts sharing `&self`.
-use mcp_runtime::capability::Provider;
+use mcp_runtime::__private::v1::Provider;
 use mcp_runtime::prelude::*;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
