@@ -43,6 +43,9 @@ fi
 
 target_dir="${TEMPLATES_TARGET_DIR:-$repo_root/target/templates}"
 export CARGO_TARGET_DIR="$target_dir"
+# Without debug info: with it, the twelve servers and their test binaries take gigabytes, and
+# nothing here reads it.
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
