@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
-# Generates every variant of the cargo-generate templates under templates/ (each transport
-# with each risk level of the example tool) into a temporary directory, points the
-# project's mcp-runtime at this workspace, then builds it, runs its own tests, and runs it:
-# a stdio exchange (stdio, both) and an HTTP request (http, both).
+# Generates every variant of the template templates/mcp-server (each transport with each risk
+# level of the example tool) twice, with cargo-generate and with `cargo new-server`
+# (tools/new-server), and checks that both write the same files. Then, without editing the
+# generated project, builds it, runs its own tests and clippy with warnings denied, and runs
+# it: a stdio exchange (stdio, both) and an HTTP request (http, both). The project depends on
+# this checkout's mcp-runtime through the template's `mcp_runtime_path`, and resolves its other
+# dependencies from crates.io itself, as a user's project does.
 #
 #   bash tests/templates/run.sh
 #
 # cargo-generate comes from $CARGO_GENERATE, else from a cache outside the checkout,
 # ${CI_TOOLS_DIR:-~/.cache/mcp-runtime-ci}/bin, so that it outlives a fresh clone: it is
-# installed there with `cargo install --root` when missing (several minutes, once). The variants
-# share one target directory, ${TEMPLATES_TARGET_DIR:-target/templates}, so the
-# dependencies are compiled once. Prints one line per check and `N passed, M failed`.
+# installed there with `cargo install --root` when missing (about ten minutes, once). The
+# variants and tools/new-server share one target directory,
+# ${TEMPLATES_TARGET_DIR:-target/templates}, so the dependencies are compiled once. Prints one
+# line per check and `N passed, M failed`.
 set -euo pipefail
 
-CARGO_GENERATE_VERSION="0.23.7" # the newest whose locked dependencies build on Rust 1.85+
+# Pinned: 0.23.7 installs with its locked dependencies on Rust 1.85 and later, while newer
+# releases' locked dependencies need a newer rustc (the latest asks for 1.96, so a plain
+# `cargo install cargo-generate` fails on Rust 1.95).
+CARGO_GENERATE_VERSION="0.23.7"
 TRANSPORTS=(stdio http both)
 RISKS=(low medium high critical)
 SERVER_START_TIMEOUT_S=10
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The physical path, as Cargo gives it to tools/new-server (CARGO_MANIFEST_DIR).
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$repo_root"
 
 tools="${CI_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-runtime-ci}"
@@ -35,6 +43,9 @@ fi
 
 target_dir="${TEMPLATES_TARGET_DIR:-$repo_root/target/templates}"
 export CARGO_TARGET_DIR="$target_dir"
+# Without debug info: with it, the twelve servers and their test binaries take gigabytes, and
+# nothing here reads it.
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {
@@ -99,48 +110,72 @@ run_http() {
   fi
 }
 
-for template in templates/*/; do
-  template="${template%/}"
-  for transport in "${TRANSPORTS[@]}"; do
-    for risk in "${RISKS[@]}"; do
-      name="$(basename "$template")-$transport-$risk"
-      if ! "$generate" generate --path "$template" --name "$name" --destination "$work" \
-        --define "transport=$transport" --define "risk=$risk" --silent --vcs none \
-        >"$work/$name.generate.log" 2>&1; then
-        fail "$name generate: $(cat "$work/$name.generate.log")"
-        continue
-      fi
-      project="$work/$name"
-      # The workspace's crates instead of the registry's, at the workspace's locked versions.
-      cat >>"$project/Cargo.toml" <<EOF
+# The fast generator itself: formatted, lint-free, its unit tests pass.
+new_server=(--manifest-path tools/new-server/Cargo.toml)
+if cargo fmt "${new_server[@]}" --check >"$work/new-server.fmt.log" 2>&1; then
+  ok "new-server fmt"
+else
+  fail "new-server fmt: $(head -n 30 "$work/new-server.fmt.log")"
+fi
+if cargo clippy --quiet "${new_server[@]}" --all-targets -- -D warnings >"$work/new-server.clippy.log" 2>&1; then
+  ok "new-server clippy"
+else
+  fail "new-server clippy: $(tail -n 30 "$work/new-server.clippy.log")"
+fi
+if cargo test --quiet "${new_server[@]}" >"$work/new-server.test.log" 2>&1; then
+  ok "new-server test ($(grep -Eo '[0-9]+ passed' "$work/new-server.test.log" | head -n 1))"
+else
+  fail "new-server test: $(tail -n 30 "$work/new-server.test.log")"
+fi
 
-[patch.crates-io]
-mcp-runtime = { path = "$repo_root/mcp-runtime" }
-mcp-macros = { path = "$repo_root/mcp-macros" }
-EOF
-      cp Cargo.lock "$project/Cargo.lock"
-      ok "$name generate"
-      if ! (cd "$project" && cargo build --quiet) >"$work/$name.build.log" 2>&1; then
-        fail "$name build: $(tail -n 30 "$work/$name.build.log")"
-        continue
-      fi
-      ok "$name build"
-      if (cd "$project" && cargo test --quiet) >"$work/$name.test.log" 2>&1; then
-        ok "$name test ($(grep -Eo '[0-9]+ passed' "$work/$name.test.log" | head -n 1))"
+template=templates/mcp-server
+mkdir "$work/cargo-generate" "$work/new-server"
+for transport in "${TRANSPORTS[@]}"; do
+  for risk in "${RISKS[@]}"; do
+    name="$(basename "$template")-$transport-$risk"
+    if ! "$generate" generate --path "$template" --name "$name" --destination "$work/cargo-generate" \
+      --define "transport=$transport" --define "risk=$risk" --define "mcp_runtime_path=$repo_root" \
+      --silent --vcs none >"$work/$name.generate.log" 2>&1; then
+      fail "$name generate: $(cat "$work/$name.generate.log")"
+      continue
+    fi
+    ok "$name generate"
+    project="$work/cargo-generate/$name"
+    if cargo new-server "$work/new-server/$name" --transport "$transport" --risk "$risk" \
+      >"$work/$name.new-server.log" 2>&1; then
+      if diff -r -x .git "$project" "$work/new-server/$name" >"$work/$name.diff" 2>&1; then
+        ok "$name new-server-same-as-cargo-generate"
       else
-        fail "$name test: $(tail -n 30 "$work/$name.test.log")"
-        continue
+        fail "$name new-server-same-as-cargo-generate: $(head -n 40 "$work/$name.diff")"
       fi
-      binary="$target_dir/debug/$name"
-      case "$transport" in
-        stdio) run_stdio "$name" "$binary" "$risk" ;;
-        http) run_http "$name" "$binary" ;;
-        both)
-          run_stdio "$name" "$binary" "$risk"
-          run_http "$name" "$binary" --transport http
-          ;;
-      esac
-    done
+    else
+      fail "$name new-server: $(cat "$work/$name.new-server.log")"
+    fi
+    # The project as generated: no patch section, no Cargo.lock but its own.
+    if ! (cd "$project" && cargo build --quiet) >"$work/$name.build.log" 2>&1; then
+      fail "$name build: $(tail -n 30 "$work/$name.build.log")"
+      continue
+    fi
+    ok "$name build"
+    if (cd "$project" && cargo test --quiet) >"$work/$name.test.log" 2>&1; then
+      ok "$name test ($(grep -Eo '[0-9]+ passed' "$work/$name.test.log" | head -n 1))"
+    else
+      fail "$name test: $(tail -n 30 "$work/$name.test.log")"
+    fi
+    if (cd "$project" && cargo clippy --quiet --all-targets -- -D warnings) >"$work/$name.clippy.log" 2>&1; then
+      ok "$name clippy"
+    else
+      fail "$name clippy: $(tail -n 30 "$work/$name.clippy.log")"
+    fi
+    binary="$target_dir/debug/$name"
+    case "$transport" in
+      stdio) run_stdio "$name" "$binary" "$risk" ;;
+      http) run_http "$name" "$binary" ;;
+      both)
+        run_stdio "$name" "$binary" "$risk"
+        run_http "$name" "$binary" --transport http
+        ;;
+    esac
   done
 done
 
