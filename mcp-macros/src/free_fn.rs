@@ -74,37 +74,50 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
         return fallback::handler(&rt, kind, ident, &cfgs, unit, cx.into_compile_errors());
     }
 
-    let handler = kind.handler_trait(&rt);
-    let descriptor_type = kind.descriptor_type(&rt);
-    let request = kind.request_type(&rt);
-    let future = kind.future_type(&rt);
-    let method = kind.handler_method();
-    let support = expand::support_items(&rt, &capability, "");
-    let descriptor = expand::descriptor(&rt, &capability);
-    let body = expand::handler_body(
-        &rt,
-        &capability,
-        "",
-        |call_args| quote!(#ident::call(#(#call_args),*)),
-    );
-
+    let handler = handler_impl(&rt, kind, &capability, ident);
     quote! {
         #unit
 
         #(#cfgs)*
         const _: () = {
-            #support
-
-            #[automatically_derived]
-            impl #handler for #ident {
-                fn descriptor(&self) -> #descriptor_type {
-                    #descriptor
-                }
-
-                fn #method(&self, __call: #request) -> #future {
-                    #body
-                }
-            }
+            #handler
         };
+    }
+}
+
+/// The support items and the handler trait's implementation for the unit struct `ident`,
+/// whose `call` is the user's function.
+fn handler_impl(
+    rt: &Paths,
+    kind: Kind,
+    capability: &model::Capability,
+    ident: &syn::Ident,
+) -> TokenStream {
+    let handler = kind.handler_trait(rt);
+    let descriptor_type = kind.descriptor_type(rt);
+    let request = kind.request_type(rt);
+    let future = kind.future_type(rt);
+    let method = kind.handler_method();
+    let support = expand::support_items(rt, capability, "");
+    let descriptor = expand::descriptor(rt, capability);
+    let body = expand::handler_body(
+        rt,
+        capability,
+        "",
+        |call_args| quote!(#ident::call(#(#call_args),*)),
+    );
+    quote! {
+        #support
+
+        #[automatically_derived]
+        impl #handler for #ident {
+            fn descriptor(&self) -> #descriptor_type {
+                #descriptor
+            }
+
+            fn #method(&self, __call: #request) -> #future {
+                #body
+            }
+        }
     }
 }

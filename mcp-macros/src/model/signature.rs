@@ -11,6 +11,39 @@ use crate::docs::Docs;
 use crate::kind::Kind;
 
 pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> Function {
+    check_shape(cx, kind, sig);
+    let mut receiver = Receiver::None;
+    let mut params = Vec::new();
+    let mut headers: Vec<String> = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(r) => {
+                if let Some(read) = read_receiver(cx, kind, r, site) {
+                    receiver = read;
+                }
+            }
+            FnArg::Typed(typed) => {
+                if let Some(param) = read_param(cx, kind, typed, docs, &mut headers) {
+                    params.push(param);
+                }
+            }
+        }
+    }
+    check_documented(cx, docs, &params, &unraw(&sig.ident));
+    let output = match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    };
+    Function {
+        receiver,
+        is_async: sig.asyncness.is_some(),
+        params,
+        output,
+    }
+}
+
+/// What no capability function may be: generic, constrained, variadic or `unsafe`.
+fn check_shape(cx: &Ctxt, kind: Kind, sig: &Signature) {
     let noun = kind.name();
     if !sig.generics.params.is_empty() {
         cx.error_spanned_by(
@@ -30,103 +63,113 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
     if let Safety::Unsafe(unsafety) = &sig.safety {
         cx.error_spanned_by(unsafety, format!("a {noun} cannot be an `unsafe fn`"));
     }
+}
 
-    let mut receiver = Receiver::None;
-    let mut params = Vec::new();
-    let mut headers: Vec<String> = Vec::new();
-    for input in &sig.inputs {
-        match input {
-            FnArg::Receiver(r) => {
-                if site == Site::FreeFunction {
-                    cx.error_spanned_by(
-                        r,
-                        format!(
-                            "`#[{noun}]` on a method needs `#[mcp_server]` on its `impl` block"
-                        ),
-                    );
-                } else if !matches!(r.kind, ReceiverKind::Reference(..)) {
-                    cx.error_spanned_by(
-                        r,
-                        format!("a {noun} method takes `&self`, not `self`: the value is shared by concurrent calls"),
-                    );
-                } else if matches!(r.kind, ReceiverKind::Reference(_, _, Some(_))) {
-                    cx.error_spanned_by(
-                        r,
-                        format!("a {noun} method takes `&self`, not `&mut self`: calls run concurrently, so use interior mutability (`Mutex`, atomics)"),
-                    );
-                } else {
-                    receiver = Receiver::Shared;
-                }
-            }
-            FnArg::Typed(typed) => {
-                let Pat::Ident(pat) = &*typed.pat else {
-                    cx.error_spanned_by(
-                        &typed.pat,
-                        format!(
-                            "a {noun} parameter must be a plain name, {}: write `name: Type` and destructure inside the body",
-                            name_role(kind)
-                        ),
-                    );
-                    continue;
-                };
-                if let Some(by_ref) = &pat.by_ref {
-                    cx.error_spanned_by(
-                        by_ref,
-                        format!("a {noun} parameter cannot be bound by reference: remove `ref`"),
-                    );
-                }
-                let ty = (*typed.ty).clone();
-                if let Type::ImplTrait(_) = &ty {
-                    cx.error_spanned_by(
-                        &ty,
-                        format!(
-                            "a {noun} parameter needs a concrete type, not `impl Trait`: {}",
-                            decoded(kind)
-                        ),
-                    );
-                }
-                let header = header_attr(cx, kind, &typed.attrs, &ty, &mut headers);
-                match injected(&ty) {
-                    Some(state) => params.push(Param::Injected {
-                        ident: pat.ident.clone(),
-                        ty,
-                        state: state.map(Box::new),
-                    }),
-                    None => {
-                        if let Type::Reference(reference) = &ty {
-                            let inputs = inputs(kind);
-                            let input = one_input(kind);
-                            let message = match &*reference.elem {
-                                Type::Path(p) if p.path.is_ident("str") => format!(
-                                    "{inputs} are decoded into owned values, so a reference cannot be {input}: take `String` instead of `&str`"
-                                ),
-                                elem if injected(elem).is_some() => format!(
-                                    "take `{}` by value: the runtime hands each call its own",
-                                    type_name(elem)
-                                ),
-                                _ => format!("{inputs} are decoded into owned values, so a reference cannot be {input}: take the owned type"),
-                            };
-                            cx.error_spanned_by(&ty, message);
-                        }
-                        let arg_name = unraw(&pat.ident);
-                        let doc = docs
-                            .arguments
-                            .iter()
-                            .find(|documented| documented.name == arg_name)
-                            .map(|documented| documented.text.clone());
-                        params.push(Param::Argument {
-                            ident: pat.ident.clone(),
-                            ty,
-                            doc,
-                            header,
-                        });
-                    }
-                }
-            }
-        }
+/// The receiver, when it is the `&self` of a method under `#[mcp_server]`; anything else is
+/// reported.
+fn read_receiver(cx: &Ctxt, kind: Kind, r: &syn::Receiver, site: Site) -> Option<Receiver> {
+    let noun = kind.name();
+    if site == Site::FreeFunction {
+        cx.error_spanned_by(
+            r,
+            format!("`#[{noun}]` on a method needs `#[mcp_server]` on its `impl` block"),
+        );
+    } else if !matches!(r.kind, ReceiverKind::Reference(..)) {
+        cx.error_spanned_by(
+            r,
+            format!("a {noun} method takes `&self`, not `self`: the value is shared by concurrent calls"),
+        );
+    } else if matches!(r.kind, ReceiverKind::Reference(_, _, Some(_))) {
+        cx.error_spanned_by(
+            r,
+            format!("a {noun} method takes `&self`, not `&mut self`: calls run concurrently, so use interior mutability (`Mutex`, atomics)"),
+        );
+    } else {
+        return Some(Receiver::Shared);
     }
+    None
+}
 
-    let fn_name = unraw(&sig.ident);
+/// One typed parameter: injected by the runtime, or an argument from the caller with its
+/// documentation and header. `None` when its pattern is not a plain name (reported).
+fn read_param(
+    cx: &Ctxt,
+    kind: Kind,
+    typed: &syn::PatType,
+    docs: &Docs,
+    headers: &mut Vec<String>,
+) -> Option<Param> {
+    let noun = kind.name();
+    let Pat::Ident(pat) = &*typed.pat else {
+        cx.error_spanned_by(
+            &typed.pat,
+            format!(
+                "a {noun} parameter must be a plain name, {}: write `name: Type` and destructure inside the body",
+                name_role(kind)
+            ),
+        );
+        return None;
+    };
+    if let Some(by_ref) = &pat.by_ref {
+        cx.error_spanned_by(
+            by_ref,
+            format!("a {noun} parameter cannot be bound by reference: remove `ref`"),
+        );
+    }
+    let ty = (*typed.ty).clone();
+    if let Type::ImplTrait(_) = &ty {
+        cx.error_spanned_by(
+            &ty,
+            format!(
+                "a {noun} parameter needs a concrete type, not `impl Trait`: {}",
+                decoded(kind)
+            ),
+        );
+    }
+    let header = header_attr(cx, kind, &typed.attrs, &ty, headers);
+    if let Some(state) = injected(&ty) {
+        return Some(Param::Injected {
+            ident: pat.ident.clone(),
+            ty,
+            state: state.map(Box::new),
+        });
+    }
+    if let Type::Reference(reference) = &ty {
+        check_reference(cx, kind, reference, &ty);
+    }
+    let arg_name = unraw(&pat.ident);
+    let doc = docs
+        .arguments
+        .iter()
+        .find(|documented| documented.name == arg_name)
+        .map(|documented| documented.text.clone());
+    Some(Param::Argument {
+        ident: pat.ident.clone(),
+        ty,
+        doc,
+        header,
+    })
+}
+
+/// Reports an argument taken by reference: arguments are decoded into owned values.
+fn check_reference(cx: &Ctxt, kind: Kind, reference: &syn::TypeReference, ty: &Type) {
+    let inputs = inputs(kind);
+    let input = one_input(kind);
+    let message = match &*reference.elem {
+        Type::Path(p) if p.path.is_ident("str") => format!(
+            "{inputs} are decoded into owned values, so a reference cannot be {input}: take `String` instead of `&str`"
+        ),
+        elem if injected(elem).is_some() => format!(
+            "take `{}` by value: the runtime hands each call its own",
+            type_name(elem)
+        ),
+        _ => format!("{inputs} are decoded into owned values, so a reference cannot be {input}: take the owned type"),
+    };
+    cx.error_spanned_by(ty, message);
+}
+
+/// Every `# Arguments` entry must name an argument of the function.
+fn check_documented(cx: &Ctxt, docs: &Docs, params: &[Param], fn_name: &str) {
     for documented in &docs.arguments {
         let name = &documented.name;
         let param = params.iter().find(|p| unraw(p.ident()) == *name);
@@ -140,18 +183,6 @@ pub fn read(cx: &Ctxt, kind: Kind, sig: &Signature, site: Site, docs: &Docs) -> 
             ),
         };
         cx.syn_error(syn::Error::new(documented.span, message));
-    }
-
-    let output = match &sig.output {
-        ReturnType::Default => None,
-        ReturnType::Type(_, ty) => Some((**ty).clone()),
-    };
-
-    Function {
-        receiver,
-        is_async: sig.asyncness.is_some(),
-        params,
-        output,
     }
 }
 

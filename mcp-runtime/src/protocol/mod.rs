@@ -1,18 +1,19 @@
 //! The wire protocol: JSON-RPC 2.0 framing, MCP message types and protocol revisions.
 
+mod content;
 mod jsonrpc;
 mod types;
 mod version;
 
+pub use content::{Content, ContentAnnotations, ResourceContents};
 pub use jsonrpc::{
     code, encode_error, encode_notification, encode_request, encode_result, DecodeError, Incoming,
     RequestId, RpcError,
 };
 pub use types::{
-    CallToolResult, Content, ContentAnnotations, ElicitAction, ElicitResult, GetPromptResult,
-    Implementation, ListToolsResult, LogLevel, ProgressToken, Prompt, PromptArgument,
-    PromptMessage, RequestMeta, Resource, ResourceContents, ResourceTemplate, Role, Tool,
-    ToolAnnotations,
+    CallToolResult, ElicitAction, ElicitResult, GetPromptResult, Implementation, ListToolsResult,
+    LogLevel, ProgressToken, Prompt, PromptArgument, PromptMessage, RequestMeta, Resource,
+    ResourceTemplate, Role, Tool, ToolAnnotations,
 };
 pub use version::{Era, ProtocolVersion};
 

@@ -49,6 +49,14 @@ impl Timeouts {
     }
 }
 
+/// What registering a handler is checked against.
+#[derive(Clone, Copy)]
+struct Checks<'a> {
+    state: &'a StateMap,
+    permissions: &'a Enforcer,
+    timeouts: &'a Timeouts,
+}
+
 /// Every capability of a server, by kind, in registration order.
 pub(super) struct Registry {
     pub(super) tools: Vec<Entry<ToolDescriptor, dyn ToolHandler>>,
@@ -81,6 +89,11 @@ impl Registry {
         permissions: &Enforcer,
         timeouts: &Timeouts,
     ) -> Result<Registry> {
+        let checks = Checks {
+            state,
+            permissions,
+            timeouts,
+        };
         let mut registry = Registry {
             tools: Vec::with_capacity(handlers.tools.len()),
             tool_names: HashMap::with_capacity(handlers.tools.len()),
@@ -93,78 +106,90 @@ impl Registry {
             prompt_names: HashMap::new(),
         };
         for handler in handlers.tools {
-            let descriptor = handler.descriptor();
-            let name = descriptor.name().to_owned();
-            if !super::is_valid_tool_name(&name) {
-                return Err(Error::InvalidToolName(name));
-            }
-            check_state(Kind::Tool, &name, descriptor.core(), state)?;
-            let header_params =
-                descriptor
-                    .header_params()
-                    .map_err(|reason| Error::InvalidHeaderParam {
-                        tool: name.clone(),
-                        reason,
-                    })?;
-            if registry
-                .tool_names
-                .insert(name, registry.tools.len())
-                .is_some()
-            {
-                return Err(Error::DuplicateTool(descriptor.name().to_owned()));
-            }
-            registry.header_params.push(header_params);
-            let timeout = timeouts.of(descriptor.name());
-            registry
-                .tools
-                .push(entry(descriptor, handler, permissions, timeout));
+            registry.add_tool(handler, checks)?;
         }
         for handler in handlers.resources {
-            let descriptor = handler.descriptor();
-            let uri = descriptor.uri().to_owned();
-            let template = UriTemplate::parse(&uri)?;
-            check_state(Kind::Resource, &uri, descriptor.core(), state)?;
-            let index = registry.resources.len();
-            if template.is_fixed() {
-                if registry.fixed.insert(uri.clone(), index).is_some() {
-                    return Err(Error::DuplicateResource(uri));
-                }
-            } else {
-                if registry
-                    .families
-                    .iter()
-                    .any(|&i| registry.resources[i].descriptor.uri() == uri)
-                {
-                    return Err(Error::DuplicateResource(uri));
-                }
-                registry.families.push(index);
-            }
-            registry.templates.push(template);
-            let timeout = timeouts.of(&uri);
-            registry
-                .resources
-                .push(entry(descriptor, handler, permissions, timeout));
+            registry.add_resource(handler, checks)?;
         }
         for handler in handlers.prompts {
-            let descriptor = handler.descriptor();
-            let name = descriptor.name().to_owned();
-            if !super::is_valid_tool_name(&name) {
-                return Err(Error::InvalidPromptName(name));
-            }
-            check_state(Kind::Prompt, &name, descriptor.core(), state)?;
-            if registry
-                .prompt_names
-                .insert(name.clone(), registry.prompts.len())
-                .is_some()
-            {
-                return Err(Error::DuplicatePrompt(name));
-            }
-            let timeout = timeouts.of(&name);
-            registry
-                .prompts
-                .push(entry(descriptor, handler, permissions, timeout));
+            registry.add_prompt(handler, checks)?;
         }
         Ok(registry)
+    }
+
+    fn add_tool(&mut self, handler: Box<dyn ToolHandler>, checks: Checks<'_>) -> Result<()> {
+        let descriptor = handler.descriptor();
+        let name = descriptor.name().to_owned();
+        if !super::is_valid_tool_name(&name) {
+            return Err(Error::InvalidToolName(name));
+        }
+        check_state(Kind::Tool, &name, descriptor.core(), checks.state)?;
+        let header_params =
+            descriptor
+                .header_params()
+                .map_err(|reason| Error::InvalidHeaderParam {
+                    tool: name.clone(),
+                    reason,
+                })?;
+        if self.tool_names.insert(name, self.tools.len()).is_some() {
+            return Err(Error::DuplicateTool(descriptor.name().to_owned()));
+        }
+        self.header_params.push(header_params);
+        let timeout = checks.timeouts.of(descriptor.name());
+        self.tools
+            .push(entry(descriptor, handler, checks.permissions, timeout));
+        Ok(())
+    }
+
+    fn add_resource(
+        &mut self,
+        handler: Box<dyn ResourceHandler>,
+        checks: Checks<'_>,
+    ) -> Result<()> {
+        let descriptor = handler.descriptor();
+        let uri = descriptor.uri().to_owned();
+        let template = UriTemplate::parse(&uri)?;
+        check_state(Kind::Resource, &uri, descriptor.core(), checks.state)?;
+        let index = self.resources.len();
+        if template.is_fixed() {
+            if self.fixed.insert(uri.clone(), index).is_some() {
+                return Err(Error::DuplicateResource(uri));
+            }
+        } else {
+            if self
+                .families
+                .iter()
+                .any(|&i| self.resources[i].descriptor.uri() == uri)
+            {
+                return Err(Error::DuplicateResource(uri));
+            }
+            self.families.push(index);
+        }
+        self.templates.push(template);
+        let timeout = checks.timeouts.of(&uri);
+        self.resources
+            .push(entry(descriptor, handler, checks.permissions, timeout));
+        Ok(())
+    }
+
+    fn add_prompt(&mut self, handler: Box<dyn PromptHandler>, checks: Checks<'_>) -> Result<()> {
+        let descriptor = handler.descriptor();
+        let name = descriptor.name().to_owned();
+        if !super::is_valid_tool_name(&name) {
+            return Err(Error::InvalidPromptName(name));
+        }
+        check_state(Kind::Prompt, &name, descriptor.core(), checks.state)?;
+        if self
+            .prompt_names
+            .insert(name.clone(), self.prompts.len())
+            .is_some()
+        {
+            return Err(Error::DuplicatePrompt(name));
+        }
+        let timeout = checks.timeouts.of(&name);
+        self.prompts
+            .push(entry(descriptor, handler, checks.permissions, timeout));
+        Ok(())
     }
 
     /// Rewrites every tool's optional parameters in their plain, portable form

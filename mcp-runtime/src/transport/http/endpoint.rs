@@ -2,7 +2,6 @@
 //! legacy era's stream of server messages) and DELETE (ending a session), and the
 //! responses they build.
 
-use crate::sync::lock;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -17,10 +16,11 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures_util::stream::{self, Stream, StreamExt};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
+use tokio::sync::{mpsc, oneshot};
 
 use super::connections::Drain;
 use super::headers::ParamsHead;
+use super::in_flight::{CallerCounts, InFlight};
 use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
 use crate::server::{unsupported_version, Connection, Reply};
 
@@ -266,10 +266,7 @@ fn admit(
         None => None,
     };
     match Arc::clone(&shared.in_flight).try_acquire_owned() {
-        Ok(permit) => Ok(Some(InFlight {
-            _server: permit,
-            _caller: caller,
-        })),
+        Ok(permit) => Ok(Some(InFlight::new(permit, caller))),
         Err(_) => Err(busy("too many requests in flight")),
     }
 }
@@ -378,60 +375,6 @@ impl Stop {
             self.drain.started().await
         } else {
             self.drain.over().await
-        }
-    }
-}
-
-/// A request's place among those in flight: the server's and its caller's.
-struct InFlight {
-    _server: OwnedSemaphorePermit,
-    _caller: Option<CallerPlace>,
-}
-
-/// Requests in flight per caller.
-#[derive(Debug)]
-pub(super) struct CallerCounts {
-    max: usize,
-    counts: std::sync::Mutex<std::collections::HashMap<String, usize>>,
-}
-
-impl CallerCounts {
-    pub(super) fn new(max: usize) -> Self {
-        CallerCounts {
-            max: max.max(1),
-            counts: Default::default(),
-        }
-    }
-
-    /// A place for one more request of `caller`, unless it has `max` in flight already.
-    fn enter(this: &Arc<Self>, caller: String) -> Option<CallerPlace> {
-        let mut counts = lock(&this.counts);
-        let count = counts.entry(caller.clone()).or_insert(0);
-        if *count >= this.max {
-            return None;
-        }
-        *count += 1;
-        Some(CallerPlace {
-            counts: Arc::clone(this),
-            caller,
-        })
-    }
-}
-
-/// One request's place among its caller's; given back when dropped.
-struct CallerPlace {
-    counts: Arc<CallerCounts>,
-    caller: String,
-}
-
-impl Drop for CallerPlace {
-    fn drop(&mut self) {
-        let mut counts = lock(&self.counts.counts);
-        if let Some(count) = counts.get_mut(&self.caller) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.caller);
-            }
         }
     }
 }

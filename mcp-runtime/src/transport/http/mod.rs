@@ -45,6 +45,7 @@ mod connections;
 mod endpoint;
 mod guard;
 mod headers;
+mod in_flight;
 mod session;
 
 pub use connections::serve_router;
@@ -162,7 +163,7 @@ struct Shared {
     allow: AllowList,
     in_flight: Arc<Semaphore>,
     /// Requests in flight per caller.
-    per_caller: Arc<endpoint::CallerCounts>,
+    per_caller: Arc<in_flight::CallerCounts>,
     max_body_bytes: usize,
     body_read_timeout: Duration,
     /// Whether requests carry an authenticated caller, to whom sessions are bound.
@@ -216,7 +217,9 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
             origins: config.allowed_origins.clone(),
         },
         in_flight: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
-        per_caller: Arc::new(endpoint::CallerCounts::new(config.max_in_flight_per_caller)),
+        per_caller: Arc::new(in_flight::CallerCounts::new(
+            config.max_in_flight_per_caller,
+        )),
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
         authenticated: config.auth.is_some(),

@@ -1,0 +1,254 @@
+//! The command line as `parse` reads it, and the configurations it prints.
+use super::*;
+
+fn args(list: &[&str]) -> Vec<OsString> {
+    list.iter().map(OsString::from).collect()
+}
+
+fn serve(transport: Transport, bind: Option<&str>) -> Command {
+    Command::Serve(Options {
+        transport,
+        bind: bind.map(|b| b.parse().unwrap()),
+        ..Options::default()
+    })
+}
+
+#[test]
+fn policy_audit_manifest_and_print_config() {
+    let parsed = parse(args(&["--policy", "p.toml", "--audit", "a.jsonl"]));
+    if cfg!(feature = "policy-file") {
+        assert_eq!(
+            parsed.unwrap(),
+            Command::Serve(Options {
+                policy: Some("p.toml".into()),
+                audit: Some("a.jsonl".into()),
+                ..Options::default()
+            })
+        );
+    } else {
+        let err = parsed.unwrap_err().to_string();
+        assert!(
+            err.starts_with("--policy: ") && err.contains("`policy-file` feature"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        parse(args(&["--audit", "a.jsonl"])).unwrap(),
+        Command::Serve(Options {
+            audit: Some("a.jsonl".into()),
+            ..Options::default()
+        })
+    );
+    assert_eq!(
+        parse(args(&["--manifest"])).unwrap(),
+        Command::Manifest(Options::default())
+    );
+    assert_eq!(
+        parse(args(&["--print-config", "vscode"])).unwrap(),
+        Command::PrintConfig(Client::VsCode, Options::default())
+    );
+    let err = parse(args(&["--print-config", "emacs"])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown client `emacs`; expected: claude-desktop, vscode, cursor"
+    );
+    assert!(parse(args(&["--manifest", "--print-config", "cursor"])).is_err());
+}
+
+#[test]
+fn the_policy_file_comes_from_the_flag_else_the_variable() {
+    assert_eq!(policy_file(None, None).unwrap(), None);
+    let flag = PathBuf::from("/nonexistent/flag.toml");
+    let var = OsString::from("/nonexistent/var.toml");
+    let from_flag = policy_file(Some(&flag), Some(var.clone())).unwrap_err();
+    let from_var = policy_file(None, Some(var)).unwrap_err();
+    if cfg!(feature = "policy-file") {
+        assert!(
+            matches!(&from_flag, Error::Policy(e) if e.source_name == "/nonexistent/flag.toml"),
+            "{from_flag}"
+        );
+        assert!(
+            matches!(&from_var, Error::Policy(e) if e.source_name == "/nonexistent/var.toml"),
+            "{from_var}"
+        );
+    } else {
+        for (err, source) in [
+            (from_flag, "--policy /nonexistent/flag.toml: "),
+            (from_var, "MCP_POLICY /nonexistent/var.toml: "),
+        ] {
+            assert!(matches!(err, Error::Usage(_)), "{err}");
+            let err = err.to_string();
+            assert!(
+                err.starts_with(source) && err.contains("`policy-file` feature"),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn client_configs_start_the_server_with_its_options() {
+    let options = Options {
+        policy: Some("/etc/p.toml".into()),
+        ..Options::default()
+    };
+    let vscode = client_config(Client::VsCode, "calc", "/bin/calc", &options);
+    assert_eq!(
+        vscode,
+        serde_json::json!({"servers": {"calc": {"type": "stdio", "command": "/bin/calc", "args": ["--policy", "/etc/p.toml"]}}})
+    );
+    let claude = client_config(Client::ClaudeDesktop, "calc", "/bin/calc", &options);
+    assert_eq!(claude["mcpServers"]["calc"]["command"], "/bin/calc");
+    let http = Options {
+        transport: Transport::Http,
+        ..Options::default()
+    };
+    let cursor = client_config(Client::Cursor, "calc", "/bin/calc", &http);
+    assert_eq!(
+        cursor["mcpServers"]["calc"]["url"],
+        "http://127.0.0.1:8080/mcp"
+    );
+}
+
+#[test]
+fn stdio_is_the_default() {
+    assert_eq!(parse(args(&[])).unwrap(), serve(Transport::Stdio, None));
+    assert_eq!(
+        parse(args(&["--transport", "stdio"])).unwrap(),
+        serve(Transport::Stdio, None)
+    );
+    assert_eq!(
+        parse(args(&["--transport=stdio"])).unwrap(),
+        serve(Transport::Stdio, None)
+    );
+}
+
+#[test]
+#[cfg(feature = "http")]
+fn http_with_an_address() {
+    assert_eq!(
+        parse(args(&["--transport", "http", "--bind", "0.0.0.0:9000"])).unwrap(),
+        serve(Transport::Http, Some("0.0.0.0:9000"))
+    );
+    assert_eq!(
+        parse(args(&["--transport", "http"])).unwrap(),
+        serve(Transport::Http, None)
+    );
+}
+
+#[test]
+fn bad_arguments_say_what_is_wrong() {
+    let err = parse(args(&["--transport", "carrier-pigeon"])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown transport `carrier-pigeon`; expected: stdio, http"
+    );
+    assert_eq!(
+        parse(args(&["--shutdown-grace", "0.5"])).unwrap(),
+        Command::Serve(Options {
+            shutdown_grace: Some(Duration::from_millis(500)),
+            ..Options::default()
+        })
+    );
+    let err = parse(args(&["--shutdown-grace", "soon"])).unwrap_err();
+    assert!(err.to_string().contains("--shutdown-grace `soon`"), "{err}");
+    assert!(parse(args(&["--shutdown-grace", "-1"])).is_err());
+    let err = parse(args(&["--frobnicate"])).unwrap_err();
+    assert!(err.to_string().contains("--frobnicate"), "{err}");
+    let err = parse(args(&["--bind", "127.0.0.1:1"])).unwrap_err();
+    assert_eq!(err.to_string(), "--bind only applies to --transport http");
+}
+
+#[test]
+#[cfg(feature = "http")]
+fn bad_addresses_say_what_is_wrong() {
+    let err = parse(args(&["--transport", "http", "--bind", "localhost"])).unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid --bind `localhost`"),
+        "{err}"
+    );
+    let err = parse(args(&[
+        "--transport",
+        "http",
+        "--bind",
+        "nowhere.invalid:80",
+    ]))
+    .unwrap_err();
+    assert!(err.to_string().contains("cannot resolve it"), "{err}");
+}
+
+#[test]
+#[cfg(not(feature = "http"))]
+fn http_is_refused_without_the_feature() {
+    let err = parse(args(&["--transport", "http"])).unwrap_err();
+    assert!(err.to_string().contains("`http` feature"), "{err}");
+}
+
+#[test]
+fn help_offers_http_only_when_built_with_it() {
+    let text = usage("server");
+    assert_eq!(text.contains("--bind"), cfg!(feature = "http"), "{text}");
+    assert_eq!(
+        text.contains("<stdio|http>"),
+        cfg!(feature = "http"),
+        "{text}"
+    );
+}
+
+#[test]
+#[cfg(feature = "http")]
+fn bind_takes_host_names() {
+    let Command::Serve(options) =
+        parse(args(&["--transport", "http", "--bind", "localhost:8080"])).unwrap()
+    else {
+        panic!("not a serve command")
+    };
+    let address = options.bind.unwrap();
+    assert!(address.ip().is_loopback(), "{address}");
+    assert_eq!(address.port(), 8080);
+}
+
+#[cfg(not(feature = "env-filter"))]
+#[test]
+fn rust_log_takes_levels_and_targets_without_the_env_filter_feature() {
+    use tracing::Level;
+    let filter = |value| log_filter(value).unwrap();
+
+    let unset = filter(None);
+    assert!(unset.would_enable("anything", &Level::INFO));
+    assert!(!unset.would_enable("anything", &Level::DEBUG));
+
+    let debug = filter(Some("debug"));
+    assert!(debug.would_enable("mcp_runtime::server", &Level::DEBUG));
+    assert!(debug.would_enable("other", &Level::DEBUG));
+    assert!(!debug.would_enable("other", &Level::TRACE));
+
+    let ours = filter(Some("mcp_runtime=debug"));
+    assert!(ours.would_enable("mcp_runtime", &Level::DEBUG));
+    assert!(ours.would_enable("mcp_runtime::audit", &Level::DEBUG));
+    assert!(!ours.would_enable("hyper", &Level::ERROR));
+
+    let mixed = filter(Some(" warn , mcp_runtime::audit=TRACE,"));
+    assert!(mixed.would_enable("mcp_runtime::audit", &Level::TRACE));
+    assert!(mixed.would_enable("mcp_runtime::server", &Level::WARN));
+    assert!(!mixed.would_enable("mcp_runtime::server", &Level::INFO));
+
+    let bare_target = filter(Some("mcp_runtime"));
+    assert!(bare_target.would_enable("mcp_runtime", &Level::TRACE));
+    assert!(!bare_target.would_enable("other", &Level::ERROR));
+
+    let off = filter(Some(""));
+    assert!(!off.would_enable("anything", &Level::ERROR));
+
+    let err = log_filter(Some("info,mcp_runtime[request]=debug")).unwrap_err();
+    assert!(err.contains("`mcp_runtime[request]=debug`"), "{err}");
+    assert!(err.contains("the `env-filter` feature"), "{err}");
+    let err = log_filter(Some("mcp_runtime=loud")).unwrap_err();
+    assert!(err.starts_with("`mcp_runtime=loud`: "), "{err}");
+}
+
+#[test]
+fn help_and_version() {
+    assert_eq!(parse(args(&["--help"])).unwrap(), Command::Help);
+    assert_eq!(parse(args(&["-V"])).unwrap(), Command::Version);
+}
