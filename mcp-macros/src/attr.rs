@@ -434,10 +434,19 @@ fn unknown_key_message(kind: Kind, path: &syn::Path) -> String {
     )
 }
 
-/// A key of `kind` that `written` is probably a misspelling of.
+/// A key of `kind` that `written` is probably a misspelling or an abbreviation of
+/// (`readonly` → `read_only`, `desc` → `description`).
 fn closest_key(kind: Kind, written: &str) -> Option<&'static str> {
     let normalize = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], "");
     let wanted = normalize(written);
+    if wanted.len() >= 3 {
+        let mut abbreviated = keys(kind)
+            .iter()
+            .filter(|key| normalize(key).starts_with(&wanted));
+        if let (Some(key), None) = (abbreviated.next(), abbreviated.next()) {
+            return Some(key);
+        }
+    }
     keys(kind)
         .iter()
         .map(|key| (edit_distance(&wanted, &normalize(key)), *key))
@@ -524,5 +533,17 @@ mod tests {
             errors,
             ["`#[prompt]` takes no value without a key; to set its name, write `name = \"review\"`"]
         );
+    }
+
+    #[test]
+    fn suggests_the_key_meant() {
+        assert_eq!(closest_key(Kind::Tool, "readonly"), Some("read_only"));
+        assert_eq!(closest_key(Kind::Tool, "desc"), Some("description"));
+        assert_eq!(closest_key(Kind::Tool, "Descr"), Some("description"));
+        assert_eq!(closest_key(Kind::Prompt, "titel"), Some("title"));
+        assert_eq!(closest_key(Kind::Tool, "idempotant"), Some("idempotent"));
+        // `de` starts both `description` and `destructive`: too short to pick one.
+        assert_eq!(closest_key(Kind::Tool, "de"), None);
+        assert_eq!(closest_key(Kind::Tool, "colour"), None);
     }
 }

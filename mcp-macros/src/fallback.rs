@@ -2,7 +2,7 @@
 //!
 //! When an input has mistakes, expanding it is not possible, but emitting only the errors
 //! would leave the rest of the crate broken in ways that pile further errors on top: the
-//! value registered with `Server::tool` would implement no handler trait, the type given to
+//! companion registered with `tools![...]` would implement no handler trait, the type given to
 //! `Server::provider` no `Provider`, a method marked `#[tool]` would disappear. The items here
 //! stand in for the real expansion: they have the right names and trait impls, and bodies
 //! that never run (the crate does not compile anyway).
@@ -26,8 +26,8 @@ pub fn method(errors: TokenStream, mut item: ItemFn) -> TokenStream {
     }
 }
 
-/// The handler impl that registering the unit struct `ident` of a free function expects.
-/// `unit` is the struct and its `call` function, which the user's code may name.
+/// The handler impl that registering the companion struct `ident` of a free function
+/// expects. `unit` is the function and its companion, which the user's code may name.
 pub fn handler(
     rt: &Paths,
     kind: Kind,

@@ -3,12 +3,15 @@
 //! ```text
 //! #[tool] fn add(a: i64, b: i64) -> i64 { a + b }
 //! ```
-//! becomes a unit struct `add` (the value passed to `Server::tool`), an inherent
-//! `add::call(a, b)` holding the original body unchanged, and, in a `const _` block, the
-//! handler impl (`ToolHandler`, `ResourceHandler` or `PromptHandler`) and what it needs.
+//! stays that function, unchanged but for the parameter attributes the macros read, and gains
+//! a companion: a field-less braced struct `add {}`, which lives in the type namespace only,
+//! so the function keeps its name as a value (callable as `add(1, 2)`, and a parameter or a
+//! local may be called `add`). `tools![add]` names the companion, whose handler impl
+//! (`ToolHandler`, `ResourceHandler` or `PromptHandler`), with what it needs, sits in a
+//! `const _` block and calls the function.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::ItemFn;
 
 use crate::ctxt::Ctxt;
@@ -50,24 +53,24 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
         cx.syn_error(error);
     }
     let ident = &sig.ident;
-    let docs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
     let cfgs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
-    let mut call_sig = sig.clone();
-    call_sig.ident = format_ident!("call", span = sig.ident.span());
-    model::strip_param_attrs(&mut call_sig);
+    let mut fn_sig = sig.clone();
+    model::strip_param_attrs(&mut fn_sig);
+    let companion_doc = format!(
+        "The `#[{kind}]` capability `{ident}`: register it with `{kind}s![{ident}]`.",
+        kind = kind.name()
+    );
 
     let unit = quote! {
-        #(#docs)*
+        #(#attrs)*
+        #vis #fn_sig #block
+
+        #[doc = #companion_doc]
+        #[doc(hidden)]
         #(#cfgs)*
         #[allow(non_camel_case_types)]
         #[derive(Clone, Copy, Debug, Default)]
-        #vis struct #ident;
-
-        #(#cfgs)*
-        impl #ident {
-            #(#attrs)*
-            #vis #call_sig #block
-        }
+        #vis struct #ident {}
     };
 
     if cx.has_errors() {
@@ -85,8 +88,8 @@ pub fn expand(kind: Kind, attr: TokenStream, item: ItemFn) -> TokenStream {
     }
 }
 
-/// The support items and the handler trait's implementation for the unit struct `ident`,
-/// whose `call` is the user's function.
+/// The support items and the handler trait's implementation for the companion struct
+/// `ident` of the user's function `ident`.
 fn handler_impl(
     rt: &Paths,
     kind: Kind,
@@ -104,7 +107,7 @@ fn handler_impl(
         rt,
         capability,
         "",
-        |call_args| quote!(#ident::call(#(#call_args),*)),
+        |call_args| quote!(#ident(#(#call_args),*)),
     );
     quote! {
         #support

@@ -56,7 +56,9 @@ pub mod prelude {
         CallToolResult, Content, ElicitAction, LogLevel, PromptMessage, ResourceContents, Role,
     };
     pub use crate::server::{Context, Elicited, Server};
-    pub use crate::{mcp_server, prompt, resource, tool, Permission, RiskLevel, Serve};
+    pub use crate::{
+        mcp_server, prompt, prompts, resource, resources, tool, tools, Permission, RiskLevel, Serve,
+    };
 }
 
 /// What generated code refers to. Not public API: see [`__private::v1`].

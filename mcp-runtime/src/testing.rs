@@ -13,7 +13,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> mcp_runtime::Result<()> {
-//! let server = || Server::new("greeter", "1.0.0").tool(greet);
+//! let server = || Server::new("greeter", "1.0.0").tools(tools![greet]);
 //!
 //! // Legacy era: `initialize` handshake first.
 //! let legacy = TestClient::legacy(server()).await?;
@@ -133,8 +133,8 @@ impl TestClient {
     /// # async fn main() -> mcp_runtime::Result<()> {
     /// let answer = |_: &str, _: &serde_json::Value| json!({"action": "accept", "content": {"name": "Ada"}});
     /// // The same tool, the same answers, in both eras.
-    /// let legacy = TestClient::legacy_answering(Server::new("g", "1").tool(greet), answer).await?;
-    /// let modern = TestClient::modern(Server::new("g", "1").tool(greet))?.answering(answer);
+    /// let legacy = TestClient::legacy_answering(Server::new("g", "1").tools(tools![greet]), answer).await?;
+    /// let modern = TestClient::modern(Server::new("g", "1").tools(tools![greet]))?.answering(answer);
     /// for client in [legacy, modern] {
     ///     assert_eq!(client.call_tool("greet", json!({})).await?.text(), r#"Hello, "Ada"!"#);
     /// }

@@ -86,12 +86,7 @@ pub fn bank_server() -> Server {
 pub fn bank_server_counting(runs: Runs) -> Server {
     Server::new("bank", "1.0.0")
         .state(runs)
-        .tool(balance)
-        .tool(rename_account)
-        .tool(transfer)
-        .tool(close_account)
-        .resource(rates)
-        .resource(ledger)
-        .prompt(summary)
-        .prompt(mass_closure)
+        .tools(tools![balance, rename_account, transfer, close_account])
+        .resources(resources![rates, ledger])
+        .prompts(prompts![summary, mass_closure])
 }

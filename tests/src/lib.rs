@@ -311,25 +311,22 @@ pub fn fixture_server() -> Server {
     Server::new("fixture", "0.0.1")
         .instructions("A server for testing the runtime.")
         .state(Hits::default())
-        .tool(echo)
-        .tool(add)
-        .tool(explode)
-        .tool(sleep)
-        .tool(work)
-        .tool(mirror)
-        .tool(centroid)
-        .tool(gallery)
-        .tool(delete_record)
-        .tool(hit)
-        .tool(list_roots)
-        .resource(readme)
-        .resource(logo)
-        .resource(user_item)
-        .resource(broken)
-        .resource(panicking)
-        .resource(whoami)
-        .prompt(code_review)
-        .prompt(describe_image)
-        .prompt(broken_prompt)
+        .tools(tools![
+            echo,
+            add,
+            explode,
+            sleep,
+            work,
+            mirror,
+            centroid,
+            gallery,
+            delete_record,
+            hit,
+            list_roots
+        ])
+        .resources(resources![
+            readme, logo, user_item, broken, panicking, whoami
+        ])
+        .prompts(prompts![code_review, describe_image, broken_prompt])
         .provider(Notebook::default())
 }

@@ -46,9 +46,8 @@ fn notice() -> &'static str {
 fn vault(policy: Policy) -> Server {
     Server::new("vault", "1.0.0")
         .policy(policy)
-        .resource(vault_box)
-        .resource(notice)
-        .prompt(wipe)
+        .resources(resources![vault_box, notice])
+        .prompts(prompts![wipe])
 }
 
 async fn clients(policy: Policy) -> Vec<TestClient> {
@@ -171,20 +170,28 @@ fn tally(_counter: State<Counter>) -> String {
 
 #[test]
 fn resources_and_prompts_taking_unregistered_state_fail_at_build_naming_the_type() {
-    let err = Server::new("x", "1").resource(count).build().err().unwrap();
+    let err = Server::new("x", "1")
+        .resources(resources![count])
+        .build()
+        .err()
+        .unwrap();
     assert_eq!(
         err.to_string(),
         "resource `count://now` takes `State<capability_access::Counter>`, but no `capability_access::Counter` was registered; add `.state(...)` with one to the `Server`"
     );
-    let err = Server::new("x", "1").prompt(tally).build().err().unwrap();
+    let err = Server::new("x", "1")
+        .prompts(prompts![tally])
+        .build()
+        .err()
+        .unwrap();
     assert_eq!(
         err.to_string(),
         "prompt `tally` takes `State<capability_access::Counter>`, but no `capability_access::Counter` was registered; add `.state(...)` with one to the `Server`"
     );
     assert!(Server::new("x", "1")
         .state(Counter)
-        .resource(count)
-        .prompt(tally)
+        .resources(resources![count])
+        .prompts(prompts![tally])
         .build()
         .is_ok());
 }

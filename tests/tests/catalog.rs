@@ -792,7 +792,7 @@ async fn capabilities_advertise_resources_prompts_and_completions() {
 
 /// `echo` alone.
 fn tools_only() -> Server {
-    Server::new("tools-only", "1").tool(mcp_tests::echo)
+    Server::new("tools-only", "1").tools(tools![mcp_tests::echo])
 }
 
 #[tokio::test]
@@ -858,7 +858,7 @@ async fn a_server_with_only_tools_advertises_and_serves_none_of_them() {
 #[tokio::test]
 async fn capabilities_follow_what_is_registered() {
     // Resources without completers: no prompts, no completions.
-    let server = || Server::new("docs", "1").resource(mcp_tests::readme);
+    let server = || Server::new("docs", "1").resources(resources![mcp_tests::readme]);
     let modern = TestClient::modern(server()).unwrap();
     let discovered = modern.request("server/discover", json!({})).await.unwrap();
     let capabilities = discovered["capabilities"].as_object().unwrap();
@@ -880,7 +880,7 @@ async fn capabilities_follow_what_is_registered() {
     }
 
     // Prompts only.
-    let server = || Server::new("prompts", "1").prompt(mcp_tests::code_review);
+    let server = || Server::new("prompts", "1").prompts(prompts![mcp_tests::code_review]);
     let modern = TestClient::modern(server()).unwrap();
     let discovered = modern.request("server/discover", json!({})).await.unwrap();
     let mut keys: Vec<_> = discovered["capabilities"]
@@ -992,7 +992,7 @@ async fn touch(ctx: Context, uri: String) -> u64 {
 }
 
 fn with_touch() -> Server {
-    fixture_server().tool(touch)
+    fixture_server().tools(tools![touch])
 }
 
 async fn touch_uri(client: &TestClient, uri: &str) -> String {
@@ -1274,7 +1274,7 @@ fn pick(value: String) -> String {
 
 #[tokio::test]
 async fn completion_sends_at_most_a_hundred_values_and_says_there_are_more() {
-    for client in clients_of(|| Server::new("many", "1").prompt(pick)).await {
+    for client in clients_of(|| Server::new("many", "1").prompts(prompts![pick])).await {
         let completed = complete(&client, prompt_ref("pick"), "value", "v")
             .await
             .unwrap();
@@ -1301,7 +1301,7 @@ async fn slow() -> String {
 #[tokio::test]
 async fn a_cancelled_read_is_not_answered_and_the_server_keeps_serving() {
     let client = Arc::new(
-        TestClient::legacy(fixture_server().resource(slow))
+        TestClient::legacy(fixture_server().resources(resources![slow]))
             .await
             .unwrap(),
     );
@@ -1333,7 +1333,8 @@ fn text_file(name: String) -> String {
 
 #[tokio::test]
 async fn a_value_may_contain_the_literal_that_follows_it() {
-    let client = TestClient::modern(Server::new("files", "1").resource(text_file)).unwrap();
+    let client =
+        TestClient::modern(Server::new("files", "1").resources(resources![text_file])).unwrap();
     let plain = read(&client, "test://files/notes.txt").await.unwrap();
     assert_eq!(plain["contents"][0]["text"], "notes");
     // `test://files/notes.txt.txt` is the expansion of `name = "notes.txt"`, and of nothing
@@ -1380,9 +1381,8 @@ fn error_code(error: RpcError) -> (i32, String) {
 async fn handlers_answer_not_found_invalid_params_and_internal_errors_in_both_eras() {
     let server = || {
         Server::new("tickets", "1.0.0")
-            .resource(ticket)
-            .resource(broken)
-            .prompt(summarize_ticket)
+            .resources(resources![ticket, broken])
+            .prompts(prompts![summarize_ticket])
     };
     let modern = TestClient::modern(server()).unwrap();
     let legacy = TestClient::legacy(server()).await.unwrap();

@@ -45,11 +45,9 @@ fn note(n: u32) -> String {
 
 fn server() -> Server {
     Server::new("changes", "1.0.0")
-        .tool(hello)
-        .tool(beta)
-        .prompt(greeting)
-        .resource(notes)
-        .resource(note)
+        .tools(tools![hello, beta])
+        .prompts(prompts![greeting])
+        .resources(resources![notes, note])
         .disable("beta")
 }
 
@@ -109,7 +107,9 @@ async fn tools_switch_through_the_context_and_the_lists_follow() {
         };
         Ok(changed.to_string())
     }
-    let client = TestClient::legacy(server().tool(toggle)).await.unwrap();
+    let client = TestClient::legacy(server().tools(tools![toggle]))
+        .await
+        .unwrap();
     assert_eq!(tool_names(&client).await, ["hello", "toggle"]);
     let result = client
         .call_tool("toggle", json!({"on": true}))
@@ -176,7 +176,7 @@ async fn prompts_and_resources_switch_too() {
 #[tokio::test]
 async fn naming_nothing_is_an_error_at_build() {
     let error = Server::new("s", "1")
-        .tool(hello)
+        .tools(tools![hello])
         .disable("nothing")
         .build()
         .err()

@@ -197,11 +197,9 @@ fn summarise(topic: String) -> Vec<PromptMessage> {
 
 fn rpc_server() -> Server {
     Server::new("fuzz", "1.0.0")
-        .tool(echo)
-        .tool(add)
-        .tool(typed)
-        .resource(note)
-        .prompt(summarise)
+        .tools(tools![echo, add, typed])
+        .resources(resources![note])
+        .prompts(prompts![summarise])
 }
 
 /// A dispatcher with two connections: one that completed the handshake, one that never did.

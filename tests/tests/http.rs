@@ -1399,7 +1399,7 @@ async fn a_failed_initialize_opens_no_session() {
 #[tokio::test]
 async fn a_client_that_disconnects_mid_request_does_not_hold_the_server() {
     let server = start_with(
-        mcp_tests::fixture_server().tool(watched_sleep),
+        mcp_tests::fixture_server().tools(tools![watched_sleep]),
         small_config(),
     )
     .await;
@@ -1424,7 +1424,7 @@ async fn a_client_that_disconnects_mid_request_does_not_hold_the_server() {
 #[tokio::test]
 async fn a_legacy_client_that_disconnects_mid_request_cancels_the_call() {
     let server = start_with(
-        mcp_tests::fixture_server().tool(watched_sleep),
+        mcp_tests::fixture_server().tools(tools![watched_sleep]),
         small_config(),
     )
     .await;
@@ -1449,7 +1449,7 @@ async fn a_legacy_client_that_disconnects_mid_request_cancels_the_call() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_request_abandoned_as_soon_as_it_is_sent_is_cancelled() {
     let server = start_with(
-        mcp_tests::fixture_server().tool(watched_sleep),
+        mcp_tests::fixture_server().tools(tools![watched_sleep]),
         small_config(),
     )
     .await;
@@ -1482,7 +1482,7 @@ async fn a_request_abandoned_as_soon_as_it_is_sent_is_cancelled() {
 #[tokio::test]
 async fn closing_an_event_stream_cancels_the_call() {
     let server = start_with(
-        mcp_tests::fixture_server().tool(watched_stream),
+        mcp_tests::fixture_server().tools(tools![watched_stream]),
         small_config(),
     )
     .await;
@@ -1509,7 +1509,7 @@ async fn closing_an_event_stream_cancels_the_call() {
 #[tokio::test]
 async fn requests_in_flight_are_limited_and_freed_by_disconnects() {
     let server = start_with(
-        mcp_tests::fixture_server().tool(watched_sleep),
+        mcp_tests::fixture_server().tools(tools![watched_sleep]),
         HttpConfig {
             max_in_flight: 1,
             ..small_config()
@@ -1545,7 +1545,7 @@ async fn requests_in_flight_are_limited_and_freed_by_disconnects() {
 #[tokio::test]
 async fn one_caller_cannot_take_every_place_in_flight() {
     let server = start_with(
-        mcp_tests::fixture_server().tool(watched_sleep),
+        mcp_tests::fixture_server().tools(tools![watched_sleep]),
         HttpConfig {
             max_in_flight: 8,
             max_in_flight_per_caller: 1,
@@ -1750,7 +1750,7 @@ async fn lying_metadata_headers_are_refused_on_legacy_requests_too() {
 #[tokio::test]
 async fn answers_and_cancellations_get_through_a_full_in_flight_cap() {
     let server = start_with(
-        mcp_tests::fixture_server().tool(watched_sleep),
+        mcp_tests::fixture_server().tools(tools![watched_sleep]),
         HttpConfig {
             max_in_flight: 2,
             ..small_config()
@@ -2002,7 +2002,7 @@ fn stored_note(id: u32) -> Result<String, RequestError> {
 #[tokio::test]
 async fn a_resource_not_found_by_its_handler_gets_the_eras_error_over_http() {
     let server = start_with(
-        Server::new("notes", "1.0.0").resource(stored_note),
+        Server::new("notes", "1.0.0").resources(resources![stored_note]),
         small_config(),
     )
     .await;

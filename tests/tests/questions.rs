@@ -121,14 +121,16 @@ async fn vault(ctx: Context) -> Result<String, ToolError> {
 
 fn server() -> Server {
     Server::new("questions", "1.0.0")
-        .tool(greet)
-        .tool(survey)
-        .tool(two_steps)
-        .tool(ship)
-        .tool(needs_sampling)
-        .tool(optional_question)
-        .prompt(personal)
-        .resource(vault)
+        .tools(tools![
+            greet,
+            survey,
+            two_steps,
+            ship,
+            needs_sampling,
+            optional_question
+        ])
+        .prompts(prompts![personal])
+        .resources(resources![vault])
 }
 
 /// Answers like a client whose user types "Ada", whose model says "roses" and whose only
@@ -526,7 +528,7 @@ async fn url_mode_needs_its_own_capability() {
             .await?;
         Ok(format!("{:?}", answer.action))
     }
-    let form_only = TestClient::modern(Server::new("p", "1").tool(pay))
+    let form_only = TestClient::modern(Server::new("p", "1").tools(tools![pay]))
         .unwrap()
         .with_client_capabilities(json!({"elicitation": {}}));
     let error = form_only
@@ -537,7 +539,7 @@ async fn url_mode_needs_its_own_capability() {
         error.data.unwrap()["requiredCapabilities"],
         json!({"elicitation": {"url": {}}})
     );
-    let url = TestClient::modern(Server::new("p", "1").tool(pay))
+    let url = TestClient::modern(Server::new("p", "1").tools(tools![pay]))
         .unwrap()
         .with_client_capabilities(json!({"elicitation": {"url": {}}}));
     let first = url

@@ -2,7 +2,7 @@
 
 use mcp_runtime::protocol::{code, ProtocolVersion};
 use mcp_runtime::testing::TestClient;
-use mcp_runtime::Server;
+use mcp_runtime::{tools, Server};
 use mcp_tests::fixture_server;
 use serde_json::{json, Value};
 
@@ -553,8 +553,7 @@ async fn cancellation_stops_the_tool_and_suppresses_the_answer() {
 #[tokio::test]
 async fn server_build_errors_are_clear() {
     let err = Server::new("x", "1")
-        .tool(mcp_tests::echo)
-        .tool(mcp_tests::echo)
+        .tools(tools![mcp_tests::echo, mcp_tests::echo])
         .build()
         .err()
         .unwrap();
@@ -563,7 +562,7 @@ async fn server_build_errors_are_clear() {
         "two tools are named `echo`; tool names must be unique within a server (rename one with `#[tool(name = \"...\")]`)"
     );
     let err = Server::new("x", "1")
-        .tool(mcp_tests::hit)
+        .tools(tools![mcp_tests::hit])
         .build()
         .err()
         .unwrap();
@@ -575,8 +574,8 @@ async fn server_build_errors_are_clear() {
 
 #[tokio::test]
 async fn tools_stay_callable_as_plain_functions() {
-    assert_eq!(mcp_tests::add::call(2, 3), 5);
-    assert_eq!(mcp_tests::echo::call("x".into()), "x");
+    assert_eq!(mcp_tests::add(2, 3), 5);
+    assert_eq!(mcp_tests::echo("x".into()), "x");
 }
 
 #[tokio::test]

@@ -351,7 +351,7 @@ fn block(ms: u64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocking_synchronous_tool_does_not_hold_up_other_requests() {
-    let server = Server::new("blocking", "1.0.0").tool(block);
+    let server = Server::new("blocking", "1.0.0").tools(tools![block]);
     let mut client = Client::start(server, StdioConfig::default());
     client.initialize(json!({})).await;
     for id in ["slow-1", "slow-2", "slow-3"] {

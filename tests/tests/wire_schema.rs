@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mcp_runtime::prelude::{tool, Context, Server};
+use mcp_runtime::prelude::{tool, tools, Context, Server};
 use mcp_runtime::protocol::{CallToolResult, Content, ProtocolVersion, Tool};
 use mcp_runtime::testing::TestClient;
 use mcp_tests::fixture_server;
@@ -277,7 +277,7 @@ async fn touch(ctx: Context, uri: String) -> u64 {
 
 /// The fixture, plus a tool that sends `notifications/resources/updated`.
 fn session_server() -> Server {
-    fixture_server().tool(touch)
+    fixture_server().tools(tools![touch])
 }
 
 async fn run_session(spec: &Spec, client: &TestClient, modern: bool) {
@@ -526,7 +526,7 @@ async fn ask_everything(ctx: Context) -> Result<String, mcp_runtime::ToolError> 
 }
 
 fn asking_server() -> Server {
-    Server::new("asking", "1.0.0").tool(ask_everything)
+    Server::new("asking", "1.0.0").tools(tools![ask_everything])
 }
 
 #[tokio::test]

@@ -125,12 +125,7 @@ fn server() -> Server {
     Server::new("calculator", env!("CARGO_PKG_VERSION"))
         .title("Calculator")
         .instructions("Arithmetic on 64-bit floating-point numbers. Use `statistics` for lists.")
-        .tool(add)
-        .tool(subtract)
-        .tool(multiply)
-        .tool(divide)
-        .tool(statistics)
-        .tool(power)
+        .tools(tools![add, subtract, multiply, divide, statistics, power])
 }
 
 #[tokio::main]

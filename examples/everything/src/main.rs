@@ -616,45 +616,53 @@ async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ToolE
 /// with empty arguments).
 fn server() -> Server {
     Server::new("mcp-conformance-test-server", env!("CARGO_PKG_VERSION"))
-        .tool(test_simple_text)
-        .tool(test_image_content)
-        .tool(test_audio_content)
-        .tool(test_embedded_resource)
-        .tool(test_multiple_content_types)
-        .tool(test_tool_with_logging)
-        .tool(test_tool_with_progress)
-        .tool(test_error_handling)
-        .tool(test_logging_tool)
-        .tool(test_sampling)
-        .tool(test_elicitation)
-        .tool(test_elicitation_sep1034_defaults)
-        .tool(test_elicitation_sep1330_enums)
-        .tool(test_missing_capability)
-        .tool(test_input_required_result_elicitation)
-        .tool(test_input_required_result_sampling)
-        .tool(test_input_required_result_list_roots)
-        .tool(test_input_required_result_request_state)
-        .tool(test_input_required_result_multiple_inputs)
-        .tool(test_input_required_result_multi_round)
-        .tool(test_input_required_result_tampered_state)
-        .tool(test_input_required_result_capabilities)
-        .tool(test_streaming_elicitation)
+        .tools(tools![
+            test_simple_text,
+            test_image_content,
+            test_audio_content,
+            test_embedded_resource,
+            test_multiple_content_types,
+            test_tool_with_logging,
+            test_tool_with_progress,
+            test_error_handling,
+            test_logging_tool,
+            test_sampling,
+            test_elicitation,
+            test_elicitation_sep1034_defaults,
+            test_elicitation_sep1330_enums,
+            test_missing_capability,
+            test_input_required_result_elicitation,
+            test_input_required_result_sampling,
+            test_input_required_result_list_roots,
+            test_input_required_result_request_state,
+            test_input_required_result_multiple_inputs,
+            test_input_required_result_multi_round,
+            test_input_required_result_tampered_state,
+            test_input_required_result_capabilities,
+            test_streaming_elicitation
+        ])
         .tool(json_schema_2020_12_tool())
         .tool(test_custom_header())
-        .tool(test_dynamic_tool)
-        .tool(test_trigger_tool_change)
-        .tool(test_trigger_prompt_change)
+        .tools(tools![
+            test_dynamic_tool,
+            test_trigger_tool_change,
+            test_trigger_prompt_change
+        ])
         .disable("test_dynamic_tool")
-        .resource(static_text)
-        .resource(static_binary)
-        .resource(template_data)
-        .resource(watched_resource)
-        .prompt(test_simple_prompt)
-        .prompt(test_prompt_with_arguments)
-        .prompt(test_prompt_with_embedded_resource)
-        .prompt(test_prompt_with_image)
-        .prompt(test_input_required_result_prompt)
-        .prompt(test_dynamic_prompt)
+        .resources(resources![
+            static_text,
+            static_binary,
+            template_data,
+            watched_resource
+        ])
+        .prompts(prompts![
+            test_simple_prompt,
+            test_prompt_with_arguments,
+            test_prompt_with_embedded_resource,
+            test_prompt_with_image,
+            test_input_required_result_prompt,
+            test_dynamic_prompt
+        ])
         .disable("test_dynamic_prompt")
 }
 

@@ -22,7 +22,10 @@ pub fn args_struct(rt: &Paths, tool: &Tool, struct_name: &Ident) -> TokenStream 
     let arms = args.iter().map(|(ident, ty, _)| {
         let slot = slot_ident(ident);
         let name = unraw(ident);
-        let next = quote_spanned!(ty.span()=> __map.next_value::<#ty>()?);
+        let next = {
+            let rt = rt.at(ty.span());
+            quote_spanned!(ty.span()=> #rt::next_argument::<#ty, __M>(&mut __map)?)
+        };
         quote! {
             #name => {
                 if #slot.is_some() {

@@ -41,6 +41,21 @@ pub use schemars;
 pub use serde;
 pub use std;
 
+/// What `tools![add]` puts in its array: the companion of `#[tool] fn add`, boxed.
+pub fn boxed_tool(tool: impl ToolHandler) -> Box<dyn ToolHandler> {
+    Box::new(tool)
+}
+
+/// What `resources![readme]` puts in its array.
+pub fn boxed_resource(resource: impl ResourceHandler) -> Box<dyn ResourceHandler> {
+    Box::new(resource)
+}
+
+/// What `prompts![review]` puts in its array.
+pub fn boxed_prompt(prompt: impl PromptHandler) -> Box<dyn PromptHandler> {
+    Box::new(prompt)
+}
+
 /// Runs a synchronous handler where blocking is allowed: on the runtime's blocking
 /// threads, at most [`MAX_BLOCKING`] at once (more wait their turn without holding a
 /// thread). A panic in it resumes in the caller, which reports it.
@@ -204,7 +219,7 @@ impl InputSchema {
     }
 
     /// Adds a property of type `T`.
-    pub fn property<T: JsonSchema>(
+    pub fn property<T: SchemaParameter + ?Sized>(
         mut self,
         name: &str,
         description: Option<&str>,
@@ -289,11 +304,38 @@ impl<'de> Deserialize<'de> for ArgumentKey<'de> {
     }
 }
 
+/// A type a tool argument can be decoded into: every `Deserialize` type. It exists for its
+/// compile error, which names the derive to add.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool parameter: it does not implement `serde::Deserialize`",
+    label = "not `Deserialize`",
+    note = "arguments arrive as JSON: add `#[derive(serde::Deserialize)]` to `{Self}` (with `serde = {{ version = \"1\", features = [\"derive\"] }}` in Cargo.toml), or take a type that implements it"
+)]
+pub trait Argument<'de>: Deserialize<'de> {}
+
+impl<'de, T: Deserialize<'de>> Argument<'de> for T {}
+
+/// The value of the argument the map is at, decoded as `T` (which must be an [`Argument`]).
+pub fn next_argument<'de, T: Argument<'de>, M: de::MapAccess<'de>>(
+    map: &mut M,
+) -> Result<T, M::Error> {
+    map.next_value::<T>()
+}
+
+/// A type a tool parameter's schema comes from: every `JsonSchema` type of schemars 1. It
+/// exists for its compile error, which names the derive to add.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a tool parameter: it does not implement `schemars::JsonSchema` (schemars 1)",
+    label = "no JSON Schema",
+    note = "the tool's input schema is generated from its parameters' types: add `#[derive(schemars::JsonSchema)]` to `{Self}` (with `schemars = \"1\"` in Cargo.toml; a derive from schemars 0.8 implements an older trait that does not count), or take a type that implements it"
+)]
+pub trait SchemaParameter: JsonSchema {}
+
+impl<T: JsonSchema + ?Sized> SchemaParameter for T {}
+
 /// The value of an argument the caller left out: `None` for `Option`s, otherwise a
 /// "missing field" error.
-pub fn missing_argument<'de, T: Deserialize<'de>, E: de::Error>(
-    name: &'static str,
-) -> Result<T, E> {
+pub fn missing_argument<'de, T: Argument<'de>, E: de::Error>(name: &'static str) -> Result<T, E> {
     T::deserialize(MissingArgument(name, PhantomData))
 }
 

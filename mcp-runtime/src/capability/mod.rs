@@ -9,6 +9,7 @@ mod completion;
 mod core;
 mod output;
 mod prompt;
+mod register;
 mod request_error;
 mod resource;
 mod schema;

@@ -149,6 +149,11 @@ where
 }
 
 /// A prompt that can be listed and rendered.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a prompt",
+    label = "not a prompt",
+    note = "mark the function with `#[prompt]` and register it with `.prompts(prompts![name])`; for methods, put `#[mcp_server]` on their `impl` block and register the value with `Server::provider`"
+)]
 pub trait PromptHandler: Send + Sync + 'static {
     /// Describes it. Called once, at registration.
     fn descriptor(&self) -> PromptDescriptor;

@@ -28,7 +28,7 @@ use crate::protocol::{code, RpcError};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> mcp_runtime::Result<()> {
-/// let client = mcp_runtime::testing::TestClient::modern(Server::new("notes", "1.0.0").resource(note))?;
+/// let client = mcp_runtime::testing::TestClient::modern(Server::new("notes", "1.0.0").resources(resources![note]))?;
 /// let missing = client
 ///     .request("resources/read", serde_json::json!({"uri": "notes://2"}))
 ///     .await

@@ -191,6 +191,11 @@ where
 }
 
 /// A resource (or resource template) the server can list and read.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a resource",
+    label = "not a resource",
+    note = "mark the function with `#[resource]` and register it with `.resources(resources![name])`; for methods, put `#[mcp_server]` on their `impl` block and register the value with `Server::provider`"
+)]
 pub trait ResourceHandler: Send + Sync + 'static {
     /// Describes it. Called once, at registration.
     fn descriptor(&self) -> ResourceDescriptor;

@@ -162,12 +162,12 @@ fn inline(
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> mcp_runtime::Result<()> {
-/// let portable = Server::new("greeter", "1.0.0").tool(greet).build()?;
+/// let portable = Server::new("greeter", "1.0.0").tools(tools![greet]).build()?;
 /// let schema = portable.tools().next().unwrap().input_schema();
 /// assert_eq!(schema["properties"]["name"]["type"], "string");
 ///
 /// let nullable = Server::new("greeter", "1.0.0")
-///     .tool(greet)
+///     .tools(tools![greet])
 ///     .optional_parameters(OptionalParameters::Nullable)
 ///     .build()?;
 /// let schema = nullable.tools().next().unwrap().input_schema();

@@ -426,7 +426,7 @@ impl ToolCall {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a tool",
     label = "not a tool",
-    note = "mark the function with `#[tool]`; for methods, put `#[mcp_server]` on their `impl` block and register the value with `Server::provider`"
+    note = "mark the function with `#[tool]` and register it with `.tools(tools![name])`; for methods, put `#[mcp_server]` on their `impl` block and register the value with `Server::provider`"
 )]
 pub trait ToolHandler: Send + Sync + 'static {
     /// Describes the tool. Called once, when the tool is registered.
@@ -553,7 +553,7 @@ impl FromContext for Context {
 ///     counter.hits.fetch_add(1, Ordering::Relaxed) + 1
 /// }
 ///
-/// let server = Server::new("counter", "1.0.0").state(Counter::default()).tool(hit);
+/// let server = Server::new("counter", "1.0.0").state(Counter::default()).tools(tools![hit]);
 /// # let _ = server;
 /// ```
 pub struct State<T: ?Sized>(pub Arc<T>);

@@ -302,7 +302,7 @@ impl Dispatcher {
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> mcp_runtime::Result<()> {
-    /// let dispatcher = Server::new("calculator", "1.0.0").tool(add).build()?;
+    /// let dispatcher = Server::new("calculator", "1.0.0").tools(tools![add]).build()?;
     /// // Server-to-client messages (progress, questions) arrive on `outbound`.
     /// let (tx, _outbound) = tokio::sync::mpsc::channel(64);
     /// let connection = Arc::new(Connection::new(tx));

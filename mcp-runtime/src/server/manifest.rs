@@ -21,7 +21,7 @@ impl Dispatcher {
     /// #[tool(read_only)]
     /// fn add(a: i64, b: i64) -> i64 { a + b }
     ///
-    /// let manifest = Server::new("calc", "1.0.0").tool(add).build()?.manifest();
+    /// let manifest = Server::new("calc", "1.0.0").tools(tools![add]).build()?.manifest();
     /// assert_eq!(manifest["tools"][0]["name"], "add");
     /// assert_eq!(manifest["tools"][0]["risk"], "low");
     /// # Ok::<(), mcp_runtime::Error>(())

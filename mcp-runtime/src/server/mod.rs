@@ -50,7 +50,7 @@ use context::StateMap;
 /// # async fn main() {
 /// let server = Server::new("calculator", "1.0.0")
 ///     .instructions("Arithmetic on 64-bit integers.")
-///     .tool(add);
+///     .tools(tools![add]);
 /// // server.serve_stdio().await?;   -- or serve_from_args()
 /// let client = mcp_runtime::testing::TestClient::modern(server).unwrap();
 /// assert_eq!(client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await.unwrap().text(), "5");
@@ -115,7 +115,16 @@ impl Server {
         self
     }
 
-    /// Registers a tool: a function annotated with `#[tool]`, or any [`ToolHandler`].
+    /// Registers the tools of functions marked `#[tool]`, named with [`tools!`](crate::tools):
+    /// `.tools(tools![add, subtract])`. Also takes any other collection of boxed handlers.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = Box<dyn ToolHandler>>) -> Self {
+        self.tools.extend(tools);
+        self
+    }
+
+    /// Registers one tool written by hand: any [`ToolHandler`], such as a
+    /// [`FnTool`](crate::capability::FnTool). Functions marked `#[tool]` go through
+    /// [`Server::tools`].
     pub fn tool(mut self, tool: impl ToolHandler) -> Self {
         self.tools.push(Box::new(tool));
         self
@@ -135,14 +144,32 @@ impl Server {
         self
     }
 
-    /// Registers a resource or resource template: a function annotated with `#[resource]`, or
-    /// any [`ResourceHandler`].
+    /// Registers the resources and resource templates of functions marked `#[resource]`,
+    /// named with [`resources!`](crate::resources): `.resources(resources![readme, note])`.
+    pub fn resources(
+        mut self,
+        resources: impl IntoIterator<Item = Box<dyn ResourceHandler>>,
+    ) -> Self {
+        self.resources.extend(resources);
+        self
+    }
+
+    /// Registers one resource or resource template written by hand: any [`ResourceHandler`].
+    /// Functions marked `#[resource]` go through [`Server::resources`].
     pub fn resource(mut self, resource: impl ResourceHandler) -> Self {
         self.resources.push(Box::new(resource));
         self
     }
 
-    /// Registers a prompt: a function annotated with `#[prompt]`, or any [`PromptHandler`].
+    /// Registers the prompts of functions marked `#[prompt]`, named with
+    /// [`prompts!`](crate::prompts): `.prompts(prompts![review])`.
+    pub fn prompts(mut self, prompts: impl IntoIterator<Item = Box<dyn PromptHandler>>) -> Self {
+        self.prompts.extend(prompts);
+        self
+    }
+
+    /// Registers one prompt written by hand: any [`PromptHandler`]. Functions marked
+    /// `#[prompt]` go through [`Server::prompts`].
     pub fn prompt(mut self, prompt: impl PromptHandler) -> Self {
         self.prompts.push(Box::new(prompt));
         self

@@ -250,7 +250,7 @@ impl Hub {
 /// }
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> mcp_runtime::Result<()> {
-/// let dispatcher = Server::new("watcher", "1.0.0").tool(weather).disable("weather").build()?;
+/// let dispatcher = Server::new("watcher", "1.0.0").tools(tools![weather]).disable("weather").build()?;
 /// let notifier = dispatcher.notifier();
 /// // Later, from any task: list the tool, and tell the clients.
 /// assert!(notifier.enable_tool("weather").await?);

@@ -23,7 +23,7 @@ fn greet(name: String) -> String {
 
 /// The server with every tool registered.
 fn server() -> Server {
-    Server::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).tool(greet)
+    Server::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")).tools(tools![greet])
 }
 {% if transport == "http" %}
 /// The command line, with `--transport http` unless another transport was asked for.

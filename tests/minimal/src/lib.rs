@@ -29,5 +29,5 @@ pub fn ship(address: Address, express: Option<bool>) -> String {
 
 /// The server.
 pub fn server() -> Server {
-    Server::new("minimal", "1.0.0").tool(ship)
+    Server::new("minimal", "1.0.0").tools(tools![ship])
 }

@@ -7,5 +7,5 @@ fn review(diff: String) -> String {
 
 fn main() {
     // The value still registers: the missing piece is the only error.
-    let _ = Server::new("reviews", "1.0.0").prompt(review);
+    let _ = Server::new("reviews", "1.0.0").prompts(prompts![review]);
 }

@@ -8,5 +8,5 @@ fn today() -> String {
 
 fn main() {
     // The value still registers: the missing piece is the only error.
-    let _ = Server::new("notes", "1.0.0").resource(today);
+    let _ = Server::new("notes", "1.0.0").resources(resources![today]);
 }

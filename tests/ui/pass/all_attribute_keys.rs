@@ -35,7 +35,7 @@ fn delete_file(path: String) -> String {
 }
 
 fn main() {
-    let close = close_account.descriptor();
+    let close = close_account {}.descriptor();
     assert_eq!(close.name(), "accounts.close");
     assert_eq!(close.description(), "Closes an account for good.");
     assert_eq!(close.permission().risk, RiskLevel::Critical);
@@ -46,9 +46,9 @@ fn main() {
     let hints = close.tool_hints();
     assert!(!hints.read_only && hints.destructive && hints.idempotent && hints.open_world);
 
-    let read = read_account.descriptor();
+    let read = read_account {}.descriptor();
     assert_eq!(read.permission().risk, RiskLevel::Medium);
     assert!(read.tool_hints().read_only);
 
-    assert_eq!(delete_file.descriptor().permission().risk, RiskLevel::High);
+    assert_eq!(delete_file {}.descriptor().permission().risk, RiskLevel::High);
 }

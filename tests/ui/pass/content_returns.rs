@@ -46,11 +46,11 @@ fn static_text() -> &'static str {
 
 fn main() {
     for tool in [
-        one.descriptor(),
-        several.descriptor(),
-        whole.descriptor(),
-        nothing.descriptor(),
-        unit.descriptor(),
+        one {}.descriptor(),
+        several {}.descriptor(),
+        whole {}.descriptor(),
+        nothing {}.descriptor(),
+        unit {}.descriptor(),
     ] {
         assert!(tool.output_schema().is_none());
     }

@@ -5,7 +5,7 @@ mod facade {
 }
 
 use facade::rt::capability::{PromptHandler, ResourceHandler, ToolHandler};
-use facade::rt::prelude::{Json, Server};
+use facade::rt::prelude::{prompts, resources, tools, Json, Server};
 
 /// Adds two integers.
 #[facade::rt::tool(crate = "facade::rt", read_only)]
@@ -50,12 +50,12 @@ impl Notes {
 }
 
 fn main() {
-    assert_eq!(add.descriptor().name(), "add");
-    assert_eq!(note.descriptor().uri(), "notes://{id}");
-    assert_eq!(summarize.descriptor().name(), "summarize");
+    assert_eq!(add {}.descriptor().name(), "add");
+    assert_eq!(note {}.descriptor().uri(), "notes://{id}");
+    assert_eq!(summarize {}.descriptor().name(), "summarize");
     let _ = Server::new("notes", "1.0.0")
-        .tool(add)
-        .resource(note)
-        .prompt(summarize)
+        .tools(tools![add])
+        .resources(resources![note])
+        .prompts(prompts![summarize])
         .provider(Notes);
 }

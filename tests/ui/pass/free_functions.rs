@@ -17,8 +17,8 @@ pub async fn echo(text: String) -> String {
 fn noop() {}
 
 fn main() {
-    let _ = Server::new("x", "1").tool(add).tool(echo).tool(noop);
-    assert_eq!(add::call(1, 2), 3);
-    let _future = echo::call("hi".to_owned());
-    noop::call();
+    let _ = Server::new("x", "1").tools(tools![add, echo, noop]);
+    assert_eq!(add(1, 2), 3);
+    let _future = echo("hi".to_owned());
+    noop();
 }

@@ -24,7 +24,7 @@ impl Db {
 }
 
 fn main() {
-    let descriptor = query.descriptor();
+    let descriptor = query {}.descriptor();
     let properties = &descriptor.input_schema()["properties"];
     assert_eq!(properties["region"]["x-mcp-header"], "Region");
     assert_eq!(properties["tenant"]["x-mcp-header"], "Tenant-Id");
@@ -39,6 +39,6 @@ fn main() {
     mirrored.sort();
     assert_eq!(mirrored, ["Dry-Run", "Region", "Tenant-Id"]);
     // The function itself is unchanged.
-    assert_eq!(query::call("eu".into(), None, true, "x".into()), "eu None true x");
-    let _ = Server::new("db", "1").tool(query).provider(Db).build().unwrap();
+    assert_eq!(query("eu".into(), None, true, "x".into()), "eu None true x");
+    let _ = Server::new("db", "1").tools(tools![query]).provider(Db).build().unwrap();
 }

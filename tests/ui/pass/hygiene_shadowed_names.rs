@@ -86,10 +86,9 @@ impl Quiet {
 
 fn main() {
     let _ = Server::new("echo", "1")
-        .tool(echo)
-        .tool(try_echo)
-        .resource(echo_resource)
-        .prompt(echo_prompt)
+        .tools(tools![echo, try_echo])
+        .resources(resources![echo_resource])
+        .prompts(prompts![echo_prompt])
         .provider(Echo)
         .provider(Quiet);
 }

@@ -35,11 +35,10 @@ impl Service {
 fn main() {
     let _ = Server::new("counter", "1.0.0")
         .state(Counter::default())
-        .tool(hit)
-        .tool(count)
+        .tools(tools![hit, count])
         .provider(Service);
     // Injected parameters are not arguments.
-    let schema = hit.descriptor().input_schema().clone();
+    let schema = hit {}.descriptor().input_schema().clone();
     assert_eq!(
         schema["properties"],
         serde_json::json!({ "note": { "type": ["string", "null"] } })

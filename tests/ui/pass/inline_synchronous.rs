@@ -28,9 +28,8 @@ fn size(path: String) -> Result<u64, ToolError> {
 
 fn main() {
     let _ = Server::new("inline", "1.0.0")
-        .tool(add)
-        .tool(size)
-        .resource(motto)
-        .prompt(hello)
+        .tools(tools![add, size])
+        .resources(resources![motto])
+        .prompts(prompts![hello])
         .build();
 }

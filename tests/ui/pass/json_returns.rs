@@ -36,12 +36,12 @@ fn numbers() -> Json<Vec<i64>> {
 }
 
 fn main() {
-    for tool in [add.descriptor(), divide.descriptor(), subtract.descriptor()] {
+    for tool in [add {}.descriptor(), divide {}.descriptor(), subtract {}.descriptor()] {
         assert!(
             tool.output_schema().is_some(),
             "{} has no output schema",
             tool.name()
         );
     }
-    assert!(numbers.descriptor().output_schema().is_some());
+    assert!(numbers {}.descriptor().output_schema().is_some());
 }

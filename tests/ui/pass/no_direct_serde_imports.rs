@@ -40,6 +40,6 @@ mod tools {
 
 fn main() {
     let _ = mcp_runtime::Server::new("plane", "1")
-        .tool(tools::shift)
+        .tools(mcp_runtime::tools![tools::shift])
         .provider(tools::Plane);
 }

@@ -13,7 +13,7 @@ fn search(query: String, limit: Option<u32>, mut offset: std::option::Option<u32
 }
 
 fn main() {
-    let schema = search.descriptor().input_schema().clone();
+    let schema = search {}.descriptor().input_schema().clone();
     assert_eq!(schema["required"], serde_json::json!(["query"]));
     assert_eq!(
         schema["properties"]["limit"]["description"],

@@ -37,20 +37,20 @@ fn closing_letter(account: String) -> String {
 
 fn main() {
     let risk = |p: &Permission| (p.risk, p.scopes.clone());
-    assert_eq!(risk(balance.descriptor().permission()), (RiskLevel::Low, vec![]));
+    assert_eq!(risk(balance {}.descriptor().permission()), (RiskLevel::Low, vec![]));
     // Without `risk`, `destructive` means high.
-    assert_eq!(risk(wipe.descriptor().permission()), (RiskLevel::High, vec![]));
+    assert_eq!(risk(wipe {}.descriptor().permission()), (RiskLevel::High, vec![]));
     assert_eq!(
-        risk(close_account.descriptor().permission()),
+        risk(close_account {}.descriptor().permission()),
         (RiskLevel::Critical, vec!["accounts:write".to_owned()])
     );
     assert_eq!(
-        risk(ledger.descriptor().permission()),
+        risk(ledger {}.descriptor().permission()),
         (RiskLevel::Critical, vec!["accounts:audit".to_owned()])
     );
-    assert_eq!(risk(rates.descriptor().permission()), (RiskLevel::Low, vec![]));
+    assert_eq!(risk(rates {}.descriptor().permission()), (RiskLevel::Low, vec![]));
     assert_eq!(
-        risk(closing_letter.descriptor().permission()),
+        risk(closing_letter {}.descriptor().permission()),
         (RiskLevel::High, vec!["accounts:write".to_owned()])
     );
 }

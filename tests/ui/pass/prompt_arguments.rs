@@ -56,7 +56,7 @@ fn fallible(fail: Option<bool>) -> Result<PromptMessage, ToolError> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let descriptor = review.descriptor();
+    let descriptor = review {}.descriptor();
     assert_eq!(descriptor.name(), "code_review");
     assert_eq!(descriptor.permission().risk, RiskLevel::Medium);
     let listed = descriptor.to_prompt();
@@ -70,14 +70,12 @@ async fn main() {
             { "name": "max_comments", "description": "at most this many comments", "required": false },
         ])
     );
-    assert!(greet.descriptor().arguments().is_empty());
+    assert!(greet {}.descriptor().arguments().is_empty());
 
     let client = mcp_runtime::testing::TestClient::modern(
         Server::new("prompts", "1.0.0")
             .state(Greeting { text: "hello" })
-            .prompt(review)
-            .prompt(greet)
-            .prompt(fallible),
+            .prompts(prompts![review, greet, fallible]),
     )
     .unwrap();
     let got = client

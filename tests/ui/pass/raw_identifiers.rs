@@ -24,7 +24,7 @@ impl Catalog {
 }
 
 fn main() {
-    let descriptor = r#find.descriptor();
+    let descriptor = r#find {}.descriptor();
     assert_eq!(descriptor.name(), "find");
     let schema = descriptor.input_schema();
     assert_eq!(schema["required"], serde_json::json!(["type"]));

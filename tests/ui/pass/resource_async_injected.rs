@@ -46,8 +46,7 @@ async fn main() {
     let client = mcp_runtime::testing::TestClient::modern(
         Server::new("library", "1.0.0")
             .state(library)
-            .resource(book)
-            .resource(count),
+            .resources(resources![book, count]),
     )
     .unwrap();
     let read = client

@@ -26,16 +26,16 @@ fn archived_notes() -> &'static str {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     // The function stays callable.
-    assert_eq!(today::call(), "# Today");
+    assert_eq!(today(), "# Today");
 
-    let descriptor = today.descriptor();
+    let descriptor = today {}.descriptor();
     assert_eq!(descriptor.uri(), "notes://today");
     assert_eq!(descriptor.name(), "today");
     assert!(!descriptor.is_template());
     assert_eq!(descriptor.permission().risk, RiskLevel::Low);
     assert_eq!(descriptor.to_resource().description.as_deref(), Some("Today's note."));
 
-    let archive = archived_notes.descriptor();
+    let archive = archived_notes {}.descriptor();
     assert_eq!(archive.name(), "archive");
     assert_eq!(archive.declared_mime_type(), Some("text/markdown; charset=utf-8"));
     assert_eq!(archive.permission().risk, RiskLevel::Medium);
@@ -46,8 +46,7 @@ async fn main() {
 
     let client = mcp_runtime::testing::TestClient::modern(
         Server::new("notes", "1.0.0")
-            .resource(today)
-            .resource(archived_notes),
+            .resources(resources![today, archived_notes]),
     )
     .unwrap();
     let read = client

@@ -68,13 +68,7 @@ fn fallible() -> Result<Blob, std::io::Error> {
 async fn main() {
     let client = mcp_runtime::testing::TestClient::modern(
         Server::new("returns", "1.0.0")
-            .resource(string)
-            .resource(str_slice)
-            .resource(logo)
-            .resource(account)
-            .resource(contents)
-            .resource(several)
-            .resource(fallible),
+            .resources(resources![string, str_slice, logo, account, contents, several, fallible]),
     )
     .unwrap();
     let read = |uri: &'static str| {

@@ -37,16 +37,14 @@ mod completion {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    assert_eq!(file::call("docs".into(), "a".into()), "docs/a");
-    let descriptor = file.descriptor();
+    assert_eq!(file("docs".into(), "a".into()), "docs/a");
+    let descriptor = file {}.descriptor();
     assert!(descriptor.is_template());
     assert_eq!(descriptor.to_template().uri_template, "files://{dir}/{name}.txt");
 
     let client = mcp_runtime::testing::TestClient::modern(
         Server::new("files", "1.0.0")
-            .resource(file)
-            .resource(balance)
-            .resource(kind_of),
+            .resources(resources![file, balance, kind_of]),
     )
     .unwrap();
     let read = |uri: &'static str| {

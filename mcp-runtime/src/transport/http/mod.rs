@@ -26,7 +26,7 @@
 //! fn add(a: i64, b: i64) -> i64 { a + b }
 //!
 //! # #[tokio::main] async fn main() -> mcp_runtime::Result<()> {
-//! let dispatcher = Server::new("calculator", "1.0.0").tool(add).build()?;
+//! let dispatcher = Server::new("calculator", "1.0.0").tools(tools![add]).build()?;
 //! // Mount the MCP endpoint next to the application's own routes:
 //! let app = axum::Router::new()
 //!     .route("/health", axum::routing::get(|| async { "ok" }))
