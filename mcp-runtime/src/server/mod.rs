@@ -103,7 +103,7 @@ impl Server {
         }
     }
 
-    /// A display title for clients (shown instead of the name).
+    /// A display title for clients.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.info.title = Some(title.into());
         self
