@@ -177,7 +177,7 @@ fn resources_and_prompts_taking_unregistered_state_fail_at_build_naming_the_type
         .unwrap();
     assert_eq!(
         err.to_string(),
-        "resource `count://now` takes `State<capability_access::Counter>`, but no `capability_access::Counter` was registered; add `.state(...)` with one to the `Server`"
+        "resource `count://now` takes `State<integration::capability_access::Counter>`, but no `integration::capability_access::Counter` was registered; add `.state(...)` with one to the `Server`"
     );
     let err = Server::new("x", "1")
         .prompts(prompts![tally])
@@ -186,7 +186,7 @@ fn resources_and_prompts_taking_unregistered_state_fail_at_build_naming_the_type
         .unwrap();
     assert_eq!(
         err.to_string(),
-        "prompt `tally` takes `State<capability_access::Counter>`, but no `capability_access::Counter` was registered; add `.state(...)` with one to the `Server`"
+        "prompt `tally` takes `State<integration::capability_access::Counter>`, but no `integration::capability_access::Counter` was registered; add `.state(...)` with one to the `Server`"
     );
     assert!(Server::new("x", "1")
         .state(Counter)

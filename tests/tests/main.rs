@@ -1,0 +1,19 @@
+//! The integration tests, one module per concern, built as one binary. Run one concern with
+//! `cargo test -p mcp-tests --test integration http::`.
+
+mod capability_access;
+mod catalog;
+mod changes;
+mod command_line;
+mod fuzz;
+mod http;
+mod permissions;
+mod permissions_http;
+mod permissions_stdio;
+mod questions;
+mod server;
+mod shutdown;
+mod stdio;
+mod stdio_liveness;
+mod timeouts;
+mod wire_schema;
