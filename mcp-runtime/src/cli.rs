@@ -296,7 +296,7 @@ async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
         }
         Command::Manifest(options) => {
             let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
-            let manifest = server.policy(policy).build()?.manifest();
+            let manifest = server.policy(policy).build_to_describe()?.manifest();
             let text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
             println!("{text}");
             Ok(())

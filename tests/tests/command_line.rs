@@ -50,3 +50,79 @@ fn a_host_name_is_a_bind_address() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+mod lazy_state {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use mcp_runtime::prelude::*;
+    use mcp_tests::{hit, Hits};
+
+    /// A server whose `Hits` are made by `make`, and a flag set when `make` runs.
+    fn lazy(
+        make: impl FnOnce() -> Result<Hits, String> + Send + 'static,
+    ) -> (Server, Arc<AtomicBool>) {
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let server = Server::new("lazy", "1").tool(hit).state_with(move || {
+            flag.store(true, Ordering::SeqCst);
+            make()
+        });
+        (server, ran)
+    }
+
+    fn line(args: &[&str]) -> Vec<std::ffi::OsString> {
+        args.iter().map(Into::into).collect()
+    }
+
+    #[tokio::test]
+    async fn describing_the_server_does_not_make_its_state() {
+        for describe in [
+            &["lazy", "--manifest"][..],
+            &["lazy", "--print-config", "vscode"],
+            &["lazy", "--help"],
+            &["lazy", "--version"],
+        ] {
+            let (server, ran) = lazy(|| Err("cannot open hits.db: no such file".into()));
+            server.serve_with_args(line(describe)).await.unwrap();
+            assert!(!ran.load(Ordering::SeqCst), "{describe:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn lazily_made_state_serves_the_tools_that_take_it() {
+        let (server, ran) = lazy(|| Ok(Hits::default()));
+        assert!(!ran.load(Ordering::SeqCst));
+        let client = mcp_runtime::testing::TestClient::modern(server).unwrap();
+        assert!(ran.load(Ordering::SeqCst));
+        let answer = client
+            .call_tool("hit", serde_json::json!({}))
+            .await
+            .unwrap();
+        assert_eq!(answer.text(), "1");
+        // A value given later replaces the function, which then never runs.
+        let (server, ran) = lazy(|| Err("never".into()));
+        let client = mcp_runtime::testing::TestClient::modern(server.state(Hits::default()));
+        assert!(client.is_ok() && !ran.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn state_that_cannot_be_made_stops_the_server_with_its_reason() {
+        let reason = "cannot open hits.db: the disk is full";
+        let (server, _) = lazy(move || Err(reason.into()));
+        let error = server.build().unwrap_err();
+        assert!(
+            matches!(&error, mcp_runtime::Error::StateInit { type_name, .. } if *type_name == "mcp_tests::Hits"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("cannot make the server's `mcp_tests::Hits` state: {reason}")
+        );
+        // Served from the command line, the server stops before reading a request.
+        let (server, ran) = lazy(move || Err(reason.into()));
+        let error = server.serve_with_args(line(&["lazy"])).await.unwrap_err();
+        assert!(ran.load(Ordering::SeqCst));
+        assert!(error.to_string().ends_with(reason), "{error}");
+    }
+}
