@@ -51,6 +51,69 @@ fn a_host_name_is_a_bind_address() {
     child.wait().unwrap();
 }
 
+/// Runs the fixture server with `args` in `dir` and parses what `--print-config` printed.
+fn printed_config(args: &[&str], dir: &std::path::Path) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn print_config_prints_the_command_line_it_was_given() {
+    let work = std::env::temp_dir();
+    let policy = std::path::absolute(work.join("policy.toml")).unwrap();
+    let claude = printed_config(
+        &[
+            "--transport",
+            "stdio",
+            "--print-config",
+            "claude-desktop",
+            "--policy",
+            "policy.toml",
+        ],
+        &work,
+    );
+    assert_eq!(
+        claude["mcpServers"]["fixture"]["args"],
+        serde_json::json!([
+            "--transport",
+            "stdio",
+            "--policy",
+            policy.display().to_string()
+        ])
+    );
+    assert_eq!(
+        claude["mcpServers"]["fixture"]["command"],
+        env!("CARGO_BIN_EXE_fixture-server")
+    );
+    let vscode = printed_config(&["--print-config=vscode", "--audit=audit.jsonl"], &work);
+    let audit = std::path::absolute(work.join("audit.jsonl")).unwrap();
+    assert_eq!(
+        vscode["servers"]["fixture"]["args"],
+        serde_json::json!([format!("--audit={}", audit.display())])
+    );
+    // Over HTTP the client connects to the URL; the command line is not printed.
+    let http = printed_config(
+        &[
+            "--transport",
+            "http",
+            "--bind",
+            "127.0.0.1:9",
+            "--print-config",
+            "cursor",
+        ],
+        &work,
+    );
+    assert_eq!(
+        http,
+        serde_json::json!({"mcpServers": {"fixture": {"url": "http://127.0.0.1:9/mcp"}}})
+    );
+}
+
 mod lazy_state {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
