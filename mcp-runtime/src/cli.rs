@@ -9,10 +9,127 @@
 //!
 //! # A server with options of its own
 //!
-//! [`Options`] is the runtime's options as a value: a server that parses its own command
-//! line hands them to [`Serve::serve_with`], which does what they say, and opens what serving
-//! needs with [`Server::state_with`], only when the server is served (never for
-//! `--manifest`, `--print-config`, `--help` or `--version`).
+//! [`Options`] is the runtime's options as a value. With the `clap` feature it implements
+//! `clap::Args`, so a server embeds it in its own parser with `#[command(flatten)]`:
+//! `--help` then lists the server's options and the runtime's together, and clap refuses
+//! anything neither knows. [`Serve::serve_with`] does what the runtime's options say, and
+//! [`Server::state_with`] opens what serving needs (a database, a directory) only when the
+//! server is served, never for `--manifest`, `--print-config`, `--help` or `--version`:
+//!
+//! ```toml
+//! [dependencies]
+//! mcp-runtime = { version = "0.1", features = ["clap"] }
+//! clap = { version = "4.5", features = ["derive"] }
+//! ```
+//!
+//! ```no_run
+//! # #[cfg(feature = "clap")]
+//! # mod example {
+//! use std::path::PathBuf;
+//!
+//! use clap::{CommandFactory, Parser};
+//! use mcp_runtime::prelude::*;
+//!
+//! /// Serves a directory of notes.
+//! #[derive(clap::Parser)]
+//! #[command(version, about)]
+//! struct Cli {
+//!     /// The directory to serve; nothing outside it is reachable
+//!     #[arg(long)]
+//!     root: Option<PathBuf>,
+//!     #[command(flatten)]
+//!     mcp: mcp_runtime::cli::Options,
+//! }
+//!
+//! /// The served directory, opened when the server is served.
+//! struct Notes {
+//!     dir: PathBuf,
+//! }
+//!
+//! /// Lists the notes.
+//! #[tool(read_only)]
+//! fn list_notes(notes: State<Notes>) -> Result<String, ToolError> {
+//!     let names = std::fs::read_dir(&notes.dir).map_err(|e| ToolError::new(e.to_string()))?;
+//!     let names: Vec<String> = names
+//!         .filter_map(|entry| Some(entry.ok()?.file_name().to_string_lossy().into_owned()))
+//!         .collect();
+//!     Ok(names.join("\n"))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> mcp_runtime::Result<()> {
+//!     let cli = Cli::parse();
+//!     // The directory is needed to serve, not to describe the server (`--manifest`).
+//!     if cli.mcp.serves() && cli.root.is_none() {
+//!         let missing = clap::error::ErrorKind::MissingRequiredArgument;
+//!         Cli::command().error(missing, "give the directory to serve with --root DIR").exit();
+//!     }
+//!     let root = cli.root.unwrap_or_default();
+//!     Server::new("notes", env!("CARGO_PKG_VERSION"))
+//!         .state_with(move || match root.is_dir() {
+//!             true => Ok(Notes { dir: root }),
+//!             false => Err(format!("cannot serve {}: not a directory", root.display())),
+//!         })
+//!         .tool(list_notes)
+//!         .serve_with(cli.mcp)
+//!         .await
+//! }
+//! # }
+//! # fn main() {}
+//! ```
+//!
+//! `notes --root ~/notes --transport http` serves over HTTP, `notes --manifest` describes the
+//! server without a directory, and `notes --help` prints:
+//!
+//! ```text
+//! Serves a directory of notes.
+//!
+//! Usage: notes [OPTIONS]
+//!
+//! Options:
+//!       --root <ROOT>               The directory to serve; nothing outside it is reachable
+//!       --transport <stdio|http>    how to talk to clients (default: stdio)
+//!       --bind <HOST:PORT>          where the http transport listens (default: 127.0.0.1:8080)
+//!       --policy <FILE>             permission policy, TOML (default: $MCP_POLICY, if set)
+//!       --audit <FILE>              append an audit record per decision and call (JSON lines)
+//!   ...
+//!       --print-config <CLIENT>     print the configuration for a client (claude-desktop, ...
+//!   -h, --help                      Print help
+//!   -V, --version                   Print version
+//!
+//! Policy keys can also be set with MCP_POLICY_ALLOW_UP_TO, MCP_POLICY_CONFIRM_UP_TO,
+//! ...
+//! ```
+//!
+//! The options are checked as the runtime's own parser checks them, with the same words
+//! (`--bind` without `--transport http`, `--manifest` with `--print-config`, an unknown
+//! transport or client); a build without the `http` feature refuses `--transport http`
+//! and does not list `--bind`.
+//!
+//! ```
+//! # #[cfg(feature = "clap")] {
+//! use clap::Parser;
+//! use mcp_runtime::cli::{Options, Transport};
+//!
+//! #[derive(clap::Parser)]
+//! struct Cli {
+//!     /// The SQLite database
+//!     #[arg(long, default_value = "accounts.db")]
+//!     db: std::path::PathBuf,
+//!     #[command(flatten)]
+//!     mcp: Options,
+//! }
+//!
+//! let cli = Cli::parse_from(["accounts", "--db", "/srv/accounts.db", "--manifest"]);
+//! assert_eq!(cli.db, std::path::Path::new("/srv/accounts.db"));
+//! assert!(cli.mcp.manifest() && !cli.mcp.serves());
+//! assert_eq!(cli.mcp.transport(), Transport::Stdio);
+//!
+//! let both = Cli::try_parse_from(["accounts", "--manifest", "--print-config", "vscode"]);
+//! let error = both.err().unwrap().to_string();
+//! assert!(error.contains("--manifest and --print-config each print and exit; give one"));
+//! # }
+//! ```
 //!
 //! # What `--print-config` prints
 //!
@@ -32,6 +149,8 @@
 //! With `--transport http` the client connects to the server's URL instead (Claude Desktop
 //! through `mcp-remote`), and the arguments are not printed.
 
+#[cfg(feature = "clap")]
+mod clap_args;
 mod options;
 mod print_config;
 
@@ -354,3 +473,6 @@ fn log_filter(rust_log: Option<&str>) -> Result<tracing_subscriber::filter::Targ
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, feature = "clap"))]
+mod clap_tests;

@@ -43,9 +43,11 @@ pub(crate) enum Action {
 /// The runtime's command-line options: `--transport`, `--bind`, `--policy`, `--audit`,
 /// `--shutdown-grace`, `--manifest` and `--print-config`, parsed and checked.
 ///
-/// [`Serve::serve_with`](crate::Serve::serve_with) serves a server as they say (see
-/// [the module](crate::cli)). The default value serves on standard input and output with the
-/// server's own policy.
+/// [`Serve::serve_with`](crate::Serve::serve_with) serves a server as they say. A server
+/// with options of its own embeds them in its own parser: with the `clap` feature, this type
+/// implements `clap::Args`, so that `#[command(flatten)]` puts the runtime's options next to
+/// the server's, in one `--help` (see [the module](crate::cli)). The default value serves on
+/// standard input and output with the server's own policy.
 ///
 /// ```
 /// use mcp_runtime::cli::{Options, Transport};
@@ -127,6 +129,55 @@ pub(crate) enum Command {
     Version,
 }
 
+/// The help of one of the runtime's options, as `clap::Args` shows it.
+#[cfg(any(feature = "clap", test))]
+pub(crate) struct OptionHelp {
+    pub(crate) name: &'static str,
+    pub(crate) value: Option<&'static str>,
+    pub(crate) help: &'static str,
+}
+
+/// Every option `--help` lists, in order, `-h` and `-V` aside: the texts of [`usage`].
+#[cfg(any(feature = "clap", test))]
+pub(crate) fn option_help() -> Vec<OptionHelp> {
+    let option = |name, value, help| OptionHelp { name, value, help };
+    let mut options = Vec::new();
+    if cfg!(feature = "http") {
+        options.push(option(
+            "transport",
+            Some("stdio|http"),
+            "how to talk to clients (default: stdio)",
+        ));
+        options.push(option(
+            "bind",
+            Some("HOST:PORT"),
+            "where the http transport listens (default: 127.0.0.1:8080)",
+        ));
+    } else {
+        options.push(option(
+            "transport",
+            Some("stdio"),
+            "how to talk to clients (this build has no http transport)",
+        ));
+    }
+    options.extend([
+        option("policy", Some("FILE"), "permission policy, TOML (default: $MCP_POLICY, if set)"),
+        option("audit", Some("FILE"), "append an audit record per decision and call (JSON lines)"),
+        option(
+            "shutdown-grace",
+            Some("SECONDS"),
+            "on SIGINT or SIGTERM, how long calls in progress may take to finish before they are cancelled (default: 10)",
+        ),
+        option("manifest", None, "print every capability with its risk and scopes as JSON, and exit"),
+        option(
+            "print-config",
+            Some("CLIENT"),
+            "print the configuration for a client (claude-desktop, vscode, cursor) that starts this server with the other options given, and exit",
+        ),
+    ]);
+    options
+}
+
 /// What `--help` says after the options.
 pub(crate) const AFTER_HELP: &str =
     "Policy keys can also be set with MCP_POLICY_ALLOW_UP_TO, MCP_POLICY_CONFIRM_UP_TO,\n\
@@ -134,7 +185,8 @@ pub(crate) const AFTER_HELP: &str =
      they win over the file, which wins over the server's code.\n\n\
      Logs go to standard error; set RUST_LOG (e.g. RUST_LOG=debug) for more.";
 
-/// `--help` of `serve_with_args`.
+/// `--help` of `serve_with_args`. The texts are those of [`option_help`] and [`AFTER_HELP`],
+/// wrapped by hand.
 pub(crate) fn usage(program: &str) -> String {
     let http = if cfg!(feature = "http") {
         "         --transport <stdio|http>   how to talk to clients (default: stdio)\n  \

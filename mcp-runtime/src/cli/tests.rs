@@ -1,6 +1,7 @@
 //! The command line as `parse` reads it, and the configurations it prints.
 use std::time::Duration;
 
+use super::options::option_help;
 use super::options::{parse, usage};
 use super::print_config::{client_config, reproduced_args};
 use super::*;
@@ -348,4 +349,22 @@ fn the_values_of_the_runtimes_options_are_never_taken_for_paths() {
             "src"
         ]
     );
+}
+
+#[test]
+fn both_parsers_show_the_same_help() {
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let usage = words(&usage("server"));
+    for option in option_help() {
+        let flag = match option.value {
+            Some(value) if option.name == "transport" && !value.contains('|') => {
+                format!("--transport {value}")
+            }
+            Some(value) => format!("--{} <{value}>", option.name),
+            None => format!("--{}", option.name),
+        };
+        let line = format!("{flag} {}", words(option.help));
+        assert!(usage.contains(&line), "{line} is not in:\n{usage}");
+    }
+    assert!(usage.ends_with(&words(options::AFTER_HELP)), "{usage}");
 }
