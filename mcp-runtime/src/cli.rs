@@ -1,192 +1,170 @@
-//! Serving a [`Server`]: [`Serve::serve_stdio`], and [`Serve::serve_from_args`], the command
-//! line every server built with this crate understands.
+//! Serving a [`Server`]: [`Serve::serve_stdio`], and the command line every server built
+//! with this crate understands.
+//!
+//! The runtime's options are `--transport stdio|http`, `--bind HOST:PORT`, `--policy FILE`,
+//! `--audit FILE`, `--shutdown-grace SECONDS`, `--manifest` and
+//! `--print-config claude-desktop|vscode|cursor`. A server without options of its own reads
+//! them, with `--help` and `--version`, by [`Serve::serve_from_args`] (or
+//! [`Serve::serve_with_args`] for a given command line).
+//!
+//! # A server with options of its own
+//!
+//! [`Options`] is the runtime's options as a value. With the `clap` feature it implements
+//! `clap::Args`, so a server embeds it in its own parser with `#[command(flatten)]`:
+//! `--help` then lists the server's options and the runtime's together, and clap refuses
+//! anything neither knows. [`Serve::serve_with`] does what the runtime's options say, and
+//! [`Server::state_with`] opens what serving needs (a database, a directory) only when the
+//! server is served, never for `--manifest`, `--print-config`, `--help` or `--version`:
+//!
+//! ```toml
+//! [dependencies]
+//! mcp-runtime = { version = "0.1", features = ["clap"] }
+//! clap = { version = "4.5", features = ["derive"] }
+//! ```
+//!
+//! ```no_run
+//! # #[cfg(feature = "clap")]
+//! # mod example {
+//! use std::path::PathBuf;
+//!
+//! use clap::{CommandFactory, Parser};
+//! use mcp_runtime::prelude::*;
+//!
+//! /// Serves a directory of notes.
+//! #[derive(clap::Parser)]
+//! #[command(version, about)]
+//! struct Cli {
+//!     /// The directory to serve; nothing outside it is reachable
+//!     #[arg(long)]
+//!     root: Option<PathBuf>,
+//!     #[command(flatten)]
+//!     mcp: mcp_runtime::cli::Options,
+//! }
+//!
+//! /// The served directory, opened when the server is served.
+//! struct Notes {
+//!     dir: PathBuf,
+//! }
+//!
+//! /// Lists the notes.
+//! #[tool(read_only)]
+//! fn list_notes(notes: State<Notes>) -> Result<String, ToolError> {
+//!     let names = std::fs::read_dir(&notes.dir).map_err(|e| ToolError::new(e.to_string()))?;
+//!     let names: Vec<String> = names
+//!         .filter_map(|entry| Some(entry.ok()?.file_name().to_string_lossy().into_owned()))
+//!         .collect();
+//!     Ok(names.join("\n"))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> mcp_runtime::Result<()> {
+//!     let cli = Cli::parse();
+//!     // The directory is needed to serve, not to describe the server (`--manifest`).
+//!     if cli.mcp.serves() && cli.root.is_none() {
+//!         let missing = clap::error::ErrorKind::MissingRequiredArgument;
+//!         Cli::command().error(missing, "give the directory to serve with --root DIR").exit();
+//!     }
+//!     let root = cli.root.unwrap_or_default();
+//!     Server::new("notes", env!("CARGO_PKG_VERSION"))
+//!         .state_with(move || match root.is_dir() {
+//!             true => Ok(Notes { dir: root }),
+//!             false => Err(format!("cannot serve {}: not a directory", root.display())),
+//!         })
+//!         .tool(list_notes)
+//!         .serve_with(cli.mcp)
+//!         .await
+//! }
+//! # }
+//! # fn main() {}
+//! ```
+//!
+//! `notes --root ~/notes --transport http` serves over HTTP, `notes --manifest` describes the
+//! server without a directory, and `notes --help` prints:
+//!
+//! ```text
+//! Serves a directory of notes.
+//!
+//! Usage: notes [OPTIONS]
+//!
+//! Options:
+//!       --root <ROOT>               The directory to serve; nothing outside it is reachable
+//!       --transport <stdio|http>    how to talk to clients (default: stdio)
+//!       --bind <HOST:PORT>          where the http transport listens (default: 127.0.0.1:8080)
+//!       --policy <FILE>             permission policy, TOML (default: $MCP_POLICY, if set)
+//!       --audit <FILE>              append an audit record per decision and call (JSON lines)
+//!   ...
+//!       --print-config <CLIENT>     print the configuration for a client (claude-desktop, ...
+//!   -h, --help                      Print help
+//!   -V, --version                   Print version
+//!
+//! Policy keys can also be set with MCP_POLICY_ALLOW_UP_TO, MCP_POLICY_CONFIRM_UP_TO,
+//! ...
+//! ```
+//!
+//! The options are checked as the runtime's own parser checks them, with the same words
+//! (`--bind` without `--transport http`, `--manifest` with `--print-config`, an unknown
+//! transport or client); a build without the `http` feature refuses `--transport http`
+//! and does not list `--bind`.
+//!
+//! ```
+//! # #[cfg(feature = "clap")] {
+//! use clap::Parser;
+//! use mcp_runtime::cli::{Options, Transport};
+//!
+//! #[derive(clap::Parser)]
+//! struct Cli {
+//!     /// The SQLite database
+//!     #[arg(long, default_value = "accounts.db")]
+//!     db: std::path::PathBuf,
+//!     #[command(flatten)]
+//!     mcp: Options,
+//! }
+//!
+//! let cli = Cli::parse_from(["accounts", "--db", "/srv/accounts.db", "--manifest"]);
+//! assert_eq!(cli.db, std::path::Path::new("/srv/accounts.db"));
+//! assert!(cli.mcp.manifest() && !cli.mcp.serves());
+//! assert_eq!(cli.mcp.transport(), Transport::Stdio);
+//!
+//! let both = Cli::try_parse_from(["accounts", "--manifest", "--print-config", "vscode"]);
+//! let error = both.err().unwrap().to_string();
+//! assert!(error.contains("--manifest and --print-config each print and exit; give one"));
+//! # }
+//! ```
+//!
+//! # What `--print-config` prints
+//!
+//! A client configuration whose command is this program (its absolute path) and whose
+//! arguments are the command line the server was started with ([`std::env::args_os`], or
+//! those given to [`Serve::serve_with_args`]), the server's own options included, less
+//! `--print-config CLIENT` (or `--print-config=CLIENT`). The client starts the server in a
+//! directory of its own, so relative paths are made absolute:
+//!
+//! * the values of `--policy` and `--audit`, always;
+//! * the values of `--transport`, `--bind` and `--shutdown-grace`, never;
+//! * any other argument, or value of an `--option=value` argument, that names a file or
+//!   directory that exists relative to the current directory (`--root notes`,
+//!   `--db=data/accounts.db`). A path that exists nowhere yet (a database created on first
+//!   start) is printed as given: give it as an absolute path.
+//!
+//! With `--transport http` the client connects to the server's URL instead (Claude Desktop
+//! through `mcp-remote`), and the arguments are not printed.
 
-use std::ffi::{OsStr, OsString};
+#[cfg(feature = "clap")]
+mod clap_args;
+mod options;
+mod print_config;
+
+use std::ffi::OsString;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::permission::{AuditLog, Policy, POLICY_FILE_VAR};
 use crate::server::Server;
-
-/// The transports a server can be asked to use.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-enum Transport {
-    #[default]
-    Stdio,
-    Http,
-}
-
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Options {
-    transport: Transport,
-    bind: Option<SocketAddr>,
-    policy: Option<PathBuf>,
-    audit: Option<PathBuf>,
-    shutdown_grace: Option<Duration>,
-}
-
-/// The clients `--print-config` writes a configuration snippet for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Client {
-    ClaudeDesktop,
-    VsCode,
-    Cursor,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Command {
-    Serve(Options),
-    Manifest(Options),
-    PrintConfig(Client, Options),
-    Help,
-    Version,
-}
-
-fn usage(program: &str) -> String {
-    let http = if cfg!(feature = "http") {
-        "         --transport <stdio|http>   how to talk to clients (default: stdio)\n  \
-         --bind <HOST:PORT>         where the http transport listens (default: 127.0.0.1:8080)\n  "
-    } else {
-        "         --transport stdio          how to talk to clients (this build has no http transport)\n  "
-    };
-    format!(
-        "Usage: {program} [OPTIONS]\n\n\
-         Options:\n  {http}\
-         --policy <FILE>            permission policy, TOML (default: $MCP_POLICY, if set)\n  \
-         --audit <FILE>             append an audit record per decision and call (JSON lines)\n  \
-         --shutdown-grace <SECONDS> on SIGINT or SIGTERM, how long calls in progress may take to\n                             \
-finish before they are cancelled (default: 10)\n  \
-         --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
-         --print-config <CLIENT>    print the configuration for a client (claude-desktop, vscode,\n                             \
-cursor) that starts this server with the other options given, and exit\n  \
-         -h, --help                 print this help\n  \
-         -V, --version              print the server's name and version\n\n\
-         Policy keys can also be set with MCP_POLICY_ALLOW_UP_TO, MCP_POLICY_CONFIRM_UP_TO,\n\
-         MCP_POLICY_ALLOW, MCP_POLICY_DENY (comma-separated globs) and MCP_POLICY_SHOW_DENIED;\n\
-         they win over the file, which wins over the server's code.\n\n\
-         Logs go to standard error; set RUST_LOG (e.g. RUST_LOG=debug) for more.\n"
-    )
-}
-
-/// Reads `--transport`.
-fn transport(value: &OsStr) -> Result<Transport> {
-    match value.to_str() {
-        Some("stdio") => Ok(Transport::Stdio),
-        Some("http") if cfg!(feature = "http") => Ok(Transport::Http),
-        Some("http") => Err(Error::Usage(
-            "this build has no http transport (the `http` feature of mcp-runtime is off); use --transport stdio".into(),
-        )),
-        _ => Err(Error::Usage(format!(
-            "unknown transport `{}`; expected: stdio, http",
-            value.to_string_lossy()
-        ))),
-    }
-}
-
-/// Reads `--print-config`.
-fn client(value: &OsStr) -> Result<Client> {
-    match value.to_str() {
-        Some("claude-desktop" | "claude") => Ok(Client::ClaudeDesktop),
-        Some("vscode" | "vs-code" | "code") => Ok(Client::VsCode),
-        Some("cursor") => Ok(Client::Cursor),
-        _ => Err(Error::Usage(format!(
-            "unknown client `{}`; expected: claude-desktop, vscode, cursor",
-            value.to_string_lossy()
-        ))),
-    }
-}
-
-/// Reads `--shutdown-grace`: seconds, fractions allowed.
-fn grace(value: &OsStr) -> Result<Duration> {
-    let text = value.to_string_lossy();
-    text.parse::<f64>()
-        .ok()
-        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "invalid --shutdown-grace `{text}`; expected a number of seconds such as 10 or 0.5"
-            ))
-        })
-}
-
-/// Reads `--bind`: an IP address or a host name, with a port (`localhost:8080`).
-fn bind_address(text: &str) -> Result<SocketAddr> {
-    use std::net::ToSocketAddrs;
-    if let Ok(address) = text.parse() {
-        return Ok(address);
-    }
-    let invalid = |why: String| {
-        Error::Usage(format!(
-            "invalid --bind `{text}`: {why}; expected a host and port such as 127.0.0.1:8080 or localhost:8080"
-        ))
-    };
-    if !text
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok())
-    {
-        return Err(invalid("no port".to_owned()));
-    }
-    let mut addresses = text
-        .to_socket_addrs()
-        .map_err(|e| invalid(format!("cannot resolve it ({e})")))?;
-    addresses
-        .next()
-        .ok_or_else(|| invalid("it resolves to no address".to_owned()))
-}
-
-fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_args(args);
-    let mut options = Options::default();
-    let mut manifest = false;
-    let mut print_config = None;
-    let wrap = |e: lexopt::Error| Error::Usage(e.to_string());
-    while let Some(arg) = parser.next().map_err(wrap)? {
-        match arg {
-            Long("transport") => {
-                options.transport = transport(&parser.value().map_err(wrap)?)?;
-            }
-            Long("bind") => {
-                let value = parser.value().map_err(wrap)?;
-                options.bind = Some(bind_address(&value.to_string_lossy())?);
-            }
-            Long("shutdown-grace") => {
-                options.shutdown_grace = Some(grace(&parser.value().map_err(wrap)?)?);
-            }
-            Long("policy") if !cfg!(feature = "policy-file") => {
-                return Err(Error::Usage(format!("--policy: {NO_POLICY_FILES}")))
-            }
-            Long("policy") => options.policy = Some(parser.value().map_err(wrap)?.into()),
-            Long("audit") => options.audit = Some(parser.value().map_err(wrap)?.into()),
-            Long("manifest") => manifest = true,
-            Long("print-config") => {
-                print_config = Some(client(&parser.value().map_err(wrap)?)?);
-            }
-            Short('h') | Long("help") => return Ok(Command::Help),
-            Short('V') | Long("version") => return Ok(Command::Version),
-            other => return Err(Error::Usage(other.unexpected().to_string())),
-        }
-    }
-    if options.bind.is_some() && options.transport != Transport::Http {
-        return Err(Error::Usage(
-            "--bind only applies to --transport http".into(),
-        ));
-    }
-    match (manifest, print_config) {
-        (true, Some(_)) => Err(Error::Usage(
-            "--manifest and --print-config each print and exit; give one".into(),
-        )),
-        (true, None) => Ok(Command::Manifest(options)),
-        (false, Some(client)) => Ok(Command::PrintConfig(client, options)),
-        (false, None) => Ok(Command::Serve(options)),
-    }
-}
-
-/// Why `--policy` and `MCP_POLICY` fail in a build without the `policy-file` feature.
-const NO_POLICY_FILES: &str = "this build cannot read policy files (the `policy-file` feature of mcp-runtime is off); set the policy in code or with the MCP_POLICY_* variables";
+#[cfg(not(feature = "policy-file"))]
+use options::NO_POLICY_FILES;
+use options::{Action, Command};
+pub use options::{Client, Options, Transport};
 
 /// The policy from the server's code, then the file (`--policy` or `MCP_POLICY`), then the
 /// environment, each winning per key.
@@ -239,17 +217,35 @@ pub trait Serve: Sized + Send {
     fn serve_stdio(self) -> impl Future<Output = Result<()>> + Send;
 
     /// Serves as the command line says: `--transport stdio` (the default). `--help` prints
-    /// the options.
+    /// the options. For a server with options of its own, see [`Serve::serve_with`].
     fn serve_from_args(self) -> impl Future<Output = Result<()>> + Send {
         self.serve_with_args(std::env::args_os())
     }
 
     /// Like [`Serve::serve_from_args`], with the command line given: the program name first,
-    /// then the options. A server with options of its own parses those and passes the rest.
+    /// then the runtime's options. `--print-config` prints these arguments (see
+    /// [the `cli` module](crate::cli)).
     fn serve_with_args(
         self,
         args: impl IntoIterator<Item = OsString>,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Does what `options` say: serves (on the transport they name), or prints the manifest
+    /// (`--manifest`) or a client's configuration (`--print-config`, which prints the
+    /// command line of [`std::env::args_os`]). The options come from the server's own parser,
+    /// in which they are embedded (see [`Options`]); `--help` and
+    /// `--version` are that parser's.
+    ///
+    /// ```no_run
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// #[tokio::main]
+    /// async fn main() -> mcp_runtime::Result<()> {
+    ///     let options = mcp_runtime::cli::Options::default(); // from the server's own parser
+    ///     Server::new("notes", "1.0.0").serve_with(options).await
+    /// }
+    /// ```
+    fn serve_with(self, options: Options) -> impl Future<Output = Result<()>> + Send;
 
     /// Requires a bearer token on HTTP requests when the server is started with
     /// `--transport http` by [`Serve::serve_from_args`] (stdio is unaffected: its caller is
@@ -260,8 +256,10 @@ pub trait Serve: Sized + Send {
 
 impl Serve for Server {
     async fn serve_stdio(self) -> Result<()> {
-        greet(&self.info.name, &self.info.version, None);
+        let name = self.info.name.clone();
+        let version = self.info.version.clone();
         let dispatcher = self.build()?;
+        greet(&name, &version, None);
         crate::transport::stdio::serve(dispatcher).await
     }
 
@@ -272,6 +270,10 @@ impl Serve for Server {
         serve_with_args(self, args.into_iter().collect())
     }
 
+    fn serve_with(self, options: Options) -> impl Future<Output = Result<()>> + Send {
+        run(self, options, std::env::args_os().collect())
+    }
+
     #[cfg(feature = "http")]
     fn http_auth(self, auth: crate::transport::http::HttpAuth) -> Self {
         self.with_extension(auth)
@@ -279,70 +281,88 @@ impl Serve for Server {
 }
 
 async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
-    let mut args = args.into_iter();
-    let program = args
-        .next()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| server.info.name.clone());
-    let command = parse(args).map_err(|e| Error::Usage(format!("{e}\n\n{}", usage(&program))))?;
+    let program = program_name(&server, &args);
+    let command = options::parse(args.iter().skip(1).cloned())
+        .map_err(|e| Error::Usage(format!("{e}\n\n{}", options::usage(&program))))?;
     match command {
         Command::Help => {
-            print!("{}", usage(&program));
+            print!("{}", options::usage(&program));
             Ok(())
         }
         Command::Version => {
             println!("{} {}", server.info.name, server.info.version);
             Ok(())
         }
-        Command::Manifest(options) => {
+        Command::Run(options) => run(server, options, args).await,
+    }
+}
+
+/// The program's name as the command line `args` gives it, else the server's.
+fn program_name(server: &Server, args: &[OsString]) -> String {
+    args.first()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| server.info.name.clone())
+}
+
+/// Does what `options` say; `args` is the command line they were read from, the program
+/// first.
+async fn run(server: Server, options: Options, args: Vec<OsString>) -> Result<()> {
+    let program = program_name(&server, &args);
+    match options.action {
+        Action::Manifest => {
             let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
-            let manifest = server.policy(policy).build()?.manifest();
+            let manifest = server.policy(policy).build_to_describe()?.manifest();
             let text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
             println!("{text}");
             Ok(())
         }
-        Command::PrintConfig(client, options) => {
+        Action::PrintConfig(client) => {
             let program = std::env::current_exe()
                 .map(|p| p.display().to_string())
                 .unwrap_or(program);
-            let text = client_config(client, &server.info.name, &program, &options);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&text).expect("JSON serialises")
-            );
+            let config =
+                print_config::client_config(client, &server.info.name, &program, &options, &args);
+            let text = serde_json::to_string_pretty(&config).expect("JSON serialises");
+            println!("{text}");
             Ok(())
         }
-        Command::Serve(options) => {
-            init_logging();
-            let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
-            let mut server = server.policy(policy);
-            if let Some(path) = &options.audit {
-                let log = AuditLog::to_file(path).map_err(|e| {
-                    Error::Usage(format!(
-                        "cannot open the audit file {}: {e}",
-                        path.display()
-                    ))
-                })?;
-                server = server.audit(log);
+        Action::Serve => serve(server, options, &program).await,
+    }
+}
+
+/// Serves as `options` say, with the policy and audit file they name.
+async fn serve(server: Server, options: Options, program: &str) -> Result<()> {
+    init_logging();
+    let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
+    let mut server = server.policy(policy);
+    if let Some(path) = &options.audit {
+        let log = AuditLog::to_file(path).map_err(|e| {
+            Error::Usage(format!(
+                "cannot open the audit file {}: {e}",
+                path.display()
+            ))
+        })?;
+        server = server.audit(log);
+    }
+    tracing::info!(name = %server.info.name, version = %server.info.version, transport = ?options.transport, "starting");
+    match options.transport {
+        Transport::Stdio => {
+            let name = server.info.name.clone();
+            let version = server.info.version.clone();
+            let dispatcher = server.build()?;
+            greet(&name, &version, Some(program));
+            let mut config = crate::transport::stdio::StdioConfig::default();
+            if let Some(grace) = options.shutdown_grace {
+                config.shutdown_grace = grace;
             }
-            tracing::info!(name = %server.info.name, version = %server.info.version, transport = ?options.transport, "starting");
-            match options.transport {
-                Transport::Stdio => {
-                    greet(&server.info.name, &server.info.version, Some(&program));
-                    let mut config = crate::transport::stdio::StdioConfig::default();
-                    if let Some(grace) = options.shutdown_grace {
-                        config.shutdown_grace = grace;
-                    }
-                    crate::transport::stdio::serve_until(
-                        server.build()?,
-                        config,
-                        crate::transport::shutdown_signal(),
-                    )
-                    .await
-                }
-                Transport::Http => serve_http(server, &options).await,
-            }
+            crate::transport::stdio::serve_until(
+                dispatcher,
+                config,
+                crate::transport::shutdown_signal(),
+            )
+            .await
         }
+        Transport::Http => serve_http(server, &options).await,
     }
 }
 
@@ -362,57 +382,6 @@ fn greet(name: &str, version: &str, program: Option<&str>) {
     eprintln!(
         "{name} {version} speaks MCP on standard input and output, and is waiting for a client's\nJSON-RPC messages (one per line). {connect}\nPress Ctrl-C to stop."
     );
-}
-
-/// The snippet that makes `client` start this server as the command line said.
-fn client_config(
-    client: Client,
-    name: &str,
-    program: &str,
-    options: &Options,
-) -> serde_json::Value {
-    use serde_json::json;
-    let absolute = |path: &PathBuf| {
-        std::path::absolute(path)
-            .unwrap_or_else(|_| path.clone())
-            .display()
-            .to_string()
-    };
-    let mut args = Vec::new();
-    if let Some(policy) = &options.policy {
-        args.extend(["--policy".to_owned(), absolute(policy)]);
-    }
-    if let Some(audit) = &options.audit {
-        args.extend(["--audit".to_owned(), absolute(audit)]);
-    }
-    if let Some(grace) = options.shutdown_grace {
-        args.extend([
-            "--shutdown-grace".to_owned(),
-            grace.as_secs_f64().to_string(),
-        ]);
-    }
-    if options.transport == Transport::Http {
-        let bind = options
-            .bind
-            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let url = format!("http://{bind}/mcp");
-        return match client {
-            // Claude Desktop starts local processes only; `mcp-remote` bridges to a URL.
-            Client::ClaudeDesktop => json!({
-                "mcpServers": { name: { "command": "npx", "args": ["-y", "mcp-remote", url] } }
-            }),
-            Client::VsCode => json!({ "servers": { name: { "type": "http", "url": url } } }),
-            Client::Cursor => json!({ "mcpServers": { name: { "url": url } } }),
-        };
-    }
-    match client {
-        Client::ClaudeDesktop | Client::Cursor => json!({
-            "mcpServers": { name: { "command": program, "args": args } }
-        }),
-        Client::VsCode => json!({
-            "servers": { name: { "type": "stdio", "command": program, "args": args } }
-        }),
-    }
 }
 
 #[cfg(feature = "http")]
@@ -504,3 +473,6 @@ fn log_filter(rust_log: Option<&str>) -> Result<tracing_subscriber::filter::Targ
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, feature = "clap"))]
+mod clap_tests;

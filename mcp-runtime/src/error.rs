@@ -50,6 +50,16 @@ pub enum Error {
         /// The missing state type.
         type_name: &'static str,
     },
+    /// The function given to [`Server::state_with`](crate::Server::state_with) failed, so
+    /// the server cannot be served.
+    #[error("cannot make the server's `{type_name}` state: {source}")]
+    StateInit {
+        /// The type the function was to make.
+        type_name: &'static str,
+        /// The function's error, which says what could not be done.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The peer answered a request with an error.
     #[error("the peer answered with an error: {0}")]
     Protocol(#[from] crate::protocol::RpcError),

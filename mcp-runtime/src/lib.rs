@@ -14,7 +14,7 @@
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
 pub mod capability;
-mod cli;
+pub mod cli;
 mod error;
 pub mod permission;
 pub mod protocol;

@@ -50,3 +50,142 @@ fn a_host_name_is_a_bind_address() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Runs the fixture server with `args` in `dir` and parses what `--print-config` printed.
+fn printed_config(args: &[&str], dir: &std::path::Path) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn print_config_prints_the_command_line_it_was_given() {
+    let work = std::env::temp_dir();
+    let policy = std::path::absolute(work.join("policy.toml")).unwrap();
+    let claude = printed_config(
+        &[
+            "--transport",
+            "stdio",
+            "--print-config",
+            "claude-desktop",
+            "--policy",
+            "policy.toml",
+        ],
+        &work,
+    );
+    assert_eq!(
+        claude["mcpServers"]["fixture"]["args"],
+        serde_json::json!([
+            "--transport",
+            "stdio",
+            "--policy",
+            policy.display().to_string()
+        ])
+    );
+    assert_eq!(
+        claude["mcpServers"]["fixture"]["command"],
+        env!("CARGO_BIN_EXE_fixture-server")
+    );
+    let vscode = printed_config(&["--print-config=vscode", "--audit=audit.jsonl"], &work);
+    let audit = std::path::absolute(work.join("audit.jsonl")).unwrap();
+    assert_eq!(
+        vscode["servers"]["fixture"]["args"],
+        serde_json::json!([format!("--audit={}", audit.display())])
+    );
+    // Over HTTP the client connects to the URL; the command line is not printed.
+    let http = printed_config(
+        &[
+            "--transport",
+            "http",
+            "--bind",
+            "127.0.0.1:9",
+            "--print-config",
+            "cursor",
+        ],
+        &work,
+    );
+    assert_eq!(
+        http,
+        serde_json::json!({"mcpServers": {"fixture": {"url": "http://127.0.0.1:9/mcp"}}})
+    );
+}
+
+mod lazy_state {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use mcp_runtime::prelude::*;
+    use mcp_tests::{hit, Hits};
+
+    /// A server whose `Hits` are made by `make`, and a flag set when `make` runs.
+    fn lazy(
+        make: impl FnOnce() -> Result<Hits, String> + Send + 'static,
+    ) -> (Server, Arc<AtomicBool>) {
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let server = Server::new("lazy", "1").tool(hit).state_with(move || {
+            flag.store(true, Ordering::SeqCst);
+            make()
+        });
+        (server, ran)
+    }
+
+    fn line(args: &[&str]) -> Vec<std::ffi::OsString> {
+        args.iter().map(Into::into).collect()
+    }
+
+    #[tokio::test]
+    async fn describing_the_server_does_not_make_its_state() {
+        for describe in [
+            &["lazy", "--manifest"][..],
+            &["lazy", "--print-config", "vscode"],
+            &["lazy", "--help"],
+            &["lazy", "--version"],
+        ] {
+            let (server, ran) = lazy(|| Err("cannot open hits.db: no such file".into()));
+            server.serve_with_args(line(describe)).await.unwrap();
+            assert!(!ran.load(Ordering::SeqCst), "{describe:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn lazily_made_state_serves_the_tools_that_take_it() {
+        let (server, ran) = lazy(|| Ok(Hits::default()));
+        assert!(!ran.load(Ordering::SeqCst));
+        let client = mcp_runtime::testing::TestClient::modern(server).unwrap();
+        assert!(ran.load(Ordering::SeqCst));
+        let answer = client
+            .call_tool("hit", serde_json::json!({}))
+            .await
+            .unwrap();
+        assert_eq!(answer.text(), "1");
+        // A value given later replaces the function, which then never runs.
+        let (server, ran) = lazy(|| Err("never".into()));
+        let client = mcp_runtime::testing::TestClient::modern(server.state(Hits::default()));
+        assert!(client.is_ok() && !ran.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn state_that_cannot_be_made_stops_the_server_with_its_reason() {
+        let reason = "cannot open hits.db: the disk is full";
+        let (server, _) = lazy(move || Err(reason.into()));
+        let error = server.build().unwrap_err();
+        assert!(
+            matches!(&error, mcp_runtime::Error::StateInit { type_name, .. } if *type_name == "mcp_tests::Hits"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("cannot make the server's `mcp_tests::Hits` state: {reason}")
+        );
+        // Served from the command line, the server stops before reading a request.
+        let (server, ran) = lazy(move || Err(reason.into()));
+        let error = server.serve_with_args(line(&["lazy"])).await.unwrap_err();
+        assert!(ran.load(Ordering::SeqCst));
+        assert!(error.to_string().ends_with(reason), "{error}");
+    }
+}

@@ -182,7 +182,8 @@ impl Database {
         Database::with_connection(Connection::open(path)?)
     }
 
-    /// A seeded database in memory, gone when the server stops.
+    /// A seeded database in memory, for tests.
+    #[cfg(test)]
     pub fn in_memory() -> Result<Database, DbError> {
         Database::with_connection(Connection::open_in_memory()?)
     }

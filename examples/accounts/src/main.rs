@@ -5,17 +5,22 @@
 //! cargo run -p accounts -- --db data/accounts.db                 # stdio
 //! cargo run -p accounts -- --transport http --bind 127.0.0.1:8080
 //! cargo run -p accounts -- --manifest                            # what it offers, and at what risk
+//! cargo run -p accounts -- --db data/accounts.db --print-config claude-desktop
+//! cargo run -p accounts -- --help                                # --db and the runtime's options
 //! ```
 //!
-//! The database is created and seeded on first start. Tools run fixed, parameterised
+//! The command line is one clap parser: `--db` and the runtime's options
+//! (`mcp_runtime::cli::Options`, flattened). The database is opened only when the server is
+//! served (`Server::state_with`): `--manifest`, `--print-config`, `--help` and `--version`
+//! create no file. The database is created and seeded on first start. Tools run fixed, parameterised
 //! statements only; none of them takes SQL.
 
 mod db;
 
-use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
+use clap::Parser;
 use mcp_runtime::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -34,21 +39,23 @@ struct AccountList {
     accounts: Vec<Account>,
 }
 
-/// The server: one database connection, used one call at a time.
-struct Accounts {
-    db: Mutex<Database>,
-}
+/// The database: one connection, used one call at a time. The capabilities take it as
+/// `State<Db>`.
+struct Db(Mutex<Database>);
 
-impl Accounts {
+impl Db {
     fn new(db: Database) -> Self {
-        Accounts { db: Mutex::new(db) }
+        Db(Mutex::new(db))
     }
 
-    fn db(&self) -> MutexGuard<'_, Database> {
+    fn lock(&self) -> MutexGuard<'_, Database> {
         // A panic in one call must not take the database away from the next.
-        self.db.lock().unwrap_or_else(|e| e.into_inner())
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// The server's capabilities.
+struct Accounts;
 
 #[mcp_server]
 impl Accounts {
@@ -61,6 +68,7 @@ impl Accounts {
     #[tool(read_only, idempotent)]
     fn query_accounts(
         &self,
+        db: State<Db>,
         owner_contains: Option<String>,
         min_balance_cents: Option<i64>,
         limit: Option<u32>,
@@ -76,7 +84,7 @@ impl Accounts {
             min_balance_cents,
             limit,
         };
-        let accounts = self.db().query(&filter).map_err(tool_error)?;
+        let accounts = db.lock().query(&filter).map_err(tool_error)?;
         Ok(Json(AccountList {
             count: accounts.len(),
             accounts,
@@ -88,8 +96,8 @@ impl Accounts {
     /// # Arguments
     /// * `id` - the account number
     #[tool(read_only, idempotent)]
-    fn get_account(&self, id: i64) -> Result<Json<Account>, ToolError> {
-        self.db().get(id).map(Json).map_err(tool_error)
+    fn get_account(&self, db: State<Db>, id: i64) -> Result<Json<Account>, ToolError> {
+        db.lock().get(id).map(Json).map_err(tool_error)
     }
 
     /// Changes the email address statements are sent to.
@@ -98,8 +106,13 @@ impl Accounts {
     /// * `id` - the account number
     /// * `email` - the new address
     #[tool(risk = "medium", idempotent)]
-    fn update_account_email(&self, id: i64, email: String) -> Result<Json<Account>, ToolError> {
-        self.db()
+    fn update_account_email(
+        &self,
+        db: State<Db>,
+        id: i64,
+        email: String,
+    ) -> Result<Json<Account>, ToolError> {
+        db.lock()
             .update_email(id, email.trim())
             .map(Json)
             .map_err(tool_error)
@@ -114,11 +127,12 @@ impl Accounts {
     #[tool(risk = "high")]
     fn transfer_funds(
         &self,
+        db: State<Db>,
         from_id: i64,
         to_id: i64,
         amount_cents: i64,
     ) -> Result<Json<Transfer>, ToolError> {
-        self.db()
+        db.lock()
             .transfer(from_id, to_id, amount_cents)
             .map(Json)
             .map_err(tool_error)
@@ -129,15 +143,15 @@ impl Accounts {
     /// # Arguments
     /// * `id` - the account to close; its balance must be zero
     #[tool(risk = "critical", destructive)]
-    fn close_account(&self, id: i64) -> Result<String, ToolError> {
-        let closed = self.db().close(id).map_err(tool_error)?;
+    fn close_account(&self, db: State<Db>, id: i64) -> Result<String, ToolError> {
+        let closed = db.lock().close(id).map_err(tool_error)?;
         Ok(format!("Closed account {} of {}.", closed.id, closed.owner))
     }
 
     /// One account as JSON.
     #[resource("accounts://{id}", name = "account", mime_type = "application/json")]
-    fn account(&self, id: i64) -> Result<Json<Account>, DbError> {
-        self.db().get(id).map(Json)
+    fn account(&self, db: State<Db>, id: i64) -> Result<Json<Account>, DbError> {
+        db.lock().get(id).map(Json)
     }
 
     /// Drafts a short summary of an account and its latest transfers for its holder.
@@ -145,8 +159,8 @@ impl Accounts {
     /// # Arguments
     /// * `id` - the account number
     #[prompt(title = "Summarise an account")]
-    fn summarize_account(&self, id: i64) -> Result<Vec<PromptMessage>, DbError> {
-        let db = self.db();
+    fn summarize_account(&self, db: State<Db>, id: i64) -> Result<Vec<PromptMessage>, DbError> {
+        let db = db.lock();
         let account = db.get(id)?;
         let transfers = db.transfers_of(id, 10)?;
         let mut lines = vec![format!(
@@ -183,73 +197,49 @@ fn tool_error(error: DbError) -> ToolError {
     ToolError::new(error.to_string())
 }
 
-fn server(db: Database) -> Server {
+/// The command line: the database, and the runtime's options.
+#[derive(Debug, clap::Parser)]
+#[command(version, about)]
+struct Cli {
+    /// the SQLite database, created and seeded when missing (default: ./accounts.db)
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DB, hide_default_value = true)]
+    db: PathBuf,
+    #[command(flatten)]
+    mcp: mcp_runtime::cli::Options,
+}
+
+/// The server; the database is the `State<Db>` of its capabilities.
+fn server() -> Server {
     Server::new("accounts", env!("CARGO_PKG_VERSION"))
         .title("Accounts")
         .instructions(
             "A bank's accounts. Amounts are integer cents. Look accounts up with \
              query_accounts or get_account; transfer_funds and close_account ask the user first.",
         )
-        .provider(Accounts::new(db))
-}
-
-/// Splits `--db PATH` off the command line; the rest is the runtime's.
-fn split_args(
-    args: impl IntoIterator<Item = OsString>,
-) -> Result<(PathBuf, Vec<OsString>), String> {
-    let mut db = None;
-    let mut rest = Vec::new();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        if arg == "--db" {
-            let path = args.next().ok_or("--db needs a path")?;
-            db = Some(PathBuf::from(path));
-        } else if let Some(path) = arg.to_str().and_then(|a| a.strip_prefix("--db=")) {
-            db = Some(PathBuf::from(path));
-        } else {
-            rest.push(arg);
-        }
-    }
-    Ok((db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)), rest))
+        .provider(Accounts)
 }
 
 #[tokio::main]
 async fn main() {
-    let fail = |message: String| -> ! {
-        eprintln!("accounts: {message}");
-        std::process::exit(2);
-    };
-    let (path, args) = split_args(std::env::args_os()).unwrap_or_else(|e| fail(e));
-    // Options that only describe the server leave no database file behind.
-    let describes = args.iter().skip(1).any(|a| {
-        let a = a.to_string_lossy();
-        [
-            "--manifest",
-            "--print-config",
-            "--help",
-            "-h",
-            "--version",
-            "-V",
-        ]
-        .iter()
-        .any(|o| a == *o || a.starts_with(&format!("{o}=")))
-    });
-    let db = if describes {
-        Database::in_memory()
-    } else {
+    let cli = Cli::parse();
+    let path = cli.db;
+    // Opened only to serve: describing the server (`--manifest`, `--print-config`) leaves no
+    // database file behind.
+    let served = server().state_with(move || {
         Database::open(&path)
+            .map(Db::new)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))
+    });
+    if let Err(error) = served.serve_with(cli.mcp).await {
+        eprintln!("accounts: {error}");
+        std::process::exit(2);
     }
-    .unwrap_or_else(|e| fail(format!("cannot open {}: {e}", path.display())));
-    let asks_for_help = args.iter().any(|a| a == "--help" || a == "-h");
-    if let Err(error) = server(db).serve_with_args(args).await {
-        fail(error.to_string());
-    }
-    if asks_for_help {
-        println!(
-            "\nOptions of this server:\n  \
-             --db <PATH>                the SQLite database, created and seeded when missing (default: ./{DEFAULT_DB})"
-        );
-    }
+}
+
+/// The server on a database in memory.
+#[cfg(test)]
+fn serving() -> Server {
+    server().state(Db::new(Database::in_memory().unwrap()))
 }
 
 #[cfg(test)]
@@ -262,14 +252,13 @@ mod tests {
     /// A server whose policy runs everything without asking (the in-memory client cannot
     /// answer a confirmation).
     fn trusting() -> TestClient {
-        let server = server(Database::in_memory().unwrap())
-            .policy(Policy::new().allow_up_to(RiskLevel::Critical));
+        let server = serving().policy(Policy::new().allow_up_to(RiskLevel::Critical));
         TestClient::modern(server).unwrap()
     }
 
     #[tokio::test]
     async fn every_risk_level_is_published() {
-        let client = TestClient::modern(server(Database::in_memory().unwrap())).unwrap();
+        let client = TestClient::modern(serving()).unwrap();
         let tools = client.request("tools/list", json!({})).await.unwrap();
         let risk = |name: &str| {
             let tool = tools["tools"]
@@ -358,9 +347,7 @@ mod tests {
     async fn the_default_policy_asks_before_moving_money() {
         // The in-memory client declares no elicitation capability, so the call that needs
         // confirming is refused before it runs.
-        let client = TestClient::legacy(server(Database::in_memory().unwrap()))
-            .await
-            .unwrap();
+        let client = TestClient::legacy(serving()).await.unwrap();
         let result = client
             .call_tool(
                 "transfer_funds",
@@ -400,21 +387,5 @@ mod tests {
             .unwrap();
         let text = prompt["messages"][0]["content"]["text"].as_str().unwrap();
         assert!(text.contains("balance 1250.00"), "{text}");
-    }
-
-    #[test]
-    fn the_db_flag_is_taken_and_the_rest_passed_on() {
-        let args = ["accounts", "--db", "x.db", "--transport", "http"].map(OsString::from);
-        let (db, rest) = split_args(args).unwrap();
-        assert_eq!(db, PathBuf::from("x.db"));
-        assert_eq!(
-            rest,
-            ["accounts", "--transport", "http"].map(OsString::from)
-        );
-        let (db, _) = split_args(["accounts", "--db=y.db"].map(OsString::from)).unwrap();
-        assert_eq!(db, PathBuf::from("y.db"));
-        let (db, _) = split_args(["accounts"].map(OsString::from)).unwrap();
-        assert_eq!(db, PathBuf::from(DEFAULT_DB));
-        assert!(split_args(["accounts", "--db"].map(OsString::from)).is_err());
     }
 }

@@ -11,15 +11,14 @@ use mcp_runtime::prelude::*;
 use mcp_runtime::testing::TestClient;
 use serde_json::{json, Value};
 
-use crate::root::Root;
-use crate::server;
+use crate::serving;
 
 /// What the file outside the root holds; no answer may ever contain it.
 const SECRET: &str = "SECRET-OUTSIDE-THE-ROOT";
 
 fn client(served: &Path) -> TestClient {
     let policy = Policy::new().allow_up_to(RiskLevel::Critical);
-    TestClient::modern(server(Root::new(served).unwrap()).policy(policy)).unwrap()
+    TestClient::modern(serving(served).policy(policy)).unwrap()
 }
 
 /// Renames `from` to `to`; when the server recreated a directory at `to` in between (a

@@ -4,7 +4,14 @@
 //! ```text
 //! cargo run -p files -- --root ~/notes                          # stdio
 //! cargo run -p files -- --root ~/notes --transport http --bind 127.0.0.1:8080
+//! cargo run -p files -- --root notes --print-config claude-desktop   # the root made absolute
+//! cargo run -p files -- --help                                  # --root and the runtime's options
 //! ```
+//!
+//! The command line is one clap parser: `--root` and the runtime's options
+//! (`mcp_runtime::cli::Options`, flattened). `--root` is needed to serve only; the directory
+//! is opened when the server is served (`Server::state_with`), so `--manifest`,
+//! `--print-config`, `--help` and `--version` work without it.
 //!
 //! Every path is relative to `--root`. The root is held open as a directory handle and
 //! everything is opened beneath it (see [`root`]): `..` above the root, absolute paths and
@@ -16,12 +23,12 @@ mod root;
 #[cfg(test)]
 mod confinement_tests;
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use cap_std::fs::Dir;
+use clap::{CommandFactory, Parser};
 use mcp_runtime::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -88,10 +95,8 @@ struct Hits {
     truncated: bool,
 }
 
-/// The server: one served directory.
-struct Files {
-    root: Root,
-}
+/// The server's capabilities; the served directory is their `State<Root>`.
+struct Files;
 
 fn error(e: PathError) -> ToolError {
     ToolError::new(e.to_string())
@@ -249,17 +254,23 @@ impl Files {
     /// # Arguments
     /// * `path` - the directory, relative to the served directory (default: the served directory itself)
     #[tool(read_only, idempotent)]
-    async fn list_directory(&self, path: Option<String>) -> Result<Json<Listing>, ToolError> {
+    async fn list_directory(
+        &self,
+        root: State<Root>,
+        path: Option<String>,
+    ) -> Result<Json<Listing>, ToolError> {
         let path = Relative::parse(path.as_deref().unwrap_or(".")).map_err(error)?;
-        let root = self.root.clone();
         blocking(move || list(&root, &path)).await.map(Json)
     }
 
     /// The contents of the file at `path` (at most `MAX_READ_BYTES`), read beneath the root,
     /// and the path as shown to the client.
-    async fn read_bytes(&self, path: &str) -> Result<(String, Vec<u8>), ToolError> {
+    async fn read_bytes(
+        &self,
+        root: State<Root>,
+        path: &str,
+    ) -> Result<(String, Vec<u8>), ToolError> {
         let path = Relative::parse(path).map_err(error)?;
-        let root = self.root.clone();
         let shown = path.shown();
         let bytes = blocking(move || {
             let file = root.open_file(&path)?;
@@ -274,8 +285,8 @@ impl Files {
     /// # Arguments
     /// * `path` - the file, relative to the served directory
     #[tool(read_only, idempotent)]
-    async fn read_file(&self, path: String) -> Result<Content, ToolError> {
-        let (shown, bytes) = self.read_bytes(&path).await?;
+    async fn read_file(&self, root: State<Root>, path: String) -> Result<Content, ToolError> {
+        let (shown, bytes) = self.read_bytes(root, &path).await?;
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Content::text(text)),
             Err(_) => Ok(Content::resource_link(file_uri(&shown), shown)),
@@ -292,6 +303,7 @@ impl Files {
     #[tool(read_only, idempotent)]
     async fn search_files(
         &self,
+        root: State<Root>,
         query: String,
         path: Option<String>,
         max_results: Option<usize>,
@@ -306,7 +318,6 @@ impl Files {
             )));
         }
         let path = Relative::parse(path.as_deref().unwrap_or(".")).map_err(error)?;
-        let root = self.root.clone();
         blocking(move || {
             let start = root.open_dir(&path)?;
             let mut search = Search {
@@ -330,9 +341,13 @@ impl Files {
     /// * `path` - the file, relative to the served directory
     /// * `content` - the new text
     #[tool(risk = "medium", idempotent)]
-    async fn write_file(&self, path: String, content: String) -> Result<String, ToolError> {
+    async fn write_file(
+        &self,
+        root: State<Root>,
+        path: String,
+        content: String,
+    ) -> Result<String, ToolError> {
         let path = Relative::parse(&path).map_err(error)?;
-        let root = self.root.clone();
         let shown = path.shown();
         let bytes = content.len();
         blocking(move || root.write_file(&path, content.as_bytes())).await?;
@@ -344,9 +359,8 @@ impl Files {
     /// # Arguments
     /// * `path` - what to delete, relative to the served directory
     #[tool(risk = "high", destructive)]
-    async fn delete_file(&self, path: String) -> Result<String, ToolError> {
+    async fn delete_file(&self, root: State<Root>, path: String) -> Result<String, ToolError> {
         let path = Relative::parse(&path).map_err(error)?;
-        let root = self.root.clone();
         let shown = path.shown();
         blocking(move || root.remove(&path)).await?;
         Ok(format!("Deleted {shown}."))
@@ -355,8 +369,8 @@ impl Files {
     /// A file of the served tree: text when it is UTF-8, binary (base64) otherwise. The
     /// path is one URI segment, its `/` escaped: `file:///notes%2Ftodo.md`.
     #[resource("file:///{path}", name = "file")]
-    async fn file(&self, path: String) -> Result<ResourceContents, ToolError> {
-        let (shown, bytes) = self.read_bytes(&path).await?;
+    async fn file(&self, root: State<Root>, path: String) -> Result<ResourceContents, ToolError> {
+        let (shown, bytes) = self.read_bytes(root, &path).await?;
         let uri = file_uri(&shown);
         let mime_type = Some(mime_of(&shown));
         Ok(match String::from_utf8(bytes) {
@@ -374,77 +388,57 @@ impl Files {
     }
 }
 
-fn server(root: Root) -> Server {
+/// The command line: the served directory, and the runtime's options.
+#[derive(Debug, clap::Parser)]
+#[command(version, about)]
+struct Cli {
+    /// the directory to serve (required to serve); nothing outside it is reachable
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    #[command(flatten)]
+    mcp: mcp_runtime::cli::Options,
+}
+
+/// The server for the directory `shown` (as the instructions name it); the directory itself
+/// is the `State<Root>` of the capabilities.
+fn server(shown: &Path) -> Server {
     let instructions = format!(
         "Files under one directory ({}). Paths are relative to it; paths leading outside are refused. \
          write_file asks nothing, delete_file asks the user first.",
-        root.dir().display()
+        shown.display()
     );
     Server::new("files", env!("CARGO_PKG_VERSION"))
         .title("Files")
         .instructions(instructions)
-        .provider(Files { root })
-}
-
-/// Splits `--root DIR` off the command line; the rest is the runtime's.
-fn split_args(
-    args: impl IntoIterator<Item = OsString>,
-) -> Result<(Option<PathBuf>, Vec<OsString>), String> {
-    let mut root = None;
-    let mut rest = Vec::new();
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        if arg == "--root" {
-            root = Some(PathBuf::from(
-                args.next().ok_or("--root needs a directory")?,
-            ));
-        } else if let Some(dir) = arg.to_str().and_then(|a| a.strip_prefix("--root=")) {
-            root = Some(PathBuf::from(dir));
-        } else {
-            rest.push(arg);
-        }
-    }
-    Ok((root, rest))
+        .provider(Files)
 }
 
 #[tokio::main]
 async fn main() {
-    let fail = |message: String| -> ! {
-        eprintln!("files: {message}");
-        std::process::exit(2);
-    };
-    let (dir, args) = split_args(std::env::args_os()).unwrap_or_else(|e| fail(e));
-    let asks_for_help = args.iter().any(|a| a == "--help" || a == "-h");
-    // Options that only describe the server need no directory: nothing is served.
-    let describes = args.iter().skip(1).any(|a| {
-        let a = a.to_string_lossy();
-        [
-            "--manifest",
-            "--print-config",
-            "--help",
-            "-h",
-            "--version",
-            "-V",
-        ]
-        .iter()
-        .any(|o| a == *o || a.starts_with(&format!("{o}=")))
+    let cli = Cli::parse();
+    // Describing the server (`--manifest`, `--print-config`) needs no directory: nothing is
+    // opened then, the root being opened only to serve.
+    if cli.mcp.serves() && cli.root.is_none() {
+        let missing = clap::error::ErrorKind::MissingRequiredArgument;
+        Cli::command()
+            .error(missing, "give the directory to serve with --root DIR")
+            .exit();
+    }
+    let dir = cli.root.unwrap_or_else(|| PathBuf::from("."));
+    let shown = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+    let served = server(&shown).state_with(move || {
+        Root::new(&dir).map_err(|e| format!("cannot serve {}: {e}", dir.display()))
     });
-    let root = match dir {
-        Some(dir) => {
-            Root::new(&dir).unwrap_or_else(|e| fail(format!("cannot serve {}: {e}", dir.display())))
-        }
-        None if describes => Root::new(Path::new(".")).unwrap_or_else(|e| fail(e.to_string())),
-        None => fail("give the directory to serve with --root DIR".to_owned()),
-    };
-    if let Err(error) = server(root).serve_with_args(args).await {
-        fail(error.to_string());
+    if let Err(error) = served.serve_with(cli.mcp).await {
+        eprintln!("files: {error}");
+        std::process::exit(2);
     }
-    if asks_for_help {
-        println!(
-            "\nOptions of this server:\n  \
-             --root <DIR>               the directory to serve (required); nothing outside it is reachable"
-        );
-    }
+}
+
+/// The server for the directory `dir`, opened at once (the binary opens it only to serve).
+#[cfg(test)]
+fn serving(dir: &Path) -> Server {
+    server(&dir.canonicalize().unwrap()).state(Root::new(dir).unwrap())
 }
 
 #[cfg(test)]
@@ -473,8 +467,7 @@ mod tests {
         std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(outside.path(), served.path().join("escape")).unwrap();
-        let root = Root::new(served.path()).unwrap();
-        let client = TestClient::modern(server(root).policy(policy)).unwrap();
+        let client = TestClient::modern(serving(served.path()).policy(policy)).unwrap();
         Fixture {
             served,
             _outside: outside,
@@ -639,21 +632,5 @@ mod tests {
             .unwrap_err();
         assert_eq!(refused.code, -32021, "{refused:?}");
         assert!(f.served.path().join("notes/todo.md").exists());
-    }
-
-    #[test]
-    fn the_root_flag_is_taken_and_the_rest_passed_on() {
-        let (root, rest) =
-            split_args(["files", "--root", "/srv", "--policy", "p.toml"].map(OsString::from))
-                .unwrap();
-        assert_eq!(root, Some(PathBuf::from("/srv")));
-        assert_eq!(rest, ["files", "--policy", "p.toml"].map(OsString::from));
-        assert_eq!(
-            split_args(["files", "--root=/x"].map(OsString::from))
-                .unwrap()
-                .0,
-            Some(PathBuf::from("/x"))
-        );
-        assert!(split_args(["files", "--root"].map(OsString::from)).is_err());
     }
 }

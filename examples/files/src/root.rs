@@ -219,24 +219,16 @@ pub fn open_subdirectory(dir: &Dir, name: &OsStr) -> Option<Dir> {
 #[derive(Debug, Clone)]
 pub struct Root {
     dir: Arc<Dir>,
-    shown: PathBuf,
 }
 
 impl Root {
     /// Opens the directory at `dir`, which must exist. Its path is looked up this once;
     /// after that, only the handle is used.
     pub fn new(dir: &Path) -> io::Result<Root> {
-        let shown = dir.canonicalize()?;
-        let handle = Dir::open_ambient_dir(&shown, ambient_authority())?;
+        let handle = Dir::open_ambient_dir(dir.canonicalize()?, ambient_authority())?;
         Ok(Root {
             dir: Arc::new(handle),
-            shown,
         })
-    }
-
-    /// Where the root was when it was opened, for messages.
-    pub fn dir(&self) -> &Path {
-        &self.shown
     }
 
     /// Opens the directory at `path`.

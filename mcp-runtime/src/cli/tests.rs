@@ -1,4 +1,9 @@
 //! The command line as `parse` reads it, and the configurations it prints.
+use std::time::Duration;
+
+use super::options::option_help;
+use super::options::{parse, usage};
+use super::print_config::{client_config, reproduced_args};
 use super::*;
 
 fn args(list: &[&str]) -> Vec<OsString> {
@@ -6,11 +11,15 @@ fn args(list: &[&str]) -> Vec<OsString> {
 }
 
 fn serve(transport: Transport, bind: Option<&str>) -> Command {
-    Command::Serve(Options {
+    Command::Run(Options {
         transport,
         bind: bind.map(|b| b.parse().unwrap()),
         ..Options::default()
     })
+}
+
+fn run(options: Options) -> Command {
+    Command::Run(options)
 }
 
 #[test]
@@ -19,7 +28,7 @@ fn policy_audit_manifest_and_print_config() {
     if cfg!(feature = "policy-file") {
         assert_eq!(
             parsed.unwrap(),
-            Command::Serve(Options {
+            run(Options {
                 policy: Some("p.toml".into()),
                 audit: Some("a.jsonl".into()),
                 ..Options::default()
@@ -34,18 +43,24 @@ fn policy_audit_manifest_and_print_config() {
     }
     assert_eq!(
         parse(args(&["--audit", "a.jsonl"])).unwrap(),
-        Command::Serve(Options {
+        run(Options {
             audit: Some("a.jsonl".into()),
             ..Options::default()
         })
     );
     assert_eq!(
         parse(args(&["--manifest"])).unwrap(),
-        Command::Manifest(Options::default())
+        run(Options {
+            action: Action::Manifest,
+            ..Options::default()
+        })
     );
     assert_eq!(
         parse(args(&["--print-config", "vscode"])).unwrap(),
-        Command::PrintConfig(Client::VsCode, Options::default())
+        run(Options {
+            action: Action::PrintConfig(Client::VsCode),
+            ..Options::default()
+        })
     );
     let err = parse(args(&["--print-config", "emacs"])).unwrap_err();
     assert_eq!(
@@ -92,18 +107,26 @@ fn client_configs_start_the_server_with_its_options() {
         policy: Some("/etc/p.toml".into()),
         ..Options::default()
     };
-    let vscode = client_config(Client::VsCode, "calc", "/bin/calc", &options);
+    let line = args(&[
+        "calc",
+        "--policy",
+        "/etc/p.toml",
+        "--print-config",
+        "vscode",
+    ]);
+    let vscode = client_config(Client::VsCode, "calc", "/bin/calc", &options, &line);
     assert_eq!(
         vscode,
         serde_json::json!({"servers": {"calc": {"type": "stdio", "command": "/bin/calc", "args": ["--policy", "/etc/p.toml"]}}})
     );
-    let claude = client_config(Client::ClaudeDesktop, "calc", "/bin/calc", &options);
+    let claude = client_config(Client::ClaudeDesktop, "calc", "/bin/calc", &options, &line);
     assert_eq!(claude["mcpServers"]["calc"]["command"], "/bin/calc");
     let http = Options {
         transport: Transport::Http,
         ..Options::default()
     };
-    let cursor = client_config(Client::Cursor, "calc", "/bin/calc", &http);
+    let line = args(&["calc", "--transport", "http", "--print-config", "cursor"]);
+    let cursor = client_config(Client::Cursor, "calc", "/bin/calc", &http, &line);
     assert_eq!(
         cursor["mcpServers"]["calc"]["url"],
         "http://127.0.0.1:8080/mcp"
@@ -145,7 +168,7 @@ fn bad_arguments_say_what_is_wrong() {
     );
     assert_eq!(
         parse(args(&["--shutdown-grace", "0.5"])).unwrap(),
-        Command::Serve(Options {
+        run(Options {
             shutdown_grace: Some(Duration::from_millis(500)),
             ..Options::default()
         })
@@ -198,7 +221,7 @@ fn help_offers_http_only_when_built_with_it() {
 #[test]
 #[cfg(feature = "http")]
 fn bind_takes_host_names() {
-    let Command::Serve(options) =
+    let Command::Run(options) =
         parse(args(&["--transport", "http", "--bind", "localhost:8080"])).unwrap()
     else {
         panic!("not a serve command")
@@ -251,4 +274,97 @@ fn rust_log_takes_levels_and_targets_without_the_env_filter_feature() {
 fn help_and_version() {
     assert_eq!(parse(args(&["--help"])).unwrap(), Command::Help);
     assert_eq!(parse(args(&["-V"])).unwrap(), Command::Version);
+}
+
+/// `path` (relative to the current directory) made absolute, as `--print-config` prints it.
+fn absolute(path: &str) -> String {
+    std::path::absolute(path).unwrap().display().to_string()
+}
+
+#[test]
+fn the_printed_command_line_is_the_one_given_without_print_config() {
+    // Tests run in the crate's directory, where `src` and `Cargo.toml` exist.
+    let line = args(&[
+        "server",
+        "--transport",
+        "stdio",
+        "--print-config",
+        "claude-desktop",
+        "--root",
+        "src",
+        "--manifest-file=Cargo.toml",
+        "--name",
+        "not-here",
+        "--policy",
+        "p.toml",
+        "--audit=logs/a.jsonl",
+        "--shutdown-grace",
+        "1.5",
+        "--print-config=vscode",
+        "-v",
+        "/already/absolute",
+    ]);
+    assert_eq!(
+        reproduced_args(&line),
+        [
+            "--transport".to_owned(),
+            "stdio".to_owned(),
+            "--root".to_owned(),
+            absolute("src"),
+            format!("--manifest-file={}", absolute("Cargo.toml")),
+            "--name".to_owned(),
+            "not-here".to_owned(),
+            "--policy".to_owned(),
+            absolute("p.toml"),
+            format!("--audit={}", absolute("logs/a.jsonl")),
+            "--shutdown-grace".to_owned(),
+            "1.5".to_owned(),
+            "-v".to_owned(),
+            "/already/absolute".to_owned(),
+        ]
+    );
+    assert!(reproduced_args(&args(&["server"])).is_empty());
+    assert!(reproduced_args(&args(&["server", "--print-config"])).is_empty());
+}
+
+#[test]
+fn the_values_of_the_runtimes_options_are_never_taken_for_paths() {
+    // `src` exists here, but is a transport's name, an address or a number of seconds
+    // nowhere: the runtime's own values pass as they are.
+    let line = args(&[
+        "server",
+        "--transport",
+        "src",
+        "--bind=src",
+        "--shutdown-grace",
+        "src",
+    ]);
+    assert_eq!(
+        reproduced_args(&line),
+        [
+            "--transport",
+            "src",
+            "--bind=src",
+            "--shutdown-grace",
+            "src"
+        ]
+    );
+}
+
+#[test]
+fn both_parsers_show_the_same_help() {
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let usage = words(&usage("server"));
+    for option in option_help() {
+        let flag = match option.value {
+            Some(value) if option.name == "transport" && !value.contains('|') => {
+                format!("--transport {value}")
+            }
+            Some(value) => format!("--{} <{value}>", option.name),
+            None => format!("--{}", option.name),
+        };
+        let line = format!("{flag} {}", words(option.help));
+        assert!(usage.contains(&line), "{line} is not in:\n{usage}");
+    }
+    assert!(usage.ends_with(&words(options::AFTER_HELP)), "{usage}");
 }

@@ -14,6 +14,7 @@ mod pipeline;
 mod prompts;
 mod registry;
 mod resources;
+mod state;
 mod subscriptions;
 mod tools;
 
@@ -63,6 +64,8 @@ pub struct Server {
     pub(crate) resources: Vec<Box<dyn ResourceHandler>>,
     pub(crate) prompts: Vec<Box<dyn PromptHandler>>,
     pub(crate) state: StateMap,
+    /// State made when the server is built (see [`Server::state_with`]).
+    pub(crate) pending_state: state::PendingList,
     pub(crate) page_size: usize,
     pub(crate) list_ttl: Duration,
     pub(crate) disabled: Vec<String>,
@@ -90,6 +93,7 @@ impl Server {
             resources: Vec::new(),
             prompts: Vec::new(),
             state: StateMap::new(),
+            pending_state: Default::default(),
             page_size: 100,
             list_ttl: Duration::from_secs(60),
             disabled: Vec::new(),
@@ -176,12 +180,70 @@ impl Server {
     }
 
     /// Registers a shared value that tools receive as `State<T>`. One value per type; a
-    /// second value of the same type replaces the first.
+    /// second value of the same type (or [`Server::state_with`] for it) replaces the first.
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.pending_state.remove(TypeId::of::<T>());
         self.state.insert(
             TypeId::of::<T>(),
             Arc::new(value) as Arc<dyn Any + Send + Sync>,
         );
+        self
+    }
+
+    /// Registers the shared value that tools receive as `State<T>`, made by `make` only when
+    /// the server is served: when it is built ([`Server::build`], which serving and
+    /// [`TestClient`](crate::testing::TestClient) do), and never for the command line's
+    /// `--manifest`, `--print-config`, `--help` or `--version`. Opening a database or a
+    /// directory here leaves nothing behind when the server is only described.
+    ///
+    /// The capabilities taking `State<T>` count it as registered. If `make` fails, building
+    /// fails with [`Error::StateInit`](crate::Error::StateInit), whose message names the
+    /// type and then gives `make`'s error: say there what could not be done
+    /// (`cannot open accounts.db: ...`). One value per type, as with [`Server::state`].
+    ///
+    /// ```
+    /// use std::path::PathBuf;
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// struct Notes {
+    ///     dir: PathBuf,
+    /// }
+    ///
+    /// /// Says where the notes are.
+    /// #[tool(read_only)]
+    /// fn notes_dir(notes: State<Notes>) -> String {
+    ///     notes.dir.display().to_string()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dir = std::env::temp_dir();
+    /// let server = Server::new("notes", "1.0.0")
+    ///     .state_with(move || match dir.is_dir() {
+    ///         true => Ok(Notes { dir }),
+    ///         false => Err(format!("cannot open {}: not a directory", dir.display())),
+    ///     })
+    ///     .tool(notes_dir);
+    /// let client = mcp_runtime::testing::TestClient::modern(server).unwrap(); // made here
+    /// let answer = client.call_tool("notes_dir", serde_json::json!({})).await.unwrap();
+    /// assert_eq!(answer.text(), std::env::temp_dir().display().to_string());
+    ///
+    /// let failing = Server::new("notes", "1.0.0")
+    ///     .state_with(|| Err::<Notes, _>("cannot open /nowhere: not a directory"))
+    ///     .tool(notes_dir);
+    /// let error = failing.build().unwrap_err().to_string();
+    /// assert!(error.ends_with("cannot open /nowhere: not a directory"), "{error}");
+    /// # }
+    /// ```
+    pub fn state_with<T, E, F>(mut self, make: F) -> Self
+    where
+        T: Send + Sync + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+        F: FnOnce() -> std::result::Result<T, E> + Send + 'static,
+    {
+        self.state.remove(&TypeId::of::<T>());
+        self.pending_state
+            .insert(TypeId::of::<T>(), state::Pending::new(make));
         self
     }
 
@@ -289,11 +351,23 @@ impl Server {
         &self.info
     }
 
-    /// Checks the configuration and prepares everything that does not change per request.
+    /// Checks the configuration and prepares everything that does not change per request,
+    /// making the state given to [`Server::state_with`].
     ///
-    /// Fails on duplicate tool names, names the specification does not allow, and tools that
-    /// take a `State<T>` nobody registered.
-    pub fn build(self) -> Result<Dispatcher> {
+    /// Fails on duplicate tool names, names the specification does not allow, tools that
+    /// take a `State<T>` nobody registered, and state that could not be made.
+    pub fn build(mut self) -> Result<Dispatcher> {
+        let pending = std::mem::take(&mut self.pending_state);
+        state::make_all(pending, &mut self.state)?;
+        Dispatcher::new(self)
+    }
+
+    /// Like [`Server::build`], for describing the server only (`--manifest`): the state
+    /// given to [`Server::state_with`] is not made, and counts as registered. The
+    /// dispatcher must not serve.
+    pub(crate) fn build_to_describe(mut self) -> Result<Dispatcher> {
+        let pending = std::mem::take(&mut self.pending_state);
+        state::stand_in(pending, &mut self.state);
         Dispatcher::new(self)
     }
 }

@@ -1,0 +1,192 @@
+//! The `files` command line: `--root` with the runtime's options in one parser, the root
+//! opened only to serve, and a `--print-config` whose command serves the same directory.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+fn files(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_files"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MCP_POLICY")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the example runs")
+}
+
+/// Starts `command` with `args` in `dir`, as a client would, sends it `requests` after the
+/// handshake, closes its input, and returns its answers by id.
+fn exchange(command: &str, args: &[String], dir: &Path, requests: &[Value]) -> Vec<Value> {
+    let mut child = Command::new(command)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MCP_POLICY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the configured command starts");
+    let mut lines = vec![
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    ];
+    lines.extend(requests.iter().cloned());
+    let mut stdin = child.stdin.take().unwrap();
+    for line in lines {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let answers: Vec<Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (1..=requests.len())
+        .map(|id| {
+            let answer = answers.iter().find(|a| a["id"] == id);
+            answer.unwrap_or_else(|| panic!("no answer {id}: {answers:?}\n{stderr}"))["result"]
+                .clone()
+        })
+        .collect()
+}
+
+fn call(id: usize, tool: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments}})
+}
+
+#[test]
+fn the_printed_configuration_serves_the_directory_given_relative_to_the_shell() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("notes")).unwrap();
+    std::fs::write(work.path().join("notes/todo.md"), "- water the plants\n").unwrap();
+
+    let printed = files(
+        &["--root", "notes", "--print-config", "claude-desktop"],
+        work.path(),
+    );
+    assert!(printed.status.success(), "{printed:?}");
+    let config: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let entry = &config["mcpServers"]["files"];
+    let command = entry["command"].as_str().unwrap();
+    let args: Vec<String> = serde_json::from_value(entry["args"].clone()).unwrap();
+    assert_eq!(args.len(), 2, "{args:?}");
+    assert_eq!(args[0], "--root");
+    assert_eq!(
+        Path::new(&args[1]).canonicalize().unwrap(),
+        work.path().join("notes").canonicalize().unwrap(),
+        "the root is absolute: {args:?}"
+    );
+
+    // The client starts the server somewhere else.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let answers = exchange(
+        command,
+        &args,
+        elsewhere.path(),
+        &[
+            call(1, "list_directory", json!({})),
+            call(2, "read_file", json!({"path": "todo.md"})),
+        ],
+    );
+    assert_eq!(
+        answers[0]["structuredContent"]["entries"][0]["path"],
+        "todo.md"
+    );
+    assert_eq!(answers[1]["content"][0]["text"], "- water the plants\n");
+}
+
+#[test]
+fn the_printed_command_line_keeps_every_option_but_print_config() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("notes")).unwrap();
+    let printed = files(
+        &[
+            "--transport",
+            "stdio",
+            "--print-config=vscode",
+            "--root=notes",
+            "--shutdown-grace",
+            "2",
+        ],
+        work.path(),
+    );
+    assert!(printed.status.success(), "{printed:?}");
+    let config: Value = serde_json::from_slice(&printed.stdout).unwrap();
+    let notes = std::path::absolute(work.path().join("notes")).unwrap();
+    assert_eq!(
+        config["servers"]["files"]["args"],
+        json!([
+            "--transport",
+            "stdio",
+            format!("--root={}", notes.display()),
+            "--shutdown-grace",
+            "2"
+        ])
+    );
+}
+
+#[test]
+fn describing_the_server_needs_no_root_and_serving_does() {
+    let scratch = tempfile::tempdir().unwrap();
+    for describe in [
+        &["--manifest"][..],
+        &["--print-config", "cursor"],
+        &["--version"],
+    ] {
+        let output = files(describe, scratch.path());
+        assert!(output.status.success(), "{describe:?}: {output:?}");
+    }
+    let output = files(&[], scratch.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("give the directory to serve with --root DIR"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_root_that_cannot_be_opened_is_named() {
+    let scratch = tempfile::tempdir().unwrap();
+    let missing = scratch.path().join("missing");
+    let output = files(&["--root", missing.to_str().unwrap()], scratch.path());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot serve {}: ", missing.display())),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn help_lists_the_root_with_the_runtimes_options() {
+    let scratch = tempfile::tempdir().unwrap();
+    let output = files(&["--help"], scratch.path());
+    assert!(output.status.success(), "{output:?}");
+    let help = String::from_utf8(output.stdout).unwrap();
+    let (_, options) = help.split_once("Options:").expect("one list of options");
+    for option in [
+        "--root <DIR>",
+        "--transport <",
+        "--policy <FILE>",
+        "--manifest",
+        "--print-config <CLIENT>",
+        "--help",
+    ] {
+        assert!(options.contains(option), "{option}:\n{help}");
+    }
+    assert!(!options.contains("Options:"), "{help}");
+    let unknown = files(&["--frobnicate"], scratch.path());
+    assert_eq!(unknown.status.code(), Some(2));
+}

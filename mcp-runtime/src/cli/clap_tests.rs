@@ -1,0 +1,144 @@
+//! `Options` embedded in a server's own clap parser: the same options, values, checks and
+//! help as the runtime's parser.
+use std::path::PathBuf;
+
+use clap::{CommandFactory, FromArgMatches, Parser};
+
+use super::options::{parse, Command};
+use super::*;
+
+/// A server's command line, as a server with options of its own writes it.
+#[derive(Debug, Parser)]
+#[command(name = "files", version, about = "Serves one directory.")]
+struct Cli {
+    /// The directory to serve; nothing outside it is reachable
+    #[arg(long)]
+    root: Option<PathBuf>,
+    #[command(flatten)]
+    mcp: Options,
+}
+
+fn clap(line: &[&str]) -> Result<Cli, String> {
+    let line = std::iter::once("files").chain(line.iter().copied());
+    Cli::try_parse_from(line).map_err(|e| e.to_string())
+}
+
+fn lexopt(line: &[&str]) -> Result<Options, String> {
+    match parse(line.iter().map(OsString::from)) {
+        Ok(Command::Run(options)) => Ok(options),
+        Ok(other) => panic!("{other:?}"),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[test]
+fn both_parsers_read_the_same_options() {
+    let mut lines: Vec<&[&str]> = vec![
+        &[],
+        &["--transport", "stdio"],
+        &["--transport=stdio", "--shutdown-grace", "0.5"],
+        &["--audit", "a.jsonl", "--manifest"],
+        &["--print-config", "claude"],
+        &["--print-config=vs-code", "--audit=x"],
+    ];
+    if cfg!(feature = "policy-file") {
+        lines.push(&["--policy", "p.toml", "--print-config", "cursor"]);
+    }
+    if cfg!(feature = "http") {
+        lines.push(&["--transport", "http", "--bind", "0.0.0.0:9000"]);
+    }
+    for line in lines {
+        let cli = clap(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        assert_eq!(Ok(cli.mcp), lexopt(line), "{line:?}");
+        assert_eq!(cli.root, None);
+    }
+    let cli = clap(&["--root", "/srv", "--manifest"]).unwrap();
+    assert_eq!(cli.root, Some(PathBuf::from("/srv")));
+    assert!(cli.mcp.manifest() && !cli.mcp.serves());
+}
+
+#[test]
+fn both_parsers_refuse_the_same_options_with_the_same_words() {
+    let mut lines: Vec<&[&str]> = vec![
+        &["--transport", "carrier-pigeon"],
+        &["--shutdown-grace", "soon"],
+        &["--shutdown-grace", "-1"],
+        &["--print-config", "emacs"],
+        &["--manifest", "--print-config", "cursor"],
+        &["--bind", "127.0.0.1:1"],
+        &["--transport", "http"],
+        &["--policy", "p.toml"],
+    ];
+    if cfg!(feature = "http") {
+        lines.retain(|line| line != &["--transport", "http"]);
+        lines.push(&["--transport", "http", "--bind", "localhost"]);
+    }
+    if cfg!(feature = "policy-file") {
+        lines.retain(|line| line != &["--policy", "p.toml"]);
+    }
+    for line in lines {
+        let from_lexopt = lexopt(line).unwrap_err();
+        let from_clap = clap(line).unwrap_err();
+        // clap names the option before the runtime's explanation; the explanation is the same.
+        let explanation = from_lexopt.trim_start_matches("--policy: ");
+        assert!(
+            from_clap.contains(explanation),
+            "{line:?}: `{from_clap}` lacks `{explanation}`"
+        );
+    }
+}
+
+#[test]
+fn help_lists_the_servers_options_with_the_runtimes() {
+    let help = Cli::command().render_help().to_string();
+    let options = help.split_once("Options:").expect("an options section").1;
+    for flag in [
+        "--root <ROOT>",
+        "The directory to serve",
+        "--policy <FILE>",
+        "--audit <FILE>",
+        "--shutdown-grace <SECONDS>",
+        "--manifest",
+        "--print-config <CLIENT>",
+        "-h, --help",
+        "-V, --version",
+    ] {
+        assert!(
+            options.contains(flag),
+            "{flag} is not among the options:\n{help}"
+        );
+    }
+    assert_eq!(help.matches("Options:").count(), 1, "{help}");
+    let http = cfg!(feature = "http");
+    assert_eq!(options.contains("--transport <stdio|http>"), http, "{help}");
+    assert_eq!(options.contains("--transport <stdio>"), !http, "{help}");
+    assert_eq!(options.contains("--bind <HOST:PORT>"), http, "{help}");
+    assert!(help.contains("MCP_POLICY_ALLOW_UP_TO"), "{help}");
+    assert!(help.contains("set RUST_LOG"), "{help}");
+}
+
+#[test]
+fn a_servers_own_after_help_is_kept() {
+    let command = <Options as clap::Args>::augment_args(
+        clap::Command::new("server").after_help("See the manual."),
+    );
+    let help = command.clone().render_help().to_string();
+    assert!(help.contains("See the manual."), "{help}");
+    assert!(!help.contains("MCP_POLICY_ALLOW_UP_TO"), "{help}");
+}
+
+#[test]
+fn options_update_from_later_matches() {
+    let command = <Options as clap::Args>::augment_args_for_update(clap::Command::new("server"));
+    let first = command
+        .clone()
+        .try_get_matches_from(["server", "--audit", "a.jsonl"])
+        .unwrap();
+    let mut options = Options::from_arg_matches(&first).unwrap();
+    let second = command
+        .try_get_matches_from(["server", "--manifest"])
+        .unwrap();
+    options.update_from_arg_matches(&second).unwrap();
+    assert_eq!(options.audit(), Some(std::path::Path::new("a.jsonl")));
+    assert!(options.manifest());
+}
