@@ -70,7 +70,7 @@
 //!             true => Ok(Notes { dir: root }),
 //!             false => Err(format!("cannot serve {}: not a directory", root.display())),
 //!         })
-//!         .tool(list_notes)
+//!         .tools(tools![list_notes])
 //!         .serve_with(cli.mcp)
 //!         .await
 //! }

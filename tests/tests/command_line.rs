@@ -127,10 +127,12 @@ mod lazy_state {
     ) -> (Server, Arc<AtomicBool>) {
         let ran = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&ran);
-        let server = Server::new("lazy", "1").tool(hit).state_with(move || {
-            flag.store(true, Ordering::SeqCst);
-            make()
-        });
+        let server = Server::new("lazy", "1")
+            .tools(tools![hit])
+            .state_with(move || {
+                flag.store(true, Ordering::SeqCst);
+                make()
+            });
         (server, ran)
     }
 

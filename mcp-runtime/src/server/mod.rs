@@ -223,14 +223,14 @@ impl Server {
     ///         true => Ok(Notes { dir }),
     ///         false => Err(format!("cannot open {}: not a directory", dir.display())),
     ///     })
-    ///     .tool(notes_dir);
+    ///     .tools(tools![notes_dir]);
     /// let client = mcp_runtime::testing::TestClient::modern(server).unwrap(); // made here
     /// let answer = client.call_tool("notes_dir", serde_json::json!({})).await.unwrap();
     /// assert_eq!(answer.text(), std::env::temp_dir().display().to_string());
     ///
     /// let failing = Server::new("notes", "1.0.0")
     ///     .state_with(|| Err::<Notes, _>("cannot open /nowhere: not a directory"))
-    ///     .tool(notes_dir);
+    ///     .tools(tools![notes_dir]);
     /// let error = failing.build().unwrap_err().to_string();
     /// assert!(error.ends_with("cannot open /nowhere: not a directory"), "{error}");
     /// # }
