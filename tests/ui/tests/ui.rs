@@ -1,6 +1,12 @@
 //! Compile-time checks of `#[tool]`, `#[resource]`, `#[prompt]` and `#[mcp_server]`: every
 //! mistake is a compile error on the user's own tokens (`fail/`), and every supported shape
 //! compiles and runs (`pass/`).
+//!
+//! A `fail/` file gathers the mistakes of one concern, one module each: the macros report
+//! every mistake they find and rustc goes on to type-check the rest, so each file's `.stderr`
+//! holds every case's errors, and the suite builds ten crates instead of a hundred. A mistake
+//! that stops rustc early (a coherence error) or needs a crate-level lint setting has a file
+//! of its own.
 
 #[test]
 fn ui() {

@@ -1,9 +1,0 @@
-use mcp_runtime::prelude::*;
-
-/// Queries.
-#[tool]
-fn query(#[header("Ctx")] ctx: Context) -> String {
-    format!("{ctx:?}")
-}
-
-fn main() {}

@@ -1,7 +1,0 @@
-use mcp_runtime::prelude::*;
-
-/// Deletes everything.
-#[tool(risk = "severe")]
-fn wipe() {}
-
-fn main() {}
