@@ -285,15 +285,26 @@ async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
     let command = options::parse(args.iter().skip(1).cloned())
         .map_err(|e| Error::Usage(format!("{e}\n\n{}", options::usage(&program))))?;
     match command {
-        Command::Help => {
-            print!("{}", options::usage(&program));
-            Ok(())
-        }
-        Command::Version => {
-            println!("{} {}", server.info.name, server.info.version);
-            Ok(())
-        }
+        Command::Help => print_out(&options::usage(&program)),
+        Command::Version => print_out(&format!("{} {}\n", server.info.name, server.info.version)),
         Command::Run(options) => run(server, options, args).await,
+    }
+}
+
+/// Writes what `--help`, `--version`, `--manifest` or `--print-config` print. A reader that
+/// stops early (`--manifest | head`) is not an error: what it did not read, it did not want.
+fn print_out(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            transport: "standard output",
+            source: error,
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -313,8 +324,7 @@ async fn run(server: Server, options: Options, args: Vec<OsString>) -> Result<()
             let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
             let manifest = server.policy(policy).build_to_describe()?.manifest();
             let text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
-            println!("{text}");
-            Ok(())
+            print_out(&format!("{text}\n"))
         }
         Action::PrintConfig(client) => {
             let program = std::env::current_exe()
@@ -323,8 +333,7 @@ async fn run(server: Server, options: Options, args: Vec<OsString>) -> Result<()
             let config =
                 print_config::client_config(client, &server.info.name, &program, &options, &args);
             let text = serde_json::to_string_pretty(&config).expect("JSON serialises");
-            println!("{text}");
-            Ok(())
+            print_out(&format!("{text}\n"))
         }
         Action::Serve => serve(server, options, &program).await,
     }

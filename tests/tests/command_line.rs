@@ -2,6 +2,30 @@
 
 use std::process::Command;
 
+/// `--manifest | head`: a reader that closes before the server has written is no failure,
+/// and no panic.
+#[test]
+fn describing_into_a_closed_pipe_is_not_a_crash() {
+    for option in [
+        &["--manifest"][..],
+        &["--print-config", "vscode"],
+        &["--help"],
+        &["--version"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+            .args(option)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{option:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{option:?}: {stderr}");
+    }
+}
+
 #[test]
 fn an_address_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
