@@ -164,6 +164,11 @@ pub fn choose(metadata: &Value, start: &Path, selection: &Selection) -> Result<T
 
 /// Builds the target (`cargo build --quiet`, its output on stderr) and returns the executable.
 pub fn build(target: &Target) -> Result<PathBuf, Error> {
+    build_profile(target, false)
+}
+
+/// Builds the target as [`build`] does, in the release profile when `release` is true.
+pub fn build_profile(target: &Target, release: bool) -> Result<PathBuf, Error> {
     let output = cargo()
         .args([
             "build",
@@ -171,6 +176,7 @@ pub fn build(target: &Target) -> Result<PathBuf, Error> {
             "--message-format",
             "json-render-diagnostics",
         ])
+        .args(release.then_some("--release"))
         .arg("--manifest-path")
         .arg(&target.manifest_path)
         .args(["--package", &target.package, "--bin", &target.bin])

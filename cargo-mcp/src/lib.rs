@@ -1,5 +1,5 @@
-//! `cargo mcp`: the capability manifest of an MCP server crate built with mcp-runtime, and a
-//! review gate on what a change exposes.
+//! `cargo mcp`: the capability manifest of an MCP server crate built with mcp-runtime, a
+//! review gate on what a change exposes, and the installation of a server into a client.
 //!
 //! Every server built with mcp-runtime answers `--manifest` by printing every capability (tools,
 //! resources, prompts) with its risk level, scopes and hints. `cargo mcp manifest` builds the
@@ -18,6 +18,22 @@
 //! Exit status of `--diff`: 0 when nothing riskier appeared; 1 when a risk level rose, a new
 //! capability arrived at `high` or `critical` risk, or scopes were added (0 again with
 //! `--allow-risk-increase`); 2 for usage, build and I/O errors.
+//!
+//! `cargo mcp install CLIENT` builds the server crate and adds it to the configuration file of
+//! Claude Desktop, Claude Code (the project's `.mcp.json`), Cursor or VS Code (the workspace's
+//! `.vscode/mcp.json`), started by the built binary's absolute path with the arguments after
+//! `--`; with `--http URL` nothing is built and the entry reaches that URL:
+//!
+//! ```text
+//! cargo mcp install claude-desktop --release -- --transport stdio
+//! cargo mcp install vscode --http http://127.0.0.1:8080/mcp --name calculator
+//! cargo mcp install cursor --config ./mcp.json --dry-run     # print the result, write nothing
+//! ```
+//!
+//! Every other entry and key of the file is kept (in alphabetical order: the file is rewritten
+//! by `serde_json`), the previous contents are saved to `FILE.bak`, the file is replaced
+//! atomically, and installing the same entry again leaves it as it is. A file that is not valid
+//! JSON is refused and left untouched. [`install`] has the entries and the update as functions.
 //!
 //! The comparison is a library too:
 //!
@@ -41,3 +57,4 @@
 
 pub mod build;
 pub mod diff;
+pub mod install;

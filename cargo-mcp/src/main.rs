@@ -1,4 +1,5 @@
-//! The `cargo-mcp` binary: `cargo mcp manifest [--diff OLD.json [--against NEW.json]]`.
+//! The `cargo-mcp` binary: `cargo mcp manifest [--diff OLD.json [--against NEW.json]]` and
+//! `cargo mcp install CLIENT`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 
 use cargo_mcp::build::{self, Selection};
 use cargo_mcp::diff;
+use cargo_mcp::install::{self, Client, Plan, Server, Written};
 use serde_json::Value;
 
 const HELP: &str = "\
@@ -16,7 +18,7 @@ Usage: cargo mcp <COMMAND>
 Commands:
   manifest  Build the server crate and print its capability manifest, or review the changes
             against a saved one (--diff)
-  help      Print this help, or the help of a command (cargo mcp help manifest)
+  help      Print this help, or the help of a command (cargo mcp help install)
 
 Options:
   -h, --help     Print help
@@ -52,6 +54,52 @@ Exit status:
   1  with --diff: a risk level rose, a new capability arrived at high or critical risk, or
      scopes were added (unless --allow-risk-increase)
   2  usage, build or I/O error, or a binary that does not understand --manifest
+";
+
+const INSTALL_HELP: &str = "\
+cargo mcp install: add a server to a client's configuration file
+
+Builds the server crate (the package in the current directory unless told otherwise) and adds
+an entry to the client's configuration that starts the built binary (by its absolute path) with
+the arguments after --. With --http URL, nothing is built: the entry reaches the server at URL.
+
+The entry's name is --name, else the package's name. Every other entry and key of the file is
+kept (keys are written in alphabetical order); an entry of the same name is replaced. A missing
+file is created with its directory; an existing one is first copied to FILE.bak, then replaced
+atomically. Installing the same entry again changes nothing (\"already installed\").
+
+Usage: cargo mcp install <CLIENT> [OPTIONS] [-- <SERVER ARGS>...]
+       cargo mcp install <CLIENT> --http <URL> --name <NAME> [OPTIONS]
+
+Clients and their configuration files:
+  claude-desktop  macOS: ~/Library/Application Support/Claude/claude_desktop_config.json
+                  Windows: %APPDATA%\\Claude\\claude_desktop_config.json
+                  Linux: $XDG_CONFIG_HOME/Claude/claude_desktop_config.json
+                  (by default ~/.config/Claude/claude_desktop_config.json)
+  claude-code     .mcp.json in the current directory (the project's servers)
+  cursor          ~/.cursor/mcp.json
+  vscode          .vscode/mcp.json in the current directory (the workspace's servers)
+
+Options:
+      --http <URL>          Reach a server already listening at URL instead of building one
+      --config <FILE>       The configuration file to update, instead of the client's own
+      --dry-run             Print the resulting file and write nothing
+      --name <NAME>         The entry's name (default: the package's name)
+  -p, --package <NAME>      The package to build (default: the one in the current directory)
+      --bin <NAME>          The binary target (needed when the package has several)
+      --manifest-path <PATH>
+                            The Cargo.toml to start from (default: found from the current
+                            directory)
+      --release             Build in the release profile
+  -h, --help                Print help
+
+Give paths among the server's arguments as absolute paths: clients start servers in a directory
+of their own.
+
+Exit status:
+  0  the server was installed, or was already
+  2  usage, build or I/O error, or a configuration file that is not valid JSON or whose servers
+     are not a JSON object (the file is left untouched)
 ";
 
 /// What `cargo mcp manifest` was asked to do.
@@ -93,10 +141,12 @@ fn run() -> Result<Outcome, String> {
             print(&format!("cargo-mcp {}\n", env!("CARGO_PKG_VERSION")))
         }
         Some(Value(command)) if command == "manifest" => manifest(&mut parser),
+        Some(Value(command)) if command == "install" => install(&mut parser),
         Some(Value(command)) if command == "help" => {
             match parser.next().map_err(|e| e.to_string())? {
                 None => print(HELP),
                 Some(Value(topic)) if topic == "manifest" => print(MANIFEST_HELP),
+                Some(Value(topic)) if topic == "install" => print(INSTALL_HELP),
                 Some(other) => Err(format!(
                     "no help on {}: try `cargo mcp help`",
                     other.unexpected()
@@ -108,7 +158,10 @@ fn run() -> Result<Outcome, String> {
             command.to_string_lossy()
         )),
         Some(other) => Err(format!("{}: try `cargo mcp --help`", other.unexpected())),
-        None => Err("no command given: try `cargo mcp manifest`, or `cargo mcp --help`".into()),
+        None => Err(
+            "no command given: try `cargo mcp manifest`, `cargo mcp install`, or `cargo mcp --help`"
+                .into(),
+        ),
     }
 }
 
@@ -203,4 +256,140 @@ fn read_json(path: &PathBuf) -> Result<Value, String> {
             path.display()
         )
     })
+}
+
+/// Every client's name, for messages.
+fn client_names() -> String {
+    Client::ALL.map(|(_, name)| name).join(", ")
+}
+
+fn install(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
+    use lexopt::prelude::*;
+
+    let usage = |e: lexopt::Error| format!("{e}: try `cargo mcp install --help`");
+    let mut client = None;
+    let mut selection = Selection::default();
+    let mut http: Option<String> = None;
+    let mut config: Option<PathBuf> = None;
+    let mut dry_run = false;
+    let mut name: Option<String> = None;
+    let mut release = false;
+    let mut server_args: Option<Vec<String>> = None;
+    loop {
+        // Everything after `--` is the server's.
+        if let Some(mut raw) = parser.try_raw_args() {
+            if raw.peek().is_some_and(|arg| arg == "--") {
+                raw.next();
+                let args = raw
+                    .map(|arg| {
+                        arg.into_string().map_err(|arg| {
+                            format!("the server argument {arg:?} is not valid UTF-8")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                server_args = Some(args);
+                break;
+            }
+        }
+        let Some(arg) = parser.next().map_err(usage)? else {
+            break;
+        };
+        match arg {
+            Short('h') | Long("help") => return print(INSTALL_HELP),
+            Short('p') | Long("package") => {
+                selection.package = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("bin") => {
+                selection.bin = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("manifest-path") => {
+                selection.manifest_path = Some(parser.value().map_err(usage)?.into())
+            }
+            Long("http") => http = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("config") => config = Some(parser.value().map_err(usage)?.into()),
+            Long("dry-run") => dry_run = true,
+            Long("name") => name = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("release") => release = true,
+            Value(value) if client.is_none() => {
+                let value = value.to_string_lossy();
+                client = Some(Client::parse(&value).ok_or_else(|| {
+                    format!("unknown client `{value}`: pass one of {}", client_names())
+                })?);
+            }
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let Some(client) = client else {
+        return Err(format!(
+            "no client given: pass one of {} (cargo mcp install --help)",
+            client_names()
+        ));
+    };
+    if http.is_some() && (server_args.is_some() || release || selection.bin.is_some()) {
+        return Err("--http reaches a running server: arguments after --, --release and --bin are for a server the client starts".into());
+    }
+    if name.as_deref() == Some("") {
+        return Err("--name is empty: pass the entry's name".into());
+    }
+
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let path = match config {
+        Some(path) => path,
+        None => client.default_path(&cwd).map_err(|e| e.to_string())?,
+    };
+    // Read again once built: the client may have changed the file meanwhile.
+    let (_, existing) = install::read(&path).map_err(|e| e.to_string())?;
+    install::check(&path, existing.as_deref(), client).map_err(|e| e.to_string())?;
+    let (server, package) = match http {
+        Some(url) => {
+            let package = match name {
+                Some(_) => None,
+                None => Some(
+                    build::locate(&selection)
+                        .map_err(|e| e.to_string())?
+                        .package,
+                ),
+            };
+            (Server::Http { url }, package)
+        }
+        None => {
+            let target = build::locate(&selection).map_err(|e| e.to_string())?;
+            let executable = build::build_profile(&target, release).map_err(|e| e.to_string())?;
+            let executable = std::path::absolute(&executable).unwrap_or(executable);
+            let command = executable
+                .to_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("the path {} is not valid UTF-8", executable.display()))?;
+            let args = server_args.unwrap_or_default();
+            (Server::Stdio { command, args }, Some(target.package))
+        }
+    };
+    let name = name.or(package).ok_or("no entry name: pass --name NAME")?;
+
+    let (path, existing) = install::read(&path).map_err(|e| e.to_string())?;
+    let entry = install::entry(client, &server);
+    let plan = install::plan(&path, existing.as_deref(), client, &name, entry)
+        .map_err(|e| e.to_string())?;
+    let file = path.display();
+    match plan {
+        Plan::AlreadyInstalled if dry_run => write_out(existing.as_deref().unwrap_or_default())?,
+        Plan::Write(contents) if dry_run => write_out(contents.as_bytes())?,
+        Plan::AlreadyInstalled => {
+            write_out(format!("{name} is already installed in {file}\n").as_bytes())?
+        }
+        Plan::Write(contents) => {
+            let message = match install::write(&path, existing.as_deref(), &contents)
+                .map_err(|e| e.to_string())?
+            {
+                Written::Created => format!("installed {name} for {client}: created {file}\n"),
+                Written::Updated { backup } => format!(
+                    "installed {name} for {client} in {file} (previous contents in {})\n",
+                    backup.display()
+                ),
+            };
+            write_out(message.as_bytes())?;
+        }
+    }
+    Ok(Outcome::Done)
 }
