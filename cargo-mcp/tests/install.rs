@@ -1,6 +1,7 @@
 //! `cargo mcp install` end to end, on configuration files in temporary directories: the shape of
 //! each client's entry, updates that keep the rest of the file with a backup, installing twice,
-//! refused files, `--dry-run`, and a stdio install that builds the calculator example.
+//! refused files, `--dry-run`, linked files, and a stdio install that builds the calculator
+//! example.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -350,5 +351,28 @@ fn install_builds_the_calculator_and_starts_it_by_its_absolute_path_with_the_arg
             "args": ["--transport", "stdio"],
             "env": {}
         })
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_linked_file_is_updated_through_the_link_and_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = scratch("link");
+    let real = dir.join("real.json");
+    fs::write(&real, "{}").unwrap();
+    fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    succeeded(&install_http(&dir, "cursor", &link, &[]));
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(read_json(&real), expected("cursor"));
+    assert_eq!(
+        fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o600
     );
 }
