@@ -151,6 +151,7 @@
 
 #[cfg(feature = "clap")]
 mod clap_args;
+mod described;
 mod options;
 mod print_config;
 
@@ -161,6 +162,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::permission::{AuditLog, Policy, POLICY_FILE_VAR};
 use crate::server::Server;
+pub use described::{CliOption, OptionKind};
 #[cfg(not(feature = "policy-file"))]
 use options::NO_POLICY_FILES;
 use options::{Action, Command};
@@ -291,6 +293,13 @@ async fn serve_with_args(server: Server, args: Vec<OsString>) -> Result<()> {
     }
 }
 
+/// The transports this build serves, as the MCP Registry's `server.json` names them.
+const TRANSPORTS: &[&str] = if cfg!(feature = "http") {
+    &["stdio", "streamable-http"]
+} else {
+    &["stdio"]
+};
+
 /// Writes what `--help`, `--version`, `--manifest` or `--print-config` print. A reader that
 /// stops early (`--manifest | head`) is not an error: what it did not read, it did not want.
 fn print_out(text: &str) -> Result<()> {
@@ -322,7 +331,10 @@ async fn run(server: Server, options: Options, args: Vec<OsString>) -> Result<()
     match options.action {
         Action::Manifest => {
             let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
-            let manifest = server.policy(policy).build_to_describe()?.manifest();
+            let options = server.cli_options.clone();
+            let mut manifest = server.policy(policy).build_to_describe()?.manifest();
+            manifest["options"] = serde_json::to_value(options).expect("options serialise");
+            manifest["transports"] = serde_json::json!(TRANSPORTS);
             let text = serde_json::to_string_pretty(&manifest).expect("a manifest serialises");
             print_out(&format!("{text}\n"))
         }

@@ -211,6 +211,10 @@ struct Cli {
 /// The server; the database is the `State<Db>` of its capabilities.
 fn server() -> Server {
     Server::new("accounts", env!("CARGO_PKG_VERSION"))
+        // `--manifest` describes `--db` too: `cargo mcp bundle` asks for it on install.
+        .cli_options(mcp_runtime::cli::CliOption::from_command(
+            &<Cli as clap::CommandFactory>::command(),
+        ))
         .title("Accounts")
         .instructions(
             "A bank's accounts. Amounts are integer cents. Look accounts up with \

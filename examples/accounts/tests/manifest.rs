@@ -25,6 +25,21 @@ fn the_manifest_is_json_listing_every_capability_in_order() {
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(names, sorted);
+    // The server's own option, for the bundles and registry entries made from the manifest.
+    assert_eq!(
+        manifest["options"],
+        serde_json::json!([{
+            "name": "--db",
+            "description": "the SQLite database, created and seeded when missing (default: ./accounts.db)",
+            "kind": "file",
+            "default": "accounts.db",
+            "required": false,
+        }])
+    );
+    assert_eq!(
+        manifest["transports"],
+        serde_json::json!(["stdio", "streamable-http"])
+    );
     // Describing the server leaves nothing behind in the working directory.
     assert_eq!(std::fs::read_dir(scratch.path()).unwrap().count(), 0);
 }

@@ -393,7 +393,7 @@ impl Files {
 #[command(version, about)]
 struct Cli {
     /// the directory to serve (required to serve); nothing outside it is reachable
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     root: Option<PathBuf>,
     #[command(flatten)]
     mcp: mcp_runtime::cli::Options,
@@ -408,6 +408,10 @@ fn server(shown: &Path) -> Server {
         shown.display()
     );
     Server::new("files", env!("CARGO_PKG_VERSION"))
+        // `--manifest` describes `--root` too: `cargo mcp bundle` asks for it on install.
+        .cli_options(mcp_runtime::cli::CliOption::from_command(
+            &<Cli as clap::CommandFactory>::command(),
+        ))
         .title("Files")
         .instructions(instructions)
         .provider(Files)

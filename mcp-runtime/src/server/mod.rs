@@ -77,6 +77,8 @@ pub struct Server {
     pub(crate) request_state_ttl: Duration,
     pub(crate) timeouts: registry::Timeouts,
     pub(crate) optional_parameters: crate::capability::OptionalParameters,
+    /// The server's own command-line options, for `--manifest`.
+    pub(crate) cli_options: Vec<crate::cli::CliOption>,
 }
 
 impl Server {
@@ -104,7 +106,49 @@ impl Server {
             request_state_ttl: Duration::from_secs(5 * 60),
             timeouts: registry::Timeouts::default(),
             optional_parameters: Default::default(),
+            cli_options: Vec::new(),
         }
+    }
+
+    /// Describes the server's own command-line options (`--db PATH`) in the manifest that
+    /// `--manifest` prints, under `"options"`: `cargo mcp bundle` makes a bundle's
+    /// `user_config` of them, and `cargo mcp server-json` a registry entry's arguments. With
+    /// the `clap` feature, [`CliOption::from_command`](crate::cli::CliOption::from_command)
+    /// reads them from the server's parser:
+    ///
+    /// ```
+    /// # #[cfg(feature = "clap")] {
+    /// use clap::{CommandFactory, Parser};
+    /// use mcp_runtime::cli::{CliOption, Options};
+    /// use mcp_runtime::Server;
+    ///
+    /// #[derive(Parser)]
+    /// struct Cli {
+    ///     /// The SQLite database
+    ///     #[arg(long, default_value = "accounts.db")]
+    ///     db: std::path::PathBuf,
+    ///     #[command(flatten)]
+    ///     mcp: Options,
+    /// }
+    ///
+    /// let server = Server::new("accounts", "1.0.0")
+    ///     .cli_options(CliOption::from_command(&Cli::command()));
+    /// # }
+    /// ```
+    ///
+    /// Or by hand:
+    ///
+    /// ```
+    /// use mcp_runtime::cli::{CliOption, OptionKind};
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::new("notes", "1.0.0").cli_options([
+    ///     CliOption::new("--root", "The directory to serve").kind(OptionKind::Directory).required(),
+    /// ]);
+    /// ```
+    pub fn cli_options(mut self, options: impl IntoIterator<Item = crate::cli::CliOption>) -> Self {
+        self.cli_options.extend(options);
+        self
     }
 
     /// A display title for clients.
