@@ -40,6 +40,35 @@ pub struct Target {
     pub bin: String,
     /// The package's `Cargo.toml`.
     pub manifest_path: PathBuf,
+    /// What `Cargo.toml` says of the package: version, description, links.
+    pub info: PackageInfo,
+}
+
+/// The fields of a package's `Cargo.toml` that a registry entry and a bundle are made from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackageInfo {
+    /// `version`.
+    pub version: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `repository`: the source's URL.
+    pub repository: Option<String>,
+    /// `homepage`.
+    pub homepage: Option<String>,
+    /// `license`: an SPDX expression.
+    pub license: Option<String>,
+    /// `authors`.
+    pub authors: Vec<String>,
+    /// `keywords`.
+    pub keywords: Vec<String>,
+    /// The README: `readme`, else `README.md` in the package's directory when it exists.
+    pub readme: Option<PathBuf>,
+    /// The package's directory.
+    pub directory: PathBuf,
+    /// The root directory of the package's workspace.
+    pub workspace_root: PathBuf,
+    /// The workspace's target directory, where builds go.
+    pub target_directory: PathBuf,
 }
 
 /// The `cargo` to run: `$CARGO` when cargo started us, else `cargo` from `PATH`.
@@ -155,10 +184,38 @@ pub fn choose(metadata: &Value, start: &Path, selection: &Selection) -> Result<T
         }
     };
     let manifest_path = PathBuf::from(package["manifest_path"].as_str().unwrap_or_default());
+    let text = |key: &str| package[key].as_str().map(str::to_owned);
+    let list = |key: &str| -> Vec<String> {
+        package[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .collect()
+    };
+    let directory = manifest_path.parent().unwrap_or(Path::new("."));
+    let readme = match text("readme") {
+        Some(readme) => Some(directory.join(readme)),
+        None => Some(directory.join("README.md")).filter(|path| path.is_file()),
+    };
+    let info = PackageInfo {
+        version: text("version").unwrap_or_default(),
+        description: text("description"),
+        repository: text("repository"),
+        homepage: text("homepage"),
+        license: text("license"),
+        authors: list("authors"),
+        keywords: list("keywords"),
+        readme,
+        directory: directory.to_owned(),
+        workspace_root: PathBuf::from(metadata["workspace_root"].as_str().unwrap_or_default()),
+        target_directory: PathBuf::from(metadata["target_directory"].as_str().unwrap_or_default()),
+    };
     Ok(Target {
         package: name,
         bin,
         manifest_path,
+        info,
     })
 }
 
@@ -169,6 +226,12 @@ pub fn build(target: &Target) -> Result<PathBuf, Error> {
 
 /// Builds the target as [`build`] does, in the release profile when `release` is true.
 pub fn build_profile(target: &Target, release: bool) -> Result<PathBuf, Error> {
+    build_for(target, release, None)
+}
+
+/// Builds the target as [`build_profile`] does, for the platform `triple` (`--target`) when
+/// one is given.
+pub fn build_for(target: &Target, release: bool, triple: Option<&str>) -> Result<PathBuf, Error> {
     let output = cargo()
         .args([
             "build",
@@ -177,6 +240,12 @@ pub fn build_profile(target: &Target, release: bool) -> Result<PathBuf, Error> {
             "json-render-diagnostics",
         ])
         .args(release.then_some("--release"))
+        .args(
+            triple
+                .map(|triple| ["--target", triple])
+                .into_iter()
+                .flatten(),
+        )
         .arg("--manifest-path")
         .arg(&target.manifest_path)
         .args(["--package", &target.package, "--bin", &target.bin])
@@ -207,6 +276,21 @@ pub fn build_profile(target: &Target, release: bool) -> Result<PathBuf, Error> {
                 target.bin
             ))
         })
+}
+
+/// The platform this machine builds for by default (`host:` of `rustc -vV`).
+pub fn host_triple() -> Result<String, Error> {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+    let output = Command::new(rustc)
+        .arg("-vV")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error(format!("cannot run `rustc -vV`: {e}")))?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .map(|host| host.trim().to_owned())
+        .ok_or_else(|| Error("`rustc -vV` named no host platform".into()))
 }
 
 /// Runs the executable with `--manifest` (stdin closed) and returns what it printed, checked to

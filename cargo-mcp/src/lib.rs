@@ -56,5 +56,7 @@
 //! ```
 
 pub mod build;
+pub mod bundle;
 pub mod diff;
 pub mod install;
+pub mod server_json;

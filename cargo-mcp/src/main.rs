@@ -1,13 +1,15 @@
-//! The `cargo-mcp` binary: `cargo mcp manifest [--diff OLD.json [--against NEW.json]]` and
-//! `cargo mcp install CLIENT`.
+//! The `cargo-mcp` binary: `cargo mcp new`, `manifest [--diff OLD.json [--against NEW.json]]`,
+//! `server-json`, `bundle` and `install CLIENT`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cargo_mcp::build::{self, Selection};
+use cargo_mcp::build::{self, Selection, Target};
+use cargo_mcp::bundle::{self, Platform};
 use cargo_mcp::diff;
 use cargo_mcp::install::{self, Client, Plan, Server, Written};
+use cargo_mcp::server_json::{self, Publish};
 use serde_json::Value;
 
 const HELP: &str = "\
@@ -16,9 +18,13 @@ cargo mcp: tools for MCP servers built with mcp-runtime
 Usage: cargo mcp <COMMAND>
 
 Commands:
-  manifest  Build the server crate and print its capability manifest, or review the changes
-            against a saved one (--diff)
-  help      Print this help, or the help of a command (cargo mcp help install)
+  new          Create a server project from the repository's template
+  manifest     Build the server crate and print its capability manifest, or review the changes
+               against a saved one (--diff)
+  server-json  Print the MCP Registry entry (server.json) of the server crate
+  bundle       Build an MCP bundle (.mcpb) of the server crate, and print its SHA-256
+  install      Add the server to a client's configuration file
+  help         Print this help, or the help of a command (cargo mcp help install)
 
 Options:
   -h, --help     Print help
@@ -102,6 +108,75 @@ Exit status:
      are not a JSON object (the file is left untouched)
 ";
 
+const SERVER_JSON_HELP: &str = "\
+cargo mcp server-json: the MCP Registry entry (server.json) of a server crate
+
+Builds the server crate, asks its binary for --manifest, and prints a server.json for the
+official MCP Registry (schema 2025-12-11) made from Cargo.toml (version, description,
+repository, homepage) and the manifest: a `cargo` package started over stdio (and over
+streamable HTTP when the server serves it), the server's options as package arguments, the
+runtime's environment variables, and every capability's risk level and scopes in the
+publisher's _meta. With --mcpb, --oci and --remote, those packages and remotes too.
+
+The registry verifies a cargo package by the line `mcp-name: NAME` in the crate's README: the
+command checks that the README has it, and says which line to add.
+
+Usage: cargo mcp server-json [OPTIONS]
+
+Options:
+      --name <NAME>         The registry name, io.github.OWNER/NAME (default: the README's
+                            mcp-name: line, else io.github.OWNER/PACKAGE of a GitHub repository)
+      --description <TEXT>  Instead of Cargo.toml's (the registry takes at most 100 characters)
+      --mcpb <URL>          Add an mcpb package downloaded from URL; needs --mcpb-file
+      --mcpb-file <FILE>    The bundle at that URL, for its SHA-256 (cargo mcp bundle writes it)
+      --oci <IMAGE>         Add an oci package: a full image reference (ghcr.io/owner/name:1.0.0)
+      --remote <URL>        Add a streamable HTTP remote where the server is served (repeatable)
+      --out <FILE>          Write the entry to FILE instead of printing it
+  -p, --package <NAME>      The package to build (default: the one in the current directory)
+      --bin <NAME>          The binary target (needed when the package has several)
+      --manifest-path <PATH>
+                            The Cargo.toml to start from (default: found from the current
+                            directory)
+  -h, --help                Print help
+
+Exit status:
+  0  the entry was printed or written
+  2  usage, build or I/O error, an invalid name or description, or a README without the
+     mcp-name: line
+";
+
+const BUNDLE_HELP: &str = "\
+cargo mcp bundle: an MCP bundle (.mcpb) of a server crate
+
+Builds the server crate in the release profile and writes
+TARGET_DIR/mcpb/NAME-VERSION-TRIPLE.mcpb: a zip with manifest.json (manifest version 0.3, a
+binary server) and the binary as server/NAME. The manifest has the server's tools and prompts,
+a user_config entry for each of its own options that takes a value (a file or directory the
+user picks, a number, a text), the platform, and every capability's risk level in _meta.
+
+The bundle is reproducible: the same binary and manifest give the same bytes. Prints
+`SHA256  PATH`, as sha256sum does: the SHA-256 is the fileSha256 of server.json's mcpb package
+(cargo mcp server-json --mcpb URL --mcpb-file PATH).
+
+Usage: cargo mcp bundle [OPTIONS]
+
+Options:
+      --target <TRIPLE>     Build for this platform (a macOS, Windows or Linux target; default:
+                            this machine's)
+      --author <NAME>       The author, when Cargo.toml has no `authors` (\"Name <email>\")
+      --out <FILE>          Write the bundle to FILE instead
+  -p, --package <NAME>      The package to build (default: the one in the current directory)
+      --bin <NAME>          The binary target (needed when the package has several)
+      --manifest-path <PATH>
+                            The Cargo.toml to start from (default: found from the current
+                            directory)
+  -h, --help                Print help
+
+Exit status:
+  0  the bundle was written
+  2  usage, build or I/O error, or a package without description or author
+";
+
 /// What `cargo mcp manifest` was asked to do.
 struct ManifestArgs {
     selection: Selection,
@@ -142,11 +217,17 @@ fn run() -> Result<Outcome, String> {
         }
         Some(Value(command)) if command == "manifest" => manifest(&mut parser),
         Some(Value(command)) if command == "install" => install(&mut parser),
+        Some(Value(command)) if command == "server-json" => server_json(&mut parser),
+        Some(Value(command)) if command == "bundle" => bundle(&mut parser),
+        Some(Value(command)) if command == "new" => new(parser),
         Some(Value(command)) if command == "help" => {
             match parser.next().map_err(|e| e.to_string())? {
                 None => print(HELP),
                 Some(Value(topic)) if topic == "manifest" => print(MANIFEST_HELP),
                 Some(Value(topic)) if topic == "install" => print(INSTALL_HELP),
+                Some(Value(topic)) if topic == "server-json" => print(SERVER_JSON_HELP),
+                Some(Value(topic)) if topic == "bundle" => print(BUNDLE_HELP),
+                Some(Value(topic)) if topic == "new" => new_help(),
                 Some(other) => Err(format!(
                     "no help on {}: try `cargo mcp help`",
                     other.unexpected()
@@ -392,4 +473,204 @@ fn install(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
         }
     }
     Ok(Outcome::Done)
+}
+
+/// The value of the option just read, as text.
+fn text(
+    parser: &mut lexopt::Parser,
+    usage: &dyn Fn(lexopt::Error) -> String,
+) -> Result<String, String> {
+    use lexopt::prelude::*;
+    parser.value().map_err(usage)?.string().map_err(usage)
+}
+
+/// Builds the selected server (in the release profile when `release`) and returns its target,
+/// executable and manifest.
+fn built(selection: &Selection, release: bool) -> Result<(Target, PathBuf, Value), String> {
+    let target = build::locate(selection).map_err(|e| e.to_string())?;
+    let executable = build::build_profile(&target, release).map_err(|e| e.to_string())?;
+    let (_, manifest) = build::run(&executable).map_err(|e| e.to_string())?;
+    Ok((target, executable, manifest))
+}
+
+fn server_json(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
+    use lexopt::prelude::*;
+
+    let usage = |e: lexopt::Error| format!("{e}: try `cargo mcp server-json --help`");
+    let mut selection = Selection::default();
+    let mut name: Option<String> = None;
+    let mut publish = Publish::default();
+    let mut mcpb_url: Option<String> = None;
+    let mut mcpb_file: Option<PathBuf> = None;
+    let mut out: Option<PathBuf> = None;
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Short('p') | Long("package") => selection.package = Some(text(parser, &usage)?),
+            Long("bin") => selection.bin = Some(text(parser, &usage)?),
+            Long("manifest-path") => selection.manifest_path = Some(text(parser, &usage)?.into()),
+            Short('h') | Long("help") => return print(SERVER_JSON_HELP),
+            Long("name") => name = Some(text(parser, &usage)?),
+            Long("description") => publish.description = Some(text(parser, &usage)?),
+            Long("mcpb") => mcpb_url = Some(text(parser, &usage)?),
+            Long("mcpb-file") => mcpb_file = Some(text(parser, &usage)?.into()),
+            Long("oci") => publish.oci = Some(text(parser, &usage)?),
+            Long("remote") => publish.remotes.push(text(parser, &usage)?),
+            Long("out") => out = Some(text(parser, &usage)?.into()),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    publish.mcpb = match (mcpb_url, mcpb_file) {
+        (Some(url), Some(file)) => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| format!("cannot read the bundle {}: {e}", file.display()))?;
+            Some((url, bundle::sha256(&bytes)))
+        }
+        (None, None) => None,
+        _ => {
+            return Err(
+                "--mcpb URL and --mcpb-file FILE go together: the URL the bundle is downloaded from, and the bundle for its SHA-256".into(),
+            )
+        }
+    };
+    for url in &publish.remotes {
+        if !url.starts_with("https://") && !url.starts_with("http://") {
+            return Err(format!("--remote {url}: give the server's http(s) URL"));
+        }
+    }
+
+    let (target, _, manifest) = built(&selection, false)?;
+    let readme_name = target
+        .info
+        .readme
+        .as_deref()
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .and_then(|text| server_json::readme_name(&text));
+    let from_repository = target
+        .info
+        .repository
+        .as_deref()
+        .and_then(|url| server_json::name_from_repository(url, &target.package));
+    publish.name = name.or(readme_name).or(from_repository).ok_or_else(|| {
+        format!(
+            "no registry name: pass --name io.github.OWNER/{}, and add the line `mcp-name: io.github.OWNER/{}` to the README",
+            target.package, target.package
+        )
+    })?;
+    server_json::check_name(&publish.name).map_err(|e| e.to_string())?;
+    server_json::check_readme(target.info.readme.as_deref(), &publish.name)
+        .map_err(|e| e.to_string())?;
+    let entry = server_json::entry(&target.package, &target.info, &manifest, &publish)
+        .map_err(|e| e.to_string())?;
+    let mut text = serde_json::to_string_pretty(&entry).expect("JSON serialises");
+    text.push('\n');
+    match out {
+        Some(path) => {
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprintln!("wrote {} ({})", path.display(), publish.name);
+        }
+        None => write_out(text.as_bytes())?,
+    }
+    Ok(Outcome::Done)
+}
+
+fn bundle(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
+    use lexopt::prelude::*;
+
+    let usage = |e: lexopt::Error| format!("{e}: try `cargo mcp bundle --help`");
+    let mut selection = Selection::default();
+    let mut triple: Option<String> = None;
+    let mut author: Option<String> = None;
+    let mut out: Option<PathBuf> = None;
+    while let Some(arg) = parser.next().map_err(usage)? {
+        match arg {
+            Short('p') | Long("package") => selection.package = Some(text(parser, &usage)?),
+            Long("bin") => selection.bin = Some(text(parser, &usage)?),
+            Long("manifest-path") => selection.manifest_path = Some(text(parser, &usage)?.into()),
+            Short('h') | Long("help") => return print(BUNDLE_HELP),
+            Long("target") => triple = Some(text(parser, &usage)?),
+            Long("author") => author = Some(text(parser, &usage)?),
+            Long("out") => out = Some(text(parser, &usage)?.into()),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    let host = build::host_triple().map_err(|e| e.to_string())?;
+    let triple = triple.unwrap_or_else(|| host.clone());
+    let platform = Platform::from_triple(&triple).map_err(|e| e.to_string())?;
+
+    // The manifest comes from a binary this machine runs: the bundled one, or a host build of
+    // the same sources when the bundle is for another platform.
+    let (mut target, host_executable, manifest) = built(&selection, true)?;
+    let executable = if triple == host {
+        host_executable
+    } else {
+        build::build_for(&target, true, Some(&triple)).map_err(|e| e.to_string())?
+    };
+    if let Some(author) = author {
+        target.info.authors.insert(0, author);
+    }
+    let json = bundle::manifest(
+        &target.package,
+        &target.bin,
+        &target.info,
+        &manifest,
+        platform,
+    )
+    .map_err(|e| e.to_string())?;
+    let binary = std::fs::read(&executable)
+        .map_err(|e| format!("cannot read {}: {e}", executable.display()))?;
+    let bytes = bundle::archive(&json, &platform.entry_point(&target.bin), &binary)
+        .map_err(|e| e.to_string())?;
+    let path = out.unwrap_or_else(|| {
+        target.info.target_directory.join("mcpb").join(format!(
+            "{}-{}-{triple}.mcpb",
+            target.package, target.info.version
+        ))
+    });
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    write_out(format!("{}  {}\n", bundle::sha256(&bytes), path.display()).as_bytes())?;
+    Ok(Outcome::Done)
+}
+
+/// The template renderer of the repository cargo-mcp was built from.
+const NEW_SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tools/new-server/Cargo.toml"
+);
+
+/// `cargo mcp new ARGS`: the repository's template renderer (`cargo new-server`), run with ARGS.
+fn new(mut parser: lexopt::Parser) -> Result<Outcome, String> {
+    let args: Vec<std::ffi::OsString> = parser.raw_args().map_err(|e| e.to_string())?.collect();
+    run_new_server(&args)
+}
+
+fn new_help() -> Result<Outcome, String> {
+    run_new_server(&["--help".into()])
+}
+
+fn run_new_server(args: &[std::ffi::OsString]) -> Result<Outcome, String> {
+    let renderer = std::path::Path::new(NEW_SERVER);
+    if !renderer.is_file() {
+        return Err(format!(
+            "cargo mcp new renders the template of the mcp-runtime checkout cargo-mcp was installed from, and {} is gone: install cargo-mcp again from a checkout (cargo install --path cargo-mcp)",
+            renderer.display()
+        ));
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args(["run", "--quiet", "--manifest-path"])
+        .arg(renderer)
+        .arg("--")
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run `cargo run` for the template renderer: {e}"))?;
+    match status.code() {
+        Some(0) => Ok(Outcome::Done),
+        // The renderer has said what went wrong.
+        _ => Err("the project was not created".into()),
+    }
 }
