@@ -57,4 +57,5 @@
 
 pub mod build;
 pub mod diff;
+pub mod inspect;
 pub mod install;

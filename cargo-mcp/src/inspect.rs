@@ -1,0 +1,749 @@
+//! `cargo mcp inspect`: a command-line MCP client that lists a server's capabilities, with the
+//! risk level of each, and calls a tool, reads a resource or gets a prompt.
+//!
+//! It reaches a server over stdio (a child process) or streamable HTTP, in either era of the
+//! protocol:
+//!
+//! * `2026-07-28`: no handshake. Every request carries the protocol version, the client's
+//!   information and capabilities in `params._meta`; over HTTP it also carries the
+//!   `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers (and an `Mcp-Param-*` header
+//!   for each argument the tool's input schema marks with `x-mcp-header`). The server
+//!   describes itself in answer to `server/discover`.
+//! * `2025-11-25` and `2025-06-18`: an `initialize` request and an `initialized`
+//!   notification first; over HTTP, the `Mcp-Session-Id` the server gives is sent back with
+//!   every later message, with the `MCP-Protocol-Version` agreed on.
+//!
+//! With [`Protocol::Auto`] the client sends `server/discover` and falls back to the handshake
+//! when the server refuses it.
+//!
+//! ```
+//! use cargo_mcp::inspect::{arguments, Protocol};
+//! use serde_json::json;
+//!
+//! assert_eq!(Protocol::parse("2025-11-25"), Some(Protocol::V2025_11_25));
+//! let schema = json!({"properties": {"a": {"type": "number"}, "name": {"type": "string"}}});
+//! let pairs = ["a=2".to_owned(), "name=007".to_owned()];
+//! assert_eq!(arguments(&pairs, Some(&schema))?, json!({"a": 2, "name": "007"}));
+//! # Ok::<(), cargo_mcp::inspect::Error>(())
+//! ```
+
+mod render;
+pub mod transport;
+
+use std::fmt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use transport::{HttpTransport, ServerLog, StdioTransport, Transport};
+
+/// The `_meta` key under which mcp-runtime servers describe each capability's permission.
+pub const PERMISSION_META_KEY: &str = "mcp-runtime/permission";
+
+/// How many times a request is sent again when a server answers `input_required` with only
+/// a `requestState` to hand back.
+const MAX_RETRIES: usize = 8;
+
+/// How many pages of a list are read at most.
+const MAX_PAGES: usize = 1000;
+
+/// What went wrong, with one line saying what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A command line that cannot be acted on (a bad `KEY=VALUE`, an unknown tool).
+    Usage(String),
+    /// The server could not be started or reached, stopped answering, or answered something
+    /// that is not MCP.
+    Connection(String),
+    /// The server answered with an HTTP error status and no JSON-RPC error.
+    Http {
+        /// The status code.
+        status: u16,
+        /// What happened and what to do.
+        message: String,
+    },
+    /// The server answered the request with a JSON-RPC error.
+    Rpc {
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The error's message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The JSON-RPC error in a response, if it carries one.
+    pub fn from_rpc(response: &Value) -> Option<Error> {
+        let error = response.get("error")?;
+        Some(Error::Rpc {
+            code: error["code"].as_i64().unwrap_or_default(),
+            message: error["message"].as_str().unwrap_or_default().to_owned(),
+        })
+    }
+
+    /// The exit status of `cargo mcp inspect` for this error: 1 when the server answered
+    /// with an error, 2 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Rpc { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(message) | Error::Connection(message) => f.write_str(message),
+            Error::Http { message, .. } => f.write_str(message),
+            Error::Rpc { code, message } => {
+                write!(f, "the server answered with error {code}: {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The protocol revision to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// `2026-07-28` when the server answers `server/discover`, else the `2025-11-25`
+    /// handshake (whose answer may settle on an older revision).
+    #[default]
+    Auto,
+    /// `2026-07-28`: no handshake, metadata on every request.
+    V2026_07_28,
+    /// `2025-11-25`: the `initialize` handshake.
+    V2025_11_25,
+    /// `2025-06-18`: the `initialize` handshake.
+    V2025_06_18,
+}
+
+impl Protocol {
+    /// Every choice, with its name on the command line.
+    pub const ALL: [(Protocol, &'static str); 4] = [
+        (Protocol::Auto, "auto"),
+        (Protocol::V2026_07_28, "2026-07-28"),
+        (Protocol::V2025_11_25, "2025-11-25"),
+        (Protocol::V2025_06_18, "2025-06-18"),
+    ];
+
+    /// Parses a name on the command line (`auto`, `2026-07-28`, `2025-11-25`, `2025-06-18`).
+    pub fn parse(name: &str) -> Option<Protocol> {
+        Self::ALL
+            .into_iter()
+            .find(|(_, known)| *known == name)
+            .map(|(protocol, _)| protocol)
+    }
+}
+
+/// Where the server is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// An executable started as a child process, speaking stdio.
+    Stdio {
+        /// The executable.
+        command: PathBuf,
+        /// Its arguments.
+        args: Vec<String>,
+        /// Where its standard error goes.
+        log: ServerLog,
+    },
+    /// A streamable HTTP endpoint.
+    Http {
+        /// The endpoint's URL.
+        url: String,
+        /// Headers sent with every message (such as `Authorization`).
+        headers: Vec<(String, String)>,
+    },
+}
+
+/// What to ask the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// List tools, resources, resource templates and prompts.
+    List,
+    /// Call a tool.
+    Call {
+        /// The tool's name.
+        tool: String,
+        /// `KEY=VALUE` pairs, read with [`arguments`] against the tool's input schema.
+        pairs: Vec<String>,
+        /// `--args JSON`: the arguments as one JSON object, instead of pairs.
+        json: Option<String>,
+    },
+    /// Read a resource.
+    Read {
+        /// The resource's URI.
+        uri: String,
+    },
+    /// Get a prompt.
+    Prompt {
+        /// The prompt's name.
+        name: String,
+        /// `KEY=VALUE` pairs; a prompt's arguments are strings.
+        pairs: Vec<String>,
+    },
+}
+
+/// Everything `cargo mcp inspect` was asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Where the server is.
+    pub endpoint: Endpoint,
+    /// The protocol revision to speak.
+    pub protocol: Protocol,
+    /// What to ask.
+    pub action: Action,
+    /// Print the results as JSON instead of text.
+    pub json: bool,
+    /// How long to wait for each answer.
+    pub timeout: Duration,
+}
+
+/// How an inspection that reached the server ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything asked for was answered.
+    Done,
+    /// The tool answered with `isError: true` (its content was printed).
+    ToolError,
+}
+
+/// Connects to the server, does what `options` asks, prints the result to `out` and closes
+/// the connection.
+pub fn run(options: &Options, out: &mut dyn Write) -> Result<Outcome, Error> {
+    // A mistyped argument is reported before any server is started or reached.
+    if let Action::Call { pairs, .. } | Action::Prompt { pairs, .. } = &options.action {
+        for pair in pairs {
+            split_pair(pair)?;
+        }
+    }
+    let transport: Box<dyn Transport> = match &options.endpoint {
+        Endpoint::Stdio { command, args, log } => Box::new(StdioTransport::spawn(
+            command,
+            args,
+            log.clone(),
+            options.timeout,
+        )?),
+        Endpoint::Http { url, headers } => {
+            Box::new(HttpTransport::new(url, headers.clone(), options.timeout))
+        }
+    };
+    let mut client = Client::connect(transport, options.protocol)?;
+    let outcome = act(&mut client, options, out);
+    client.close();
+    outcome
+}
+
+fn act(client: &mut Client, options: &Options, out: &mut dyn Write) -> Result<Outcome, Error> {
+    let write_error = |e: std::io::Error| Error::Usage(format!("cannot write to stdout: {e}"));
+    match &options.action {
+        Action::List => {
+            let listing = client.listing()?;
+            let text = if options.json {
+                pretty(&listing)
+            } else {
+                render::listing(&listing)
+            };
+            out.write_all(text.as_bytes()).map_err(write_error)?;
+            Ok(Outcome::Done)
+        }
+        Action::Call { tool, pairs, json } => {
+            let result = client.call(tool, pairs, json.as_deref())?;
+            let text = if options.json {
+                pretty(&result)
+            } else {
+                render::call(&result)
+            };
+            out.write_all(text.as_bytes()).map_err(write_error)?;
+            if result["isError"] == true {
+                Ok(Outcome::ToolError)
+            } else {
+                Ok(Outcome::Done)
+            }
+        }
+        Action::Read { uri } => {
+            let result = client.request("resources/read", json!({ "uri": uri }))?;
+            let text = if options.json {
+                pretty(&result)
+            } else {
+                render::read(&result)
+            };
+            out.write_all(text.as_bytes()).map_err(write_error)?;
+            Ok(Outcome::Done)
+        }
+        Action::Prompt { name, pairs } => {
+            let mut arguments = Map::new();
+            for pair in pairs {
+                let (key, value) = split_pair(pair)?;
+                arguments.insert(key.to_owned(), Value::String(value.to_owned()));
+            }
+            let result = client.request(
+                "prompts/get",
+                json!({ "name": name, "arguments": arguments }),
+            )?;
+            let text = if options.json {
+                pretty(&result)
+            } else {
+                render::prompt(&result)
+            };
+            out.write_all(text.as_bytes()).map_err(write_error)?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A connection to a server, after the handshake (or the discovery) of its era.
+pub struct Client {
+    transport: Box<dyn Transport>,
+    next_id: u64,
+    /// The revision agreed on.
+    version: String,
+    /// `2026-07-28` and later: metadata on every request, no session.
+    modern: bool,
+    /// What `initialize` or `server/discover` answered.
+    description: Value,
+}
+
+impl Client {
+    /// Opens the connection: `server/discover` in the `2026-07-28` era, the `initialize`
+    /// handshake in the earlier ones, and with [`Protocol::Auto`] the first that the server
+    /// accepts.
+    pub fn connect(transport: Box<dyn Transport>, protocol: Protocol) -> Result<Client, Error> {
+        let mut client = Client {
+            transport,
+            next_id: 0,
+            version: String::new(),
+            modern: false,
+            description: Value::Null,
+        };
+        let legacy = match protocol {
+            Protocol::V2026_07_28 => {
+                return client
+                    .discover()
+                    .map(|()| client)
+                    .map_err(|error| match error {
+                        Error::Rpc { .. } | Error::Http { .. } => Error::Connection(format!(
+                            "the server refused 2026-07-28 ({error}): try --era 2025-11-25"
+                        )),
+                        other => other,
+                    });
+            }
+            Protocol::Auto => match client.discover() {
+                Ok(()) => return Ok(client),
+                Err(Error::Rpc { .. } | Error::Http { .. }) => "2025-11-25",
+                Err(other) => return Err(other),
+            },
+            Protocol::V2025_11_25 => "2025-11-25",
+            Protocol::V2025_06_18 => "2025-06-18",
+        };
+        client.initialize(legacy)?;
+        Ok(client)
+    }
+
+    fn discover(&mut self) -> Result<(), Error> {
+        self.version = "2026-07-28".to_owned();
+        self.modern = true;
+        let result = self.request("server/discover", json!({}))?;
+        self.description = json!({
+            "protocolVersion": self.version,
+            "serverInfo": result["_meta"]["io.modelcontextprotocol/serverInfo"],
+            "capabilities": result["capabilities"],
+            "instructions": result["instructions"],
+        });
+        Ok(())
+    }
+
+    fn initialize(&mut self, version: &str) -> Result<(), Error> {
+        self.version.clear();
+        self.modern = false;
+        let result = self.request(
+            "initialize",
+            json!({
+                "protocolVersion": version,
+                "capabilities": {},
+                "clientInfo": client_info(),
+            }),
+        )?;
+        let agreed = result["protocolVersion"].as_str().unwrap_or(version);
+        agreed.clone_into(&mut self.version);
+        self.description = json!({
+            "protocolVersion": agreed,
+            "serverInfo": result["serverInfo"],
+            "capabilities": result["capabilities"],
+            "instructions": result["instructions"],
+        });
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        let headers = self.headers("notifications/initialized", &Value::Null, &[]);
+        self.transport.notify(&initialized, &headers)
+    }
+
+    /// The protocol revision agreed on.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Sends a request and returns its result; a `2026-07-28` request is completed first
+    /// (`_meta`), and sent again while the server answers `input_required` with only a state
+    /// to hand back.
+    pub fn request(&mut self, method: &str, params: Value) -> Result<Value, Error> {
+        self.request_with(method, params, &[])
+    }
+
+    fn request_with(
+        &mut self,
+        method: &str,
+        mut params: Value,
+        extra_headers: &[(String, String)],
+    ) -> Result<Value, Error> {
+        if self.modern {
+            let meta = params
+                .as_object_mut()
+                .map(|params| params.entry("_meta").or_insert_with(|| json!({})));
+            if let Some(Value::Object(meta)) = meta {
+                meta.insert(
+                    "io.modelcontextprotocol/protocolVersion".into(),
+                    self.version.clone().into(),
+                );
+                meta.insert("io.modelcontextprotocol/clientInfo".into(), client_info());
+                meta.insert(
+                    "io.modelcontextprotocol/clientCapabilities".into(),
+                    json!({}),
+                );
+            }
+        }
+        for _ in 0..=MAX_RETRIES {
+            self.next_id += 1;
+            let message = json!({
+                "jsonrpc": "2.0",
+                "id": self.next_id,
+                "method": method,
+                "params": params,
+            });
+            let headers = self.headers(method, &params, extra_headers);
+            let response = self.transport.request(&message, &headers)?;
+            if let Some(error) = Error::from_rpc(&response) {
+                return Err(error);
+            }
+            let result = response.get("result").cloned().unwrap_or(Value::Null);
+            if result["resultType"] != "input_required" {
+                return Ok(result);
+            }
+            let questions: Vec<String> = result["inputRequests"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(key, request)| {
+                    let method = request["method"].as_str().unwrap_or("a request");
+                    match request["params"]["message"].as_str() {
+                        Some(text) => format!("{key}: {method} \"{text}\""),
+                        None => format!("{key}: {method}"),
+                    }
+                })
+                .collect();
+            if !questions.is_empty() {
+                return Err(Error::Usage(format!(
+                    "the server asks for input before answering ({}), and cargo mcp inspect answers no questions: use a client that does, or change the server's policy",
+                    questions.join("; ")
+                )));
+            }
+            // Only a state to hand back: ask again with it.
+            if let Some(object) = params.as_object_mut() {
+                object.insert("requestState".into(), result["requestState"].clone());
+            }
+        }
+        Err(Error::Connection(format!(
+            "the server kept answering `{method}` with input_required: giving up after {MAX_RETRIES} retries"
+        )))
+    }
+
+    /// The HTTP headers a message carries: the version agreed on, and in the `2026-07-28`
+    /// era the method and the name it concerns.
+    fn headers(
+        &self,
+        method: &str,
+        params: &Value,
+        extra: &[(String, String)],
+    ) -> Vec<(String, String)> {
+        let mut headers = Vec::new();
+        if self.version.is_empty() || self.version.as_str() < "2025-06-18" {
+            // Before the handshake, and for revisions that predate the header.
+            return headers;
+        }
+        headers.push(("MCP-Protocol-Version".to_owned(), self.version.clone()));
+        if self.modern {
+            headers.push(("Mcp-Method".to_owned(), method.to_owned()));
+            let name = match method {
+                "tools/call" | "prompts/get" => params["name"].as_str(),
+                "resources/read" => params["uri"].as_str(),
+                _ => None,
+            };
+            if let Some(name) = name {
+                headers.push(("Mcp-Name".to_owned(), header_value(name)));
+            }
+            headers.extend(extra.iter().cloned());
+        }
+        headers
+    }
+
+    /// Every item of a paginated list (`tools/list` and its like), page after page.
+    pub fn list_all(&mut self, method: &str, key: &str) -> Result<Vec<Value>, Error> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let params = match &cursor {
+                Some(cursor) => json!({ "cursor": cursor }),
+                None => json!({}),
+            };
+            let page = self.request(method, params)?;
+            items.extend(page[key].as_array().into_iter().flatten().cloned());
+            match page["nextCursor"].as_str() {
+                Some(next) if !next.is_empty() => cursor = Some(next.to_owned()),
+                _ => return Ok(items),
+            }
+        }
+        Ok(items)
+    }
+
+    /// The server's description and every capability it declares: `protocolVersion`,
+    /// `serverInfo`, `capabilities`, `instructions`, and the lists `tools`, `resources`,
+    /// `resourceTemplates` and `prompts` (each present when the server declares its kind).
+    pub fn listing(&mut self) -> Result<Value, Error> {
+        let mut listing = self.description.clone();
+        let declared = |kind: &str| listing["capabilities"].get(kind).is_some();
+        let (tools, resources, prompts) = (
+            declared("tools"),
+            declared("resources"),
+            declared("prompts"),
+        );
+        if tools {
+            listing["tools"] = self.list_all("tools/list", "tools")?.into();
+        }
+        if resources {
+            listing["resources"] = self.list_all("resources/list", "resources")?.into();
+            listing["resourceTemplates"] = self
+                .list_all("resources/templates/list", "resourceTemplates")?
+                .into();
+        }
+        if prompts {
+            listing["prompts"] = self.list_all("prompts/list", "prompts")?.into();
+        }
+        Ok(listing)
+    }
+
+    /// Calls `tool` with the arguments of `pairs` (`KEY=VALUE`) or of `json` (an object),
+    /// after finding the tool in `tools/list`: its input schema types the values and names
+    /// the arguments mirrored into headers.
+    pub fn call(
+        &mut self,
+        tool: &str,
+        pairs: &[String],
+        json: Option<&str>,
+    ) -> Result<Value, Error> {
+        let tools = self.list_all("tools/list", "tools")?;
+        let Some(descriptor) = tools.iter().find(|t| t["name"] == tool) else {
+            let names: Vec<&str> = tools.iter().filter_map(|t| t["name"].as_str()).collect();
+            let known = if names.is_empty() {
+                "it lists no tools".to_owned()
+            } else {
+                format!("it has {}", names.join(", "))
+            };
+            return Err(Error::Usage(format!(
+                "the server has no tool `{tool}`: {known}"
+            )));
+        };
+        let schema = descriptor.get("inputSchema");
+        let arguments = match json {
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(object @ Value::Object(_)) => object,
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--args takes a JSON object, such as '{{\"a\": 2}}', not `{text}`"
+                    )))
+                }
+            },
+            None => arguments(pairs, schema)?,
+        };
+        let mirrored = match schema {
+            Some(schema) if self.modern => param_headers(schema, &arguments),
+            _ => Vec::new(),
+        };
+        self.request_with(
+            "tools/call",
+            json!({ "name": tool, "arguments": arguments }),
+            &mirrored,
+        )
+    }
+
+    /// Ends the connection (the HTTP session, or the child process).
+    pub fn close(mut self) {
+        let headers = self.headers("", &Value::Null, &[]);
+        self.transport.close(&headers);
+    }
+}
+
+fn client_info() -> Value {
+    json!({"name": "cargo-mcp", "version": env!("CARGO_PKG_VERSION")})
+}
+
+/// A header value as is when it is visible ASCII, else in the `=?base64?…?=` form.
+fn header_value(text: &str) -> String {
+    let plain = text.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !text.starts_with([' ', '\t'])
+        && !text.ends_with([' ', '\t']);
+    if plain {
+        text.to_owned()
+    } else {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+        format!("=?base64?{encoded}?=")
+    }
+}
+
+/// The `Mcp-Param-*` headers for the arguments an input schema marks with `x-mcp-header`.
+fn param_headers(schema: &Value, arguments: &Value) -> Vec<(String, String)> {
+    fn walk(schema: &Value, arguments: &Value, headers: &mut Vec<(String, String)>) {
+        let Some(properties) = schema["properties"].as_object() else {
+            return;
+        };
+        for (key, property) in properties {
+            let value = &arguments[key];
+            if let Some(name) = property["x-mcp-header"].as_str() {
+                let text = match value {
+                    Value::Null => None,
+                    Value::String(text) => Some(text.clone()),
+                    other => Some(other.to_string()),
+                };
+                if let Some(text) = text {
+                    headers.push((format!("Mcp-Param-{name}"), header_value(&text)));
+                }
+            }
+            walk(property, value, headers);
+        }
+    }
+    let mut headers = Vec::new();
+    walk(schema, arguments, &mut headers);
+    headers
+}
+
+/// Splits `KEY=VALUE` at the first `=`.
+fn split_pair(pair: &str) -> Result<(&str, &str), Error> {
+    match pair.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key, value)),
+        _ => Err(Error::Usage(format!(
+            "`{pair}` is not KEY=VALUE: write the argument as name=value (or pass --args JSON)"
+        ))),
+    }
+}
+
+/// Tool arguments from `KEY=VALUE` pairs: each value is read as JSON when it parses
+/// (`a=2`, `flag=true`, `list=[1,2]`), else taken as a string (`city=Paris`), and always
+/// taken as a string when the input schema types the property as one (`zip=01234`).
+pub fn arguments(pairs: &[String], schema: Option<&Value>) -> Result<Value, Error> {
+    let mut arguments = Map::new();
+    for pair in pairs {
+        let (key, text) = split_pair(pair)?;
+        let property = schema.map(|schema| &schema["properties"][key]);
+        let string_typed = property.is_some_and(|property| match &property["type"] {
+            Value::String(kind) => kind == "string",
+            Value::Array(kinds) => kinds
+                .iter()
+                .filter(|kind| *kind != "null")
+                .eq([&Value::from("string")]),
+            _ => false,
+        });
+        let value = match serde_json::from_str::<Value>(text) {
+            Ok(value) if !string_typed => value,
+            _ => Value::String(text.to_owned()),
+        };
+        if arguments.insert(key.to_owned(), value).is_some() {
+            return Err(Error::Usage(format!(
+                "the argument `{key}` is given twice: give each argument once"
+            )));
+        }
+    }
+    Ok(Value::Object(arguments))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_json_unless_the_schema_says_string() {
+        let schema = json!({"properties": {
+            "zip": {"type": "string"},
+            "maybe": {"type": ["string", "null"]},
+            "n": {"type": "number"},
+        }});
+        let pairs: Vec<String> = [
+            "zip=01234",
+            "maybe=true",
+            "n=2.5",
+            "other=hello",
+            "list=[1,2]",
+        ]
+        .map(str::to_owned)
+        .into();
+        assert_eq!(
+            arguments(&pairs, Some(&schema)).unwrap(),
+            json!({"zip": "01234", "maybe": "true", "n": 2.5, "other": "hello", "list": [1, 2]})
+        );
+        assert_eq!(
+            arguments(&["eq==".to_owned()], None).unwrap(),
+            json!({"eq": "="})
+        );
+    }
+
+    #[test]
+    fn bad_pairs_are_usage_errors() {
+        for bad in ["a2", "=2"] {
+            let error = arguments(&[bad.to_owned()], None).unwrap_err();
+            assert!(matches!(error, Error::Usage(_)), "{bad}");
+            assert!(error.to_string().contains("KEY=VALUE"), "{error}");
+        }
+        let twice = ["a=1".to_owned(), "a=2".to_owned()];
+        assert!(arguments(&twice, None).is_err());
+    }
+
+    #[test]
+    fn header_values_outside_visible_ascii_are_encoded() {
+        assert_eq!(header_value("add"), "add");
+        assert_eq!(
+            header_value("Hello, 世界"),
+            "=?base64?SGVsbG8sIOS4lueVjA==?="
+        );
+        assert_eq!(header_value(" padded"), "=?base64?IHBhZGRlZA==?=");
+    }
+
+    #[test]
+    fn marked_arguments_are_mirrored_into_headers() {
+        let schema = json!({"properties": {
+            "region": {"type": "string", "x-mcp-header": "Region"},
+            "count": {"type": "integer", "x-mcp-header": "Count"},
+            "filter": {"properties": {"tag": {"type": "string", "x-mcp-header": "Tag"}}},
+            "plain": {"type": "string"},
+        }});
+        let arguments = json!({"region": "eu", "count": 3, "filter": {"tag": "x"}, "plain": "p"});
+        let mut headers = param_headers(&schema, &arguments);
+        headers.sort();
+        assert_eq!(
+            headers,
+            [
+                ("Mcp-Param-Count".to_owned(), "3".to_owned()),
+                ("Mcp-Param-Region".to_owned(), "eu".to_owned()),
+                ("Mcp-Param-Tag".to_owned(), "x".to_owned()),
+            ]
+        );
+    }
+}
