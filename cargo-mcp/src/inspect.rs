@@ -217,11 +217,17 @@ pub enum Outcome {
 /// Connects to the server, does what `options` asks, prints the result to `out` and closes
 /// the connection.
 pub fn run(options: &Options, out: &mut dyn Write) -> Result<Outcome, Error> {
-    // A mistyped argument is reported before any server is started or reached.
-    if let Action::Call { pairs, .. } | Action::Prompt { pairs, .. } = &options.action {
-        for pair in pairs {
-            split_pair(pair)?;
+    // Mistyped arguments are reported before any server is started or reached.
+    match &options.action {
+        Action::Call {
+            json: Some(text), ..
+        } => {
+            args_object(text)?;
         }
+        Action::Call { pairs, .. } | Action::Prompt { pairs, .. } => {
+            arguments(pairs, None)?;
+        }
+        Action::List | Action::Read { .. } => {}
     }
     let transport: Box<dyn Transport> = match &options.endpoint {
         Endpoint::Stdio { command, args, log } => Box::new(StdioTransport::spawn(
@@ -565,14 +571,7 @@ impl Client {
         };
         let schema = descriptor.get("inputSchema");
         let arguments = match json {
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(object @ Value::Object(_)) => object,
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "--args takes a JSON object, such as '{{\"a\": 2}}', not `{text}`"
-                    )))
-                }
-            },
+            Some(text) => args_object(text)?,
             None => arguments(pairs, schema)?,
         };
         let mirrored = match schema {
@@ -634,6 +633,16 @@ fn param_headers(schema: &Value, arguments: &Value) -> Vec<(String, String)> {
     let mut headers = Vec::new();
     walk(schema, arguments, &mut headers);
     headers
+}
+
+/// The arguments of `--args JSON`: a JSON object.
+fn args_object(text: &str) -> Result<Value, Error> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(object @ Value::Object(_)) => Ok(object),
+        _ => Err(Error::Usage(format!(
+            "--args takes a JSON object, such as '{{\"a\": 2}}', not `{text}`"
+        ))),
+    }
 }
 
 /// Splits `KEY=VALUE` at the first `=`.

@@ -223,7 +223,7 @@ impl Transport for StdioTransport {
                         "the server {} did not answer `{}` within {} s{see}: is it an MCP server speaking stdio? (raise the limit with --timeout)",
                         self.name,
                         message["method"].as_str().unwrap_or_default(),
-                        self.timeout.as_secs()
+                        self.timeout.as_secs_f64()
                     )));
                 }
             };
@@ -280,6 +280,7 @@ pub struct HttpTransport {
     agent: ureq::Agent,
     headers: Vec<(String, String)>,
     session: Option<String>,
+    timeout: Duration,
 }
 
 impl HttpTransport {
@@ -296,6 +297,7 @@ impl HttpTransport {
             agent,
             headers,
             session: None,
+            timeout,
         }
     }
 
@@ -315,12 +317,9 @@ impl HttpTransport {
         if let Some(session) = &self.session {
             request = request.header("Mcp-Session-Id", session);
         }
-        let response = request.send(message.to_string()).map_err(|e| {
-            Error::Connection(format!(
-                "cannot reach {}: {e}: check the URL, and that the server is running",
-                self.url
-            ))
-        })?;
+        let response = request
+            .send(message.to_string())
+            .map_err(|e| self.unreachable(&e))?;
         if let Some(session) = response
             .headers()
             .get("mcp-session-id")
@@ -329,6 +328,20 @@ impl HttpTransport {
             self.session = Some(session.to_owned());
         }
         Ok(response)
+    }
+
+    fn unreachable(&self, error: &ureq::Error) -> Error {
+        match error {
+            ureq::Error::Timeout(_) => Error::Connection(format!(
+                "{} did not answer within {} s: raise the limit with --timeout",
+                self.url,
+                self.timeout.as_secs_f64()
+            )),
+            other => Error::Connection(format!(
+                "cannot reach {}: {other}: check the URL, and that the server is running",
+                self.url
+            )),
+        }
     }
 
     /// The error for an answer that is not a JSON-RPC response: the JSON-RPC error in its
