@@ -334,28 +334,38 @@ impl Client {
             modern: false,
             description: Value::Null,
         };
-        let legacy = match protocol {
+        // A refusal at this point is a failure to connect (exit status 2), not an answer.
+        let (legacy, discovery) = match protocol {
             Protocol::V2026_07_28 => {
-                return client
-                    .discover()
-                    .map(|()| client)
-                    .map_err(|error| match error {
-                        Error::Rpc { .. } | Error::Http { .. } => Error::Connection(format!(
-                            "the server refused 2026-07-28 ({error}): try --era 2025-11-25"
-                        )),
-                        other => other,
-                    });
+                return client.discover().map(|()| client).map_err(|error| {
+                    refused(error, |error| {
+                        format!("the server refused 2026-07-28 ({error}): try --era 2025-11-25")
+                    })
+                });
             }
             Protocol::Auto => match client.discover() {
                 Ok(()) => return Ok(client),
-                Err(Error::Rpc { .. } | Error::Http { .. }) => "2025-11-25",
+                Err(refused @ (Error::Rpc { .. } | Error::Http { .. })) => {
+                    ("2025-11-25", Some(refused))
+                }
                 Err(other) => return Err(other),
             },
-            Protocol::V2025_11_25 => "2025-11-25",
-            Protocol::V2025_06_18 => "2025-06-18",
+            Protocol::V2025_11_25 => ("2025-11-25", None),
+            Protocol::V2025_06_18 => ("2025-06-18", None),
         };
-        client.initialize(legacy)?;
-        Ok(client)
+        match client.initialize(legacy) {
+            Ok(()) => Ok(client),
+            Err(error) => Err(refused(error, |error| {
+                match discovery {
+                Some(first) => format!(
+                    "the server refused both server/discover ({first}) and initialize ({error}): is it an MCP server?"
+                ),
+                None => format!(
+                    "the server refused initialize ({error}): try --era 2026-07-28, or --era auto"
+                ),
+            }
+            })),
+        }
     }
 
     fn discover(&mut self) -> Result<(), Error> {
@@ -589,6 +599,20 @@ impl Client {
     pub fn close(mut self) {
         let headers = self.headers("", &Value::Null, &[]);
         self.transport.close(&headers);
+    }
+}
+
+/// A failure to open the connection, as a connection error: an HTTP status that says the URL
+/// or the credentials are wrong as it is, a refusal (a JSON-RPC error or another status) in the
+/// words of `explain`.
+fn refused(error: Error, explain: impl FnOnce(&Error) -> String) -> Error {
+    match error {
+        Error::Http {
+            status: 401 | 403 | 404,
+            message,
+        } => Error::Connection(message),
+        Error::Rpc { .. } | Error::Http { .. } => Error::Connection(explain(&error)),
+        other => other,
     }
 }
 

@@ -140,6 +140,16 @@ fn lists_and_calls_the_calculator_over_http_in_both_eras() {
     for era in ERAS {
         assert_lists_and_adds(&["--http", &server.url], era);
     }
+    // A wrong path is named as such, whichever era is tried.
+    let wrong = server.url.replace("/mcp", "/nope");
+    for era in ["auto", "2026-07-28", "2025-11-25"] {
+        let output = cargo_mcp(&["inspect", "--http", &wrong, "--era", era]);
+        assert_exit(&output, 2);
+        assert_eq!(
+            stderr(&output),
+            format!("error: {wrong} answered HTTP 404 Not Found: check the URL (the endpoint's path, often /mcp)\n")
+        );
+    }
 }
 
 #[test]
@@ -559,4 +569,46 @@ fn auto_falls_back_to_the_handshake_and_keeps_the_session() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn reads_a_resource_and_gets_a_prompt() {
+    let (url, seen) = fake_server(|seen| {
+        let method = seen.body["method"].as_str().unwrap_or_default();
+        let params = &seen.body["params"];
+        let result = match method {
+            "server/discover" => json!({"resultType": "complete",
+                "capabilities": {"resources": {}, "prompts": {}},
+                "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "notes", "version": "1"}}}),
+            "resources/read" => json!({"resultType": "complete", "contents": [
+                {"uri": params["uri"], "mimeType": "text/plain", "text": "buy milk"}]}),
+            "prompts/get" => json!({"resultType": "complete", "description": "A summary",
+                "messages": [{"role": "user", "content": {"type": "text",
+                    "text": format!("Summarize {}", params["arguments"]["topic"])}}]}),
+            _ => return (404, Vec::new(), "text/plain", "no".into()),
+        };
+        let body = json!({"jsonrpc": "2.0", "id": seen.body["id"], "result": result});
+        (200, Vec::new(), "application/json", body.to_string())
+    });
+    let read = cargo_mcp(&["inspect", "--http", &url, "--read", "notes://today"]);
+    assert_exit(&read, 0);
+    assert_eq!(stdout(&read), "buy milk\n");
+
+    // Prompt arguments are strings, even when they look like JSON.
+    let prompt = cargo_mcp(&["inspect", "--http", &url, "--prompt", "summary", "topic=42"]);
+    assert_exit(&prompt, 0);
+    assert_eq!(stdout(&prompt), "A summary\n[user]\nSummarize \"42\"\n");
+
+    let seen = seen.lock().unwrap();
+    let read = seen
+        .iter()
+        .find(|s| s.body["method"] == "resources/read")
+        .unwrap();
+    assert_eq!(read.header("mcp-name"), Some("notes://today"));
+    let prompt = seen
+        .iter()
+        .find(|s| s.body["method"] == "prompts/get")
+        .unwrap();
+    assert_eq!(prompt.header("mcp-name"), Some("summary"));
+    assert_eq!(prompt.body["params"]["arguments"], json!({"topic": "42"}));
 }
