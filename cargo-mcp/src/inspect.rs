@@ -247,61 +247,28 @@ pub fn run(options: &Options, out: &mut dyn Write) -> Result<Outcome, Error> {
 }
 
 fn act(client: &mut Client, options: &Options, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let write_error = |e: std::io::Error| Error::Usage(format!("cannot write to stdout: {e}"));
-    match &options.action {
-        Action::List => {
-            let listing = client.listing()?;
-            let text = if options.json {
-                pretty(&listing)
-            } else {
-                render::listing(&listing)
-            };
-            out.write_all(text.as_bytes()).map_err(write_error)?;
-            Ok(Outcome::Done)
-        }
+    let (result, render): (Value, fn(&Value) -> String) = match &options.action {
+        Action::List => (client.listing()?, render::listing),
         Action::Call { tool, pairs, json } => {
-            let result = client.call(tool, pairs, json.as_deref())?;
-            let text = if options.json {
-                pretty(&result)
-            } else {
-                render::call(&result)
-            };
-            out.write_all(text.as_bytes()).map_err(write_error)?;
-            if result["isError"] == true {
-                Ok(Outcome::ToolError)
-            } else {
-                Ok(Outcome::Done)
-            }
+            (client.call(tool, pairs, json.as_deref())?, render::call)
         }
-        Action::Read { uri } => {
-            let result = client.request("resources/read", json!({ "uri": uri }))?;
-            let text = if options.json {
-                pretty(&result)
-            } else {
-                render::read(&result)
-            };
-            out.write_all(text.as_bytes()).map_err(write_error)?;
-            Ok(Outcome::Done)
-        }
-        Action::Prompt { name, pairs } => {
-            let mut arguments = Map::new();
-            for pair in pairs {
-                let (key, value) = split_pair(pair)?;
-                arguments.insert(key.to_owned(), Value::String(value.to_owned()));
-            }
-            let result = client.request(
-                "prompts/get",
-                json!({ "name": name, "arguments": arguments }),
-            )?;
-            let text = if options.json {
-                pretty(&result)
-            } else {
-                render::prompt(&result)
-            };
-            out.write_all(text.as_bytes()).map_err(write_error)?;
-            Ok(Outcome::Done)
-        }
-    }
+        Action::Read { uri } => (client.read(uri)?, render::read),
+        Action::Prompt { name, pairs } => (client.prompt(name, pairs)?, render::prompt),
+    };
+    let text = if options.json {
+        pretty(&result)
+    } else {
+        render(&result)
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Usage(format!("cannot write to stdout: {e}")))?;
+    let failed = matches!(options.action, Action::Call { .. }) && result["isError"] == true;
+    Ok(if failed {
+        Outcome::ToolError
+    } else {
+        Outcome::Done
+    })
 }
 
 fn pretty(value: &Value) -> String {
@@ -592,6 +559,24 @@ impl Client {
             "tools/call",
             json!({ "name": tool, "arguments": arguments }),
             &mirrored,
+        )
+    }
+
+    /// Reads the resource at `uri`.
+    pub fn read(&mut self, uri: &str) -> Result<Value, Error> {
+        self.request("resources/read", json!({ "uri": uri }))
+    }
+
+    /// Gets the prompt `name` with the arguments of `pairs` (`KEY=VALUE`, values as strings).
+    pub fn prompt(&mut self, name: &str, pairs: &[String]) -> Result<Value, Error> {
+        let mut arguments = Map::new();
+        for pair in pairs {
+            let (key, value) = split_pair(pair)?;
+            arguments.insert(key.to_owned(), Value::String(value.to_owned()));
+        }
+        self.request(
+            "prompts/get",
+            json!({ "name": name, "arguments": arguments }),
         )
     }
 
