@@ -512,3 +512,36 @@ fn decline(message: &Value) -> Option<Value> {
         },
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_response_to_the_request_is_taken() {
+        let id = json!(3);
+        let answer = json!({"jsonrpc": "2.0", "id": 3, "result": {}});
+        assert_eq!(observe(&answer, &id), Some(answer.clone()));
+        let error = json!({"jsonrpc": "2.0", "id": 3, "error": {"code": -1, "message": "no"}});
+        assert_eq!(observe(&error, &id), Some(error.clone()));
+        for other in [
+            json!({"jsonrpc": "2.0", "id": 2, "result": {}}),
+            json!({"jsonrpc": "2.0", "id": 3, "method": "roots/list"}),
+            json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {}}),
+        ] {
+            assert_eq!(observe(&other, &id), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_servers_questions_are_declined_and_nothing_else_is_answered() {
+        let question = json!({"jsonrpc": "2.0", "id": "q", "method": "elicitation/create"});
+        let answer = decline(&question).unwrap();
+        assert_eq!(answer["id"], "q");
+        assert_eq!(answer["error"]["code"], -32601);
+        let notification = json!({"jsonrpc": "2.0", "method": "notifications/message"});
+        assert_eq!(decline(&notification), None);
+        let response = json!({"jsonrpc": "2.0", "id": 1, "result": {}});
+        assert_eq!(decline(&response), None);
+    }
+}
