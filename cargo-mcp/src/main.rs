@@ -112,8 +112,9 @@ const INSPECT_HELP: &str = "\
 cargo mcp inspect: list a server's capabilities, or call a tool, read a resource, get a prompt
 
 Reaches an MCP server as a client would and prints what it offers: its tools (each with its
-risk level, `-` when the server gives none, its description and parameters), resources,
-resource templates and prompts. With --call, --read or --prompt, asks for that instead.
+risk level, `-` when the server gives none, the scopes it needs, its description and
+parameters), resources, resource templates and prompts. With --call, --read or --prompt, asks
+for that instead.
 
 By default it builds the server crate (the package in the current directory unless told
 otherwise) and starts the built binary with the arguments after --, speaking stdio. With

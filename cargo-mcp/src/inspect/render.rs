@@ -14,6 +14,21 @@ fn risk(item: &Value) -> &str {
         .unwrap_or("-")
 }
 
+/// The line naming the scopes a capability needs, if the server gives any.
+fn scopes(item: &Value, indent: &str) -> String {
+    let scopes: Vec<&str> = item["_meta"][PERMISSION_META_KEY]["scopes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    if scopes.is_empty() {
+        String::new()
+    } else {
+        format!("{indent}scopes: {}\n", scopes.join(", "))
+    }
+}
+
 /// The first line of a description.
 fn summary(item: &Value) -> &str {
     item["description"]
@@ -124,7 +139,9 @@ pub(super) fn listing(listing: &Value) -> String {
             let line = format!("  {name:<width$}  {:<8}  {}", risk(tool), summary(tool));
             out.push_str(line.trim_end());
             out.push('\n');
-            out.push_str(&parameters(&tool["inputSchema"], &" ".repeat(width + 14)));
+            let indent = " ".repeat(width + 14);
+            out.push_str(&scopes(tool, &indent));
+            out.push_str(&parameters(&tool["inputSchema"], &indent));
         }
     }
     if listing.get("resources").is_some() {
@@ -173,6 +190,7 @@ pub(super) fn listing(listing: &Value) -> String {
             let line = format!("  {name:<width$}  {:<8}  {}", risk(prompt), summary(prompt));
             out.push_str(line.trim_end());
             out.push('\n');
+            out.push_str(&scopes(prompt, &" ".repeat(width + 14)));
             for argument in prompt["arguments"].as_array().into_iter().flatten() {
                 let _ = write!(
                     out,
@@ -299,7 +317,9 @@ mod tests {
             "tools": [
                 {"name": "add", "description": "Adds.\n\nMore.", "_meta": {PERMISSION_META_KEY: {"risk": "low"}},
                  "inputSchema": {"properties": {"a": {"type": "number", "description": "first"}}, "required": ["a"]}},
-                {"name": "other_tool", "inputSchema": {}},
+                {"name": "other_tool", "inputSchema": {},
+                 "_meta": {PERMISSION_META_KEY: {"risk": "high", "scopes": ["a:write", "b"]}}},
+                {"name": "last", "inputSchema": {}},
             ],
         }));
         assert!(
@@ -308,7 +328,11 @@ mod tests {
         );
         assert!(text.contains("\n  add         low       Adds.\n"), "{text}");
         assert!(text.contains("a: number (required) - first\n"), "{text}");
-        assert!(text.contains("\n  other_tool  -\n"), "{text}");
+        assert!(
+            text.contains("\n  other_tool  high\n                        scopes: a:write, b\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n  last        -\n"), "{text}");
     }
 
     #[test]
