@@ -1,13 +1,15 @@
 //! The `cargo-mcp` binary: `cargo mcp new`, `manifest [--diff OLD.json [--against NEW.json]]`,
-//! `server-json`, `bundle` and `install CLIENT`.
+//! `server-json`, `bundle`, `install CLIENT` and `inspect`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use cargo_mcp::build::{self, Selection, Target};
 use cargo_mcp::bundle::{self, Platform};
 use cargo_mcp::diff;
+use cargo_mcp::inspect::{self, transport::ServerLog, Action, Endpoint, Protocol};
 use cargo_mcp::install::{self, Client, Plan, Server, Written};
 use cargo_mcp::server_json::{self, Publish};
 use serde_json::Value;
@@ -23,7 +25,10 @@ Commands:
                against a saved one (--diff)
   server-json  Print the MCP Registry entry (server.json) of the server crate
   bundle       Build an MCP bundle (.mcpb) of the server crate, and print its SHA-256
-  install      Add the server to a client's configuration file
+  install      Add the server to a client's configuration (Claude Desktop, Claude Code, Cursor,
+               VS Code)
+  inspect      List a server's tools, resources and prompts with their risk levels, or call a
+               tool, read a resource or get a prompt, over stdio or HTTP
   help         Print this help, or the help of a command (cargo mcp help install)
 
 Options:
@@ -108,6 +113,62 @@ Exit status:
      are not a JSON object (the file is left untouched)
 ";
 
+const INSPECT_HELP: &str = "\
+cargo mcp inspect: list a server's capabilities, or call a tool, read a resource, get a prompt
+
+Reaches an MCP server as a client would and prints what it offers: its tools (each with its
+risk level, `-` when the server gives none, the scopes it needs, its description and
+parameters), resources, resource templates and prompts. With --call, --read or --prompt, asks
+for that instead.
+
+By default it builds the server crate (the package in the current directory unless told
+otherwise) and starts the built binary with the arguments after --, speaking stdio. With
+--command it starts an executable already built (any MCP server speaking stdio); with --http it
+reaches a server already listening at URL.
+
+Usage: cargo mcp inspect [OPTIONS] [-- <SERVER ARGS>...]
+       cargo mcp inspect --command <PATH> [OPTIONS] [-- <SERVER ARGS>...]
+       cargo mcp inspect --http <URL> [OPTIONS]
+
+Actions (none: list everything):
+      --call <TOOL> [KEY=VALUE...]
+                            Call a tool. Each VALUE is read as JSON when it parses (a=2,
+                            flag=true, list=[1,2]), else as a string; a parameter the tool
+                            types as a string always gets the text as it is
+      --args <JSON>         With --call: the arguments as one JSON object instead
+      --read <URI>          Read a resource
+      --prompt <NAME> [KEY=VALUE...]
+                            Get a prompt with these (string) arguments
+
+Options:
+      --http <URL>          Reach a server listening at URL (streamable HTTP)
+      --header <NAME: VALUE>
+                            With --http: send this header too (repeatable), such as
+                            'Authorization: Bearer TOKEN'
+      --command <PATH>      Start this executable instead of building a crate
+  -p, --package <NAME>      The package to build (default: the one in the current directory)
+      --bin <NAME>          The binary target (needed when the package has several)
+      --manifest-path <PATH>
+                            The Cargo.toml to start from (default: found from the current
+                            directory)
+      --release             Build in the release profile
+      --era <REVISION>      The protocol revision: auto (default), 2026-07-28 (no
+                            handshake), 2025-11-25 or 2025-06-18 (initialize handshake).
+                            auto sends server/discover and falls back to the 2025-11-25
+                            handshake when the server refuses it; the listing says which
+      --json                Print the results as JSON
+      --timeout <SECONDS>   How long to wait for each answer (default: 30)
+      --server-log <FILE>   Append the started server's standard error to FILE (default: kept,
+                            and shown only when the server fails)
+  -h, --help                Print help
+
+Exit status:
+  0  the server answered
+  1  the tool answered with isError, or the server answered with a JSON-RPC error
+  2  usage, build or connection error, an unknown tool, or a server that does not answer in
+     time
+";
+
 const SERVER_JSON_HELP: &str = "\
 cargo mcp server-json: the MCP Registry entry (server.json) of a server crate
 
@@ -188,12 +249,14 @@ struct ManifestArgs {
 enum Outcome {
     Done,
     Riskier,
+    /// The server answered with an error, already reported on stderr.
+    Failed,
 }
 
 fn main() -> ExitCode {
     match run() {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Riskier) => ExitCode::from(1),
+        Ok(Outcome::Riskier | Outcome::Failed) => ExitCode::from(1),
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::from(2)
@@ -217,6 +280,7 @@ fn run() -> Result<Outcome, String> {
         }
         Some(Value(command)) if command == "manifest" => manifest(&mut parser),
         Some(Value(command)) if command == "install" => install(&mut parser),
+        Some(Value(command)) if command == "inspect" => inspect(&mut parser),
         Some(Value(command)) if command == "server-json" => server_json(&mut parser),
         Some(Value(command)) if command == "bundle" => bundle(&mut parser),
         Some(Value(command)) if command == "new" => new(parser),
@@ -225,6 +289,7 @@ fn run() -> Result<Outcome, String> {
                 None => print(HELP),
                 Some(Value(topic)) if topic == "manifest" => print(MANIFEST_HELP),
                 Some(Value(topic)) if topic == "install" => print(INSTALL_HELP),
+                Some(Value(topic)) if topic == "inspect" => print(INSPECT_HELP),
                 Some(Value(topic)) if topic == "server-json" => print(SERVER_JSON_HELP),
                 Some(Value(topic)) if topic == "bundle" => print(BUNDLE_HELP),
                 Some(Value(topic)) if topic == "new" => new_help(),
@@ -240,7 +305,7 @@ fn run() -> Result<Outcome, String> {
         )),
         Some(other) => Err(format!("{}: try `cargo mcp --help`", other.unexpected())),
         None => Err(
-            "no command given: try `cargo mcp manifest`, `cargo mcp install`, or `cargo mcp --help`"
+            "no command given: try `cargo mcp new`, `cargo mcp manifest`, `cargo mcp inspect`, or `cargo mcp --help`"
                 .into(),
         ),
     }
@@ -473,6 +538,203 @@ fn install(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
         }
     }
     Ok(Outcome::Done)
+}
+
+fn inspect(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
+    use lexopt::prelude::*;
+
+    let usage = |e: lexopt::Error| format!("{e}: try `cargo mcp inspect --help`");
+    let mut selection = Selection::default();
+    let mut release = false;
+    let mut command: Option<PathBuf> = None;
+    let mut http: Option<String> = None;
+    let mut headers = Vec::new();
+    let mut protocol = Protocol::default();
+    let mut json = false;
+    let mut timeout = Duration::from_secs(30);
+    let mut server_log: Option<PathBuf> = None;
+    let mut call: Option<String> = None;
+    let mut args_json: Option<String> = None;
+    let mut read: Option<String> = None;
+    let mut prompt: Option<String> = None;
+    let mut pairs: Vec<String> = Vec::new();
+    let mut server_args: Option<Vec<String>> = None;
+    loop {
+        // Everything after `--` is the server's.
+        if let Some(mut raw) = parser.try_raw_args() {
+            if raw.peek().is_some_and(|arg| arg == "--") {
+                raw.next();
+                let args = raw
+                    .map(|arg| {
+                        arg.into_string().map_err(|arg| {
+                            format!("the server argument {arg:?} is not valid UTF-8")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                server_args = Some(args);
+                break;
+            }
+        }
+        let Some(arg) = parser.next().map_err(usage)? else {
+            break;
+        };
+        match arg {
+            Short('h') | Long("help") => return print(INSPECT_HELP),
+            Short('p') | Long("package") => {
+                selection.package = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("bin") => {
+                selection.bin = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("manifest-path") => {
+                selection.manifest_path = Some(parser.value().map_err(usage)?.into())
+            }
+            Long("release") => release = true,
+            Long("command") => command = Some(parser.value().map_err(usage)?.into()),
+            Long("http") => http = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("header") => {
+                let header = parser.value().map_err(usage)?.string().map_err(usage)?;
+                headers.push(parse_header(&header)?);
+            }
+            Long("era") => {
+                let name = parser.value().map_err(usage)?.string().map_err(usage)?;
+                protocol = Protocol::parse(&name).ok_or_else(|| {
+                    let names = Protocol::ALL.map(|(_, name)| name).join(", ");
+                    format!("unknown --era `{name}`: pass one of {names}")
+                })?;
+            }
+            Long("json") => json = true,
+            Long("timeout") => {
+                let text = parser.value().map_err(usage)?.string().map_err(usage)?;
+                timeout = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+                    .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+                    .ok_or_else(|| {
+                        format!("--timeout takes a number of seconds, such as 30, not `{text}`")
+                    })?;
+            }
+            Long("server-log") => server_log = Some(parser.value().map_err(usage)?.into()),
+            Long("call") => call = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("args") => {
+                args_json = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("read") => read = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("prompt") => {
+                prompt = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Value(value) => pairs.push(value.string().map_err(usage)?),
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+
+    let action = match (call, read, prompt) {
+        (None, None, None) => Action::List,
+        (Some(tool), None, None) => Action::Call {
+            tool,
+            pairs: std::mem::take(&mut pairs),
+            json: args_json.take(),
+        },
+        (None, Some(uri), None) => Action::Read { uri },
+        (None, None, Some(name)) => Action::Prompt {
+            name,
+            pairs: std::mem::take(&mut pairs),
+        },
+        _ => return Err("--call, --read and --prompt each ask one thing: give one".into()),
+    };
+    if let Some(pair) = pairs.first() {
+        return Err(format!(
+            "unexpected argument `{pair}`: KEY=VALUE arguments go with --call TOOL or --prompt NAME"
+        ));
+    }
+    if args_json.is_some() {
+        return Err("--args goes with --call TOOL".into());
+    }
+    if let Action::Call {
+        pairs,
+        json: Some(_),
+        ..
+    } = &action
+    {
+        if !pairs.is_empty() {
+            return Err("give the arguments as KEY=VALUE or as --args JSON, not both".into());
+        }
+    }
+    let building = selection != Selection::default() || release;
+    let endpoint = match (http, command) {
+        (Some(_), Some(_)) => return Err("--http and --command name two servers: give one".into()),
+        (Some(url), None) => {
+            if building || server_args.is_some() || server_log.is_some() {
+                return Err("--http reaches a running server: --package, --bin, --manifest-path, --release, --server-log and arguments after -- are for a server inspect starts".into());
+            }
+            Endpoint::Http { url, headers }
+        }
+        (None, command) => {
+            if !headers.is_empty() {
+                return Err("--header goes with --http URL".into());
+            }
+            let command = match command {
+                Some(_) if building => {
+                    return Err("--command starts an executable already built: --package, --bin, --manifest-path and --release are for building one".into())
+                }
+                Some(command) => command,
+                None => {
+                    let target = build::locate(&selection).map_err(|e| e.to_string())?;
+                    build::build_profile(&target, release).map_err(|e| e.to_string())?
+                }
+            };
+            Endpoint::Stdio {
+                command,
+                args: server_args.unwrap_or_default(),
+                log: server_log.map_or(ServerLog::Captured, ServerLog::File),
+            }
+        }
+    };
+    let options = inspect::Options {
+        endpoint,
+        protocol,
+        action,
+        json,
+        timeout,
+    };
+    let mut stdout = std::io::stdout().lock();
+    match inspect::run(&options, &mut stdout) {
+        Ok(inspect::Outcome::Done) => Ok(Outcome::Done),
+        Ok(inspect::Outcome::ToolError) => {
+            eprintln!("error: the tool answered with an error (isError: true)");
+            Ok(Outcome::Failed)
+        }
+        Err(error) if error.exit_code() == 1 => {
+            eprintln!("error: {error}");
+            Ok(Outcome::Failed)
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// `NAME: VALUE` (or `NAME=VALUE`) from `--header`.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .or_else(|| text.split_once('='))
+        .ok_or_else(|| {
+            format!(
+                "--header takes NAME: VALUE, such as 'Authorization: Bearer TOKEN', not `{text}`"
+            )
+        })?;
+    let name = name.trim();
+    let token = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let value = value.trim();
+    if !token || value.bytes().any(|b| b.is_ascii_control()) {
+        return Err(format!(
+            "--header `{text}` is not a valid NAME: VALUE header"
+        ));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// The value of the option just read, as text.
