@@ -800,7 +800,8 @@ fn server_json(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
         }
     }
 
-    let (target, _, manifest) = built(&selection, false)?;
+    // The name and the README are checked before anything is built.
+    let target = build::locate(&selection).map_err(|e| e.to_string())?;
     let readme_name = target
         .info
         .readme
@@ -821,6 +822,8 @@ fn server_json(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
     server_json::check_name(&publish.name).map_err(|e| e.to_string())?;
     server_json::check_readme(target.info.readme.as_deref(), &publish.name)
         .map_err(|e| e.to_string())?;
+    let executable = build::build(&target).map_err(|e| e.to_string())?;
+    let (_, manifest) = build::run(&executable).map_err(|e| e.to_string())?;
     let entry = server_json::entry(&target.package, &target.info, &manifest, &publish)
         .map_err(|e| e.to_string())?;
     let mut text = serde_json::to_string_pretty(&entry).expect("JSON serialises");
