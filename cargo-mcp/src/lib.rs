@@ -1,5 +1,6 @@
 //! `cargo mcp`: the capability manifest of an MCP server crate built with mcp-runtime, a
-//! review gate on what a change exposes, and the installation of a server into a client.
+//! review gate on what a change exposes, the installation of a server into a client, and a
+//! development loop that rebuilds and restarts a server when its sources change.
 //!
 //! Every server built with mcp-runtime answers `--manifest` by printing every capability (tools,
 //! resources, prompts) with its risk level, scopes and hints. `cargo mcp manifest` builds the
@@ -35,6 +36,18 @@
 //! atomically, and installing the same entry again leaves it as it is. A file that is not valid
 //! JSON is refused and left untouched. [`install`] has the entries and the update as functions.
 //!
+//! `cargo mcp dev` runs the server crate, watches its sources, and rebuilds and restarts it
+//! when they change (a build that fails keeps the running server). Started by a client as its
+//! stdio server, it passes the messages through and hides each restart as far as the protocol
+//! allows: unanswered requests get an error, a handshake-era session is restored, and the
+//! client is told that the lists changed. [`dev`] describes what happens in each era:
+//!
+//! ```text
+//! cargo mcp dev                                    # a client's command: stdio
+//! npx @modelcontextprotocol/inspector cargo mcp dev --manifest-path examples/calculator/Cargo.toml
+//! cargo mcp dev -- --transport http --bind 127.0.0.1:8080   # restarted on the same address
+//! ```
+//!
 //! The comparison is a library too:
 //!
 //! ```
@@ -56,5 +69,6 @@
 //! ```
 
 pub mod build;
+pub mod dev;
 pub mod diff;
 pub mod install;

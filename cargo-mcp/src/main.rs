@@ -1,11 +1,12 @@
-//! The `cargo-mcp` binary: `cargo mcp manifest [--diff OLD.json [--against NEW.json]]` and
-//! `cargo mcp install CLIENT`.
+//! The `cargo-mcp` binary: `cargo mcp manifest [--diff OLD.json [--against NEW.json]]`,
+//! `cargo mcp install CLIENT` and `cargo mcp dev`.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use cargo_mcp::build::{self, Selection};
+use cargo_mcp::dev;
 use cargo_mcp::diff;
 use cargo_mcp::install::{self, Client, Plan, Server, Written};
 use serde_json::Value;
@@ -18,6 +19,8 @@ Usage: cargo mcp <COMMAND>
 Commands:
   manifest  Build the server crate and print its capability manifest, or review the changes
             against a saved one (--diff)
+  install   Build the server crate and add it to a client's configuration file
+  dev       Run the server crate, and rebuild and restart it when its sources change
   help      Print this help, or the help of a command (cargo mcp help install)
 
 Options:
@@ -102,6 +105,52 @@ Exit status:
      are not a JSON object (the file is left untouched)
 ";
 
+const DEV_HELP: &str = "\
+cargo mcp dev: run a server crate, and rebuild and restart it when its sources change
+
+Builds the server crate (the package in the current directory unless told otherwise), starts
+it with the arguments after --, and watches its sources: the package's directory (except
+target/ and hidden directories) and the packages of its workspace it depends on by path. When
+they change, the server is rebuilt; a failed build prints the compiler's errors on stderr and
+keeps the running server, a successful one replaces it.
+
+With the stdio transport (the default), give `cargo mcp dev` to the client as the server's
+command: it passes the messages between the client and the server (stdout carries protocol
+messages only; its own messages go to stderr), and at each restart:
+  - every request the old server had not answered gets one error answer (code -32603, \"the
+    server restarted\");
+  - 2025-11-25 and earlier (the client sent initialize): the client's initialize is replayed to
+    the new server, and the client is sent notifications/tools/list_changed (and for resources
+    and prompts) for each list the server declared with listChanged;
+  - 2026-07-28: each open subscriptions/listen is sent again to the new server and told of the
+    change with the list_changed notifications it asked for; without one, nothing is sent.
+Closing stdin stops the server and exits.
+
+With --transport http among the server's arguments, the server is restarted on the same
+--bind address, and nothing passes through `cargo mcp dev`: a 2025-11-25 client's old session
+is answered with 404 (\"Session not found\") and it sends initialize again; a 2026-07-28 client
+carries on. Ctrl-C stops both.
+
+Usage: cargo mcp dev [OPTIONS] [-- <SERVER ARGS>...]
+
+Options:
+  -p, --package <NAME>      The package to run (default: the one in the current directory)
+      --bin <NAME>          The binary target (needed when the package has several)
+      --manifest-path <PATH>
+                            The Cargo.toml to start from (default: found from the current
+                            directory)
+  -h, --help                Print help
+
+Examples:
+  cargo mcp dev
+  npx @modelcontextprotocol/inspector cargo mcp dev --manifest-path /abs/path/Cargo.toml
+  cargo mcp dev -- --transport http --bind 127.0.0.1:8080
+
+Exit status:
+  0  the client closed stdin
+  2  usage error, or no server crate found
+";
+
 /// What `cargo mcp manifest` was asked to do.
 struct ManifestArgs {
     selection: Selection,
@@ -142,11 +191,13 @@ fn run() -> Result<Outcome, String> {
         }
         Some(Value(command)) if command == "manifest" => manifest(&mut parser),
         Some(Value(command)) if command == "install" => install(&mut parser),
+        Some(Value(command)) if command == "dev" => dev(&mut parser),
         Some(Value(command)) if command == "help" => {
             match parser.next().map_err(|e| e.to_string())? {
                 None => print(HELP),
                 Some(Value(topic)) if topic == "manifest" => print(MANIFEST_HELP),
                 Some(Value(topic)) if topic == "install" => print(INSTALL_HELP),
+                Some(Value(topic)) if topic == "dev" => print(DEV_HELP),
                 Some(other) => Err(format!(
                     "no help on {}: try `cargo mcp help`",
                     other.unexpected()
@@ -159,7 +210,7 @@ fn run() -> Result<Outcome, String> {
         )),
         Some(other) => Err(format!("{}: try `cargo mcp --help`", other.unexpected())),
         None => Err(
-            "no command given: try `cargo mcp manifest`, `cargo mcp install`, or `cargo mcp --help`"
+            "no command given: try `cargo mcp manifest`, `cargo mcp install`, `cargo mcp dev`, or `cargo mcp --help`"
                 .into(),
         ),
     }
@@ -391,5 +442,48 @@ fn install(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
             write_out(message.as_bytes())?;
         }
     }
+    Ok(Outcome::Done)
+}
+
+fn dev(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
+    use lexopt::prelude::*;
+
+    let usage = |e: lexopt::Error| format!("{e}: try `cargo mcp dev --help`");
+    let mut options = dev::Options::default();
+    loop {
+        // Everything after `--` is the server's.
+        if let Some(mut raw) = parser.try_raw_args() {
+            if raw.peek().is_some_and(|arg| arg == "--") {
+                raw.next();
+                options.server_args = raw
+                    .map(|arg| {
+                        arg.into_string().map_err(|arg| {
+                            format!("the server argument {arg:?} is not valid UTF-8")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                break;
+            }
+        }
+        let Some(arg) = parser.next().map_err(usage)? else {
+            break;
+        };
+        match arg {
+            Short('h') | Long("help") => return print(DEV_HELP),
+            Short('p') | Long("package") => {
+                options.selection.package =
+                    Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("bin") => {
+                options.selection.bin =
+                    Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("manifest-path") => {
+                options.selection.manifest_path = Some(parser.value().map_err(usage)?.into())
+            }
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    dev::run(&options).map_err(|e| e.to_string())?;
     Ok(Outcome::Done)
 }
