@@ -16,9 +16,11 @@
 //!   sends after that is dropped, and so is the client's answer to a request of the old server.
 //! - Handshake era (2025-11-25, 2025-06-18 and earlier: the client sent `initialize`): the
 //!   client's `initialize` request is replayed to the new server under an id of `cargo mcp
-//!   dev`'s own, followed by `notifications/initialized`; the new server's `initialize` result
-//!   is not passed on (the client has its own), and what the client sends meanwhile waits until
-//!   it arrived. The client is then sent `notifications/tools/list_changed`,
+//!   dev`'s own, followed by `notifications/initialized` and by the session's settings the old
+//!   server accepted: the last `logging/setLevel`, and a `resources/subscribe` for each
+//!   resource still subscribed to. The new server's answers to these are not passed on (the
+//!   client has its own), and what the client sends meanwhile waits until the `initialize`
+//!   result arrived. The client is then sent `notifications/tools/list_changed`,
 //!   `notifications/resources/list_changed` and `notifications/prompts/list_changed`: each of
 //!   those its `initialize` result declared with `listChanged: true`, since a server sends only
 //!   the notifications it declared. A capability the new build gained (its first prompt, say)
@@ -41,7 +43,7 @@
 //! When the client closes stdin, the server is stopped and `cargo mcp dev` exits. Ctrl-C in a
 //! terminal reaches the server too (the same process group), and both stop.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -79,6 +81,14 @@ const LISTS: [(&str, &str, &str); 3] = [
         "promptsListChanged",
         "prompts",
     ),
+];
+
+/// The handshake-era requests whose effect lasts for the session, replayed to a new server
+/// once it accepted them.
+const SESSION_METHODS: [&str; 3] = [
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
 ];
 
 /// What `cargo mcp dev` runs.
@@ -146,7 +156,17 @@ pub struct Proxy {
     /// `subscriptions/listen` requests sent again whose acknowledgment is not passed on.
     unacknowledged: HashSet<String>,
     replay: Option<Replay>,
-    restarts: u64,
+    /// The client's `logging/setLevel`, `resources/subscribe` and `resources/unsubscribe`
+    /// requests being answered, by id as JSON text.
+    session_requests: HashMap<String, Value>,
+    /// The params of the last `logging/setLevel` the server accepted.
+    log_level: Option<Value>,
+    /// The params of each `resources/subscribe` the server accepted, by URI.
+    subscribed: BTreeMap<String, Value>,
+    /// Requests of `cargo mcp dev`'s own whose answers are not passed on, by id as JSON text.
+    own: HashSet<String>,
+    /// How many requests of its own `cargo mcp dev` sent, for their ids.
+    sent: u64,
 }
 
 /// A request id as a map key: its JSON text, so that `1` and `"1"` differ.
@@ -201,6 +221,8 @@ impl Proxy {
                     let filter = message["params"]["notifications"].clone();
                     let request = message.clone();
                     self.listens.insert(id_key, Listen { request, filter });
+                } else if SESSION_METHODS.contains(&method) {
+                    self.session_requests.insert(id_key, message.clone());
                 }
             }
             (Some("notifications/cancelled"), None) => {
@@ -240,8 +262,21 @@ impl Proxy {
                 if self.replay.as_ref().is_some_and(|r| r.key == id_key) {
                     return self.replayed(&message);
                 }
+                if self.own.remove(&id_key) {
+                    if let Some(error) = message.get("error") {
+                        output.notes.push(format!(
+                            "the restarted server refused a request replayed for the client ({error})"
+                        ));
+                    }
+                    return output;
+                }
                 self.pending.remove(&id_key);
                 self.listens.remove(&id_key);
+                if let Some(request) = self.session_requests.remove(&id_key) {
+                    if message.get("result").is_some() {
+                        self.remember(&request);
+                    }
+                }
                 if let Some((initialize, request)) = self.initializing.take() {
                     if initialize != id_key {
                         self.initializing = Some((initialize, request));
@@ -290,6 +325,20 @@ impl Proxy {
             output
                 .to_server
                 .push(notification("notifications/initialized", json!({})));
+            let mut session: Vec<(&str, Value)> = Vec::new();
+            if let Some(params) = &self.log_level {
+                session.push(("logging/setLevel", params.clone()));
+            }
+            for params in self.subscribed.values() {
+                session.push(("resources/subscribe", params.clone()));
+            }
+            for (method, params) in session {
+                let id = self.own_id(method);
+                self.own.insert(key(&id));
+                let request =
+                    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+                output.to_server.push(request.to_string());
+            }
             if let Some((_, lists)) = &self.handshake {
                 output
                     .to_client
@@ -300,19 +349,46 @@ impl Proxy {
         output
     }
 
-    /// The server stopped and no other runs: every request it had not answered is answered
-    /// with an error saying `why`, and so is each open `subscriptions/listen`.
-    pub fn stopped(&mut self, why: &str) -> Output {
-        let mut output = Output::default();
-        self.answer_pending(&mut output, why, false);
-        self.listens.clear();
+    /// Records a session setting the server accepted, to replay it to the next server.
+    fn remember(&mut self, request: &Value) {
+        let params = request.get("params").cloned().unwrap_or_else(|| json!({}));
+        let uri = params["uri"].as_str().unwrap_or_default().to_owned();
+        match request["method"].as_str() {
+            Some("logging/setLevel") => self.log_level = Some(params),
+            Some("resources/subscribe") => {
+                self.subscribed.insert(uri, params);
+            }
+            Some("resources/unsubscribe") => {
+                self.subscribed.remove(&uri);
+            }
+            _ => {}
+        }
+    }
+
+    /// A fresh id for a request of `cargo mcp dev`'s own, which no client would choose.
+    fn own_id(&mut self, method: &str) -> Value {
+        self.sent += 1;
+        json!(format!("cargo-mcp-dev/{method}/{}", self.sent))
+    }
+
+    /// Forgets what only the stopped server knew.
+    fn forget_server(&mut self) {
         self.server_requests.clear();
         self.unacknowledged.clear();
-        if let Some(replay) = self.replay.take() {
-            for line in replay.held {
-                output.to_client.extend(self.refuse(&line, why).to_client);
-            }
-        }
+        self.session_requests.clear();
+        self.own.clear();
+    }
+
+    /// The server stopped and no other runs: every request it had not answered is answered
+    /// with an error saying `why`, and so is each open `subscriptions/listen` (and each
+    /// request held for it).
+    pub fn stopped(&mut self, why: &str) -> Output {
+        let mut output = Output::default();
+        // Held requests are pending too: answered below, once.
+        self.replay = None;
+        self.answer_pending(&mut output, why, &HashSet::new());
+        self.listens.clear();
+        self.forget_server();
         output
     }
 
@@ -323,15 +399,21 @@ impl Proxy {
         let mut output = Output::default();
         let why =
             "the server restarted (its sources changed) before answering: send the request again";
-        self.answer_pending(&mut output, why, true);
-        self.server_requests.clear();
-        self.unacknowledged.clear();
-        // Lines held for a server that was replaced before answering go to this one.
+        // Lines held for a server that was replaced before answering go to this one: no
+        // server saw their requests, which are not answered here.
         let held = self.replay.take().map(|r| r.held).unwrap_or_default();
+        let mut kept: HashSet<String> = held
+            .iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|message| message.get("method").is_some())
+            .filter_map(|message| message.get("id").map(key))
+            .collect();
+        kept.extend(self.listens.keys().cloned());
+        self.answer_pending(&mut output, why, &kept);
+        self.forget_server();
         if let Some((request, _)) = &self.handshake {
-            self.restarts += 1;
-            let id = json!(format!("cargo-mcp-dev/initialize/{}", self.restarts));
             let mut replayed = request.clone();
+            let id = self.own_id("initialize");
             replayed["id"] = id.clone();
             output.to_server.push(replayed.to_string());
             self.replay = Some(Replay {
@@ -356,13 +438,13 @@ impl Proxy {
         output
     }
 
-    /// Answers every pending request with an error, except the open `subscriptions/listen`
-    /// when `keep_listens` (they are sent to the new server).
-    fn answer_pending(&mut self, output: &mut Output, why: &str, keep_listens: bool) {
+    /// Answers every pending request with an error, except those in `kept` (sent to the new
+    /// server).
+    fn answer_pending(&mut self, output: &mut Output, why: &str, kept: &HashSet<String>) {
         let mut answered: Vec<(String, Value)> = self
             .pending
             .iter()
-            .filter(|(id_key, _)| !(keep_listens && self.listens.contains_key(*id_key)))
+            .filter(|(id_key, _)| !kept.contains(*id_key))
             .map(|(id_key, id)| (id_key.clone(), id.clone()))
             .collect();
         answered.sort_by(|a, b| a.0.cmp(&b.0));
@@ -911,6 +993,83 @@ mod tests {
         let sent = parsed(&out.to_server);
         assert_eq!(sent[0]["method"], "notifications/initialized");
         assert_eq!(sent[1], list);
+    }
+
+    /// A proxy whose client completed the handshake, declaring tools and resources.
+    fn initialized() -> Proxy {
+        let mut proxy = Proxy::new();
+        let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                "clientInfo": {"name": "c", "version": "1"}}});
+        proxy.from_client(&initialize.to_string());
+        let result = json!({"jsonrpc": "2.0", "id": 0, "result": {"protocolVersion": "2025-06-18",
+            "capabilities": {"tools": {"listChanged": true},
+                "resources": {"subscribe": true, "listChanged": true}},
+            "serverInfo": {"name": "s", "version": "1"}}});
+        proxy.from_server(&result.to_string());
+        proxy
+    }
+
+    /// Restarts, and answers the replayed `initialize` as the new server.
+    fn restart(proxy: &mut Proxy) -> (Output, Output) {
+        let restarted = proxy.restarted();
+        let replayed: Value = serde_json::from_str(&restarted.to_server[0]).unwrap();
+        let answer = json!({"jsonrpc": "2.0", "id": replayed["id"], "result": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "serverInfo": {"name": "s", "version": "2"}}});
+        let answered = proxy.from_server(&answer.to_string());
+        (restarted, answered)
+    }
+
+    #[test]
+    fn requests_held_during_a_replay_are_answered_once_when_it_restarts_again() {
+        let mut proxy = initialized();
+        proxy.restarted();
+        let call = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {}});
+        assert!(proxy.from_client(&call.to_string()).to_server.is_empty());
+        // Replaced again before the replay was answered: the held call goes to the newest one.
+        let (restarted, answered) = restart(&mut proxy);
+        assert!(restarted.to_client.is_empty(), "{restarted:?}");
+        assert_eq!(parsed(&answered.to_server)[1], call);
+        assert_eq!(answered.to_client.len(), 2, "tools and resources");
+        // The call reached that server: the next restart answers it.
+        let answered = parsed(&proxy.restarted().to_client);
+        assert_eq!(answered.len(), 1, "{answered:?}");
+        assert_eq!(answered[0]["id"], 5);
+        // Stopped with a held request: one error answer.
+        let list = json!({"jsonrpc": "2.0", "id": 6, "method": "tools/list"});
+        assert!(proxy.from_client(&list.to_string()).to_server.is_empty());
+        let stopped = parsed(&proxy.stopped("gone").to_client);
+        assert_eq!(stopped.len(), 1, "{stopped:?}");
+        assert_eq!(stopped[0]["id"], 6);
+        assert_eq!(proxy.pending(), 0);
+    }
+
+    #[test]
+    fn log_level_and_subscriptions_are_replayed_and_their_answers_dropped() {
+        let mut proxy = initialized();
+        let requests = [
+            json!({"jsonrpc": "2.0", "id": 1, "method": "logging/setLevel", "params": {"level": "debug"}}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "resources/subscribe", "params": {"uri": "file:///a"}}),
+            json!({"jsonrpc": "2.0", "id": 3, "method": "resources/subscribe", "params": {"uri": "file:///b"}}),
+            json!({"jsonrpc": "2.0", "id": 4, "method": "resources/unsubscribe", "params": {"uri": "file:///a"}}),
+        ];
+        for request in &requests {
+            proxy.from_client(&request.to_string());
+            let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": {}});
+            proxy.from_server(&answer.to_string());
+        }
+        let (_, answered) = restart(&mut proxy);
+        let sent = parsed(&answered.to_server);
+        assert_eq!(sent.len(), 3, "{sent:?}");
+        assert_eq!(sent[1]["method"], "logging/setLevel");
+        assert_eq!(sent[1]["params"], requests[0]["params"]);
+        assert_eq!(sent[2]["method"], "resources/subscribe");
+        assert_eq!(sent[2]["params"]["uri"], "file:///b");
+        for request in &sent[1..] {
+            let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": {}});
+            assert!(proxy.from_server(&answer.to_string()).to_client.is_empty());
+        }
     }
 
     #[test]

@@ -120,8 +120,9 @@ messages only; its own messages go to stderr), and at each restart:
   - every request the old server had not answered gets one error answer (code -32603, \"the
     server restarted\");
   - 2025-11-25 and earlier (the client sent initialize): the client's initialize is replayed to
-    the new server, and the client is sent notifications/tools/list_changed (and for resources
-    and prompts) for each list the server declared with listChanged;
+    the new server with the logging level and resource subscriptions it set, and the client
+    is sent notifications/tools/list_changed (and for resources and prompts) for each list the
+    server declared with listChanged;
   - 2026-07-28: each open subscriptions/listen is sent again to the new server and told of the
     change with the list_changed notifications it asked for; without one, nothing is sent.
 Closing stdin stops the server and exits.
