@@ -1,10 +1,12 @@
 //! `cargo mcp dev` end to end, on a small server crate written to a directory of its own: a
-//! client speaks to it over stdio while its source is edited, in both eras.
+//! client speaks to it over stdio while its source is edited, in both eras, and over HTTP.
 //!
 //! The crate depends on this checkout's mcp-runtime by path and builds into a target directory
 //! shared by the tests, so only the first build compiles the dependencies.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -52,8 +54,9 @@ async fn main() {
 }
 "#;
 
-/// Writes the server crate `name` to a fresh directory and returns it.
-fn server_crate(name: &str) -> PathBuf {
+/// Writes the server crate `name` to a fresh directory and returns it; with `http`, the
+/// server has the HTTP transport.
+fn server_crate(name: &str, http: bool) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
@@ -69,7 +72,7 @@ edition = "2021"
 publish = false
 
 [dependencies]
-mcp-runtime = {{ path = {runtime:?}, default-features = false }}
+mcp-runtime = {{ path = {runtime:?}, default-features = false, features = {features} }}
 tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "time"] }}
 
 [workspace]
@@ -78,6 +81,7 @@ tokio = {{ version = "1", features = ["rt-multi-thread", "macros", "time"] }}
 debug = false
 "#,
         runtime = runtime.display().to_string(),
+        features = if http { r#"["http"]"# } else { "[]" },
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
     // The workspace's versions, so that nothing new is resolved.
@@ -109,10 +113,14 @@ struct Dev {
 }
 
 impl Dev {
-    fn start(dir: &Path) -> Self {
+    /// Starts `cargo mcp dev` in `dir` with `server_args` after `--`, in a process group of its
+    /// own (as a terminal runs a command).
+    fn start(dir: &Path, server_args: &[&str]) -> Self {
         let mut process = Command::new(env!("CARGO_BIN_EXE_cargo-mcp"))
-            .args(["mcp", "dev"])
+            .args(["mcp", "dev", "--"])
+            .args(server_args)
             .current_dir(dir)
+            .process_group(0)
             .env(
                 "CARGO_TARGET_DIR",
                 Path::new(env!("CARGO_TARGET_TMPDIR")).join("dev-target"),
@@ -259,8 +267,8 @@ fn is_method(message: &Value, method: &str) -> bool {
 
 #[test]
 fn a_handshake_era_client_follows_the_server_through_restarts() {
-    let dir = server_crate("dev-handshake");
-    let mut dev = Dev::start(&dir);
+    let dir = server_crate("dev-handshake", false);
+    let mut dev = Dev::start(&dir, &[]);
     let initialize = dev.request(
         FIRST_BUILD,
         1,
@@ -345,8 +353,8 @@ fn a_handshake_era_client_follows_the_server_through_restarts() {
 
 #[test]
 fn a_stateless_era_listen_hears_of_the_restart() {
-    let dir = server_crate("dev-stateless");
-    let mut dev = Dev::start(&dir);
+    let dir = server_crate("dev-stateless", false);
+    let mut dev = Dev::start(&dir, &[]);
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientInfo": {"name": "dev-test-client", "version": "1.0.0"},
@@ -388,4 +396,146 @@ fn a_stateless_era_listen_hears_of_the_restart() {
         .count();
     assert_eq!(on_listen, 1, "{:?}", dev.received);
     dev.close();
+}
+
+/// An HTTP response: its status, its headers (names in lower case) and its body.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// POSTs `body` to the server's `/mcp`; `None` when nothing listens.
+fn post(port: u16, headers: &[(&str, &str)], body: &Value) -> Option<Response> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(ANSWER)).unwrap();
+    let body = body.to_string();
+    let mut request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(&body);
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let mut lines = head.lines();
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    Some(Response {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}
+
+/// Retries `post` until a server answers, for at most `timeout`.
+fn post_until(timeout: Duration, port: u16, headers: &[(&str, &str)], body: &Value) -> Response {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(response) = post(port, headers, body) {
+            return response;
+        }
+        assert!(Instant::now() < deadline, "nothing listened on port {port}");
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_http_server_restarts_on_the_same_address() {
+    let dir = server_crate("dev-http", true);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let dev = Dev::start(&dir, &["--transport", "http", "--bind", &bind]);
+    dev.stderr_until(FIRST_BUILD, "built: the server is running");
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "dev-test-client", "version": "1.0.0"}}});
+    let response = post_until(ANSWER, port, &[], &initialize);
+    assert_eq!(response.status, 200, "{}", response.body);
+    let session = response
+        .header("mcp-session-id")
+        .expect("a session id")
+        .to_owned();
+
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "dev-test-client", "version": "1.0.0"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let list =
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"_meta": meta}});
+    let stateless = [
+        ("MCP-Protocol-Version", "2026-07-28"),
+        ("Mcp-Method", "tools/list"),
+    ];
+    let response = post_until(ANSWER, port, &stateless, &list);
+    assert!(
+        response.body.contains("Echoes the text back."),
+        "{}",
+        response.body
+    );
+
+    edit(
+        &dir,
+        "Echoes the text back.",
+        "Repeats the text it is given.",
+    );
+    dev.stderr_until(REBUILD, "rebuilt: the server restarted");
+    // The handshake-era session is gone: 404, and the client initializes again.
+    let ping = json!({"jsonrpc": "2.0", "id": 3, "method": "ping"});
+    let response = post_until(
+        ANSWER,
+        port,
+        &[
+            ("Mcp-Session-Id", &session),
+            ("MCP-Protocol-Version", "2025-11-25"),
+        ],
+        &ping,
+    );
+    assert_eq!(response.status, 404, "{}", response.body);
+    assert!(response.body.contains("-32001"), "{}", response.body);
+    // A stateless-era client carries on.
+    let response = post_until(ANSWER, port, &stateless, &list);
+    assert!(
+        response.body.contains("Repeats the text it is given."),
+        "{}",
+        response.body
+    );
+
+    // Ctrl-C in a terminal: the signal reaches the whole process group.
+    let group = format!("-{}", dev.process.id());
+    let killed = Command::new("kill")
+        .args(["-INT", "--", &group])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + ANSWER;
+    while post(port, &stateless, &list).is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "the server still listens after Ctrl-C"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
 }
