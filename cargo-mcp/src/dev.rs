@@ -558,6 +558,10 @@ impl Server {
 
     /// Closes its stdin, gives it a moment to exit, then kills it.
     fn stop(mut self) -> Option<ExitStatus> {
+        self.shut_down()
+    }
+
+    fn shut_down(&mut self) -> Option<ExitStatus> {
         drop(self.stdin.take());
         let deadline = Instant::now() + Duration::from_millis(500);
         while Instant::now() < deadline {
@@ -569,6 +573,13 @@ impl Server {
         }
         let _ = self.process.kill();
         self.process.wait().ok()
+    }
+}
+
+/// On every way out of `cargo mcp dev`, errors included, the server stops with it.
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shut_down();
     }
 }
 
