@@ -539,3 +539,52 @@ fn an_http_server_restarts_on_the_same_address() {
         thread::sleep(Duration::from_millis(100));
     }
 }
+
+fn cargo_mcp(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_cargo-mcp"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn help_tells_what_a_restart_does_in_each_era() {
+    let output = cargo_mcp(&["mcp", "dev", "--help"]);
+    assert!(output.status.success(), "{output:?}");
+    let help = String::from_utf8(output.stdout).unwrap();
+    for text in [
+        "-32603",
+        "initialize",
+        "subscriptions/listen",
+        "--transport http",
+        "404",
+        "--package",
+        "--bin",
+        "--manifest-path",
+    ] {
+        assert!(help.contains(text), "{text} in {help}");
+    }
+    assert_eq!(
+        String::from_utf8(cargo_mcp(&["help", "dev"]).stdout).unwrap(),
+        help
+    );
+    assert!(String::from_utf8(cargo_mcp(&["--help"]).stdout)
+        .unwrap()
+        .contains("  dev "));
+}
+
+#[test]
+fn usage_errors_exit_with_2_in_one_line() {
+    let output = cargo_mcp(&["mcp", "dev", "--watch-everything"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("try `cargo mcp dev --help`"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let missing = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-crate/Cargo.toml");
+    let output = cargo_mcp(&["mcp", "dev", "--manifest-path", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: cannot read "), "{stderr}");
+}
