@@ -40,8 +40,9 @@
 //! answered with HTTP 404 (JSON-RPC error -32001, "Session not found"), and the client sends
 //! `initialize` again; a stateless-era client carries on.
 //!
-//! When the client closes stdin, the server is stopped and `cargo mcp dev` exits. Ctrl-C in a
-//! terminal reaches the server too (the same process group), and both stop.
+//! When the client closes stdin, or on Ctrl-C or SIGTERM, the server is stopped (its stdin
+//! closed and SIGTERM, for a graceful shutdown; killed if it is still running a second later)
+//! and `cargo mcp dev` exits with success. The server is stopped the same way at each restart.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -556,14 +557,20 @@ impl Server {
         }
     }
 
-    /// Closes its stdin, gives it a moment to exit, then kills it.
+    /// Stops it as [`shut_down`](Self::shut_down) does.
     fn stop(mut self) -> Option<ExitStatus> {
         self.shut_down()
     }
 
+    /// Closes its stdin and asks it to shut down (SIGTERM), gives it a second to exit, then
+    /// kills it.
     fn shut_down(&mut self) -> Option<ExitStatus> {
         drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_millis(500);
+        if let Ok(None) = self.process.try_wait() {
+            // Not reaped yet: the id is still this process's.
+            signals::terminate(self.process.id());
+        }
+        let deadline = Instant::now() + Duration::from_secs(1);
         while Instant::now() < deadline {
             match self.process.try_wait() {
                 Ok(Some(status)) => return Some(status),
@@ -583,10 +590,62 @@ impl Drop for Server {
     }
 }
 
+/// Ctrl-C and `kill`: instead of ending `cargo mcp dev` at once, they are noticed by its main
+/// loop, which stops the server and exits with success.
+#[cfg(unix)]
+mod signals {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static CAUGHT: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_signal(_: libc::c_int) {
+        CAUGHT.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on, SIGINT and SIGTERM set the flag [`caught`] reads.
+    pub(super) fn catch() {
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+            unsafe { libc::signal(signal, handler) };
+        }
+    }
+
+    /// Whether SIGINT or SIGTERM arrived.
+    pub(super) fn caught() -> bool {
+        CAUGHT.load(Ordering::SeqCst)
+    }
+
+    /// Asks process `id` to shut down gracefully: SIGTERM, which servers built with
+    /// mcp-runtime answer by finishing what they do and exiting.
+    pub(super) fn terminate(id: u32) {
+        let Ok(id) = libc::pid_t::try_from(id) else {
+            return;
+        };
+        // SAFETY: kill(2) touches no memory of ours; the caller checked the child was not
+        // reaped, so the id is still its.
+        unsafe { libc::kill(id, libc::SIGTERM) };
+    }
+}
+
+/// Elsewhere, Ctrl-C ends `cargo mcp dev` and the server together, and a server is stopped by
+/// closing its stdin, then killed.
+#[cfg(not(unix))]
+mod signals {
+    pub(super) fn catch() {}
+
+    pub(super) fn caught() -> bool {
+        false
+    }
+
+    pub(super) fn terminate(_: u32) {}
+}
+
 /// Builds, runs and watches the server crate until the client closes stdin (stdio) or
 /// `cargo mcp dev` is interrupted; see the [module documentation](self).
 pub fn run(options: &Options) -> Result<(), Error> {
     let target = build::locate(&options.selection)?;
+    signals::catch();
     let stdio = !is_http(&options.server_args);
     let (events, received) = mpsc::channel();
     let roots = watched(&target);
@@ -669,6 +728,10 @@ fn serve(
         Ok(())
     };
     loop {
+        if signals::caught() {
+            note("stopping the server");
+            break;
+        }
         let event = match received.recv_timeout(POLL) {
             Ok(event) => event,
             Err(RecvTimeoutError::Timeout) => {

@@ -125,12 +125,15 @@ messages only; its own messages go to stderr), and at each restart:
     server declared with listChanged;
   - 2026-07-28: each open subscriptions/listen is sent again to the new server and told of the
     change with the list_changed notifications it asked for; without one, nothing is sent.
-Closing stdin stops the server and exits.
+
 
 With --transport http among the server's arguments, the server is restarted on the same
 --bind address, and nothing passes through `cargo mcp dev`: a 2025-11-25 client's old session
 is answered with 404 (\"Session not found\") and it sends initialize again; a 2026-07-28 client
-carries on. Ctrl-C stops both.
+carries on.
+
+Closing stdin (stdio), Ctrl-C or SIGTERM stops the server (SIGTERM, for a graceful shutdown,
+then killed if still running a second later) and exits.
 
 Usage: cargo mcp dev [OPTIONS] [-- <SERVER ARGS>...]
 
@@ -148,7 +151,7 @@ Examples:
   cargo mcp dev -- --transport http --bind 127.0.0.1:8080
 
 Exit status:
-  0  the client closed stdin
+  0  the client closed stdin, or Ctrl-C or SIGTERM stopped it
   2  usage error, or no server crate found
 ";
 

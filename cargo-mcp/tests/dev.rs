@@ -4,6 +4,8 @@
 //! The crate depends on this checkout's mcp-runtime by path and builds into a target directory
 //! shared by the tests, so only the first build compiles the dependencies.
 
+#![cfg(unix)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -217,15 +219,36 @@ impl Dev {
     /// Closes stdin and expects `cargo mcp dev` to exit with success.
     fn close(mut self) {
         drop(self.stdin.take());
+        self.wait_for_exit("stdin closed");
+    }
+
+    /// Sends signal `name` to `cargo mcp dev` (to its process group with `group`) and expects
+    /// it to exit with success.
+    fn signal(mut self, name: &str, group: bool) {
+        let id = self.process.id();
+        let target = if group {
+            format!("-{id}")
+        } else {
+            id.to_string()
+        };
+        let sent = Command::new("kill")
+            .args([format!("-{name}"), "--".to_owned(), target])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        self.wait_for_exit(&format!("SIG{name}"));
+    }
+
+    fn wait_for_exit(&mut self, after: &str) {
         let deadline = Instant::now() + ANSWER;
         loop {
             if let Some(status) = self.process.try_wait().unwrap() {
-                assert!(status.success(), "{status}");
+                assert!(status.success(), "{status} after {after}");
                 return;
             }
             if Instant::now() > deadline {
                 let _ = self.process.kill();
-                panic!("cargo mcp dev did not exit after stdin closed");
+                panic!("cargo mcp dev did not exit after {after}");
             }
             thread::sleep(Duration::from_millis(50));
         }
@@ -395,7 +418,8 @@ fn a_stateless_era_listen_hears_of_the_restart() {
         })
         .count();
     assert_eq!(on_listen, 1, "{:?}", dev.received);
-    dev.close();
+    // Ctrl-C in a terminal: the signal reaches the whole process group.
+    dev.signal("INT", true);
 }
 
 /// An HTTP response: its status, its headers (names in lower case) and its body.
@@ -523,21 +547,12 @@ fn an_http_server_restarts_on_the_same_address() {
         response.body
     );
 
-    // Ctrl-C in a terminal: the signal reaches the whole process group.
-    let group = format!("-{}", dev.process.id());
-    let killed = Command::new("kill")
-        .args(["-INT", "--", &group])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + ANSWER;
-    while post(port, &stateless, &list).is_some() {
-        assert!(
-            Instant::now() < deadline,
-            "the server still listens after Ctrl-C"
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
+    // SIGTERM to `cargo mcp dev` alone, as a process manager sends it: the server stops too.
+    dev.signal("TERM", false);
+    assert!(
+        post(port, &stateless, &list).is_none(),
+        "the server still listens after cargo mcp dev stopped"
+    );
 }
 
 fn cargo_mcp(args: &[&str]) -> std::process::Output {
