@@ -4,7 +4,8 @@
 //! `target/` and hidden directories, and the path dependencies of the same workspace), polling
 //! their modification times. When they change and stay unchanged for one poll, the server is
 //! rebuilt: a failed build prints the compiler's errors on stderr and keeps the running server;
-//! a successful one replaces it.
+//! a successful one replaces it, unless the executable is the same as before (a change to a
+//! file that is not compiled in).
 //!
 //! With the stdio transport (the default), `cargo mcp dev` is itself the server a client
 //! starts: it passes line-delimited JSON-RPC between its stdin/stdout and the server's, and
@@ -488,7 +489,15 @@ enum Event {
     /// The server of this generation closed its stdout.
     ServerClosed(u64),
     /// A build finished.
-    Built(Result<PathBuf, Error>),
+    Built(Result<Built, Error>),
+}
+
+/// A successful build.
+struct Built {
+    executable: PathBuf,
+    /// Whether the executable is new: false when cargo found nothing to rebuild (a change to a
+    /// file that is not compiled in).
+    changed: bool,
 }
 
 /// A running server.
@@ -781,7 +790,10 @@ fn serve(
                 apply(output, &mut server)?;
             }
             Event::Server(..) | Event::ServerClosed(_) => {}
-            Event::Built(Ok(executable)) => {
+            Event::Built(Ok(Built { changed: false, .. })) if server.is_some() => {
+                note("the executable did not change: the server keeps running");
+            }
+            Event::Built(Ok(Built { executable, .. })) => {
                 let restarting = server.is_some();
                 if let Some(old) = server.take() {
                     old.stop();
@@ -839,10 +851,22 @@ fn serve(
 /// Builds the target, then again after each change of the sources under `roots`.
 fn watch(target: &Target, roots: &[PathBuf], events: &Sender<Event>) {
     let mut seen = snapshot(roots);
-    if events
-        .send(Event::Built(build::build_profile(target, false)))
-        .is_err()
-    {
+    // The executable and its modification time after the last successful build.
+    let mut last: Option<(PathBuf, Option<SystemTime>)> = None;
+    let mut build = || {
+        let built = build::build_profile(target, false).map(|executable| {
+            let modified = fs::metadata(&executable).and_then(|m| m.modified()).ok();
+            let now = Some((executable.clone(), modified));
+            let changed = modified.is_none() || last != now;
+            last = now;
+            Built {
+                executable,
+                changed,
+            }
+        });
+        events.send(Event::Built(built)).is_ok()
+    };
+    if !build() {
         return;
     }
     loop {
@@ -863,10 +887,7 @@ fn watch(target: &Target, roots: &[PathBuf], events: &Sender<Event>) {
         }
         seen = now;
         note("sources changed: rebuilding");
-        if events
-            .send(Event::Built(build::build_profile(target, false)))
-            .is_err()
-        {
+        if !build() {
             return;
         }
     }

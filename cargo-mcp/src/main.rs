@@ -112,7 +112,7 @@ Builds the server crate (the package in the current directory unless told otherw
 it with the arguments after --, and watches its sources: the package's directory (except
 target/ and hidden directories) and the packages of its workspace it depends on by path. When
 they change, the server is rebuilt; a failed build prints the compiler's errors on stderr and
-keeps the running server, a successful one replaces it.
+keeps the running server, a successful one replaces it (unless cargo found nothing to rebuild).
 
 With the stdio transport (the default), give `cargo mcp dev` to the client as the server's
 command: it passes the messages between the client and the server (stdout carries protocol

@@ -364,12 +364,37 @@ fn a_handshake_era_client_follows_the_server_through_restarts() {
         dev.stderr.lock().unwrap().contains("unclosed delimiter"),
         "the compiler's errors are on stderr"
     );
-    let list_changes = dev
-        .received
-        .iter()
-        .filter(|m| is_method(m, "notifications/tools/list_changed"))
-        .count();
-    assert_eq!(list_changes, 1, "{:?}", dev.received);
+    let list_changes = |dev: &Dev| {
+        dev.received
+            .iter()
+            .filter(|m| is_method(m, "notifications/tools/list_changed"))
+            .count()
+    };
+    assert_eq!(list_changes(&dev), 1, "{:?}", dev.received);
+
+    // Fixed: the server restarts again.
+    edit(
+        &dir,
+        "fn echo(text: String) -> String { {",
+        "fn echo(text: String) -> String {",
+    );
+    dev.until(REBUILD, "a second notifications/tools/list_changed", |m| {
+        is_method(m, "notifications/tools/list_changed")
+    });
+    // A change to a file that is not compiled in builds nothing new: no restart.
+    std::fs::write(dir.join("NOTES.md"), "notes\n").unwrap();
+    dev.stderr_until(REBUILD, "the executable did not change");
+    let echoed = dev.request(
+        ANSWER,
+        7,
+        "tools/call",
+        json!({"name": "echo", "arguments": {"text": "same server"}}),
+    );
+    assert_eq!(
+        echoed["result"]["content"][0]["text"], "same server",
+        "{echoed}"
+    );
+    assert_eq!(list_changes(&dev), 2, "{:?}", dev.received);
     assert_eq!(dev.answers_to(3), 1, "{:?}", dev.received);
     dev.close();
 }
