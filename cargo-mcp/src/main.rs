@@ -126,7 +126,6 @@ messages only; its own messages go to stderr), and at each restart:
   - 2026-07-28: each open subscriptions/listen is sent again to the new server and told of the
     change with the list_changed notifications it asked for; without one, nothing is sent.
 
-
 With --transport http among the server's arguments, the server is restarted on the same
 --bind address, and nothing passes through `cargo mcp dev`: a 2025-11-25 client's old session
 is answered with 404 (\"Session not found\") and it sends initialize again; a 2026-07-28 client
@@ -152,7 +151,7 @@ Examples:
 
 Exit status:
   0  the client closed stdin, or Ctrl-C or SIGTERM stopped it
-  2  usage error, or no server crate found
+  2  usage error, no server crate found, or the client's end of stdout closed
 ";
 
 /// What `cargo mcp manifest` was asked to do.
