@@ -367,10 +367,16 @@ impl Proxy {
         }
     }
 
-    /// A fresh id for a request of `cargo mcp dev`'s own, which no client would choose.
+    /// A fresh id for a request of `cargo mcp dev`'s own: a string no client would choose, and
+    /// none of the client's requests still open has.
     fn own_id(&mut self, method: &str) -> Value {
-        self.sent += 1;
-        json!(format!("cargo-mcp-dev/{method}/{}", self.sent))
+        loop {
+            self.sent += 1;
+            let id = json!(format!("cargo-mcp-dev/{method}/{}", self.sent));
+            if !self.pending.contains_key(&key(&id)) {
+                return id;
+            }
+        }
     }
 
     /// Forgets what only the stopped server knew.
@@ -1070,6 +1076,7 @@ mod tests {
         assert_eq!(replayed[0]["params"], initialize["params"]);
         let replay_id = replayed[0]["id"].clone();
         assert_ne!(replay_id, json!(0));
+        assert!(replay_id.as_str().unwrap().starts_with("cargo-mcp-dev/"));
 
         // Held until the new server answered the replayed initialize.
         let list = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/list"});
@@ -1138,6 +1145,19 @@ mod tests {
         assert_eq!(stopped.len(), 1, "{stopped:?}");
         assert_eq!(stopped[0]["id"], 6);
         assert_eq!(proxy.pending(), 0);
+    }
+
+    #[test]
+    fn the_replayed_initialize_never_takes_the_id_of_an_open_request() {
+        let mut proxy = initialized();
+        let first: Value = serde_json::from_str(&proxy.restarted().to_server[0]).unwrap();
+        assert_eq!(first["id"], "cargo-mcp-dev/initialize/1");
+        let call = json!({"jsonrpc": "2.0", "id": "cargo-mcp-dev/initialize/2",
+            "method": "tools/call", "params": {}});
+        proxy.from_client(&call.to_string());
+        let second: Value = serde_json::from_str(&proxy.restarted().to_server[0]).unwrap();
+        assert_eq!(second["method"], "initialize");
+        assert_ne!(second["id"], call["id"]);
     }
 
     #[test]
