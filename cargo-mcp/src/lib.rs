@@ -1,6 +1,8 @@
 //! `cargo mcp`: the capability manifest of an MCP server crate built with mcp-runtime, a
-//! review gate on what a change exposes, the installation of a server into a client, and a
-//! command-line client to inspect a running server.
+//! review gate on what a change exposes, the installation of a server into a client, a
+//! command-line client to inspect a running server, a development loop that rebuilds and
+//! restarts a server when its sources change, and the publication of a server: its MCP Registry
+//! entry (`server.json`) and its bundle (`.mcpb`).
 //!
 //! Every server built with mcp-runtime answers `--manifest` by printing every capability (tools,
 //! resources, prompts) with its risk level, scopes and hints. `cargo mcp manifest` builds the
@@ -36,24 +38,9 @@
 //! atomically, and installing the same entry again leaves it as it is. A file that is not valid
 //! JSON is refused and left untouched. [`install`] has the entries and the update as functions.
 //!
-//! `cargo mcp inspect` is an MCP client on the command line: it lists a server's tools (with
-//! the risk level mcp-runtime servers give each, `-` for servers that give none), resources,
-//! resource templates and prompts, or calls a tool, reads a resource or gets a prompt. It
-//! builds the server crate and starts it over stdio (`--command PATH` starts any server
-//! executable, `--http URL` reaches a running one), and speaks the 2026-07-28 revision or the
-//! 2025-11-25 and 2025-06-18 handshake (`--era`; by default the newest the server accepts):
-//!
-//! ```text
-//! cargo mcp inspect                                   # list everything, with risk levels
-//! cargo mcp inspect --call add a=2 b=3                # prints 5; exit 1 when isError
-//! cargo mcp inspect --call statistics --args '{"numbers": [1, 2, 6]}' --json
-//! cargo mcp inspect --http http://127.0.0.1:8080/mcp --era 2025-11-25 --read notes://today
-//! cargo mcp inspect --command ./server --prompt summarize topic=rust -- --root ./data
-//! ```
-//!
-//! [`inspect`] has the client as a library: [`inspect::Client`] over a
-//! [`inspect::transport::Transport`].
-//!
+//! command-line client to inspect a running server, a development loop that rebuilds and
+//! restarts a server when its sources change, and the publication of a server: its MCP Registry
+//! entry (`server.json`) and its bundle (`.mcpb`).
 //! The comparison is a library too:
 //!
 //! ```
@@ -76,6 +63,7 @@
 
 pub mod build;
 pub mod bundle;
+pub mod dev;
 pub mod diff;
 pub mod inspect;
 pub mod install;

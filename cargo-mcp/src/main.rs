@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use cargo_mcp::build::{self, Selection, Target};
 use cargo_mcp::bundle::{self, Platform};
+use cargo_mcp::dev;
 use cargo_mcp::diff;
 use cargo_mcp::inspect::{self, transport::ServerLog, Action, Endpoint, Protocol};
 use cargo_mcp::install::{self, Client, Plan, Server, Written};
@@ -29,6 +30,7 @@ Commands:
                VS Code)
   inspect      List a server's tools, resources and prompts with their risk levels, or call a
                tool, read a resource or get a prompt, over stdio or HTTP
+  dev          Run the server crate, and rebuild and restart it when its sources change
   help         Print this help, or the help of a command (cargo mcp help install)
 
 Options:
@@ -238,6 +240,55 @@ Exit status:
   2  usage, build or I/O error, or a package without description or author
 ";
 
+const DEV_HELP: &str = "\
+cargo mcp dev: run a server crate, and rebuild and restart it when its sources change
+
+Builds the server crate (the package in the current directory unless told otherwise), starts
+it with the arguments after --, and watches its sources: the package's directory (except
+target/ and hidden directories) and the packages of its workspace it depends on by path. When
+they change, the server is rebuilt; a failed build prints the compiler's errors on stderr and
+keeps the running server, a successful one replaces it (unless cargo found nothing to rebuild).
+
+With the stdio transport (the default), give `cargo mcp dev` to the client as the server's
+command: it passes the messages between the client and the server (stdout carries protocol
+messages only; its own messages go to stderr), and at each restart:
+  - every request the old server had not answered gets one error answer (code -32603, \"the
+    server restarted\");
+  - 2025-11-25 and earlier (the client sent initialize): the client's initialize is replayed to
+    the new server with the logging level and resource subscriptions it set, and the client
+    is sent notifications/tools/list_changed (and for resources and prompts) for each list the
+    server declared with listChanged;
+  - 2026-07-28: each open subscriptions/listen is sent again to the new server and told of the
+    change with the list_changed notifications it asked for; without one, nothing is sent.
+
+With --transport http among the server's arguments, the server is restarted on the same
+--bind address, and nothing passes through `cargo mcp dev`: a 2025-11-25 client's old session
+is answered with 404 (\"Session not found\") and it sends initialize again; a 2026-07-28 client
+carries on.
+
+Closing stdin (stdio), Ctrl-C or SIGTERM stops the server (SIGTERM, for a graceful shutdown,
+then killed if still running a second later) and exits.
+
+Usage: cargo mcp dev [OPTIONS] [-- <SERVER ARGS>...]
+
+Options:
+  -p, --package <NAME>      The package to run (default: the one in the current directory)
+      --bin <NAME>          The binary target (needed when the package has several)
+      --manifest-path <PATH>
+                            The Cargo.toml to start from (default: found from the current
+                            directory)
+  -h, --help                Print help
+
+Examples:
+  cargo mcp dev
+  npx @modelcontextprotocol/inspector cargo mcp dev --manifest-path /abs/path/Cargo.toml
+  cargo mcp dev -- --transport http --bind 127.0.0.1:8080
+
+Exit status:
+  0  the client closed stdin, or Ctrl-C or SIGTERM stopped it
+  2  usage error, no server crate found, or the client's end of stdout closed
+";
+
 /// What `cargo mcp manifest` was asked to do.
 struct ManifestArgs {
     selection: Selection,
@@ -284,6 +335,7 @@ fn run() -> Result<Outcome, String> {
         Some(Value(command)) if command == "server-json" => server_json(&mut parser),
         Some(Value(command)) if command == "bundle" => bundle(&mut parser),
         Some(Value(command)) if command == "new" => new(parser),
+        Some(Value(command)) if command == "dev" => dev(&mut parser),
         Some(Value(command)) if command == "help" => {
             match parser.next().map_err(|e| e.to_string())? {
                 None => print(HELP),
@@ -293,6 +345,7 @@ fn run() -> Result<Outcome, String> {
                 Some(Value(topic)) if topic == "server-json" => print(SERVER_JSON_HELP),
                 Some(Value(topic)) if topic == "bundle" => print(BUNDLE_HELP),
                 Some(Value(topic)) if topic == "new" => new_help(),
+                Some(Value(topic)) if topic == "dev" => print(DEV_HELP),
                 Some(other) => Err(format!(
                     "no help on {}: try `cargo mcp help`",
                     other.unexpected()
@@ -938,4 +991,47 @@ fn run_new_server(args: &[std::ffi::OsString]) -> Result<Outcome, String> {
         // The renderer has said what went wrong.
         _ => Err("the project was not created".into()),
     }
+}
+
+fn dev(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
+    use lexopt::prelude::*;
+
+    let usage = |e: lexopt::Error| format!("{e}: try `cargo mcp dev --help`");
+    let mut options = dev::Options::default();
+    loop {
+        // Everything after `--` is the server's.
+        if let Some(mut raw) = parser.try_raw_args() {
+            if raw.peek().is_some_and(|arg| arg == "--") {
+                raw.next();
+                options.server_args = raw
+                    .map(|arg| {
+                        arg.into_string().map_err(|arg| {
+                            format!("the server argument {arg:?} is not valid UTF-8")
+                        })
+                    })
+                    .collect::<Result<_, _>>()?;
+                break;
+            }
+        }
+        let Some(arg) = parser.next().map_err(usage)? else {
+            break;
+        };
+        match arg {
+            Short('h') | Long("help") => return print(DEV_HELP),
+            Short('p') | Long("package") => {
+                options.selection.package =
+                    Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("bin") => {
+                options.selection.bin =
+                    Some(parser.value().map_err(usage)?.string().map_err(usage)?)
+            }
+            Long("manifest-path") => {
+                options.selection.manifest_path = Some(parser.value().map_err(usage)?.into())
+            }
+            other => return Err(usage(other.unexpected())),
+        }
+    }
+    dev::run(&options).map_err(|e| e.to_string())?;
+    Ok(Outcome::Done)
 }
