@@ -376,3 +376,37 @@ fn a_linked_file_is_updated_through_the_link_and_keeps_its_permissions() {
         0o600
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_configuration_directory_is_refused_and_the_file_left_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = scratch("read-only");
+    let config_dir = dir.join("config");
+    fs::create_dir(&config_dir).unwrap();
+    let config = config_dir.join("mcp.json");
+    let original = r#"{"mcpServers": {"other": {"command": "/usr/bin/other"}}}"#;
+    fs::write(&config, original).unwrap();
+    fs::set_permissions(&config_dir, fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = config_dir.join("probe");
+    let writable_anyway = fs::write(&probe, "").is_ok();
+    let (config, shown) = if writable_anyway {
+        // The superuser writes through file modes; sysfs takes no new files from anyone.
+        fs::remove_file(&probe).unwrap();
+        (PathBuf::from("/sys/mcp.json"), PathBuf::from("/sys"))
+    } else {
+        (config, config_dir.clone())
+    };
+    let error = failed(&install_http(&dir, "cursor", &config, &[]));
+    fs::set_permissions(&config_dir, fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(
+        error.contains(&format!("cannot write to {}", shown.display())),
+        "{error}"
+    );
+    assert_eq!(
+        fs::read_to_string(config_dir.join("mcp.json")).unwrap(),
+        original
+    );
+    assert!(backups(&config_dir).is_empty());
+}

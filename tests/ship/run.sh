@@ -31,7 +31,7 @@ mkdir -p "$tools"
 
 # The official bundle tool, and jsonschema in a venv of its own.
 mcpb="$tools/node_modules/.bin/mcpb"
-if [ ! -x "$mcpb" ] || [ "$(cd "$tools" && node -p 'require("@anthropic-ai/mcpb/package.json").version' 2>/dev/null)" != "$MCPB_VERSION" ]; then
+if [ ! -x "$mcpb" ] || [ "$(node -p 'require(process.argv[1]).version' "$tools/node_modules/@anthropic-ai/mcpb/package.json" 2>/dev/null)" != "$MCPB_VERSION" ]; then
   echo "ship: installing @anthropic-ai/mcpb@$MCPB_VERSION into $tools" >&2
   (cd "$tools" && npm install --silent --no-audit --no-fund --prefix . "@anthropic-ai/mcpb@$MCPB_VERSION" >/dev/null)
 fi
@@ -178,8 +178,8 @@ fi
 config="$work/client/claude_desktop_config.json"
 mkdir -p "$work/client"
 echo '{"mcpServers":{"other":{"command":"/usr/bin/other"}},"theme":"dark"}' >"$config"
-if (cd "$accounts" && "$cargo_mcp" install claude-desktop --config "$config" -- --db "$work/accounts.db") >"$work/install1.log" 2>&1 &&
-  (cd "$accounts" && "$cargo_mcp" install claude-desktop --config "$config" -- --db "$work/accounts.db") >"$work/install2.log" 2>&1 &&
+if (cd "$accounts" && "$cargo_mcp" install claude-desktop --release --config "$config" -- --db "$work/accounts.db") >"$work/install1.log" 2>&1 &&
+  (cd "$accounts" && "$cargo_mcp" install claude-desktop --release --config "$config" -- --db "$work/accounts.db") >"$work/install2.log" 2>&1 &&
   "$python" -c "
 import json
 c = json.load(open('$config'))
