@@ -366,6 +366,8 @@ async fn serve(server: Server, options: Options, program: &str) -> Result<()> {
         server = server.audit(log);
     }
     tracing::info!(name = %server.info.name, version = %server.info.version, transport = ?options.transport, "starting");
+    #[cfg(all(feature = "metrics", feature = "http"))]
+    let server = serve_metrics(server, &options).await?;
     match options.transport {
         Transport::Stdio => {
             let name = server.info.name.clone();
@@ -415,7 +417,50 @@ async fn serve_http(mut server: Server, options: &Options) -> Result<()> {
         config.shutdown_grace = grace;
     }
     config.auth = server.take_extension::<crate::transport::http::HttpAuth>();
+    #[cfg(feature = "metrics")]
+    {
+        config.metrics = options.metrics;
+    }
     crate::transport::http::serve(server.build()?, config).await
+}
+
+/// With `--metrics` or `--metrics-bind`, gives the server metrics (unless its code gave it
+/// some), and serves them on their own listener with `--metrics-bind`, until the process ends.
+#[cfg(all(feature = "metrics", feature = "http"))]
+async fn serve_metrics(mut server: Server, options: &Options) -> Result<Server> {
+    if !options.metrics && options.metrics_bind.is_none() {
+        return Ok(server);
+    }
+    let metrics = match &server.metrics {
+        Some(metrics) => metrics.clone(),
+        None => {
+            let metrics = crate::metrics::Metrics::new();
+            server = server.metrics(metrics.clone());
+            metrics
+        }
+    };
+    if let Some(address) = options.metrics_bind {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|source| Error::Bind { address, source })?;
+        let shown = listener.local_addr().unwrap_or(address);
+        tracing::info!("metrics at http://{shown}/metrics");
+        let app = crate::transport::http::metrics_router(metrics);
+        let config = crate::transport::http::HttpConfig::default();
+        tokio::spawn(async move {
+            let served = crate::transport::http::serve_router(
+                listener,
+                app,
+                &config,
+                crate::transport::shutdown_signal(),
+            )
+            .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
+    }
+    Ok(server)
 }
 
 #[cfg(not(feature = "http"))]

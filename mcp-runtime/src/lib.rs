@@ -16,6 +16,8 @@
 pub mod capability;
 pub mod cli;
 mod error;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod permission;
 pub mod protocol;
 pub mod server;

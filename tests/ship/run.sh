@@ -33,7 +33,9 @@ mkdir -p "$tools"
 mcpb="$tools/node_modules/.bin/mcpb"
 if [ ! -x "$mcpb" ] || [ "$(node -p 'require(process.argv[1]).version' "$tools/node_modules/@anthropic-ai/mcpb/package.json" 2>/dev/null)" != "$MCPB_VERSION" ]; then
   echo "ship: installing @anthropic-ai/mcpb@$MCPB_VERSION into $tools" >&2
-  (cd "$tools" && npm install --silent --no-audit --no-fund --prefix . "@anthropic-ai/mcpb@$MCPB_VERSION" >/dev/null)
+  # Its own package.json, so npm installs here and not into an enclosing project.
+  [ -f "$tools/package.json" ] || echo '{"private": true}' >"$tools/package.json"
+  (cd "$tools" && npm install --silent --no-audit --no-fund "@anthropic-ai/mcpb@$MCPB_VERSION" >/dev/null)
 fi
 python="$tools/venv/bin/python"
 if [ ! -x "$python" ]; then

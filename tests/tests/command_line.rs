@@ -215,3 +215,83 @@ mod lazy_state {
         assert!(error.to_string().ends_with(reason), "{error}");
     }
 }
+
+/// A stdio server serves its metrics on a listener of their own, `--metrics-bind`, while it
+/// answers on standard input and output.
+#[test]
+fn a_stdio_server_serves_metrics_on_metrics_bind() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let address = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["--metrics-bind", &address])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}}"#;
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"add","arguments":{{"a":2,"b":3}},{meta}}}}}"#
+    )
+    .unwrap();
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains(r#""text":"5""#), "{line}");
+
+    // The listener may still be starting: try for a while.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let text = loop {
+        match std::net::TcpStream::connect(&address) {
+            Ok(mut stream) => {
+                write!(
+                    stream,
+                    "GET /metrics HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+                )
+                .unwrap();
+                let mut response = String::new();
+                stream.read_to_string(&mut response).unwrap();
+                break response;
+            }
+            Err(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50))
+            }
+            Err(e) => panic!("no metrics listener on {address}: {e}"),
+        }
+    };
+    drop(stdin);
+    let _ = child.wait();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.contains(r#"mcp_capability_calls_total{kind="tool",name="add",outcome="ok"} 1"#),
+        "{text}"
+    );
+}
+
+#[test]
+fn metrics_on_the_http_listener_need_the_http_transport() {
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["--metrics"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("give --metrics-bind HOST:PORT"), "{stderr}");
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["--metrics-bind", "nowhere"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid --metrics-bind `nowhere`"),
+        "{stderr}"
+    );
+}

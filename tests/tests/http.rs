@@ -2034,3 +2034,76 @@ async fn a_resource_not_found_by_its_handler_gets_the_eras_error_over_http() {
     assert_eq!(answer["error"]["code"], -32002, "{answer}");
     assert_eq!(answer["error"]["data"]["uri"], "notes://2");
 }
+
+#[tokio::test]
+async fn metrics_count_what_was_called_and_are_served_at_metrics() {
+    let metrics = mcp_runtime::metrics::Metrics::new();
+    let config = HttpConfig {
+        metrics: true,
+        ..small_config()
+    };
+    let server = start_with(mcp_tests::fixture_server().metrics(metrics.clone()), config).await;
+    for (id, (a, b)) in [(1, 2), (3, 4), (5, 6)].into_iter().enumerate() {
+        let answer = server
+            .send(modern_call(id, "add", json!({"a": a, "b": b})))
+            .await;
+        assert_eq!(
+            answer.json()["result"]["content"][0]["text"],
+            (a + b).to_string()
+        );
+    }
+    let failed = server
+        .send(modern_call(9, "explode", json!({"message": "kaboom"})))
+        .await;
+    assert_eq!(failed.json()["result"]["isError"], true);
+    server
+        .send(modern(Some(json!("list")), "tools/list", json!({})))
+        .await;
+    // A handshake-era session, counted while open.
+    let session = server.initialize().await;
+
+    let answer = server.send(Request::new("GET", "/metrics")).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(
+        answer.header("content-type"),
+        Some(mcp_runtime::metrics::Metrics::CONTENT_TYPE)
+    );
+    let text = String::from_utf8(answer.body.clone()).unwrap();
+    for line in [
+        r#"mcp_requests_total{method="tools/call",outcome="ok"} 4"#,
+        r#"mcp_requests_total{method="tools/list",outcome="ok"} 1"#,
+        r#"mcp_requests_total{method="initialize",outcome="ok"} 1"#,
+        r#"mcp_capability_calls_total{kind="tool",name="add",outcome="ok"} 3"#,
+        r#"mcp_capability_calls_total{kind="tool",name="explode",outcome="panicked"} 1"#,
+        r#"mcp_capability_call_duration_seconds_count{kind="tool",name="add"} 3"#,
+        r#"mcp_policy_decisions_total{decision="allow",risk="low"} 4"#,
+        "mcp_requests_in_flight 0",
+        "mcp_sessions 1",
+    ] {
+        assert!(text.contains(line), "no `{line}` in:\n{text}");
+    }
+    assert!(
+        text.contains(r#"mcp_request_duration_seconds_bucket{le="0.0001",method="tools/call"}"#)
+            || text.contains(
+                r#"mcp_request_duration_seconds_bucket{method="tools/call",le="0.0001"}"#
+            ),
+        "{text}"
+    );
+    // Ending the session is counted too.
+    server
+        .send(Request::new("DELETE", "/mcp").session(&session))
+        .await;
+    assert!(metrics.encode().contains("mcp_sessions 0"));
+}
+
+#[tokio::test]
+async fn without_the_option_there_is_no_metrics_route() {
+    let metrics = mcp_runtime::metrics::Metrics::new();
+    let server = start_with(
+        mcp_tests::fixture_server().metrics(metrics.clone()),
+        small_config(),
+    )
+    .await;
+    let answer = server.send(Request::new("GET", "/metrics")).await;
+    assert_eq!(answer.status, 404, "{answer:?}");
+}

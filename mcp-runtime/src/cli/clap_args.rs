@@ -22,6 +22,8 @@ const AUDIT: &str = "mcp-runtime-audit";
 const SHUTDOWN_GRACE: &str = "mcp-runtime-shutdown-grace";
 const MANIFEST: &str = "mcp-runtime-manifest";
 const PRINT_CONFIG: &str = "mcp-runtime-print-config";
+const METRICS: &str = "mcp-runtime-metrics";
+const METRICS_BIND: &str = "mcp-runtime-metrics-bind";
 
 /// The message of a runtime error, for clap to show.
 fn message(error: Error) -> String {
@@ -41,7 +43,7 @@ fn arg(id: &'static str, name: &'static str) -> Arg {
     }
 }
 
-fn args() -> [Arg; 7] {
+fn args() -> [Arg; 9] {
     let policy = PathBufValueParser::new()
         .try_map(|path| options::policy_path(path.as_os_str()).map_err(message));
     [
@@ -59,6 +61,14 @@ fn args() -> [Arg; 7] {
         arg(MANIFEST, "manifest"),
         arg(PRINT_CONFIG, "print-config")
             .value_parser(|value: &str| options::client(value).map_err(message)),
+        // A build without metrics still reads them, to refuse them as the runtime's own parser
+        // does, but does not list them.
+        arg(METRICS, "metrics").action(ArgAction::SetTrue),
+        arg(METRICS_BIND, "metrics-bind").value_parser(|value: &str| {
+            options::metrics_available("--metrics-bind")
+                .and_then(|_| options::metrics_address(value))
+                .map_err(message)
+        }),
     ]
 }
 
@@ -109,6 +119,13 @@ impl clap::FromArgMatches for Options {
         }
         if let Some(grace) = value::<Duration>(matches, SHUTDOWN_GRACE)? {
             self.shutdown_grace = Some(grace);
+        }
+        if value::<bool>(matches, METRICS)?.unwrap_or(false) {
+            self.metrics = options::metrics_available("--metrics")
+                .map_err(|e| clap::Error::raw(ErrorKind::InvalidValue, e.to_string()))?;
+        }
+        if let Some(address) = value::<SocketAddr>(matches, METRICS_BIND)? {
+            self.metrics_bind = Some(address);
         }
         let manifest = value::<bool>(matches, MANIFEST)?.unwrap_or(false) || self.manifest();
         let print_config = value::<Client>(matches, PRINT_CONFIG)?.or(self.print_config());

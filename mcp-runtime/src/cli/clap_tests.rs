@@ -113,6 +113,13 @@ fn help_lists_the_servers_options_with_the_runtimes() {
     assert_eq!(options.contains("--transport <stdio|http>"), http, "{help}");
     assert_eq!(options.contains("--transport <stdio>"), !http, "{help}");
     assert_eq!(options.contains("--bind <HOST:PORT>"), http, "{help}");
+    let metrics = cfg!(all(feature = "metrics", feature = "http"));
+    assert_eq!(
+        options.contains("--metrics-bind <HOST:PORT>"),
+        metrics,
+        "{help}"
+    );
+    assert_eq!(options.contains("--metrics "), metrics, "{help}");
     assert!(help.contains("MCP_POLICY_ALLOW_UP_TO"), "{help}");
     assert!(help.contains("set RUST_LOG"), "{help}");
 }
@@ -141,4 +148,30 @@ fn options_update_from_later_matches() {
     options.update_from_arg_matches(&second).unwrap();
     assert_eq!(options.audit(), Some(std::path::Path::new("a.jsonl")));
     assert!(options.manifest());
+}
+
+#[test]
+fn metrics_options_are_checked_as_the_runtimes_parser_checks_them() {
+    for line in [
+        &["--metrics"][..],
+        &["--metrics-bind", "nowhere"],
+        &["--metrics-bind", "127.0.0.1:0", "--metrics"],
+    ] {
+        let from_lexopt = lexopt(line).unwrap_err();
+        let from_clap = clap(line).unwrap_err();
+        let explanation = from_lexopt.rsplit(": ").next().unwrap();
+        assert!(
+            from_clap.contains(explanation),
+            "{line:?}: `{from_clap}` lacks `{explanation}`"
+        );
+    }
+    if cfg!(all(feature = "metrics", feature = "http")) {
+        let options = Cli::try_parse_from(["server", "--metrics-bind", "127.0.0.1:9464"]).unwrap();
+        assert_eq!(
+            options.mcp.metrics_bind(),
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        let options = Cli::try_parse_from(["server", "--transport", "http", "--metrics"]).unwrap();
+        assert!(options.mcp.metrics());
+    }
 }

@@ -65,6 +65,8 @@ pub struct Options {
     pub(crate) policy: Option<PathBuf>,
     pub(crate) audit: Option<PathBuf>,
     pub(crate) shutdown_grace: Option<Duration>,
+    pub(crate) metrics: bool,
+    pub(crate) metrics_bind: Option<SocketAddr>,
     pub(crate) action: Action,
 }
 
@@ -83,6 +85,16 @@ impl Options {
     /// server is served, not here.
     pub fn policy(&self) -> Option<&Path> {
         self.policy.as_deref()
+    }
+
+    /// Whether the HTTP transport serves the metrics at `/metrics` (`--metrics`).
+    pub fn metrics(&self) -> bool {
+        self.metrics
+    }
+
+    /// Where a listener of their own serves the metrics (`--metrics-bind`), if given.
+    pub fn metrics_bind(&self) -> Option<SocketAddr> {
+        self.metrics_bind
     }
 
     /// The audit file (`--audit`), if given.
@@ -175,6 +187,18 @@ pub(crate) fn option_help() -> Vec<OptionHelp> {
             "print the configuration for a client (claude-desktop, vscode, cursor) that starts this server with the other options given, and exit",
         ),
     ]);
+    if cfg!(all(feature = "metrics", feature = "http")) {
+        options.push(option(
+            "metrics",
+            None,
+            "serve metrics (Prometheus text format) at /metrics on the http transport's listener",
+        ));
+        options.push(option(
+            "metrics-bind",
+            Some("HOST:PORT"),
+            "serve metrics (Prometheus text format) at http://HOST:PORT/metrics, on a listener of their own",
+        ));
+    }
     options
 }
 
@@ -194,6 +218,15 @@ pub(crate) fn usage(program: &str) -> String {
     } else {
         "         --transport stdio          how to talk to clients (this build has no http transport)\n  "
     };
+    let metrics = if cfg!(all(feature = "metrics", feature = "http")) {
+        "--metrics                  serve metrics (Prometheus text format) at /metrics on the http\n                             \
+transport's listener\n  \
+         --metrics-bind <HOST:PORT> serve metrics (Prometheus text format) at\n                             \
+http://HOST:PORT/metrics, on a listener of their own\n  \
+         "
+    } else {
+        ""
+    };
     format!(
         "Usage: {program} [OPTIONS]\n\n\
          Options:\n  {http}\
@@ -204,7 +237,7 @@ finish before they are cancelled (default: 10)\n  \
          --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
          --print-config <CLIENT>    print the configuration for a client (claude-desktop, vscode,\n                             \
 cursor) that starts this server with the other options given, and exit\n  \
-         -h, --help                 print this help\n  \
+         {metrics}-h, --help                 print this help\n  \
          -V, --version              print the server's name and version\n\n\
          {AFTER_HELP}\n"
     )
@@ -273,6 +306,25 @@ pub(crate) fn bind_address(text: &str) -> Result<SocketAddr> {
         .ok_or_else(|| invalid("it resolves to no address".to_owned()))
 }
 
+/// `true` in a build that serves metrics; the error names `option` otherwise.
+pub(crate) fn metrics_available(option: &str) -> Result<bool> {
+    if cfg!(all(feature = "metrics", feature = "http")) {
+        Ok(true)
+    } else {
+        Err(Error::Usage(format!(
+            "{option}: this build serves no metrics (they need the `metrics` and `http` features of mcp-runtime)"
+        )))
+    }
+}
+
+/// Reads `--metrics-bind`, as `--bind` is read.
+pub(crate) fn metrics_address(text: &str) -> Result<SocketAddr> {
+    bind_address(text).map_err(|e| match e {
+        Error::Usage(message) => Error::Usage(message.replacen("--bind", "--metrics-bind", 1)),
+        other => other,
+    })
+}
+
 /// Reads `--policy`: a path, in a build that can read policy files.
 pub(crate) fn policy_path(value: &OsStr) -> Result<PathBuf> {
     if cfg!(feature = "policy-file") {
@@ -295,6 +347,11 @@ pub(crate) fn action(
     if options.bind.is_some() && options.transport != Transport::Http {
         return Err(Error::Usage(
             "--bind only applies to --transport http".into(),
+        ));
+    }
+    if options.metrics && options.transport != Transport::Http {
+        return Err(Error::Usage(
+            "--metrics serves /metrics on the http transport's listener; with --transport stdio, give --metrics-bind HOST:PORT".into(),
         ));
     }
     match (manifest, print_config) {
@@ -329,6 +386,11 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
                 options.policy = Some(path.map_err(|e| Error::Usage(format!("--policy: {e}")))?);
             }
             Long("audit") => options.audit = Some(value(&mut parser)?.into()),
+            Long("metrics") => options.metrics = metrics_available("--metrics")?,
+            Long("metrics-bind") => {
+                metrics_available("--metrics-bind")?;
+                options.metrics_bind = Some(metrics_address(&text(&mut parser)?)?);
+            }
             Long("manifest") => manifest = true,
             Long("print-config") => print_config = Some(client(&text(&mut parser)?)?),
             Short('h') | Long("help") => return Ok(Command::Help),

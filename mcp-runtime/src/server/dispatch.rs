@@ -57,6 +57,8 @@ pub(super) struct Inner {
     pub(super) server_meta: Box<RawValue>,
     pub(super) permissions: Enforcer,
     sealer: Sealer,
+    #[cfg(feature = "metrics")]
+    pub(super) metrics: Option<crate::metrics::Metrics>,
 }
 
 /// What a request's era and version resolved to.
@@ -241,8 +243,16 @@ impl Dispatcher {
                 server_meta,
                 permissions,
                 sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
+                #[cfg(feature = "metrics")]
+                metrics: server.metrics,
             }),
         })
+    }
+
+    /// The metrics requests are counted in, if any (see [`Server::metrics`](crate::Server::metrics)).
+    #[cfg(feature = "metrics")]
+    pub fn metrics(&self) -> Option<&crate::metrics::Metrics> {
+        self.inner.metrics.as_ref()
     }
 
     /// The server's name and version.
@@ -340,10 +350,12 @@ impl Dispatcher {
         };
         match incoming {
             Incoming::Request { id, method, params } => {
+                #[cfg(feature = "metrics")]
+                let timer = self.inner.metrics.as_ref().map(|m| m.request(&method));
                 let answer = self
                     .request(connection, &message, &id, &method, params, sink)
                     .await;
-                match answer {
+                let reply = match answer {
                     Answer::Encoded(bytes) => Some(Reply {
                         message: bytes,
                         error_code: None,
@@ -353,7 +365,12 @@ impl Dispatcher {
                         error_code: Some(error.code),
                     }),
                     Answer::Cancelled => None,
+                };
+                #[cfg(feature = "metrics")]
+                if let (Some(timer), Some(reply)) = (timer, &reply) {
+                    timer.finish(reply.error_code.is_some());
                 }
+                reply
             }
             Incoming::Notification { method, params } => {
                 self.notification(connection, &method, params);

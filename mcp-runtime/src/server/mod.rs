@@ -79,6 +79,9 @@ pub struct Server {
     pub(crate) optional_parameters: crate::capability::OptionalParameters,
     /// The server's own command-line options, for `--manifest`.
     pub(crate) cli_options: Vec<crate::cli::CliOption>,
+    /// Where requests, calls, decisions and sessions are counted, if anywhere.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<crate::metrics::Metrics>,
 }
 
 impl Server {
@@ -107,6 +110,8 @@ impl Server {
             timeouts: registry::Timeouts::default(),
             optional_parameters: Default::default(),
             cli_options: Vec::new(),
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
@@ -148,6 +153,15 @@ impl Server {
     /// ```
     pub fn cli_options(mut self, options: impl IntoIterator<Item = crate::cli::CliOption>) -> Self {
         self.cli_options.extend(options);
+        self
+    }
+
+    /// Counts requests, capability calls, policy decisions and sessions in `metrics` (see
+    /// [`metrics`](crate::metrics)); without it nothing is counted. `--metrics` and
+    /// `--metrics-bind` give the server metrics and serve them.
+    #[cfg(feature = "metrics")]
+    pub fn metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 

@@ -165,7 +165,28 @@ impl Dispatcher {
                 .permissions
                 .gate(target.kind, target.core.name(), target.core.permission());
         let audited = gate.arguments(message, target.arguments.map(|raw| offset_in(message, raw)));
-        match gate.refusal(target.listed) {
+        #[cfg(feature = "metrics")]
+        let started = std::time::Instant::now();
+        #[cfg(feature = "metrics")]
+        let record = |outcome: &'static str| {
+            if let Some(metrics) = &self.inner.metrics {
+                metrics.call(target.kind, target.core.name(), outcome, started);
+            }
+        };
+        let refusal = gate.refusal(target.listed);
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &self.inner.metrics {
+            let decision = match (&refusal, gate.needs_confirmation()) {
+                (Some(_), _) => "deny",
+                (None, true) => "confirm",
+                (None, false) => "allow",
+            };
+            metrics.decision(decision, target.core.permission().risk);
+            if refusal.is_some() {
+                record("refused");
+            }
+        }
+        match refusal {
             None => {}
             Some(Refusal::Hidden) => return Err(unknown()),
             Some(Refusal::Error(error)) => return Err(error),
@@ -202,6 +223,15 @@ impl Dispatcher {
         };
         drop(in_flight);
         gate.finish(outcome.audited(), audited);
+        #[cfg(feature = "metrics")]
+        record(match &outcome {
+            Run::Done(output) if output.is_error() => "error",
+            Run::Done(_) => "ok",
+            Run::Cancelled => "cancelled",
+            Run::Suspended(_) => "input_required",
+            Run::Panicked(_) => "panicked",
+            Run::TimedOut => "timed_out",
+        });
         match outcome {
             Run::Done(output) => match input.and_then(|round| round.take_missing_capability()) {
                 // It failed after asking what the client cannot answer: say so.

@@ -131,6 +131,12 @@ pub struct HttpConfig {
     pub shutdown_grace: Duration,
     /// Bearer-token authentication (default: none, every caller is the local user).
     pub auth: Option<HttpAuth>,
+    /// Serves the metrics given to [`Server::metrics`](crate::Server::metrics) at
+    /// `GET /metrics`, in the Prometheus text format (default: false). The path is outside
+    /// the MCP endpoint and its authentication: bind the listener where only the scraper
+    /// reaches it, or serve the metrics on a listener of their own (`--metrics-bind`).
+    #[cfg(feature = "metrics")]
+    pub metrics: bool,
 }
 
 impl Default for HttpConfig {
@@ -153,6 +159,8 @@ impl Default for HttpConfig {
             max_connections: 512,
             shutdown_grace: Duration::from_secs(10),
             auth: None,
+            #[cfg(feature = "metrics")]
+            metrics: false,
         }
     }
 }
@@ -202,12 +210,19 @@ impl Shared {
 ///
 /// Must be called within a tokio runtime (it starts the task that expires idle sessions).
 pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
-    let sessions = Sessions::new(session::Limits {
+    let limits = session::Limits {
         max: config.max_sessions,
         per_caller: config.max_sessions_per_caller,
         idle_timeout: config.session_idle_timeout,
         init_timeout: config.session_init_timeout,
-    });
+    };
+    let sessions = Sessions::new(limits);
+    #[cfg(feature = "metrics")]
+    let metrics = dispatcher.metrics().cloned();
+    #[cfg(feature = "metrics")]
+    if let Some(metrics) = &metrics {
+        sessions.count_in(metrics.clone());
+    }
     sessions.spawn_reaper();
     let shared = Arc::new(Shared {
         dispatcher,
@@ -225,6 +240,8 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         authenticated: config.auth.is_some(),
     });
     let mut router = Router::new().route(&config.path, any(endpoint::endpoint));
+    #[cfg(feature = "metrics")]
+    let metrics = metrics.filter(|_| config.metrics);
     if let Some(auth) = &config.auth {
         router = router.route_layer(axum::middleware::from_fn_with_state(
             auth.clone(),
@@ -235,6 +252,11 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         // The endpoint reads bodies itself, with its own limit.
         .layer(DefaultBodyLimit::disable())
         .with_state(shared);
+    #[cfg(feature = "metrics")]
+    let router = match metrics {
+        Some(metrics) => router.merge(metrics_router(metrics)),
+        None => router,
+    };
     match &config.auth {
         Some(auth) => router.merge(
             Router::new()
@@ -247,6 +269,26 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         ),
         None => router,
     }
+}
+
+/// `GET /metrics`: the server's metrics in the Prometheus text format.
+#[cfg(feature = "metrics")]
+pub fn metrics_router(metrics: crate::metrics::Metrics) -> Router {
+    Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let text = metrics.encode();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        crate::metrics::Metrics::CONTENT_TYPE,
+                    )],
+                    text,
+                )
+            }
+        }),
+    )
 }
 
 /// Serves `dispatcher` over HTTP on `config.bind` until the process gets SIGINT or SIGTERM,

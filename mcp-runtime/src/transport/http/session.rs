@@ -156,6 +156,9 @@ pub(crate) struct Limits {
 pub(crate) struct Sessions {
     map: Mutex<HashMap<String, Arc<Session>>>,
     limits: Limits,
+    /// Where the number of open sessions is kept, if anywhere.
+    #[cfg(feature = "metrics")]
+    metrics: std::sync::OnceLock<crate::metrics::Metrics>,
 }
 
 impl Sessions {
@@ -163,7 +166,24 @@ impl Sessions {
         Arc::new(Sessions {
             map: Mutex::new(HashMap::new()),
             limits,
+            #[cfg(feature = "metrics")]
+            metrics: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Keeps the number of open sessions in `metrics` from now on.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn count_in(&self, metrics: crate::metrics::Metrics) {
+        metrics.sessions(lock(&self.map).len());
+        let _ = self.metrics.set(metrics);
+    }
+
+    /// Tells the metrics how many sessions are open.
+    fn count(&self, _open: usize) {
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = self.metrics.get() {
+            metrics.sessions(_open);
+        }
     }
 
     /// A new session with a fresh random id, for `owner` (the authenticated subject, if
@@ -195,6 +215,7 @@ impl Sessions {
         let id = new_session_id();
         let session = Session::new(owner, caller);
         map.insert(id.clone(), Arc::clone(&session));
+        self.count(map.len());
         (id, session)
     }
 
@@ -216,7 +237,9 @@ impl Sessions {
         if map.get(id).is_none_or(|s| s.owner.as_deref() != subject) {
             return false;
         }
-        map.remove(id).is_some()
+        let removed = map.remove(id).is_some();
+        self.count(map.len());
+        removed
     }
 
     /// Drops sessions idle for longer than the idle timeout, and those that did not complete
@@ -230,6 +253,7 @@ impl Sessions {
             session.idle_for() < limits.idle_timeout
                 && (session.is_initialized() || session.created.elapsed() < limits.init_timeout)
         });
+        self.count(map.len());
         before - map.len()
     }
 

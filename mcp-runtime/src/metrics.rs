@@ -1,0 +1,339 @@
+//! Metrics of a server in the Prometheus text format: requests by method and outcome, their
+//! latency, capability calls by kind, name and outcome with their latency, policy decisions by
+//! outcome and risk level, requests in flight, and open sessions.
+//!
+//! Give a [`Metrics`] to [`Server::metrics`](crate::Server::metrics) and read it with
+//! [`Metrics::encode`], or let the command line do both: `--metrics` serves it at `/metrics`
+//! on the HTTP transport's listener, `--metrics-bind ADDR` on a listener of its own (which a
+//! stdio server uses). Without metrics, the request path records nothing.
+//!
+//! ```
+//! use mcp_runtime::metrics::Metrics;
+//! use mcp_runtime::prelude::*;
+//! use mcp_runtime::testing::TestClient;
+//!
+//! /// Adds two numbers.
+//! #[tool(read_only)]
+//! fn add(a: i64, b: i64) -> i64 { a + b }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let metrics = Metrics::new();
+//! let server = Server::new("calc", "1.0.0").tools(tools![add]).metrics(metrics.clone());
+//! let client = TestClient::modern(server).unwrap();
+//! client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await.unwrap();
+//!
+//! let text = metrics.encode();
+//! assert!(text.contains(r#"mcp_requests_total{method="tools/call",outcome="ok"} 1"#));
+//! assert!(text.contains(r#"mcp_capability_calls_total{kind="tool",name="add",outcome="ok"} 1"#));
+//! assert!(text.contains(r#"mcp_policy_decisions_total{decision="allow",risk="low"} 1"#));
+//! # }
+//! ```
+//!
+//! The metric names and labels:
+//!
+//! | metric | labels |
+//! | --- | --- |
+//! | `mcp_requests_total` (counter) | `method`, `outcome` (`ok`, `error`, `cancelled`) |
+//! | `mcp_request_duration_seconds` (histogram) | `method` |
+//! | `mcp_requests_in_flight` (gauge) | |
+//! | `mcp_capability_calls_total` (counter) | `kind` (`tool`, `resource`, `prompt`), `name`, `outcome` (`ok`, `error`, `refused`, `cancelled`, `input_required`, `panicked`, `timed_out`) |
+//! | `mcp_capability_call_duration_seconds` (histogram) | `kind`, `name` |
+//! | `mcp_policy_decisions_total` (counter) | `decision` (`allow`, `confirm`, `deny`), `risk` |
+//! | `mcp_sessions` (gauge) | |
+//!
+//! Methods the server does not know are counted as `other`, and only registered capabilities
+//! are named, so that no client can make the label sets grow without bound.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::permission::{Kind, RiskLevel};
+
+/// The methods counted by name; any other is `other`.
+const METHODS: &[&str] = &[
+    "tools/call",
+    "tools/list",
+    "resources/read",
+    "resources/list",
+    "resources/templates/list",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/get",
+    "prompts/list",
+    "completion/complete",
+    "subscriptions/listen",
+    "initialize",
+    "server/discover",
+    "ping",
+    "logging/setLevel",
+];
+
+/// Latency buckets, in seconds: from 100 µs to 60 s.
+const BUCKETS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0, 30.0, 60.0,
+];
+
+type Labels<const N: usize> = [(&'static str, String); N];
+
+fn histogram() -> Histogram {
+    Histogram::new(BUCKETS.iter().copied())
+}
+
+/// A server's metrics. Cloning gives another handle on the same metrics.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    requests: Family<Labels<2>, Counter>,
+    request_seconds: Family<Labels<1>, Histogram, fn() -> Histogram>,
+    in_flight: Gauge,
+    calls: Family<Labels<3>, Counter>,
+    call_seconds: Family<Labels<2>, Histogram, fn() -> Histogram>,
+    decisions: Family<Labels<2>, Counter>,
+    /// Set by the HTTP transport, the only one with sessions.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    sessions: Gauge,
+}
+
+impl Metrics {
+    /// Metrics with every count at zero.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<Labels<2>, Counter>::default();
+        let request_seconds =
+            Family::<Labels<1>, Histogram, fn() -> Histogram>::new_with_constructor(histogram);
+        let in_flight = Gauge::default();
+        let calls = Family::<Labels<3>, Counter>::default();
+        let call_seconds =
+            Family::<Labels<2>, Histogram, fn() -> Histogram>::new_with_constructor(histogram);
+        let decisions = Family::<Labels<2>, Counter>::default();
+        let sessions = Gauge::default();
+        registry.register(
+            "mcp_requests",
+            "MCP requests answered, by method and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "mcp_request_duration_seconds",
+            "Time to answer an MCP request, by method",
+            request_seconds.clone(),
+        );
+        registry.register(
+            "mcp_requests_in_flight",
+            "MCP requests being answered",
+            in_flight.clone(),
+        );
+        registry.register(
+            "mcp_capability_calls",
+            "Tool calls, resource reads and prompt gets, by kind, name and outcome",
+            calls.clone(),
+        );
+        registry.register(
+            "mcp_capability_call_duration_seconds",
+            "Time a capability took, from the policy decision to the answer, by kind and name",
+            call_seconds.clone(),
+        );
+        registry.register(
+            "mcp_policy_decisions",
+            "Permission policy decisions, by decision and risk level",
+            decisions.clone(),
+        );
+        registry.register(
+            "mcp_sessions",
+            "Open sessions of the handshake era over HTTP",
+            sessions.clone(),
+        );
+        Metrics {
+            inner: Arc::new(Inner {
+                registry,
+                requests,
+                request_seconds,
+                in_flight,
+                calls,
+                call_seconds,
+                decisions,
+                sessions,
+            }),
+        }
+    }
+
+    /// The metrics in the Prometheus text exposition format (version 0.0.4), as `/metrics`
+    /// serves them.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        encode(&mut text, &self.inner.registry).expect("writing to a String cannot fail");
+        text
+    }
+
+    /// The content type of [`Metrics::encode`]'s text.
+    pub const CONTENT_TYPE: &'static str = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// Counts a request from now until the returned guard is finished or dropped.
+    pub(crate) fn request(&self, method: &str) -> RequestTimer {
+        self.inner.in_flight.inc();
+        let method = METHODS
+            .iter()
+            .find(|known| **known == method)
+            .copied()
+            .unwrap_or("other");
+        RequestTimer {
+            metrics: self.clone(),
+            method,
+            started: Instant::now(),
+            outcome: "cancelled",
+        }
+    }
+
+    /// Counts a policy decision.
+    pub(crate) fn decision(&self, decision: &'static str, risk: RiskLevel) {
+        self.inner
+            .decisions
+            .get_or_create(&[
+                ("decision", decision.to_owned()),
+                ("risk", risk.to_string()),
+            ])
+            .inc();
+    }
+
+    /// Counts a capability's run that ended with `outcome` after `started`.
+    pub(crate) fn call(&self, kind: Kind, name: &str, outcome: &'static str, started: Instant) {
+        let kind = kind.as_str();
+        self.inner
+            .calls
+            .get_or_create(&[
+                ("kind", kind.to_owned()),
+                ("name", name.to_owned()),
+                ("outcome", outcome.to_owned()),
+            ])
+            .inc();
+        self.inner
+            .call_seconds
+            .get_or_create(&[("kind", kind.to_owned()), ("name", name.to_owned())])
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// `open` sessions are open.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn sessions(&self, open: usize) {
+        self.inner.sessions.set(open.try_into().unwrap_or(i64::MAX));
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+/// A request being answered: recorded when finished, or as `cancelled` when dropped first.
+pub(crate) struct RequestTimer {
+    metrics: Metrics,
+    method: &'static str,
+    started: Instant,
+    outcome: &'static str,
+}
+
+impl RequestTimer {
+    /// The request was answered, with an error or not.
+    pub(crate) fn finish(mut self, error: bool) {
+        self.outcome = if error { "error" } else { "ok" };
+    }
+}
+
+impl Drop for RequestTimer {
+    fn drop(&mut self) {
+        let inner = &self.metrics.inner;
+        inner.in_flight.dec();
+        inner
+            .requests
+            .get_or_create(&[
+                ("method", self.method.to_owned()),
+                ("outcome", self.outcome.to_owned()),
+            ])
+            .inc();
+        inner
+            .request_seconds
+            .get_or_create(&[("method", self.method.to_owned())])
+            .observe(self.started.elapsed().as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_methods_are_counted_as_other() {
+        let metrics = Metrics::new();
+        metrics.request("tools/call").finish(false);
+        metrics.request("made/up").finish(true);
+        drop(metrics.request("ping"));
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"mcp_requests_total{method="tools/call",outcome="ok"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mcp_requests_total{method="other",outcome="error"} 1"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mcp_requests_total{method="ping",outcome="cancelled"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("mcp_requests_in_flight 0"), "{text}");
+        assert!(!text.contains("made/up"), "{text}");
+    }
+
+    #[test]
+    fn latency_is_a_histogram_with_buckets() {
+        let metrics = Metrics::new();
+        metrics.request("tools/list").finish(false);
+        let text = metrics.encode();
+        assert!(
+            text.contains("# TYPE mcp_request_duration_seconds histogram"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"mcp_request_duration_seconds_bucket{le="60.0",method="tools/list"} 1"#
+            ) || text.contains(
+                r#"mcp_request_duration_seconds_bucket{method="tools/list",le="60.0"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"mcp_request_duration_seconds_count{method="tools/list"} 1"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn in_flight_counts_requests_until_they_end() {
+        let metrics = Metrics::new();
+        let first = metrics.request("tools/call");
+        let _second = metrics.request("tools/call");
+        assert!(metrics.encode().contains("mcp_requests_in_flight 2"));
+        first.finish(false);
+        assert!(metrics.encode().contains("mcp_requests_in_flight 1"));
+    }
+}
