@@ -962,3 +962,71 @@ async fn one_subject_opening_many_sessions_does_not_lock_out_another() {
         assert_eq!(answer.status, 200, "{answer:?}");
     }
 }
+
+/// Says who is asking: the token's subject, scopes and a custom claim.
+#[mcp_runtime::tool(read_only)]
+fn whoami(caller: mcp_runtime::permission::Caller) -> String {
+    #[derive(serde::Deserialize)]
+    struct Claims {
+        tenant: String,
+    }
+    match caller.claims::<Claims>() {
+        Some(Ok(claims)) => format!(
+            "{} of {} holding {}",
+            caller.subject(),
+            claims.tenant,
+            caller.scopes().map(|s| s.len()).unwrap_or_default()
+        ),
+        Some(Err(e)) => format!("{}: {e}", caller.subject()),
+        None => caller.subject().to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_tool_sees_the_callers_subject_scopes_and_custom_claims() {
+    let issuer = Issuer::generate();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let resource = format!("http://{addr}/mcp");
+    let dispatcher = mcp_runtime::Server::new("who", "1.0.0")
+        .tools(mcp_runtime::tools![whoami])
+        .build()
+        .unwrap();
+    let config = HttpConfig {
+        auth: Some(HttpAuth::new(issuer.verifier(&resource), &resource)),
+        ..HttpConfig::default()
+    };
+    let app = http::router(dispatcher, &config);
+    let _server = Running {
+        addr,
+        task: tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        }),
+    };
+    let mut token_claims = claims("erin", "accounts:read accounts:write", &resource);
+    token_claims["tenant"] = json!("acme");
+    let token = issuer.token(token_claims);
+    let answer = send(
+        addr,
+        "POST",
+        modern_call("whoami", json!({}), json!({})).bearer(Some(&token)),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let body: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(
+        body["result"]["content"][0]["text"], "erin of acme holding 2",
+        "{body}"
+    );
+    // A token without the claim the server's type requires: the tool says why.
+    let token = issuer.token(claims("dan", "accounts:read", &resource));
+    let answer = send(
+        addr,
+        "POST",
+        modern_call("whoami", json!({}), json!({})).bearer(Some(&token)),
+    )
+    .await;
+    let body: Value = serde_json::from_slice(&answer.body).unwrap();
+    let text = body["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("dan: missing field `tenant`"), "{text}");
+}

@@ -101,11 +101,11 @@ fn bind_variables(
         }
         let message = if variables.is_empty() {
             format!(
-                "`{written}` is a fixed URI, so parameter `{name}` has nothing to bind; add `{{{name}}}` to the URI to make it a template, or remove the parameter (only `Context` and `State<T>` are provided by the runtime)"
+                "`{written}` is a fixed URI, so parameter `{name}` has nothing to bind; add `{{{name}}}` to the URI to make it a template, or remove the parameter (only `Context`, `Caller` and `State<T>` are provided by the runtime)"
             )
         } else {
             format!(
-                "parameter `{name}` is not a variable of the URI template `{written}`; add `{{{name}}}` to the URI, or remove the parameter (only `Context` and `State<T>` are provided by the runtime)"
+                "parameter `{name}` is not a variable of the URI template `{written}`; add `{{{name}}}` to the URI, or remove the parameter (only `Context`, `Caller` and `State<T>` are provided by the runtime)"
             )
         };
         cx.error_spanned_by(quote!(#ident: #ty), message);

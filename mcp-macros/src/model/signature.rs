@@ -348,7 +348,8 @@ fn one_input(kind: Kind) -> &'static str {
     }
 }
 
-/// `Context` and `State<T>` are provided by the runtime; `Some(Some(T))` for `State<T>`.
+/// `Context`, `Caller` and `State<T>` are provided by the runtime; `Some(Some(T))` for
+/// `State<T>`.
 fn injected(ty: &Type) -> Option<Option<Type>> {
     let Type::Path(path) = ty else { return None };
     if path.qself.is_some() {
@@ -356,7 +357,7 @@ fn injected(ty: &Type) -> Option<Option<Type>> {
     }
     let last = path.path.segments.last()?;
     match last.ident.to_string().as_str() {
-        "Context" if last.arguments.is_empty() => Some(None),
+        "Context" | "Caller" if last.arguments.is_empty() => Some(None),
         "State" => {
             let PathArguments::AngleBracketed(args) = &last.arguments else {
                 return None;

@@ -518,12 +518,12 @@ impl std::fmt::Debug for FnTool {
     }
 }
 
-/// A parameter the runtime provides instead of the caller (in tools, resources and prompts): [`Context`] and
-/// [`State<T>`](crate::State).
+/// A parameter the runtime provides instead of the caller (in tools, resources and prompts):
+/// [`Context`], [`Caller`](crate::permission::Caller) and [`State<T>`](crate::State).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be injected into a tool",
-    note = "the runtime injects `Context` and `State<T>`, recognised by their names; every other parameter is an argument from the caller",
-    note = "to take a type of your own named `Context` or `State` as an argument, import it under another name (`use my::Context as MyContext;`)"
+    note = "the runtime injects `Context`, `Caller` and `State<T>`, recognised by their names; every other parameter is an argument from the caller",
+    note = "to take a type of your own named `Context`, `Caller` or `State` as an argument, import it under another name (`use my::Context as MyContext;`)"
 )]
 pub trait FromContext: Sized {
     /// Extracts the value from the call.
@@ -533,6 +533,37 @@ pub trait FromContext: Sized {
 impl FromContext for Context {
     fn from_context(context: &Context) -> Result<Self, ToolError> {
         Ok(context.clone())
+    }
+}
+
+/// Who made the request, injected into tools, resources and prompts: the subject, scopes and
+/// claims of a verified bearer token, or the local user.
+///
+/// ```
+/// use mcp_runtime::permission::Caller;
+/// use mcp_runtime::prelude::*;
+///
+/// /// Says who is asking.
+/// #[tool(read_only)]
+/// fn whoami(caller: Caller) -> String {
+///     match caller.claim("tenant") {
+///         Some(tenant) => format!("{} of {tenant}", caller.subject()),
+///         None => caller.subject().to_owned(),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let client = mcp_runtime::testing::TestClient::modern(
+///     Server::new("who", "1.0.0").tools(tools![whoami]),
+/// ).unwrap();
+/// let answer = client.call_tool("whoami", serde_json::json!({})).await.unwrap();
+/// assert_eq!(answer.text(), "local");
+/// # }
+/// ```
+impl FromContext for crate::permission::Caller {
+    fn from_context(context: &Context) -> Result<Self, ToolError> {
+        Ok(context.caller().clone())
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Caller {
 struct Identity {
     subject: String,
     scopes: BTreeSet<String>,
+    /// Every claim of the caller's token (`sub`, `scope`, and the issuer's own).
+    claims: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Caller {
@@ -52,8 +54,65 @@ impl Caller {
             identity: Some(Arc::new(Identity {
                 subject: subject.into(),
                 scopes: scopes.into_iter().map(Into::into).collect(),
+                claims: serde_json::Map::new(),
             })),
         }
+    }
+
+    /// The same caller, with the claims of its token (kept whole: the standard ones and the
+    /// issuer's own), for [`Caller::claims`]. The local user has none.
+    pub fn with_claims(self, claims: serde_json::Map<String, serde_json::Value>) -> Self {
+        match self.identity {
+            Some(identity) => Caller {
+                identity: Some(Arc::new(Identity {
+                    subject: identity.subject.clone(),
+                    scopes: identity.scopes.clone(),
+                    claims,
+                })),
+            },
+            None => self,
+        }
+    }
+
+    /// The claims of the caller's token, read into a type of the server's own: its custom
+    /// claims (a tenant, a role) with their types checked. `None` for the local user.
+    ///
+    /// ```
+    /// use mcp_runtime::permission::Caller;
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Claims {
+    ///     tenant: String,
+    ///     #[serde(default)]
+    ///     admin: bool,
+    /// }
+    ///
+    /// let token = serde_json::json!({"sub": "alice", "tenant": "acme", "admin": true});
+    /// let alice = Caller::new("alice", ["accounts:read"])
+    ///     .with_claims(token.as_object().unwrap().clone());
+    /// let claims: Claims = alice.claims().unwrap()?;
+    /// assert_eq!(claims.tenant, "acme");
+    /// assert!(claims.admin);
+    /// assert!(Caller::local().claims::<Claims>().is_none());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn claims<T: serde::de::DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
+        let identity = self.identity.as_ref()?;
+        Some(serde_json::from_value(serde_json::Value::Object(
+            identity.claims.clone(),
+        )))
+    }
+
+    /// The token's claim `name`, as JSON; `None` for the local user or a claim the token
+    /// lacks.
+    pub fn claim(&self, name: &str) -> Option<&serde_json::Value> {
+        self.identity.as_ref()?.claims.get(name)
+    }
+
+    /// Whether this is the local user (stdio, in-memory, HTTP without authentication).
+    pub fn is_local(&self) -> bool {
+        self.identity.is_none()
     }
 
     /// Who the caller is: a token's subject, or `local`.

@@ -62,6 +62,8 @@ struct Inner {
     input: Option<Arc<super::input::InputRound>>,
     /// Legacy era: who sent the last answer to a question of this request.
     answered_by: std::sync::Mutex<Option<crate::permission::Caller>>,
+    /// Who made the request (taken when the request started, in the transport's scope).
+    caller: crate::permission::Caller,
 }
 
 pub(crate) struct ContextParts {
@@ -96,8 +98,16 @@ impl Context {
                 client_capabilities: parts.client_capabilities,
                 input: parts.input,
                 answered_by: std::sync::Mutex::new(None),
+                caller: crate::permission::Caller::current(),
             }),
         }
+    }
+
+    /// Who made the request: the subject, scopes and claims of its bearer token over HTTP,
+    /// or the local user (stdio, in-memory, HTTP without authentication). A handler can also
+    /// take a [`Caller`](crate::permission::Caller) parameter.
+    pub fn caller(&self) -> &crate::permission::Caller {
+        &self.inner.caller
     }
 
     /// The id of the request being served.

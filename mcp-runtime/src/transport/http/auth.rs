@@ -233,9 +233,16 @@ impl JwtVerifier {
                 (key_from_set(&set, &header, &self.algorithms)?, header.alg)
             }
         };
-        let data = jsonwebtoken::decode::<Claims>(token, &key, &self.validation(algorithm))
-            .map_err(invalid)?;
-        Ok(data.claims.into_caller())
+        let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+            token,
+            &key,
+            &self.validation(algorithm),
+        )
+        .map_err(invalid)?;
+        let claims = data.claims;
+        let known: Claims = serde_json::from_value(serde_json::Value::Object(claims.clone()))
+            .map_err(|e| InvalidToken(format!("the token's claims are malformed ({e})")))?;
+        Ok(known.into_caller().with_claims(claims))
     }
 }
 
