@@ -772,13 +772,14 @@ fn http_load(
         }
         checked += 1;
     }
-    wrong.verdict(
-        label,
-        &workload,
-        checked + blocking_calls.load(Ordering::Relaxed),
-    )?;
+    let blocking_calls = blocking_calls.load(Ordering::Relaxed);
+    wrong.verdict(label, &workload, checked + blocking_calls)?;
     let Budget::Seconds(seconds) = budget else {
-        return Ok(json!({"server": label, "workload": workload, "checked": checked}));
+        let mut line = json!({"server": label, "workload": workload, "checked": checked});
+        if blocking > 0 {
+            line["blocking_calls_checked"] = json!(blocking_calls);
+        }
+        return Ok(line);
     };
     latencies.sort_unstable();
     Ok(json!({"server": label, "workload": workload,
