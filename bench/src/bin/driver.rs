@@ -169,6 +169,12 @@ struct StdioServer {
     startup: Duration,
 }
 
+/// Writes `bytes` to a server's stdin and flushes them.
+fn send(input: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    input.write_all(bytes)?;
+    input.flush()
+}
+
 fn line(message: &Value) -> Vec<u8> {
     let mut bytes = serde_json::to_vec(message).expect("encodable");
     bytes.push(b'\n');
@@ -208,16 +214,14 @@ fn start_stdio(server: &str, label: &str) -> Result<StdioServer, String> {
     let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": LEGACY, "capabilities": {},
         "clientInfo": {"name": "bench-driver", "version": "1"}}});
-    input.write_all(&line(&initialize)).expect("server stdin");
-    input.flush().expect("server stdin");
     let mut answer = Vec::new();
-    let read = output
-        .read_until(b'\n', &mut answer)
-        .expect("server stdout");
+    let read =
+        send(&mut input, &line(&initialize)).and_then(|()| output.read_until(b'\n', &mut answer));
     let startup = started.elapsed();
     let checked = match read {
-        0 => Err("the server closed its output".to_owned()),
-        _ => parse_answer(&answer)
+        Err(e) => Err(format!("the server's stdin or stdout failed: {e}")),
+        Ok(0) => Err("the server closed its output".to_owned()),
+        Ok(_) => parse_answer(&answer)
             .and_then(|parsed| check_initialize(&parsed, 0))
             .map_err(|problem| with_answer(problem, &answer)),
     };
@@ -226,8 +230,12 @@ fn start_stdio(server: &str, label: &str) -> Result<StdioServer, String> {
         return Err(format!("{label}: initialize: {problem}"));
     }
     let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    input.write_all(&line(&initialized)).expect("server stdin");
-    input.flush().expect("server stdin");
+    if let Err(e) = send(&mut input, &line(&initialized)) {
+        finish(child);
+        return Err(format!(
+            "{label}: notifications/initialized: the server's stdin failed: {e}"
+        ));
+    }
     Ok(StdioServer {
         child,
         input,
@@ -259,28 +267,28 @@ fn stdio_pipelined(
         .flat_map(|id| line(&add_call(id)))
         .collect();
     let started = Instant::now();
-    let writer = std::thread::spawn(move || {
-        input.write_all(&requests).expect("server stdin");
-        input.flush().expect("server stdin");
-        input
-    });
+    let writer = std::thread::spawn(move || send(&mut input, &requests).map(|()| input));
     // Every answer, one after the other, and where each ends.
     let mut answers = Vec::with_capacity(calls * 96);
     let mut ends = Vec::with_capacity(calls);
     for _ in 0..calls {
-        if output
-            .read_until(b'\n', &mut answers)
-            .expect("server stdout")
-            == 0
-        {
-            break;
+        match output.read_until(b'\n', &mut answers) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => ends.push(answers.len()),
         }
-        ends.push(answers.len());
     }
     let elapsed = started.elapsed();
     let rss = peak_rss_mib(&child);
-    finish(child);
-    drop(writer.join());
+    // With every answer read, every call has been written; otherwise the writer may be
+    // stuck on a server that stopped reading, until the server is stopped.
+    let written = if ends.len() == calls {
+        let written = writer.join();
+        finish(child);
+        written
+    } else {
+        finish(child);
+        writer.join()
+    };
 
     let mut wrong = Wrong::default();
     let mut answered = vec![false; calls + 1];
@@ -307,6 +315,12 @@ fn stdio_pipelined(
             Ok(()) => correct += 1,
             Err(problem) => wrong.record(id, with_answer(problem, text)),
         }
+    }
+    if let Ok(Err(e)) = written {
+        wrong.record(
+            0,
+            format!("writing the calls to the server's stdin failed: {e}"),
+        );
     }
     if ends.len() < calls {
         let missing = (1..=calls).find(|&id| !answered[id]).unwrap_or(0) as u64;
@@ -352,16 +366,19 @@ fn stdio_latency(
     for id in 1..=(warmup + calls) as u64 {
         let request = line(&add_call(id));
         let sent = Instant::now();
-        input.write_all(&request).expect("server stdin");
-        input.flush().expect("server stdin");
         answer.clear();
-        let read = output
-            .read_until(b'\n', &mut answer)
-            .expect("server stdout");
+        let read = send(&mut input, &request).and_then(|()| output.read_until(b'\n', &mut answer));
         let latency = sent.elapsed();
-        if read == 0 {
-            wrong.record(id, "the server closed its output".to_owned());
-            break;
+        match read {
+            Ok(0) => {
+                wrong.record(id, "the server closed its output".to_owned());
+                break;
+            }
+            Err(e) => {
+                wrong.record(id, format!("the server's stdin or stdout failed: {e}"));
+                break;
+            }
+            Ok(_) => {}
         }
         match check_tool_line(&answer, id, &expected_sum(id)) {
             Ok(()) if id as usize > warmup => latencies.push(latency),
