@@ -268,8 +268,10 @@ fn stdio_pipelined(
         .collect();
     let started = Instant::now();
     let writer = std::thread::spawn(move || send(&mut input, &requests).map(|()| input));
-    // Every answer, one after the other, and where each ends.
-    let mut answers = Vec::with_capacity(calls * 96);
+    // Every answer, one after the other, and where each ends; room for the longest answers
+    // (the limit server's, up to about 140 bytes) so that the buffer does not move while the
+    // clock runs.
+    let mut answers = Vec::with_capacity(calls * 160);
     let mut ends = Vec::with_capacity(calls);
     for _ in 0..calls {
         match output.read_until(b'\n', &mut answers) {
