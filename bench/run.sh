@@ -2,34 +2,56 @@
 # Every benchmark, for the servers in turn (ours, rmcp, limit; ours, rmcp, limit; ...),
 # then the table of medians. Usage:
 #   bash bench/run.sh            # full run: 5 rounds, build times, ~15 minutes
-#   bash bench/run.sh --quick    # 1 round, shorter workloads, no build times
-# Results go to bench/results/<time>.jsonl (figures) and .md (the table).
+#   bash bench/run.sh --short    # 1 round, shorter workloads, no build times
+#   bash bench/run.sh --quick    # answers only: a handful of calls per workload, no figures
+# Results go to bench/results/<time>.jsonl (figures) and .md (the table); --quick writes none.
+# Every answer is checked (id, value, no error); one wrong answer stops the run with exit
+# status 1 and the first wrong answer on stderr.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-ROUNDS=5 SECONDS_PER_HTTP=2 LATENCY_CALLS=20000 BUILD_TIMES=1
-if [[ "${1:-}" == "--quick" ]]; then
-    ROUNDS=1 SECONDS_PER_HTTP=1 LATENCY_CALLS=5000 BUILD_TIMES=0
+CHECK=0 ROUNDS=5 PIPELINED_CALLS=100000 LATENCY_CALLS=20000 SECONDS_PER_HTTP=2 BUILD_TIMES=1
+case "${1:-}" in
+    "") ;;
+    --short) ROUNDS=1 SECONDS_PER_HTTP=1 LATENCY_CALLS=5000 BUILD_TIMES=0 ;;
+    # The same servers, transports and workloads as a full run, each for its answers only:
+    # SECONDS_PER_HTTP becomes the number of calls each HTTP client makes. A debug build, the
+    # one `cargo test` has already made most of.
+    --quick) CHECK=1 ROUNDS=1 PIPELINED_CALLS=200 LATENCY_CALLS=20 SECONDS_PER_HTTP=3 BUILD_TIMES=0 ;;
+    *)
+        echo "usage: bash bench/run.sh [--short | --quick]" >&2
+        exit 2
+        ;;
+esac
+if [[ $CHECK == 0 ]]; then
+    ROUNDS="${BENCH_ROUNDS:-$ROUNDS}"
+    cargo build --release --quiet --bins
+    bin=target/release
+    mkdir -p results
+    stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+    out="results/$stamp.jsonl"
+    : > "$out"
+else
+    cargo build --quiet --bins
+    bin=target/debug
 fi
-ROUNDS="${BENCH_ROUNDS:-$ROUNDS}"
 
-cargo build --release --quiet --bins
-bin=target/release
-mkdir -p results
-stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-out="results/$stamp.jsonl"
-: > "$out"
-
+workloads=0
 run() { # label, then the driver's arguments
     local label="$1"; shift
-    "$bin/bench-driver" "$@" | tee -a "$out" | cut -c1-160 >&2
+    workloads=$((workloads + 1))
+    if [[ $CHECK == 1 ]]; then
+        "$bin/bench-driver" --check "$@" >&2
+    else
+        "$bin/bench-driver" "$@" | tee -a "$out" | cut -c1-160 >&2
+    fi
 }
 
 for round in $(seq 1 "$ROUNDS"); do
     echo "== round $round of $ROUNDS" >&2
     # rmcp twice on stdio: its default stdio (tokio's stdin/stdout) and its `stdio_pipes`.
     for label in ours rmcp rmcp-pipes limit; do
-        run "$label" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" 100000
+        run "$label" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "$PIPELINED_CALLS"
     done
     for label in ours rmcp rmcp-pipes limit; do
         run "$label" stdio-latency "$bin/bench-${label%-pipes}" "$label" "$LATENCY_CALLS"
@@ -47,6 +69,11 @@ for round in $(seq 1 "$ROUNDS"); do
         run "$server" http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP" 4
     done
 done
+
+if [[ $CHECK == 1 ]]; then
+    echo "every answer right in all $workloads workloads (ours, rmcp, rmcp pipes, limit; stdio and HTTP)" >&2
+    exit 0
+fi
 
 table="results/$stamp.md"
 {

@@ -1,5 +1,8 @@
 //! What the three benchmark servers share: the 10 KiB structured result, and the command
-//! line they all accept (`stdio`, `stdio-pipes`, or `http <port> [modern|legacy]`).
+//! line they all accept (`stdio`, `stdio-pipes`, or `http <port> [modern|legacy]`); and the
+//! driver's checks of their answers ([`check`]).
+
+pub mod check;
 
 use schemars::JsonSchema;
 use serde::Serialize;

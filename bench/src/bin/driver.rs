@@ -1,38 +1,57 @@
-//! The load driver. Starts one server process per workload, drives it, and prints one JSON
-//! line of figures; `report` turns a file of such lines into the table of medians.
+//! The load driver. Starts one server process per workload, drives it, checks every answer,
+//! and prints one JSON line of figures; `report` turns a file of such lines into the table of
+//! medians. Any wrong answer (wrong id, JSON-RPC error, `isError`, wrong value, not JSON, a
+//! failed HTTP exchange) fails the workload: no figures, the first wrong answer on stderr,
+//! exit status 1.
 //!
 //! ```text
-//! bench-driver stdio-pipelined <server> <label> [calls]
-//! bench-driver stdio-latency   <server> <label> [calls]
+//! bench-driver [--check] stdio-pipelined <server> <label> [calls]
+//! bench-driver [--check] stdio-latency   <server> <label> [calls]
 //! bench-driver http            <server> <label> <modern|legacy> <concurrency> [seconds] [blocking calls]
+//! bench-driver --check http    <server> <label> <modern|legacy> <concurrency> [calls per client] [blocking calls]
 //! bench-driver report          <results.jsonl>
 //! ```
+//!
+//! `--check` runs a workload for its answers only: the calls asked for, no warm-up, and a line
+//! saying how many answers were checked instead of figures.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
+use mcp_bench::check::{
+    addends, answer_from_http, check_initialize, check_tool_answer, check_tool_line, expected_sum,
+    parse_answer, with_answer, Expected,
+};
 use serde_json::{json, Value};
 
 const LEGACY: &str = "2025-11-25";
 const MODERN: &str = "2026-07-28";
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let check_only = args.first().map(String::as_str) == Some("--check");
+    if check_only {
+        args.remove(0);
+    }
     let arg = |i: usize| args.get(i).map(String::as_str);
-    let number = |i: usize, default: u64| arg(i).and_then(|v| v.parse().ok()).unwrap_or(default);
-    let figures = match (arg(0), arg(1), arg(2)) {
+    let number = |i: usize, default: u64| match arg(i) {
+        None => default,
+        Some(v) => v.parse().unwrap_or_else(|_| usage()),
+    };
+    let outcome = match (arg(0), arg(1), arg(2)) {
         (Some("stdio-pipelined"), Some(server), Some(label)) => {
-            stdio_pipelined(server, label, number(3, 100_000) as usize)
+            stdio_pipelined(server, label, number(3, 100_000) as usize, check_only)
         }
         (Some("stdio-latency"), Some(server), Some(label)) => {
-            stdio_latency(server, label, number(3, 20_000) as usize)
+            stdio_latency(server, label, number(3, 20_000) as usize, check_only)
         }
         (Some("http"), Some(server), Some(label)) => {
             let legacy = match arg(3) {
@@ -41,26 +60,70 @@ fn main() {
                 _ => usage(),
             };
             let concurrency = number(4, 1) as usize;
-            let seconds = arg(5).and_then(|v| v.parse().ok()).unwrap_or(3.0);
+            let budget = if check_only {
+                Budget::Calls(number(5, 5) as usize)
+            } else {
+                Budget::Seconds(match arg(5) {
+                    None => 3.0,
+                    Some(v) => v.parse().unwrap_or_else(|_| usage()),
+                })
+            };
             let blocking = number(6, 0) as usize;
-            http_load(server, label, legacy, concurrency, seconds, blocking)
+            http_load(server, label, legacy, concurrency, budget, blocking)
         }
-        (Some("report"), Some(path), _) => {
+        (Some("report"), Some(path), _) if !check_only => {
             report(path);
             return;
         }
         _ => usage(),
     };
-    println!("{figures}");
+    match outcome {
+        Ok(figures) => println!("{figures}"),
+        Err(error) => {
+            eprintln!("bench-driver: {error}");
+            std::process::exit(1);
+        }
+    }
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bench-driver stdio-pipelined|stdio-latency <server> <label> [calls]\n       \
+        "usage: bench-driver [--check] stdio-pipelined|stdio-latency <server> <label> [calls]\n       \
          bench-driver http <server> <label> <modern|legacy> <concurrency> [seconds] [blocking calls]\n       \
+         bench-driver --check http <server> <label> <modern|legacy> <concurrency> [calls per client] [blocking calls]\n       \
          bench-driver report <results.jsonl>"
     );
     std::process::exit(2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Wrong answers
+
+/// The wrong answers of a workload: how many, and the first one.
+#[derive(Default)]
+struct Wrong {
+    count: usize,
+    first: Option<String>,
+}
+
+impl Wrong {
+    fn record(&mut self, id: u64, problem: String) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some(format!("call id {id}: {problem}"));
+        }
+    }
+
+    /// `Ok` when every answer was right, else the message that fails the workload.
+    fn verdict(self, label: &str, workload: &str, answers: usize) -> Result<(), String> {
+        match self.first {
+            None => Ok(()),
+            Some(first) => Err(format!(
+                "{label} / {workload}: {} wrong answers of {answers}; the first: {first}",
+                self.count
+            )),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -106,14 +169,22 @@ struct StdioServer {
     startup: Duration,
 }
 
+/// Writes `bytes` to a server's stdin and flushes them.
+fn send(input: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
+    input.write_all(bytes)?;
+    input.flush()
+}
+
 fn line(message: &Value) -> Vec<u8> {
     let mut bytes = serde_json::to_vec(message).expect("encodable");
     bytes.push(b'\n');
     bytes
 }
 
+/// The `add` call with JSON-RPC id `id`, its arguments drawn from the id ([`addends`]).
 fn add_call(id: u64) -> Value {
-    tool_call(id, "add", json!({"a": 1, "b": 2}))
+    let (a, b) = addends(id);
+    tool_call(id, "add", json!({"a": a, "b": b}))
 }
 
 fn tool_call(id: u64, tool: &str, arguments: Value) -> Value {
@@ -124,7 +195,7 @@ fn tool_call(id: u64, tool: &str, arguments: Value) -> Value {
 /// Starts a stdio server and opens the session; the startup time runs from the spawn to
 /// the answer to `initialize`.
 /// A label ending in `-pipes` asks the server for its pipe-specific stdio.
-fn start_stdio(server: &str, label: &str) -> StdioServer {
+fn start_stdio(server: &str, label: &str) -> Result<StdioServer, String> {
     let mode = if label.ends_with("-pipes") {
         "stdio-pipes"
     } else {
@@ -137,105 +208,202 @@ fn start_stdio(server: &str, label: &str) -> StdioServer {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {server}: {e}"));
+        .map_err(|e| format!("{label}: cannot start {server}: {e}"))?;
     let mut input = BufWriter::with_capacity(64 * 1024, child.stdin.take().expect("piped"));
     let mut output = BufReader::with_capacity(64 * 1024, child.stdout.take().expect("piped"));
     let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": LEGACY, "capabilities": {},
         "clientInfo": {"name": "bench-driver", "version": "1"}}});
-    input.write_all(&line(&initialize)).expect("server stdin");
-    input.flush().expect("server stdin");
-    let mut answer = String::new();
-    output.read_line(&mut answer).expect("server stdout");
+    let mut answer = Vec::new();
+    let read =
+        send(&mut input, &line(&initialize)).and_then(|()| output.read_until(b'\n', &mut answer));
     let startup = started.elapsed();
-    assert!(answer.contains("\"result\""), "initialize failed: {answer}");
+    let checked = match read {
+        Err(e) => Err(format!("the server's stdin or stdout failed: {e}")),
+        Ok(0) => Err("the server closed its output".to_owned()),
+        Ok(_) => parse_answer(&answer)
+            .and_then(|parsed| check_initialize(&parsed, 0))
+            .map_err(|problem| with_answer(problem, &answer)),
+    };
+    if let Err(problem) = checked {
+        finish(child);
+        return Err(format!("{label}: initialize: {problem}"));
+    }
     let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    input.write_all(&line(&initialized)).expect("server stdin");
-    input.flush().expect("server stdin");
-    StdioServer {
+    if let Err(e) = send(&mut input, &line(&initialized)) {
+        finish(child);
+        return Err(format!(
+            "{label}: notifications/initialized: the server's stdin failed: {e}"
+        ));
+    }
+    Ok(StdioServer {
         child,
         input,
         output,
         startup,
-    }
+    })
 }
 
 /// `calls` `tools/call`s written as fast as the pipe takes them while another thread reads
-/// the answers.
-fn stdio_pipelined(server: &str, label: &str, calls: usize) -> Value {
+/// the answers; the answers are checked once the clock has stopped. They may come in any
+/// order: each must answer a call that was sent and not answered before.
+fn stdio_pipelined(
+    server: &str,
+    label: &str,
+    calls: usize,
+    check_only: bool,
+) -> Result<Value, String> {
+    let workload = match calls {
+        100_000 => "stdio pipelined 100k".to_owned(),
+        n => format!("stdio pipelined {n}"),
+    };
     let StdioServer {
         child,
         mut input,
         mut output,
         startup,
-    } = start_stdio(server, label);
+    } = start_stdio(server, label)?;
     let requests: Vec<u8> = (1..=calls as u64)
         .flat_map(|id| line(&add_call(id)))
         .collect();
     let started = Instant::now();
-    let writer = std::thread::spawn(move || {
-        input.write_all(&requests).expect("server stdin");
-        input.flush().expect("server stdin");
-        input
-    });
-    let mut answer = String::new();
-    let mut failures = 0usize;
+    let writer = std::thread::spawn(move || send(&mut input, &requests).map(|()| input));
+    // Every answer, one after the other, and where each ends; room for the longest answers
+    // (the limit server's, up to about 140 bytes) so that the buffer does not move while the
+    // clock runs.
+    let mut answers = Vec::with_capacity(calls * 160);
+    let mut ends = Vec::with_capacity(calls);
     for _ in 0..calls {
-        answer.clear();
-        if output.read_line(&mut answer).expect("server stdout") == 0 {
-            panic!("{label}: the server closed its output early");
-        }
-        if !answer.contains("\"result\"") || answer.contains("\"isError\":true") {
-            failures += 1;
+        match output.read_until(b'\n', &mut answers) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => ends.push(answers.len()),
         }
     }
     let elapsed = started.elapsed();
     let rss = peak_rss_mib(&child);
-    drop(writer.join());
-    finish(child);
-    json!({"server": label, "workload": "stdio pipelined 100k", "calls": calls,
-           "failures": failures, "throughput": calls as f64 / elapsed.as_secs_f64(),
+    // With every answer read, every call has been written; otherwise the writer may be
+    // stuck on a server that stopped reading, until the server is stopped.
+    let written = if ends.len() == calls {
+        let written = writer.join();
+        finish(child);
+        written
+    } else {
+        finish(child);
+        writer.join()
+    };
+
+    let mut wrong = Wrong::default();
+    let mut answered = vec![false; calls + 1];
+    let mut correct = 0usize;
+    let mut start = 0;
+    for &end in &ends {
+        let text = &answers[start..end];
+        start = end;
+        let answer = match parse_answer(text) {
+            Ok(answer) => answer,
+            Err(problem) => {
+                wrong.record(0, with_answer(problem, text));
+                continue;
+            }
+        };
+        let id = answer.get("id").and_then(Value::as_u64).unwrap_or(0);
+        if id == 0 || id as usize > calls || answered[id as usize] {
+            let problem = "an id sent by no call, or answered before".to_owned();
+            wrong.record(id, with_answer(problem, text));
+            continue;
+        }
+        answered[id as usize] = true;
+        match check_tool_answer(&answer, id, &expected_sum(id)) {
+            Ok(()) => correct += 1,
+            Err(problem) => wrong.record(id, with_answer(problem, text)),
+        }
+    }
+    if let Ok(Err(e)) = written {
+        wrong.record(
+            0,
+            format!("writing the calls to the server's stdin failed: {e}"),
+        );
+    }
+    if ends.len() < calls {
+        let missing = (1..=calls).find(|&id| !answered[id]).unwrap_or(0) as u64;
+        wrong.record(
+            missing,
+            format!(
+                "the server closed its output after {} answers of {calls}",
+                ends.len()
+            ),
+        );
+    }
+    wrong.verdict(label, &workload, calls)?;
+    if check_only {
+        return Ok(json!({"server": label, "workload": workload, "checked": correct}));
+    }
+    Ok(
+        json!({"server": label, "workload": workload, "calls": correct,
+           "failures": 0, "throughput": correct as f64 / elapsed.as_secs_f64(),
            "seconds": elapsed.as_secs_f64(), "peak_rss_mib": rss,
-           "startup_ms": startup.as_secs_f64() * 1e3})
+           "startup_ms": startup.as_secs_f64() * 1e3}),
+    )
 }
 
-/// One call at a time: write, wait for the answer, repeat.
-fn stdio_latency(server: &str, label: &str, calls: usize) -> Value {
+/// One call at a time: write, wait for the answer, repeat; each answer is checked after its
+/// round trip has been timed.
+fn stdio_latency(
+    server: &str,
+    label: &str,
+    calls: usize,
+    check_only: bool,
+) -> Result<Value, String> {
+    let workload = "stdio sequential";
     let StdioServer {
         child,
         mut input,
         mut output,
         startup,
-    } = start_stdio(server, label);
-    let warmup = calls / 10;
+    } = start_stdio(server, label)?;
+    let warmup = if check_only { 0 } else { calls / 10 };
     let mut latencies = Vec::with_capacity(calls);
-    let mut answer = String::new();
-    let mut failures = 0usize;
+    let mut answer = Vec::new();
+    let mut wrong = Wrong::default();
     for id in 1..=(warmup + calls) as u64 {
         let request = line(&add_call(id));
         let sent = Instant::now();
-        input.write_all(&request).expect("server stdin");
-        input.flush().expect("server stdin");
         answer.clear();
-        output.read_line(&mut answer).expect("server stdout");
+        let read = send(&mut input, &request).and_then(|()| output.read_until(b'\n', &mut answer));
         let latency = sent.elapsed();
-        if !answer.contains("\"result\"") {
-            failures += 1;
+        match read {
+            Ok(0) => {
+                wrong.record(id, "the server closed its output".to_owned());
+                break;
+            }
+            Err(e) => {
+                wrong.record(id, format!("the server's stdin or stdout failed: {e}"));
+                break;
+            }
+            Ok(_) => {}
         }
-        if id as usize > warmup {
-            latencies.push(latency);
+        match check_tool_line(&answer, id, &expected_sum(id)) {
+            Ok(()) if id as usize > warmup => latencies.push(latency),
+            Ok(()) => {}
+            Err(problem) => wrong.record(id, problem),
         }
     }
     let rss = peak_rss_mib(&child);
     drop(input);
     finish(child);
+    wrong.verdict(label, workload, warmup + calls)?;
+    if check_only {
+        return Ok(json!({"server": label, "workload": workload, "checked": calls}));
+    }
     latencies.sort_unstable();
     let total: Duration = latencies.iter().sum();
-    json!({"server": label, "workload": "stdio sequential", "calls": calls,
-           "failures": failures, "throughput": calls as f64 / total.as_secs_f64(),
+    Ok(
+        json!({"server": label, "workload": workload, "calls": latencies.len(),
+           "failures": 0, "throughput": latencies.len() as f64 / total.as_secs_f64(),
            "p50_us": percentile(&latencies, 50.0), "p99_us": percentile(&latencies, 99.0),
            "p999_us": percentile(&latencies, 99.9), "peak_rss_mib": rss,
-           "startup_ms": startup.as_secs_f64() * 1e3})
+           "startup_ms": startup.as_secs_f64() * 1e3}),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -245,13 +413,33 @@ type Sender = http1::SendRequest<Full<Bytes>>;
 
 struct Reply {
     status: u16,
+    /// The body is an SSE stream (`text/event-stream`) rather than JSON.
+    sse: bool,
     session: Option<String>,
     body: Bytes,
+}
+
+impl Reply {
+    /// Checks the reply as the answer to the `tools/call` sent with id `id`.
+    fn check_tool(&self, id: u64, expected: &Expected) -> Result<(), String> {
+        answer_from_http(self.status, self.sse, &self.body)
+            .and_then(|answer| check_tool_answer(&answer, id, expected))
+            .map_err(|problem| with_answer(problem, &self.body))
+    }
 }
 
 struct Target {
     port: u16,
     legacy: bool,
+}
+
+/// How long an HTTP workload runs.
+#[derive(Clone, Copy)]
+enum Budget {
+    /// This long after a warm-up of a quarter of it (at least 0.2 s), for figures.
+    Seconds(f64),
+    /// This many calls per client, no warm-up: answers only.
+    Calls(usize),
 }
 
 impl Target {
@@ -285,6 +473,11 @@ impl Target {
             .await
             .map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
+        let sse = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/event-stream"));
         let session = response
             .headers()
             .get("mcp-session-id")
@@ -298,36 +491,54 @@ impl Target {
             .to_bytes();
         Ok(Reply {
             status,
+            sse,
             session,
             body,
         })
     }
 
-    /// Opens a legacy session on `sender` (initialize, then initialized).
+    /// Opens a legacy session on `sender` (initialize, then initialized), checking both
+    /// answers.
     async fn open_session(&self, sender: &mut Sender) -> Result<String, String> {
         let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
             "protocolVersion": LEGACY, "capabilities": {},
             "clientInfo": {"name": "bench-driver", "version": "1"}}});
         let reply = self.post(sender, &initialize, &[]).await?;
+        answer_from_http(reply.status, reply.sse, &reply.body)
+            .and_then(|answer| check_initialize(&answer, 0))
+            .map_err(|problem| format!("initialize: {}", with_answer(problem, &reply.body)))?;
         let session = reply
             .session
-            .ok_or_else(|| format!("initialize gave no session ({})", reply.status))?;
+            .ok_or_else(|| "initialize gave no Mcp-Session-Id".to_owned())?;
         let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-        self.post(
-            sender,
-            &initialized,
-            &[
-                ("mcp-session-id", &session),
-                ("mcp-protocol-version", LEGACY),
-            ],
-        )
-        .await?;
+        let reply = self
+            .post(
+                sender,
+                &initialized,
+                &[
+                    ("mcp-session-id", &session),
+                    ("mcp-protocol-version", LEGACY),
+                ],
+            )
+            .await?;
+        if !(200..300).contains(&reply.status) {
+            return Err(format!(
+                "notifications/initialized: HTTP status {}",
+                reply.status
+            ));
+        }
         Ok(session)
     }
 
-    /// One `tools/call` of `add`; true when it was answered with a result.
-    async fn call(&self, sender: &mut Sender, session: Option<&str>, id: u64) -> bool {
-        self.call_tool(sender, session, id, "add", json!({"a": 1, "b": 2}))
+    /// One `tools/call` of `add` with the arguments of `id` ([`addends`]).
+    async fn call(
+        &self,
+        sender: &mut Sender,
+        session: Option<&str>,
+        id: u64,
+    ) -> Result<Reply, String> {
+        let (a, b) = addends(id);
+        self.call_tool(sender, session, id, "add", json!({"a": a, "b": b}))
             .await
     }
 
@@ -338,8 +549,8 @@ impl Target {
         id: u64,
         tool: &str,
         arguments: Value,
-    ) -> bool {
-        let reply = if self.legacy {
+    ) -> Result<Reply, String> {
+        if self.legacy {
             let session = session.unwrap_or_default();
             self.post(
                 sender,
@@ -367,24 +578,8 @@ impl Target {
                 ],
             )
             .await
-        };
-        match reply {
-            Ok(reply) => {
-                reply.status == 200
-                    && memchr_result(&reply.body)
-                    && !contains(&reply.body, b"\"isError\":true")
-            }
-            Err(_) => false,
         }
     }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-fn memchr_result(body: &[u8]) -> bool {
-    contains(body, b"\"result\"")
 }
 
 fn free_port() -> u16 {
@@ -394,18 +589,32 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// One `add` call of an HTTP client: its id, whether it falls in the measured window, its
+/// round trip, and the reply (checked after the load ends) or why there was none.
+struct Sent {
+    id: u64,
+    measured: bool,
+    latency: Duration,
+    reply: Result<Reply, String>,
+}
+
 /// `concurrency` clients, each on its own keep-alive connection (and, in legacy mode, its
-/// own session), calling `add` back to back for `seconds` after a warm-up.
+/// own session), calling `add` back to back for the budget; the replies are checked once the
+/// load has ended.
 fn http_load(
     server: &str,
     label: &str,
     legacy: bool,
     concurrency: usize,
-    seconds: f64,
+    budget: Budget,
     blocking: usize,
-) -> Value {
+) -> Result<Value, String> {
     let port = free_port();
     let mode = if legacy { "legacy" } else { "modern" };
+    let workload = match blocking {
+        0 => format!("http {mode} c={concurrency}"),
+        n => format!("http {mode} c={concurrency}, {n} calls blocking 1 s"),
+    };
     let started = Instant::now();
     let child = Command::new(server)
         .args(["http", &port.to_string(), mode])
@@ -413,14 +622,17 @@ fn http_load(
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {server}: {e}"));
+        .map_err(|e| format!("{label}: cannot start {server}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
     let target = Arc::new(Target { port, legacy });
-    let (startup, results) = runtime.block_on(async {
+    // Wrong answers found while the load runs (sessions, the blocking calls).
+    let wrong = Arc::new(Mutex::new(Wrong::default()));
+    let blocking_calls = Arc::new(AtomicUsize::new(0));
+    let outcome = runtime.block_on(async {
         // Startup: from the spawn to the first answered request.
         let mut probe = loop {
             match target.connect().await {
@@ -428,44 +640,70 @@ fn http_load(
                 Err(_) if started.elapsed() < Duration::from_secs(10) => {
                     tokio::time::sleep(Duration::from_micros(200)).await;
                 }
-                Err(e) => panic!("{label}: the server never listened: {e}"),
+                Err(e) => return Err(format!("{label}: the server never listened: {e}")),
             }
         };
-        let session = if legacy {
-            Some(target.open_session(&mut probe).await.expect("a session"))
+        if legacy {
+            target
+                .open_session(&mut probe)
+                .await
+                .map_err(|problem| format!("{label} / {workload}: {problem}"))?;
         } else {
-            assert!(
-                target.call(&mut probe, None, 0).await,
-                "{label}: first call failed"
-            );
-            None
-        };
+            target
+                .call(&mut probe, None, 0)
+                .await
+                .and_then(|reply| reply.check_tool(0, &expected_sum(0)))
+                .map_err(|problem| format!("{label} / {workload}: call id 0: {problem}"))?;
+        }
         let startup = started.elapsed();
-        drop((probe, session));
+        drop(probe);
 
-        let warm_until = Instant::now() + Duration::from_secs_f64((seconds / 4.0).max(0.2));
-        let stop_at = warm_until + Duration::from_secs_f64(seconds);
+        let (warm_until, stop_at) = match budget {
+            Budget::Seconds(seconds) => {
+                let warm_until = Instant::now() + Duration::from_secs_f64((seconds / 4.0).max(0.2));
+                (
+                    warm_until,
+                    Some(warm_until + Duration::from_secs_f64(seconds)),
+                )
+            }
+            Budget::Calls(_) => (Instant::now(), None),
+        };
+        let more = move |made: usize| match (budget, stop_at) {
+            (_, Some(stop_at)) => Instant::now() < stop_at,
+            (Budget::Calls(calls), None) => made < calls,
+            (Budget::Seconds(_), None) => unreachable!("a timed load has an end"),
+        };
         // In the background, `blocking` clients each keep one call of a tool that blocks its
-        // thread for a second running, back to back, until the load ends.
+        // thread for a second running, back to back, until the load ends (one call each when
+        // only the answers count).
         let blockers: Vec<_> = (0..blocking)
             .map(|blocker| {
                 let target = Arc::clone(&target);
+                let wrong = Arc::clone(&wrong);
+                let blocking_calls = Arc::clone(&blocking_calls);
                 tokio::spawn(async move {
-                    let Ok(mut sender) = target.connect().await else {
-                        return;
+                    let mut sender = match target.connect().await {
+                        Ok(sender) => sender,
+                        Err(e) => {
+                            let problem = format!("cannot connect: {e}");
+                            wrong.lock().expect("not poisoned").record(0, problem);
+                            return;
+                        }
                     };
                     let mut id = (u64::from(u32::MAX) + blocker as u64) << 16;
-                    while Instant::now() < stop_at {
+                    let mut made = 0;
+                    while made == 0 || (stop_at.is_some() && more(made)) {
                         id += 1;
+                        made += 1;
                         let arguments = json!({"ms": 1000});
-                        if !target
+                        let checked = target
                             .call_tool(&mut sender, None, id, "block", arguments)
                             .await
-                        {
-                            tokio::time::sleep(Duration::from_millis(100)).await;
-                            if let Ok(fresh) = target.connect().await {
-                                sender = fresh;
-                            }
+                            .and_then(|reply| reply.check_tool(id, &Expected::Text("unblocked")));
+                        blocking_calls.fetch_add(1, Ordering::Relaxed);
+                        if let Err(problem) = checked {
+                            wrong.lock().expect("not poisoned").record(id, problem);
+                            return;
                         }
                     }
                 })
@@ -474,63 +712,101 @@ fn http_load(
         let workers: Vec<_> = (0..concurrency)
             .map(|worker| {
                 let target = Arc::clone(&target);
+                let wrong = Arc::clone(&wrong);
                 tokio::spawn(async move {
-                    let mut sender = target.connect().await.expect("connect");
+                    let mut sent = Vec::new();
+                    let mut sender = match target.connect().await {
+                        Ok(sender) => sender,
+                        Err(e) => {
+                            let problem = format!("cannot connect: {e}");
+                            wrong.lock().expect("not poisoned").record(0, problem);
+                            return sent;
+                        }
+                    };
                     let session = if target.legacy {
-                        Some(target.open_session(&mut sender).await.expect("a session"))
+                        match target.open_session(&mut sender).await {
+                            Ok(session) => Some(session),
+                            Err(problem) => {
+                                wrong.lock().expect("not poisoned").record(0, problem);
+                                return sent;
+                            }
+                        }
                     } else {
                         None
                     };
-                    let mut latencies = Vec::new();
-                    let mut failures = 0usize;
                     let mut id = (worker as u64) << 32;
-                    loop {
+                    while more(sent.len()) {
                         id += 1;
-                        let sent = Instant::now();
-                        if sent >= stop_at {
-                            break;
-                        }
-                        let ok = target.call(&mut sender, session.as_deref(), id).await;
-                        if sent >= warm_until {
-                            latencies.push(sent.elapsed());
-                            failures += usize::from(!ok);
-                        }
-                        if !ok {
+                        let start = Instant::now();
+                        let reply = target.call(&mut sender, session.as_deref(), id).await;
+                        let broken = reply.is_err();
+                        sent.push(Sent {
+                            id,
+                            measured: start >= warm_until,
+                            latency: start.elapsed(),
+                            reply,
+                        });
+                        if broken {
                             // A broken connection is replaced rather than retried forever.
                             if let Ok(fresh) = target.connect().await {
                                 sender = fresh;
                             }
                         }
                     }
-                    (latencies, failures)
+                    sent
                 })
             })
             .collect();
-        let mut results = Vec::new();
+        let mut sent = Vec::new();
         for worker in workers {
-            results.push(worker.await.expect("a worker"));
+            sent.extend(worker.await.expect("a worker"));
         }
         for blocker in blockers {
-            blocker.abort();
+            if stop_at.is_some() {
+                // A call still blocking when the load ends is not waited for.
+                blocker.abort();
+            }
+            let _ = blocker.await;
         }
-        (startup, results)
+        Ok((startup, sent))
     });
     let rss = peak_rss_mib(&child);
     finish(child);
     drop(runtime);
-    let failures: usize = results.iter().map(|(_, f)| f).sum();
-    let mut latencies: Vec<Duration> = results.into_iter().flat_map(|(l, _)| l).collect();
-    latencies.sort_unstable();
-    let workload = match blocking {
-        0 => format!("http {mode} c={concurrency}"),
-        n => format!("http {mode} c={concurrency}, {n} calls blocking 1 s"),
+    let (startup, sent) = outcome?;
+
+    let mut wrong = std::mem::take(&mut *wrong.lock().expect("not poisoned"));
+    let mut latencies = Vec::with_capacity(sent.len());
+    let mut checked = 0usize;
+    for call in &sent {
+        match call
+            .reply
+            .as_ref()
+            .map_err(|e| format!("no reply: {e}"))
+            .and_then(|reply| reply.check_tool(call.id, &expected_sum(call.id)))
+        {
+            Ok(()) if call.measured => latencies.push(call.latency),
+            Ok(()) => {}
+            Err(problem) => wrong.record(call.id, problem),
+        }
+        checked += 1;
+    }
+    let blocking_calls = blocking_calls.load(Ordering::Relaxed);
+    wrong.verdict(label, &workload, checked + blocking_calls)?;
+    let Budget::Seconds(seconds) = budget else {
+        let mut line = json!({"server": label, "workload": workload, "checked": checked});
+        if blocking > 0 {
+            line["blocking_calls_checked"] = json!(blocking_calls);
+        }
+        return Ok(line);
     };
-    json!({"server": label, "workload": workload,
-           "calls": latencies.len(), "failures": failures,
+    latencies.sort_unstable();
+    Ok(json!({"server": label, "workload": workload,
+           "calls": latencies.len(), "failures": 0,
            "throughput": latencies.len() as f64 / seconds,
            "p50_us": percentile(&latencies, 50.0), "p99_us": percentile(&latencies, 99.0),
            "p999_us": percentile(&latencies, 99.9), "peak_rss_mib": rss,
-           "startup_ms": startup.as_secs_f64() * 1e3})
+           "startup_ms": startup.as_secs_f64() * 1e3}))
 }
 
 // ---------------------------------------------------------------------------------------

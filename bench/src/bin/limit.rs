@@ -1,5 +1,7 @@
-//! The physical limit: parses each JSON-RPC message and answers with a canned result. No MCP
-//! logic, no tool dispatch, no validation beyond "is this JSON with an id".
+//! The physical limit: parses each JSON-RPC message into a `serde_json::Value` and answers
+//! `add` with the sum of its arguments written into a fixed template (`initialize` and
+//! `report` with canned results). No MCP logic, no tool dispatch, no validation beyond "is
+//! this JSON with an id" and "are `a` and `b` numbers".
 //! stdio: one thread, blocking reads and writes. HTTP: plain axum.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -12,25 +14,47 @@ use mcp_bench::{mode_from_args, Mode};
 use serde_json::Value;
 
 const INITIALIZE: &str = r#"{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"bench-limit","version":"1.0.0"}}"#;
-const ADD: &str = r#"{"content":[{"type":"text","text":"3"}],"structuredContent":{"result":3.0},"isError":false}"#;
 
-/// The canned answer to a parsed message, or `None` for a notification.
+/// The answer to a parsed message, or `None` for a notification: `initialize` and `report`
+/// canned, `add` the sum of its arguments, anything else a JSON-RPC error.
 fn answer(message: &Value, report: &str) -> Option<Vec<u8>> {
     let id = message.get("id")?;
-    let result = match message.get("method").and_then(Value::as_str) {
-        Some("initialize") => INITIALIZE,
-        Some("tools/call")
-            if message.pointer("/params/name").and_then(Value::as_str) == Some("report") =>
-        {
-            report
-        }
-        _ => ADD,
-    };
-    let mut out = Vec::with_capacity(result.len() + 48);
+    let mut out = Vec::with_capacity(160);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     serde_json::to_writer(&mut out, id).expect("writing to a vector");
-    out.extend_from_slice(br#","result":"#);
-    out.extend_from_slice(result.as_bytes());
+    let tool = message.pointer("/params/name").and_then(Value::as_str);
+    let number = |name: &str| {
+        message
+            .get("params")
+            .and_then(|params| params.get("arguments"))
+            .and_then(|arguments| arguments.get(name))
+            .and_then(Value::as_f64)
+    };
+    match (message.get("method").and_then(Value::as_str), tool) {
+        (Some("initialize"), _) => {
+            out.extend_from_slice(br#","result":"#);
+            out.extend_from_slice(INITIALIZE.as_bytes());
+        }
+        (Some("tools/call"), Some("report")) => {
+            out.extend_from_slice(br#","result":"#);
+            out.extend_from_slice(report.as_bytes());
+        }
+        (Some("tools/call"), Some("add")) => match (number("a"), number("b")) {
+            (Some(a), Some(b)) => {
+                let sum = a + b;
+                let sum_json = serde_json::to_string(&sum).expect("encoding a number");
+                write!(
+                    out,
+                    r#","result":{{"content":[{{"type":"text","text":"{sum}"}}],"structuredContent":{{"result":{sum_json}}},"isError":false}}"#
+                )
+                .expect("writing to a vector");
+            }
+            _ => out.extend_from_slice(
+                br#","error":{"code":-32602,"message":"add takes two numbers, a and b"}"#,
+            ),
+        },
+        _ => out.extend_from_slice(br#","error":{"code":-32601,"message":"not served"}"#),
+    }
     out.push(b'}');
     Some(out)
 }

@@ -39,11 +39,7 @@ fn block(ms: u64) -> String {
 
 #[tokio::main]
 async fn main() {
-    let server = Server::new("bench-ours", "1.0.0")
-        .tool(add)
-        .tool(echo)
-        .tool(report)
-        .tool(block);
+    let server = Server::new("bench-ours", "1.0.0").tools(tools![add, echo, report, block]);
     let served = match mode_from_args() {
         // Pipes are detected and used by the one stdio transport.
         Mode::Stdio | Mode::StdioPipes => server.serve_stdio().await,

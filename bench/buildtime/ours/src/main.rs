@@ -23,7 +23,7 @@ fn echo(text: String) -> String {
 
 #[tokio::main]
 async fn main() {
-    let server = Server::new("two-tools", "1.0.0").tool(add).tool(echo);
+    let server = Server::new("two-tools", "1.0.0").tools(tools![add, echo]);
     if let Err(error) = server.serve_stdio().await {
         eprintln!("two-tools: {error}");
         std::process::exit(1);

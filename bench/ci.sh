@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# CI for the benchmark workspace (bench/ is outside the main workspace, so the main CI's cargo
+# commands do not reach it): formatting, lints, the unit tests of the answer checks, the check
+# that a failed build stops the build-time measurement, and every server's answers over every
+# transport through `run.sh --quick`. No timing is measured or asserted.
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n== bench: %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --check --manifest-path Cargo.toml
+
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --manifest-path Cargo.toml --all-targets -- -D warnings
+
+step "cargo test (the answer checks)"
+cargo test --manifest-path Cargo.toml
+
+step "a failed build stops buildtime/measure.sh"
+bash buildtime/test-failed-build.sh
+
+step "run.sh --quick: every server and transport answers right"
+bash run.sh --quick
