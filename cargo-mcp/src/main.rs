@@ -390,13 +390,8 @@ fn manifest(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
     while let Some(arg) = parser.next().map_err(usage)? {
         match arg {
             Short('h') | Long("help") => return print(MANIFEST_HELP),
-            Short('p') | Long("package") => {
-                args.selection.package =
-                    Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
-            Long("bin") => {
-                args.selection.bin = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
+            Short('p') | Long("package") => args.selection.package = Some(text(parser, &usage)?),
+            Long("bin") => args.selection.bin = Some(text(parser, &usage)?),
             Long("manifest-path") => {
                 args.selection.manifest_path = Some(parser.value().map_err(usage)?.into())
             }
@@ -475,39 +470,24 @@ fn install(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
     let mut release = false;
     let mut server_args: Option<Vec<String>> = None;
     loop {
-        // Everything after `--` is the server's.
-        if let Some(mut raw) = parser.try_raw_args() {
-            if raw.peek().is_some_and(|arg| arg == "--") {
-                raw.next();
-                let args = raw
-                    .map(|arg| {
-                        arg.into_string().map_err(|arg| {
-                            format!("the server argument {arg:?} is not valid UTF-8")
-                        })
-                    })
-                    .collect::<Result<_, _>>()?;
-                server_args = Some(args);
-                break;
-            }
+        if let Some(args) = after_dashes(parser)? {
+            server_args = Some(args);
+            break;
         }
         let Some(arg) = parser.next().map_err(usage)? else {
             break;
         };
         match arg {
             Short('h') | Long("help") => return print(INSTALL_HELP),
-            Short('p') | Long("package") => {
-                selection.package = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
-            Long("bin") => {
-                selection.bin = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
+            Short('p') | Long("package") => selection.package = Some(text(parser, &usage)?),
+            Long("bin") => selection.bin = Some(text(parser, &usage)?),
             Long("manifest-path") => {
                 selection.manifest_path = Some(parser.value().map_err(usage)?.into())
             }
-            Long("http") => http = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("http") => http = Some(text(parser, &usage)?),
             Long("config") => config = Some(parser.value().map_err(usage)?.into()),
             Long("dry-run") => dry_run = true,
-            Long("name") => name = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("name") => name = Some(text(parser, &usage)?),
             Long("release") => release = true,
             Value(value) if client.is_none() => {
                 let value = value.to_string_lossy();
@@ -613,44 +593,29 @@ fn inspect(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
     let mut pairs: Vec<String> = Vec::new();
     let mut server_args: Option<Vec<String>> = None;
     loop {
-        // Everything after `--` is the server's.
-        if let Some(mut raw) = parser.try_raw_args() {
-            if raw.peek().is_some_and(|arg| arg == "--") {
-                raw.next();
-                let args = raw
-                    .map(|arg| {
-                        arg.into_string().map_err(|arg| {
-                            format!("the server argument {arg:?} is not valid UTF-8")
-                        })
-                    })
-                    .collect::<Result<_, _>>()?;
-                server_args = Some(args);
-                break;
-            }
+        if let Some(args) = after_dashes(parser)? {
+            server_args = Some(args);
+            break;
         }
         let Some(arg) = parser.next().map_err(usage)? else {
             break;
         };
         match arg {
             Short('h') | Long("help") => return print(INSPECT_HELP),
-            Short('p') | Long("package") => {
-                selection.package = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
-            Long("bin") => {
-                selection.bin = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
+            Short('p') | Long("package") => selection.package = Some(text(parser, &usage)?),
+            Long("bin") => selection.bin = Some(text(parser, &usage)?),
             Long("manifest-path") => {
                 selection.manifest_path = Some(parser.value().map_err(usage)?.into())
             }
             Long("release") => release = true,
             Long("command") => command = Some(parser.value().map_err(usage)?.into()),
-            Long("http") => http = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
+            Long("http") => http = Some(text(parser, &usage)?),
             Long("header") => {
-                let header = parser.value().map_err(usage)?.string().map_err(usage)?;
+                let header = text(parser, &usage)?;
                 headers.push(parse_header(&header)?);
             }
             Long("era") => {
-                let name = parser.value().map_err(usage)?.string().map_err(usage)?;
+                let name = text(parser, &usage)?;
                 protocol = Protocol::parse(&name).ok_or_else(|| {
                     let names = Protocol::ALL.map(|(_, name)| name).join(", ");
                     format!("unknown --era `{name}`: pass one of {names}")
@@ -658,7 +623,7 @@ fn inspect(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
             }
             Long("json") => json = true,
             Long("timeout") => {
-                let text = parser.value().map_err(usage)?.string().map_err(usage)?;
+                let text = text(parser, &usage)?;
                 timeout = text
                     .parse::<f64>()
                     .ok()
@@ -669,14 +634,10 @@ fn inspect(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
                     })?;
             }
             Long("server-log") => server_log = Some(parser.value().map_err(usage)?.into()),
-            Long("call") => call = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
-            Long("args") => {
-                args_json = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
-            Long("read") => read = Some(parser.value().map_err(usage)?.string().map_err(usage)?),
-            Long("prompt") => {
-                prompt = Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
+            Long("call") => call = Some(text(parser, &usage)?),
+            Long("args") => args_json = Some(text(parser, &usage)?),
+            Long("read") => read = Some(text(parser, &usage)?),
+            Long("prompt") => prompt = Some(text(parser, &usage)?),
             Value(value) => pairs.push(value.string().map_err(usage)?),
             other => return Err(usage(other.unexpected())),
         }
@@ -788,6 +749,23 @@ fn parse_header(text: &str) -> Result<(String, String), String> {
         ));
     }
     Ok((name.to_owned(), value.to_owned()))
+}
+
+/// Everything after `--`, when the parser stands at it: the server's arguments.
+fn after_dashes(parser: &mut lexopt::Parser) -> Result<Option<Vec<String>>, String> {
+    let Some(mut raw) = parser.try_raw_args() else {
+        return Ok(None);
+    };
+    if raw.peek().is_none_or(|arg| arg != "--") {
+        return Ok(None);
+    }
+    raw.next();
+    raw.map(|arg| {
+        arg.into_string()
+            .map_err(|arg| format!("the server argument {arg:?} is not valid UTF-8"))
+    })
+    .collect::<Result<_, _>>()
+    .map(Some)
 }
 
 /// The value of the option just read, as text.
@@ -999,33 +977,17 @@ fn dev(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
     let usage = |e: lexopt::Error| format!("{e}: try `cargo mcp dev --help`");
     let mut options = dev::Options::default();
     loop {
-        // Everything after `--` is the server's.
-        if let Some(mut raw) = parser.try_raw_args() {
-            if raw.peek().is_some_and(|arg| arg == "--") {
-                raw.next();
-                options.server_args = raw
-                    .map(|arg| {
-                        arg.into_string().map_err(|arg| {
-                            format!("the server argument {arg:?} is not valid UTF-8")
-                        })
-                    })
-                    .collect::<Result<_, _>>()?;
-                break;
-            }
+        if let Some(args) = after_dashes(parser)? {
+            options.server_args = args;
+            break;
         }
         let Some(arg) = parser.next().map_err(usage)? else {
             break;
         };
         match arg {
             Short('h') | Long("help") => return print(DEV_HELP),
-            Short('p') | Long("package") => {
-                options.selection.package =
-                    Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
-            Long("bin") => {
-                options.selection.bin =
-                    Some(parser.value().map_err(usage)?.string().map_err(usage)?)
-            }
+            Short('p') | Long("package") => options.selection.package = Some(text(parser, &usage)?),
+            Long("bin") => options.selection.bin = Some(text(parser, &usage)?),
             Long("manifest-path") => {
                 options.selection.manifest_path = Some(parser.value().map_err(usage)?.into())
             }
