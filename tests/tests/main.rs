@@ -16,4 +16,5 @@ mod shutdown;
 mod stdio;
 mod stdio_liveness;
 mod timeouts;
+mod tracing_spans;
 mod wire_schema;

@@ -64,9 +64,16 @@ pub async fn run_blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'sta
     let permit = LIMIT.acquire().await;
     // The permit goes with the work: a call abandoned (cancelled, timed out) still holds
     // its place until the function returns.
+    // The request's span and the subscriber in use go with it too, so that the handler's
+    // own spans nest in the request's wherever the subscriber was installed.
+    let span = tracing::Span::current();
+    let dispatch = tracing::dispatcher::get_default(Clone::clone);
     let work = move || {
         let _permit = permit;
-        f()
+        tracing::dispatcher::with_default(&dispatch, || {
+            let _entered = span.entered();
+            f()
+        })
     };
     match tokio::task::spawn_blocking(work).await {
         Ok(value) => value,

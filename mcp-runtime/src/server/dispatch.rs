@@ -352,18 +352,24 @@ impl Dispatcher {
             Incoming::Request { id, method, params } => {
                 #[cfg(feature = "metrics")]
                 let timer = self.inner.metrics.as_ref().map(|m| m.request(&method));
-                let answer = self
-                    .request(connection, &message, &id, &method, params, sink)
-                    .await;
+                let span = super::span::request(connection, &id, &method, params);
+                let answer = tracing::Instrument::instrument(
+                    self.request(connection, &message, &id, &method, params, sink),
+                    span.clone(),
+                )
+                .await;
                 let reply = match answer {
                     Answer::Encoded(bytes) => Some(Reply {
                         message: bytes,
                         error_code: None,
                     }),
-                    Answer::Error(error) => Some(Reply {
-                        message: encode_error(Some(&id), &error),
-                        error_code: Some(error.code),
-                    }),
+                    Answer::Error(error) => {
+                        super::span::failed(&span, &error);
+                        Some(Reply {
+                            message: encode_error(Some(&id), &error),
+                            error_code: Some(error.code),
+                        })
+                    }
                     Answer::Cancelled => None,
                 };
                 #[cfg(feature = "metrics")]

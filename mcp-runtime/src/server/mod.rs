@@ -14,6 +14,7 @@ mod pipeline;
 mod prompts;
 mod registry;
 mod resources;
+mod span;
 mod state;
 mod subscriptions;
 mod tools;

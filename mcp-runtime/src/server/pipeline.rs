@@ -223,6 +223,9 @@ impl Dispatcher {
         };
         drop(in_flight);
         gate.finish(outcome.audited(), audited);
+        if matches!(&outcome, Run::Done(output) if output.is_error()) {
+            super::span::tool_failed();
+        }
         #[cfg(feature = "metrics")]
         record(match &outcome {
             Run::Done(output) if output.is_error() => "error",
