@@ -34,6 +34,7 @@ const DESTRUCTIVE: &str = "destructive";
 const IDEMPOTENT: &str = "idempotent";
 const OPEN_WORLD: &str = "open_world";
 const INLINE: &str = "inline";
+const TIMEOUT: &str = "timeout";
 /// `crate = "path"`: where generated code finds mcp-runtime.
 const CRATE: &str = "crate";
 /// Not a key: the URI of a resource is positional. Recognised to say so.
@@ -54,6 +55,7 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             DESTRUCTIVE,
             IDEMPOTENT,
             OPEN_WORLD,
+            TIMEOUT,
             INLINE,
             CRATE,
         ],
@@ -65,6 +67,7 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             RISK,
             SCOPES,
             COMPLETE,
+            TIMEOUT,
             INLINE,
             CRATE,
         ],
@@ -75,6 +78,7 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             RISK,
             SCOPES,
             COMPLETE,
+            TIMEOUT,
             INLINE,
             CRATE,
         ],
@@ -140,6 +144,8 @@ pub struct Attr {
     /// `inline`: a synchronous function that never blocks runs in place, not on a blocking
     /// thread.
     pub inline: Flag,
+    /// `timeout = "30s"`: how long a call may run, in milliseconds.
+    pub timeout: Option<Spanned<u64>>,
     /// `crate = "path"`: the path to mcp-runtime, as written and as parsed.
     pub krate: Option<CratePath>,
     /// The URI was written, wrongly, and that is reported: it is not also missing.
@@ -327,6 +333,11 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
         IDEMPOTENT => set_flag(cx, meta, key, &mut attr.idempotent)?,
         OPEN_WORLD => set_flag(cx, meta, key, &mut attr.open_world)?,
         INLINE => set_flag(cx, meta, key, &mut attr.inline)?,
+        TIMEOUT => {
+            if let Some(timeout) = timeout_value(cx, meta, key)? {
+                set_once(cx, key, &mut attr.timeout, timeout);
+            }
+        }
         CRATE => {
             if let Some(path) = crate_value(cx, meta, key)? {
                 set_once(cx, key, &mut attr.krate, path);
@@ -356,6 +367,48 @@ fn risk_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Option<Span
         &lit,
         format!("unknown risk level `{value}`; {}{hint}", Risk::EXPECTED),
     );
+    Ok(None)
+}
+
+/// `timeout = "30s"`: a whole number of milliseconds (`ms`), seconds (`s`), minutes (`m`) or
+/// hours (`h`), more than zero; in milliseconds.
+fn timeout_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Option<Spanned<u64>>> {
+    let lit = string_value(meta, key)?;
+    let value = lit.value();
+    let written = value.trim();
+    let split = written
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(written.len());
+    let (number, unit) = written.split_at(split);
+    let scale = match unit.trim() {
+        "ms" => Some(1),
+        "s" => Some(1_000),
+        "m" | "min" => Some(60_000),
+        "h" => Some(3_600_000),
+        _ => None,
+    };
+    let millis = match (number.parse::<u64>(), scale) {
+        (Ok(number), Some(scale)) => number.checked_mul(scale),
+        _ => None,
+    };
+    match millis {
+        Some(0) => cx.error_spanned_by(
+            &lit,
+            "a timeout of zero would stop every call at once; give a positive duration such as \"30s\"",
+        ),
+        Some(millis) => {
+            return Ok(Some(Spanned {
+                value: millis,
+                span: lit.span(),
+            }))
+        }
+        None => cx.error_spanned_by(
+            &lit,
+            format!(
+                "`{value}` is not a duration; write a whole number with a unit: \"500ms\", \"30s\", \"5m\" or \"1h\""
+            ),
+        ),
+    }
     Ok(None)
 }
 

@@ -60,11 +60,15 @@ fn header_builders(rt: &Paths, header: &Header) -> (TokenStream, TokenStream) {
     let risk = format_ident!("{}", header.risk.variant());
     let scopes = &header.scopes;
     let scopes = (!scopes.is_empty()).then(|| quote!(.scopes([#(#scopes),*])));
+    let timeout = header
+        .timeout_ms
+        .map(|millis| quote!(.timeout(#rt::std::time::Duration::from_millis(#millis))));
     (
         quote!(#title),
         quote! {
             .risk(#rt::RiskLevel::#risk)
             #scopes
+            #timeout
         },
     )
 }

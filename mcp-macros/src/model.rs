@@ -48,6 +48,8 @@ pub struct Header {
     pub scopes: Vec<String>,
     /// `inline`: the synchronous function runs in place instead of on a blocking thread.
     pub inline: bool,
+    /// `timeout = "..."`: how long a call may run, in milliseconds.
+    pub timeout_ms: Option<u64>,
     /// `crate = "..."`: the path generated code reaches mcp-runtime by.
     pub krate: Option<syn::Path>,
 }
@@ -190,6 +192,7 @@ fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Id
         risk: attr.risk.as_ref().map_or(Risk::Low, |risk| risk.value),
         scopes: attr.scopes.iter().flatten().map(LitStr::value).collect(),
         inline: attr.inline.is_some(),
+        timeout_ms: attr.timeout.as_ref().map(|timeout| timeout.value),
         krate: attr.krate.as_ref().map(|krate| krate.path.clone()),
     }
 }

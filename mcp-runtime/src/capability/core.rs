@@ -47,6 +47,8 @@ pub struct CapabilityCore {
     pub(crate) permission: Permission,
     pub(crate) required_state: Vec<StateRequirement>,
     pub(crate) completions: Completions,
+    /// How long a call may run, as declared (`#[tool(timeout = "30s")]`).
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 impl CapabilityCore {
@@ -58,6 +60,7 @@ impl CapabilityCore {
             permission: Permission::default(),
             required_state: Vec::new(),
             completions: Completions::default(),
+            timeout: None,
         }
     }
 
@@ -145,6 +148,22 @@ macro_rules! core_builders {
             {
                 self.core.permission = self.core.permission.with_scopes(scopes);
                 self
+            }
+
+            /// How long a call may run before it is stopped and answered with an error
+            /// (`#[tool(timeout = "30s")]`): instead of [`Server::call_timeout`]'s, and
+            /// unless [`Server::timeout_for`] names this capability.
+            ///
+            /// [`Server::call_timeout`]: crate::Server::call_timeout
+            /// [`Server::timeout_for`]: crate::Server::timeout_for
+            pub fn timeout(mut self, limit: ::std::time::Duration) -> Self {
+                self.core.timeout = Some(limit);
+                self
+            }
+
+            /// The timeout declared with [`timeout`](Self::timeout), if any.
+            pub fn declared_timeout(&self) -> Option<::std::time::Duration> {
+                self.core.timeout
             }
 
             /// Declares that the handler extracts `State<T>`: building a server that has no

@@ -25,7 +25,7 @@ pub enum OptionKind {
 /// that `--manifest` prints, under `"options"`.
 ///
 /// Give them with [`Server::cli_options`](crate::Server::cli_options): by hand, or, with the
-/// `clap` feature, read from the server's parser with [`CliOption::from_command`].
+/// `clap` feature, read from the server's parser with `CliOption::from_command`.
 ///
 /// ```
 /// use mcp_runtime::cli::{CliOption, OptionKind};

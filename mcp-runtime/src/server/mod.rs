@@ -119,8 +119,7 @@ impl Server {
     /// Describes the server's own command-line options (`--db PATH`) in the manifest that
     /// `--manifest` prints, under `"options"`: `cargo mcp bundle` makes a bundle's
     /// `user_config` of them, and `cargo mcp server-json` a registry entry's arguments. With
-    /// the `clap` feature, [`CliOption::from_command`](crate::cli::CliOption::from_command)
-    /// reads them from the server's parser:
+    /// the `clap` feature, `CliOption::from_command` reads them from the server's parser:
     ///
     /// ```
     /// # #[cfg(feature = "clap")] {

@@ -44,8 +44,13 @@ impl Default for Timeouts {
 }
 
 impl Timeouts {
-    fn of(&self, name: &str) -> Option<Duration> {
-        self.by_name.get(name).copied().unwrap_or(self.default)
+    /// The limit for the capability `name`: the server's override for it, else what the
+    /// capability declared, else the server's default.
+    fn of(&self, name: &str, declared: Option<Duration>) -> Option<Duration> {
+        match self.by_name.get(name) {
+            Some(limit) => *limit,
+            None => declared.or(self.default),
+        }
     }
 }
 
@@ -135,7 +140,9 @@ impl Registry {
             return Err(Error::DuplicateTool(descriptor.name().to_owned()));
         }
         self.header_params.push(header_params);
-        let timeout = checks.timeouts.of(descriptor.name());
+        let timeout = checks
+            .timeouts
+            .of(descriptor.name(), descriptor.declared_timeout());
         self.tools
             .push(entry(descriptor, handler, checks.permissions, timeout));
         Ok(())
@@ -166,7 +173,7 @@ impl Registry {
             self.families.push(index);
         }
         self.templates.push(template);
-        let timeout = checks.timeouts.of(&uri);
+        let timeout = checks.timeouts.of(&uri, descriptor.declared_timeout());
         self.resources
             .push(entry(descriptor, handler, checks.permissions, timeout));
         Ok(())
@@ -186,7 +193,7 @@ impl Registry {
         {
             return Err(Error::DuplicatePrompt(name));
         }
-        let timeout = checks.timeouts.of(&name);
+        let timeout = checks.timeouts.of(&name, descriptor.declared_timeout());
         self.prompts
             .push(entry(descriptor, handler, checks.permissions, timeout));
         Ok(())

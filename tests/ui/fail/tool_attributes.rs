@@ -202,4 +202,24 @@ fn main() {
 }
 }
 
+mod timeout_not_a_duration {
+use mcp_runtime::prelude::*;
+
+/// Waits.
+#[tool(timeout = "soon")]
+async fn wait() -> String {
+    String::new()
+}
+}
+
+mod timeout_of_zero {
+use mcp_runtime::prelude::*;
+
+/// Waits.
+#[tool(timeout = "0s")]
+async fn wait() -> String {
+    String::new()
+}
+}
+
 fn main() {}
