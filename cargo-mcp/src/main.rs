@@ -435,11 +435,12 @@ fn manifest(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
     }
 }
 
-/// Builds the selected server and returns its manifest, as printed and as parsed.
-fn current(selection: &Selection) -> Result<(Vec<u8>, Value), String> {
-    let target = build::locate(selection).map_err(|e| e.to_string())?;
-    let executable = build::build(&target).map_err(|e| e.to_string())?;
-    build::run(&executable).map_err(|e| e.to_string())
+/// A manifest as the server printed it and as parsed.
+type Manifest = (Vec<u8>, Value);
+
+/// Builds the selected server and returns its manifest.
+fn current(selection: &Selection) -> Result<Manifest, String> {
+    built(selection, false).map(|(_, _, manifest)| manifest)
 }
 
 fn read_json(path: &PathBuf) -> Result<Value, String> {
@@ -779,10 +780,10 @@ fn text(
 
 /// Builds the selected server (in the release profile when `release`) and returns its target,
 /// executable and manifest.
-fn built(selection: &Selection, release: bool) -> Result<(Target, PathBuf, Value), String> {
+fn built(selection: &Selection, release: bool) -> Result<(Target, PathBuf, Manifest), String> {
     let target = build::locate(selection).map_err(|e| e.to_string())?;
     let executable = build::build_profile(&target, release).map_err(|e| e.to_string())?;
-    let (_, manifest) = build::run(&executable).map_err(|e| e.to_string())?;
+    let manifest = build::run(&executable).map_err(|e| e.to_string())?;
     Ok((target, executable, manifest))
 }
 
@@ -896,7 +897,7 @@ fn bundle(parser: &mut lexopt::Parser) -> Result<Outcome, String> {
 
     // The manifest comes from a binary this machine runs: the bundled one, or a host build of
     // the same sources when the bundle is for another platform.
-    let (mut target, host_executable, manifest) = built(&selection, true)?;
+    let (mut target, host_executable, (_, manifest)) = built(&selection, true)?;
     let executable = if triple == host {
         host_executable
     } else {

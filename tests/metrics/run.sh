@@ -32,36 +32,8 @@ case "$target_dir" in
 esac
 calculator="$target_dir/debug/calculator"
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_for URL: until URL answers, or the timeout.
-wait_for() {
-  local deadline=$((SECONDS + START_TIMEOUT_S))
-  until curl -s -o /dev/null "$1" 2>/dev/null; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      return 1
-    fi
-    sleep 0.1
-  done
-}
+# shellcheck source=tests/checks.sh
+source "$repo_root/tests/checks.sh"
 
 # call PORT ID A B: a 2026-07-28 tools/call of add over HTTP; prints the answer.
 call() {
@@ -85,7 +57,7 @@ expect() {
 port="$(free_port)"
 RUST_LOG=warn "$calculator" --transport http --bind "127.0.0.1:$port" --metrics >"$work/http.log" 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$port/metrics" || fail "the calculator did not start: $(cat "$work/http.log")"
+wait_for "http://127.0.0.1:$port/metrics" "$START_TIMEOUT_S" || fail "the calculator did not start: $(cat "$work/http.log")"
 sum_ok=1
 for i in 1 2 3 4 5; do
   answer="$(call "$port" "$i" "$i" 10)"
@@ -168,7 +140,7 @@ exec 3>"$work/stdin"
 printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"metrics-test","version":"1"}}}' \
   '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
   '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}' >&3
-wait_for "http://127.0.0.1:$metrics_port/metrics" || true
+wait_for "http://127.0.0.1:$metrics_port/metrics" "$START_TIMEOUT_S" || true
 deadline=$((SECONDS + START_TIMEOUT_S))
 until grep -q '"id":2' "$work/stdio.out" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; do
   sleep 0.1
@@ -182,5 +154,4 @@ else
   fail "stdio output: $(cat "$work/stdio.out")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

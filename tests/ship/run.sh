@@ -55,21 +55,8 @@ esac
 cargo_mcp="$target_dir/debug/cargo-mcp"
 calculator="$target_dir/debug/calculator"
 
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+# shellcheck source=tests/checks.sh
+source "$repo_root/tests/checks.sh"
 
 # validate FILE: validates a server.json against the registry's schema, formats included.
 validate() {
@@ -220,16 +207,11 @@ else
 fi
 
 # -- inspect ------------------------------------------------------------------------------
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 port="$(free_port)"
 RUST_LOG=warn "$calculator" --transport http --bind "127.0.0.1:$port" >"$work/calculator.log" 2>&1 &
 server_pid=$!
-deadline=$((SECONDS + SERVER_START_TIMEOUT_S))
-until curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; do
-  sleep 0.1
-done
+pids+=("$server_pid")
+wait_for "http://127.0.0.1:$port/" "$SERVER_START_TIMEOUT_S" || true
 for era in 2026-07-28 2025-11-25; do
   for transport in stdio http; do
     if [ "$transport" = stdio ]; then
@@ -248,7 +230,6 @@ for era in 2026-07-28 2025-11-25; do
 done
 kill "$server_pid" 2>/dev/null || true
 wait "$server_pid" 2>/dev/null || true
-server_pid=""
 
 # -- new ----------------------------------------------------------------------------------
 if "$cargo_mcp" new "$work/shipped-server" --transport stdio --risk low >"$work/new.log" 2>&1 &&
@@ -259,5 +240,4 @@ else
   fail "new: $(cat "$work/new.log")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish
