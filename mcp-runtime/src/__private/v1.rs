@@ -37,6 +37,7 @@ pub use crate::capability::{
 };
 pub use crate::permission::RiskLevel;
 pub use crate::protocol::{CallToolResult, RpcError};
+pub use crate::tasks::TaskSupport;
 pub use schemars;
 pub use serde;
 pub use std;

@@ -17,6 +17,7 @@ use super::output::{IntoToolResult, ToolError};
 use super::schema::{is_object_schema, schema_for, SchemaObject};
 use crate::protocol::{CallToolResult, Era, Tool, ToolAnnotations};
 use crate::server::Context;
+use crate::tasks::TaskSupport;
 
 /// The future a tool call returns.
 pub type ToolFuture = Pin<Box<dyn Future<Output = CallToolResult> + Send + 'static>>;
@@ -59,6 +60,7 @@ pub struct ToolDescriptor {
     input_schema: SchemaObject,
     output_schema: Option<SchemaObject>,
     hints: ToolHints,
+    task_support: TaskSupport,
 }
 
 core_builders!(ToolDescriptor);
@@ -77,6 +79,7 @@ impl ToolDescriptor {
             input_schema,
             output_schema: None,
             hints: ToolHints::default(),
+            task_support: TaskSupport::Forbidden,
         }
     }
 
@@ -109,6 +112,18 @@ impl ToolDescriptor {
     pub fn hints(mut self, hints: ToolHints) -> Self {
         self.hints = hints;
         self
+    }
+
+    /// Whether a call may run as a task (see [`crate::tasks`]); `#[tool(task)]` sets
+    /// [`TaskSupport::Optional`].
+    pub fn task_support(mut self, support: TaskSupport) -> Self {
+        self.task_support = support;
+        self
+    }
+
+    /// Whether a call may run as a task.
+    pub fn tasks(&self) -> TaskSupport {
+        self.task_support
     }
 
     /// The input schema.
@@ -161,6 +176,8 @@ impl ToolDescriptor {
             input_schema: Value::Object(self.input_schema.clone()),
             output_schema,
             annotations,
+            execution: (era == Era::Legacy && self.task_support != TaskSupport::Forbidden)
+                .then(|| serde_json::json!({ "taskSupport": self.task_support.as_str() })),
             meta: Some(self.core.permission_meta()),
         }
     }

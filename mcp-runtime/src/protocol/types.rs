@@ -212,6 +212,10 @@ pub struct Tool {
     /// Behaviour hints.
     #[serde(default, skip_serializing_if = "ToolAnnotations::is_empty")]
     pub annotations: ToolAnnotations,
+    /// How it may run (2025-11-25: `{"taskSupport": "optional"}` for a tool that may run as
+    /// a task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Value>,
     /// Extra metadata, including this runtime's permission entry.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
@@ -226,6 +230,7 @@ impl Tool {
             description: None,
             input_schema,
             output_schema: None,
+            execution: None,
             annotations: ToolAnnotations::default(),
             meta: None,
         }

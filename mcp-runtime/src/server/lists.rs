@@ -112,6 +112,8 @@ pub(crate) struct Features {
     pub(crate) resources: bool,
     pub(crate) prompts: bool,
     pub(crate) completions: bool,
+    /// Some tool may run as a task.
+    pub(crate) tasks: bool,
 }
 
 /// The server capabilities: only what the server really has. Resource subscriptions are
@@ -133,6 +135,22 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
     }
     if features.completions {
         caps.insert("completions".into(), json!({}));
+    }
+    if features.tasks {
+        match era {
+            // 2025-11-25: tasks for tool calls, cancellable (no `list`: tasks are bound to
+            // their caller and not enumerated).
+            Era::Legacy => {
+                caps.insert(
+                    "tasks".into(),
+                    json!({ "requests": { "tools": { "call": {} } }, "cancel": {} }),
+                );
+            }
+            Era::Modern => {
+                let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
+                extensions[crate::tasks::EXTENSION] = json!({});
+            }
+        }
     }
     Value::Object(caps)
 }
