@@ -2,9 +2,9 @@
 # Interop test: the official Python MCP client (mcp==2.3.0 from PyPI) against the
 # calculator example, in the client's legacy, auto and 2026-07-28 modes, and against the
 # conformance fixture (examples/everything), whose tools ask the client questions
-# (tests/interop/questions.py) and whose tools run as tasks (tests/interop/tasks.py) -- first over stdio, then over Streamable HTTP (each server
-# started with `--transport http` on a free loopback port, and stopped again however this
-# script ends).
+# (tests/interop/questions.py) and run as tasks (tests/interop/tasks.py) -- first over
+# stdio, then over Streamable HTTP (each server started with `--transport http` on a free
+# loopback port, and stopped again however this script ends).
 #
 #   bash tests/interop/run-python.sh
 #
