@@ -56,6 +56,8 @@ pub(super) struct Inner {
     pub(super) discover: Box<RawValue>,
     pub(super) server_meta: Box<RawValue>,
     pub(super) permissions: Enforcer,
+    /// The skills served, if any (the skills extension).
+    pub(super) skills: Option<crate::skills::Catalog>,
     sealer: Sealer,
     #[cfg(feature = "metrics")]
     pub(super) metrics: Option<crate::metrics::Metrics>,
@@ -182,9 +184,14 @@ fn switch_off<'a>(
 impl Dispatcher {
     pub(crate) fn new(server: Server) -> Result<Self> {
         let permissions = Enforcer::new(server.policy, server.audit);
+        let skills = crate::skills::Catalog::load(&server.skills)?;
+        let mut resources = server.resources;
+        if let Some(catalog) = &skills {
+            resources.extend(catalog.resources());
+        }
         let handlers = Handlers {
             tools: server.tools,
-            resources: server.resources,
+            resources,
             prompts: server.prompts,
         };
         let mut registry =
@@ -224,6 +231,7 @@ impl Dispatcher {
             resources: registry.has_resources(),
             prompts: registry.has_prompts(),
             completions: registry.has_completions(),
+            skills: skills.is_some(),
         };
         let capabilities = lists::capabilities(features, Era::Legacy);
         let discover = lists::discover_result(
@@ -242,6 +250,7 @@ impl Dispatcher {
                 discover,
                 server_meta,
                 permissions,
+                skills,
                 sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
                 #[cfg(feature = "metrics")]
                 metrics: server.metrics,
@@ -418,6 +427,9 @@ impl Dispatcher {
                 self.list(connection, id, method, params)
             }
             "completion/complete" => self.complete(connection, id, params),
+            "skills/list" => self.list_skills(connection, id, params),
+            "skills/get" => self.get_skill(connection, id, params),
+            "resources/directory/read" => self.read_directory(connection, id, params),
             "resources/subscribe" | "resources/unsubscribe" => {
                 self.subscribe(connection, id, method, params)
             }

@@ -112,6 +112,8 @@ pub(crate) struct Features {
     pub(crate) resources: bool,
     pub(crate) prompts: bool,
     pub(crate) completions: bool,
+    /// Skills are served: the skills extension, with `resources/directory/read`.
+    pub(crate) skills: bool,
 }
 
 /// The server capabilities: only what the server really has. Resource subscriptions are
@@ -133,6 +135,12 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
     }
     if features.completions {
         caps.insert("completions".into(), json!({}));
+    }
+    if features.skills {
+        caps.insert(
+            "extensions".into(),
+            json!({ crate::skills::EXTENSION: { "directoryRead": true } }),
+        );
     }
     Value::Object(caps)
 }
