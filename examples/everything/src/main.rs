@@ -613,7 +613,7 @@ async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ToolE
 }
 
 /// The fixture with every tool, `test_simple_text` first (the suite calls the first tool
-/// with empty arguments).
+/// with empty arguments), and the skills of `skills/`.
 fn server() -> Server {
     Server::new("mcp-conformance-test-server", env!("CARGO_PKG_VERSION"))
         .tools(tools![
@@ -664,6 +664,8 @@ fn server() -> Server {
             test_dynamic_prompt
         ])
         .disable("test_dynamic_prompt")
+        // The skills extension: two skills, one with nested directories to descend into.
+        .skills_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/skills"))
 }
 
 #[tokio::main]

@@ -209,7 +209,12 @@ fn draft_of(skill: &Skill) -> Result<Draft> {
     };
     let (name, text) = match &skill.manifest {
         Manifest::Fields { fields, body } => {
-            let name = fields["name"].as_str().unwrap_or_default().to_owned();
+            let name = fields
+                .iter()
+                .find(|(key, _)| key == "name")
+                .and_then(|(_, value)| value.as_str())
+                .unwrap_or_default()
+                .to_owned();
             let text = frontmatter::render(fields, body).map_err(|reason| Error::InvalidSkill {
                 file: code_origin(&prefix, &name, "SKILL.md"),
                 reason,

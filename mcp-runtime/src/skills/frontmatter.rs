@@ -44,9 +44,15 @@ fn closing(after_open: &str) -> Option<&str> {
     None
 }
 
-/// A `SKILL.md` made of `fields` as YAML frontmatter and `body`.
-pub(super) fn render(fields: &Map<String, Value>, body: &str) -> Result<String, String> {
-    let yaml = serde_yaml_ng::to_string(fields)
+/// A `SKILL.md` made of `fields` (in this order) as YAML frontmatter and `body`.
+pub(super) fn render(fields: &[(String, Value)], body: &str) -> Result<String, String> {
+    let mut mapping = serde_yaml_ng::Mapping::new();
+    for (key, value) in fields {
+        let value = serde_yaml_ng::to_value(value)
+            .map_err(|e| format!("the frontmatter field `{key}` cannot be written as YAML: {e}"))?;
+        mapping.insert(serde_yaml_ng::Value::String(key.clone()), value);
+    }
+    let yaml = serde_yaml_ng::to_string(&mapping)
         .map_err(|e| format!("the frontmatter cannot be written as YAML: {e}"))?;
     let separator = if body.is_empty() { "" } else { "\n" };
     Ok(format!("---\n{yaml}---\n{separator}{body}"))
@@ -92,14 +98,16 @@ mod tests {
 
     #[test]
     fn rendered_frontmatter_reads_back() {
-        let mut fields = Map::new();
-        fields.insert("name".into(), json!("git-workflow"));
-        fields.insert(
-            "description".into(),
-            json!("Branches: `topic/...` --- always"),
-        );
+        let fields = [
+            ("name".to_owned(), json!("git-workflow")),
+            (
+                "description".to_owned(),
+                json!("Branches: `topic/...` --- always"),
+            ),
+        ];
         let text = render(&fields, "# Git\n").unwrap();
+        assert!(text.starts_with("---\nname: git-workflow\n"), "{text}");
         assert!(text.ends_with("---\n\n# Git\n"), "{text}");
-        assert_eq!(parse(&text).unwrap(), fields);
+        assert_eq!(parse(&text).unwrap()["description"], fields[1].1);
     }
 }

@@ -78,7 +78,7 @@ mod uri;
 
 use std::path::PathBuf;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub(crate) use catalog::{Catalog, Child};
 
@@ -127,9 +127,9 @@ pub struct Skill {
 /// Where a skill's `SKILL.md` comes from.
 #[derive(Debug, Clone)]
 enum Manifest {
-    /// Frontmatter fields (`name` and `description` first) and the Markdown body.
+    /// Frontmatter fields in order (`name` and `description` first) and the Markdown body.
     Fields {
-        fields: Map<String, Value>,
+        fields: Vec<(String, Value)>,
         body: String,
     },
     /// A whole `SKILL.md`, as written.
@@ -140,9 +140,10 @@ impl Skill {
     /// A skill called `name` (its frontmatter `name`, and the last segment of its URI),
     /// described by `description` (what it does and when to use it, for the model).
     pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
-        let mut fields = Map::new();
-        fields.insert("name".into(), Value::String(name.into()));
-        fields.insert("description".into(), Value::String(description.into()));
+        let fields = vec![
+            ("name".to_owned(), Value::String(name.into())),
+            ("description".to_owned(), Value::String(description.into())),
+        ];
         Skill {
             prefix: None,
             manifest: Manifest::Fields {
@@ -177,7 +178,11 @@ impl Skill {
     /// [`Skill::from_markdown`] keeps its own frontmatter.
     pub fn frontmatter(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         if let Manifest::Fields { fields, .. } = &mut self.manifest {
-            fields.insert(key.into(), value.into());
+            let (key, value) = (key.into(), value.into());
+            match fields.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, old)) => *old = value,
+                None => fields.push((key, value)),
+            }
         }
         self
     }
