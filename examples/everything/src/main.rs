@@ -1,5 +1,6 @@
 //! The server the official MCP conformance suite tests against: the tools of its reference
-//! "everything" server, written with `#[tool]`.
+//! "everything" server, written with `#[tool]`, and the skills of `skills/` for the skills
+//! extension's scenarios (`--scenario sep-2640-skills-enumeration`).
 //!
 //! ```text
 //! cargo run -p everything -- --transport http --bind 127.0.0.1:3001
