@@ -429,3 +429,59 @@ fn a_symlink_out_of_the_skill_fails_the_build() {
     let error = build_error(Server::new("s", "1").skills_dir(dir.path()));
     assert!(error.contains("directory"), "{error}");
 }
+
+#[tokio::test]
+async fn a_binary_file_is_read_as_a_blob_whose_bytes_match_the_digest() {
+    use base64::Engine;
+    let dir = TempDir::new();
+    dir.write("logo/SKILL.md", "---\nname: logo\ndescription: d\n---\n");
+    let bytes = [0x89, b'P', b'N', b'G', 0xff, 0x00];
+    std::fs::write(dir.path().join("logo/logo.png"), bytes).unwrap();
+    let client = TestClient::modern(Server::new("s", "1").skills_dir(dir.path())).unwrap();
+    let entry = client
+        .request("skills/get", json!({"uri": "skill://logo/SKILL.md"}))
+        .await
+        .unwrap();
+    let png = &entry["skill"]["resources"][1];
+    assert_eq!(png["uri"], "skill://logo/logo.png");
+    assert_eq!(png["digest"], sha256(&bytes));
+    assert_eq!(png["size"], bytes.len());
+    let read = client
+        .request("resources/read", json!({"uri": "skill://logo/logo.png"}))
+        .await
+        .unwrap();
+    let contents = &read["contents"][0];
+    assert_eq!(contents["mimeType"], "image/png");
+    let blob = base64::engine::general_purpose::STANDARD
+        .decode(contents["blob"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(blob, bytes);
+}
+
+#[tokio::test]
+async fn a_skill_switched_off_by_its_uri_leaves_the_listing() {
+    let dir = skills_dir();
+    let client = TestClient::modern(server(&dir).disable("skill://git-workflow/SKILL.md")).unwrap();
+    let listed = client.request("skills/list", json!({})).await.unwrap();
+    assert!(!uris(&listed["skills"]).contains(&"skill://git-workflow/SKILL.md"));
+    let error = client
+        .request(
+            "skills/get",
+            json!({"uri": "skill://git-workflow/SKILL.md"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, code::INVALID_PARAMS);
+    let scripts = client
+        .request(
+            "resources/directory/read",
+            json!({"uri": "skill://git-workflow/scripts"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        uris(&scripts["resources"]),
+        ["skill://git-workflow/scripts/check.sh"],
+        "its other files are still served"
+    );
+}

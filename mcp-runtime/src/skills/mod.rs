@@ -32,7 +32,9 @@
 //! - a skill has at most 512 files, `SKILL.md` included, of at most 16 MiB together;
 //! - a file must stay inside its skill directory: a symbolic link whose target is outside it,
 //!   or that points at a directory, fails the build;
-//! - files and directories whose names begin with `.` are not part of a skill.
+//! - files and directories whose names begin with `.` are not part of a skill;
+//! - a `SKILL.md` in a subdirectory of a skill is one of that skill's supporting files, not
+//!   a skill published on its own.
 //!
 //! Skill files are resources: each has the default permission (low risk, read-only), and the
 //! policy decides reading it by its resource name, as for every resource. A skill's
@@ -117,7 +119,7 @@ pub const MAX_SKILL_BYTES: u64 = 16 * 1024 * 1024;
 /// );
 /// # let _ = (refunds, written);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Skill {
     prefix: Option<String>,
     manifest: Manifest,
@@ -200,6 +202,22 @@ impl Skill {
     pub fn file(mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) -> Self {
         self.files.push((path.into(), contents.into()));
         self
+    }
+}
+
+impl std::fmt::Debug for Skill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Paths and sizes: the contents may be large or binary.
+        let files: Vec<(&str, usize)> = self
+            .files
+            .iter()
+            .map(|(path, contents)| (path.as_str(), contents.len()))
+            .collect();
+        f.debug_struct("Skill")
+            .field("prefix", &self.prefix)
+            .field("manifest", &self.manifest)
+            .field("files", &files)
+            .finish()
     }
 }
 
