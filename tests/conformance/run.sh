@@ -7,7 +7,8 @@
 #
 # For each revision it runs the scenarios the revision requires (`--requirements`), then
 # every scenario of the suite up to that revision, pending ones included (`--suite all
-# --spec-version`).
+# --spec-version`). Then the skills extension's scenarios (`sep-2640-skills-*`), where any
+# check that is not a success, a skipped one included, fails the run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -60,4 +61,30 @@ if [ "$#" -eq 0 ]; then
   echo "== conformance $older_version: --suite all"
   "$node" "$older_cli" server --url "http://127.0.0.1:$port/mcp" --suite all || status=1
 fi
+
+# The skills extension's scenarios run only when named. They report SKIPPED, with a zero exit
+# status, when the server does not declare the extension, so each run's checks.json is read:
+# every check must be SUCCESS (or INFO).
+results=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; rm -rf "$results"' EXIT
+for scenario in sep-2640-skills-directory sep-2640-skills-enumeration sep-2640-skills-manifest; do
+  echo "== conformance: --scenario $scenario"
+  "$node" "$cli" server --url "http://127.0.0.1:$port/mcp" --scenario "$scenario" \
+    -o "$results/$scenario" || status=1
+  python3 - "$results/$scenario" "$scenario" <<'PY' || status=1
+import glob, json, sys
+directory, scenario = sys.argv[1], sys.argv[2]
+files = glob.glob(f"{directory}/**/checks.json", recursive=True)
+checks = [check for name in files for check in json.load(open(name))]
+passed = sum(1 for c in checks if c.get("status") in ("SUCCESS", "INFO"))
+bad = [f"{c.get('id')}: {c.get('status')} {c.get('errorMessage') or ''}".rstrip()
+       for c in checks if c.get("status") not in ("SUCCESS", "INFO")]
+if not checks:
+    bad.append("the suite recorded no check")
+for line in bad:
+    print(f"{scenario}: {line}")
+print(f"{scenario}: {passed} passed, {len(bad)} failed")
+sys.exit(1 if bad else 0)
+PY
+done
 exit $status

@@ -35,6 +35,8 @@ pub struct ResourceDescriptor {
     core: CapabilityCore,
     uri: Cow<'static, str>,
     mime_type: Option<Cow<'static, str>>,
+    /// Whether lists show the permission entry in `_meta` (skill files do not).
+    permission_meta: bool,
 }
 
 core_builders!(ResourceDescriptor);
@@ -50,7 +52,15 @@ impl ResourceDescriptor {
             core: CapabilityCore::new(name.into(), description.into()),
             uri: uri.into(),
             mime_type: None,
+            permission_meta: true,
         }
+    }
+
+    /// Leaves the permission entry out of the resource's `_meta` in lists: the skills
+    /// extension reserves the `_meta` keys of skill files for its own prefix.
+    pub(crate) fn without_permission_meta(mut self) -> Self {
+        self.permission_meta = false;
+        self
     }
 
     /// Suggests values for a template variable (`completion/complete`).
@@ -92,7 +102,7 @@ impl ResourceDescriptor {
             title: self.core.title.as_deref().map(str::to_owned),
             description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
-            meta: Some(self.core.permission_meta()),
+            meta: self.permission_meta.then(|| self.core.permission_meta()),
         }
     }
 

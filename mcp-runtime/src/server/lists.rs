@@ -114,6 +114,8 @@ pub(crate) struct Features {
     pub(crate) completions: bool,
     /// Some tool may run as a task.
     pub(crate) tasks: bool,
+    /// Skills are served: the skills extension, with `resources/directory/read`.
+    pub(crate) skills: bool,
 }
 
 /// The server capabilities: only what the server really has. Resource subscriptions are
@@ -151,6 +153,10 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
                 extensions[crate::tasks::EXTENSION] = json!({});
             }
         }
+    }
+    if features.skills {
+        let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
+        extensions[crate::skills::EXTENSION] = json!({ "directoryRead": true });
     }
     Value::Object(caps)
 }
