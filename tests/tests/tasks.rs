@@ -755,3 +755,70 @@ async fn the_audit_log_records_the_task_and_how_it_ended() {
     assert_eq!(records[0]["capability"], "wipe_archive");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_listen_stream_hears_of_each_change_of_a_task() {
+    let client = Arc::new(TestClient::modern(task_server()).unwrap());
+    let created = client
+        .start_tool_task("long_job", json!({"ms": 300}))
+        .await
+        .unwrap();
+    let task = created["taskId"].as_str().unwrap().to_owned();
+    let listening = {
+        let client = Arc::clone(&client);
+        let task = task.clone();
+        tokio::spawn(async move {
+            client
+                .task_request(
+                    "subscriptions/listen",
+                    json!({"notifications": {"taskIds": [task, "not-a-task"]}}),
+                )
+                .await
+        })
+    };
+    let mut heard = Vec::new();
+    for _ in 0..200 {
+        heard.extend(client.take_notifications());
+        if heard
+            .iter()
+            .any(|n| n["method"] == "notifications/tasks" && n["params"]["status"] == "completed")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let acknowledged = heard
+        .iter()
+        .find(|n| n["method"] == "notifications/subscriptions/acknowledged")
+        .expect("the stream is acknowledged");
+    // Only the caller's existing tasks are honoured.
+    assert_eq!(
+        acknowledged["params"]["notifications"]["taskIds"],
+        json!([task])
+    );
+    let statuses: Vec<&str> = heard
+        .iter()
+        .filter(|n| n["method"] == "notifications/tasks")
+        .map(|n| n["params"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["working", "completed"]);
+    let completed = heard
+        .iter()
+        .find(|n| n["params"]["status"] == "completed")
+        .unwrap();
+    assert_eq!(completed["params"]["taskId"], task.as_str());
+    assert_eq!(
+        completed["params"]["result"]["content"][0]["text"],
+        "worked 300 ms"
+    );
+    listening.abort();
+    // Asking for task notifications without declaring the extension is refused.
+    let refused = client
+        .request(
+            "subscriptions/listen",
+            json!({"notifications": {"taskIds": [task]}}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, -32021);
+}

@@ -34,14 +34,24 @@ impl Dispatcher {
             Ok(params) => params,
             Err(error) => return Answer::Error(error),
         };
-        match self.negotiate(connection, params.meta) {
-            Ok(negotiated) if negotiated.version.era() == Era::Modern => {}
+        let negotiated = match self.negotiate(connection, params.meta) {
+            Ok(negotiated) if negotiated.version.era() == Era::Modern => negotiated,
             Ok(_) => return Answer::Error(RpcError::method_not_found("subscriptions/listen")),
             Err(error) => return Answer::Error(error),
-        }
+        };
         let (cancellation, in_flight) = connection.begin(id);
         let has_resources = self.inner.registry.has_resources();
-        let honoured = self.inner.hub.honoured(params.notifications, has_resources);
+        let mut honoured = self.inner.hub.honoured(params.notifications, has_resources);
+        let tasks = match self
+            .listened_tasks(&negotiated, honoured.task_ids.take())
+            .await
+        {
+            Ok(tasks) => tasks,
+            Err(error) => return Answer::Error(error),
+        };
+        if !tasks.is_empty() {
+            honoured.task_ids = Some(tasks.iter().map(|task| task.id.clone()).collect());
+        }
         let acknowledged = encode_notification(
             "notifications/subscriptions/acknowledged",
             &json!({
@@ -58,6 +68,8 @@ impl Dispatcher {
             _ = cancellation.cancelled() => connection.is_shutting_down(),
             _ = sink.closed() => false,
             () = connection.closed() => true,
+            // Runs until every task listened to has ended, then waits with the others.
+            () = self.tell_tasks(tasks, &sink) => std::future::pending().await,
         };
         drop(listening);
         drop(in_flight);

@@ -79,6 +79,10 @@ pub(crate) struct Filter {
     pub(crate) resources_list_changed: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) resource_subscriptions: Option<Vec<String>>,
+    /// The tasks whose changes of status to hear of (the tasks extension): answered by the
+    /// stream itself, not through the hub.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) task_ids: Option<Vec<String>>,
 }
 
 impl Filter {
@@ -171,6 +175,8 @@ impl Hub {
             resource_subscriptions: requested
                 .resource_subscriptions
                 .filter(|uris| has_resources && !uris.is_empty()),
+            // Checked against the task store by the stream.
+            task_ids: requested.task_ids,
         }
     }
 

@@ -637,6 +637,97 @@ impl Dispatcher {
     }
 }
 
+impl Dispatcher {
+    /// The tasks a `subscriptions/listen` stream asks to hear of (`notifications.taskIds`),
+    /// as they are now: those of the caller that exist. Asking without declaring the tasks
+    /// extension is refused with `-32021`.
+    pub(super) async fn listened_tasks(
+        &self,
+        negotiated: &Negotiated,
+        ids: Option<Vec<String>>,
+    ) -> Result<Vec<TaskRecord>, RpcError> {
+        let Some(ids) = ids.filter(|ids| !ids.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let Some(tasks) = &self.inner.tasks else {
+            return Ok(Vec::new());
+        };
+        if !accepts_tasks(negotiated) {
+            return Err(RpcError::new(
+                crate::protocol::code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+                format!("task notifications need the `{EXTENSION}` extension, which the client did not declare"),
+            )
+            .with_data(json!({
+                "requiredCapabilities": { "extensions": { EXTENSION: {} } }
+            })));
+        }
+        let principal = principal();
+        let mut found = Vec::new();
+        for id in ids {
+            match tasks.store.get(&id).await {
+                Ok(Some(task)) if task.owner == principal => found.push(task),
+                Ok(_) => {}
+                Err(error) => return Err(RpcError::internal(error.to_string())),
+            }
+        }
+        Ok(found)
+    }
+
+    /// Sends `notifications/tasks` on a `subscriptions/listen` stream for each change of
+    /// status of `tasks` (each carrying the task as `tasks/get` shows it), until all have
+    /// ended.
+    pub(super) async fn tell_tasks(&self, tasks: Vec<TaskRecord>, sink: &super::Outbound) {
+        let Some(settings) = &self.inner.tasks else {
+            return;
+        };
+        let store = &*settings.store;
+        let meta = &*self.inner.server_meta;
+        let watch = |mut task: TaskRecord| async move {
+            let mut told = None;
+            loop {
+                if told != Some(task.status) {
+                    let mut params =
+                        serde_json::to_value(ModernTask::of(&task, "complete", meta, true))
+                            .unwrap_or_default();
+                    if let Some(params) = params.as_object_mut() {
+                        params.remove("resultType");
+                    }
+                    if sink
+                        .send(encode_notification("notifications/tasks", &params))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    told = Some(task.status);
+                }
+                if task.status.is_terminal() || store.changed(&task.id, task.version).await.is_err()
+                {
+                    return;
+                }
+                match store.get(&task.id).await {
+                    Ok(Some(next)) => task = next,
+                    _ => return,
+                }
+            }
+        };
+        let mut watching: Vec<_> = tasks
+            .into_iter()
+            .map(|task| Box::pin(watch(task)))
+            .collect();
+        // Every watch runs until its task ends.
+        std::future::poll_fn(|cx| {
+            watching.retain_mut(|watch| watch.as_mut().poll(cx).is_pending());
+            if watching.is_empty() {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    }
+}
+
 /// True when a 2026-07-28 request lists the tasks extension in its client capabilities.
 fn accepts_tasks(negotiated: &Negotiated) -> bool {
     negotiated

@@ -12,8 +12,10 @@
 //!   there. Questions asked before that point are multi round-trip questions of the request
 //!   itself (a confirmation the policy requires is always one); questions asked after it
 //!   appear in the task's `inputRequests` and are answered with `tasks/update`. Polled with
-//!   `tasks/get`, cancelled with `tasks/cancel`. A `required` tool called by a client without
-//!   the extension is refused with `-32021`.
+//!   `tasks/get`, cancelled with `tasks/cancel`; a `subscriptions/listen` stream that names
+//!   the task in `notifications.taskIds` hears of each change of its status
+//!   (`notifications/tasks`). A `required` tool called by a client without the extension is
+//!   refused with `-32021`.
 //! * **2025-11-25**: a client that sends `task: {ttl}` with `tools/call` gets a
 //!   `CreateTaskResult` once the confirmation (if any) is given; `tasks/get`, `tasks/result`
 //!   (waits for the end) and `tasks/cancel`, with `notifications/tasks/status` on the
