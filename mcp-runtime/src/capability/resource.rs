@@ -12,6 +12,7 @@ use base64::Engine;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::app::{AppView, APP_MIME_TYPE};
 use super::core::{core_builders, CapabilityCore};
 use super::output::Json;
 use crate::protocol::{Resource, ResourceContents, ResourceTemplate, RpcError};
@@ -35,6 +36,8 @@ pub struct ResourceDescriptor {
     core: CapabilityCore,
     uri: Cow<'static, str>,
     mime_type: Option<Cow<'static, str>>,
+    /// An MCP Apps view: its `_meta.ui`.
+    app: Option<AppView>,
 }
 
 core_builders!(ResourceDescriptor);
@@ -50,6 +53,7 @@ impl ResourceDescriptor {
             core: CapabilityCore::new(name.into(), description.into()),
             uri: uri.into(),
             mime_type: None,
+            app: None,
         }
     }
 
@@ -67,6 +71,44 @@ impl ResourceDescriptor {
     pub fn mime_type(mut self, mime_type: impl Into<Cow<'static, str>>) -> Self {
         self.mime_type = Some(mime_type.into());
         self
+    }
+
+    /// Makes it an MCP Apps view, the HTML page a tool names with
+    /// [`ToolDescriptor::ui`](super::ToolDescriptor::ui): its URI must be `ui://...` (checked
+    /// when the server is built), its MIME type becomes `text/html;profile=mcp-app`, and its
+    /// lists entry and contents carry `view` as `_meta.ui`.
+    pub fn app(mut self, view: AppView) -> Self {
+        self.mime_type = Some(Cow::Borrowed(APP_MIME_TYPE));
+        self.app = Some(view);
+        self
+    }
+
+    /// The view's metadata, when it is an MCP Apps view.
+    pub fn app_view(&self) -> Option<&AppView> {
+        self.app.as_ref()
+    }
+
+    /// What is wrong with it as an MCP Apps view, if it is one.
+    pub(crate) fn check_app(&self) -> Result<(), String> {
+        let Some(view) = &self.app else {
+            return Ok(());
+        };
+        if !mcp_rules::app::is_ui_uri(&self.uri) || self.is_template() {
+            return Err(format!(
+                "an MCP Apps view is a fixed `ui://` resource, such as `ui://accounts/history`, not `{}`",
+                self.uri
+            ));
+        }
+        view.check()
+    }
+
+    /// The `_meta` of its lists entry: the permission, and `ui` for a view.
+    fn meta(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut meta = self.core.permission_meta();
+        if let Some(view) = &self.app {
+            meta.insert("ui".into(), view.to_meta());
+        }
+        meta
     }
 
     /// The URI, or the URI template.
@@ -92,7 +134,8 @@ impl ResourceDescriptor {
             title: self.core.title.as_deref().map(str::to_owned),
             description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
-            meta: Some(self.core.permission_meta()),
+            icons: self.core.icons.clone(),
+            meta: Some(self.meta()),
         }
     }
 
@@ -104,7 +147,8 @@ impl ResourceDescriptor {
             title: self.core.title.as_deref().map(str::to_owned),
             description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
-            meta: Some(self.core.permission_meta()),
+            icons: self.core.icons.clone(),
+            meta: Some(self.meta()),
         }
     }
 }
@@ -115,6 +159,7 @@ impl fmt::Debug for ResourceDescriptor {
             .field("uri", &self.uri)
             .field("core", &self.core)
             .field("mime_type", &self.mime_type)
+            .field("app", &self.app)
             .finish_non_exhaustive()
     }
 }

@@ -59,6 +59,8 @@ pub struct ToolDescriptor {
     input_schema: SchemaObject,
     output_schema: Option<SchemaObject>,
     hints: ToolHints,
+    /// The `ui://` resource of its MCP Apps view, if it has one.
+    ui: Option<Cow<'static, str>>,
 }
 
 core_builders!(ToolDescriptor);
@@ -77,6 +79,7 @@ impl ToolDescriptor {
             input_schema,
             output_schema: None,
             hints: ToolHints::default(),
+            ui: None,
         }
     }
 
@@ -109,6 +112,20 @@ impl ToolDescriptor {
     pub fn hints(mut self, hints: ToolHints) -> Self {
         self.hints = hints;
         self
+    }
+
+    /// Names the MCP Apps view hosts show its results in: a `ui://` resource registered with
+    /// [`ResourceDescriptor::app`](super::ResourceDescriptor::app) (checked when the server is
+    /// built). Hosts without apps see only the tool's usual result, so it should still say
+    /// everything in text.
+    pub fn ui(mut self, resource_uri: impl Into<Cow<'static, str>>) -> Self {
+        self.ui = Some(resource_uri.into());
+        self
+    }
+
+    /// The `ui://` resource of its view, if it has one.
+    pub fn ui_resource(&self) -> Option<&str> {
+        self.ui.as_deref()
     }
 
     /// The input schema.
@@ -161,8 +178,19 @@ impl ToolDescriptor {
             input_schema: Value::Object(self.input_schema.clone()),
             output_schema,
             annotations,
-            meta: Some(self.core.permission_meta()),
+            icons: self.core.icons.clone(),
+            meta: Some(self.meta()),
         }
+    }
+
+    /// The `_meta` of its lists entry: the permission, and `ui.resourceUri` for a tool with a
+    /// view.
+    fn meta(&self) -> Map<String, Value> {
+        let mut meta = self.core.permission_meta();
+        if let Some(uri) = &self.ui {
+            meta.insert("ui".into(), serde_json::json!({ "resourceUri": uri }));
+        }
+        meta
     }
 }
 

@@ -224,6 +224,7 @@ impl Dispatcher {
             resources: registry.has_resources(),
             prompts: registry.has_prompts(),
             completions: registry.has_completions(),
+            apps: registry.has_apps(),
         };
         let capabilities = lists::capabilities(features, Era::Legacy);
         let discover = lists::discover_result(

@@ -15,13 +15,21 @@ use crate::protocol::{encode_result, Era, Implementation, ProtocolVersion, Reque
 pub(crate) struct Pages {
     legacy: Vec<Box<RawValue>>,
     modern: Vec<Box<RawValue>>,
+    /// The legacy pages without `icons`, for revisions before `2025-11-25`; only when an
+    /// item has icons.
+    without_icons: Option<Vec<Box<RawValue>>>,
 }
 
 impl Pages {
-    pub(crate) fn get(&self, era: Era, cursor: Option<&str>) -> Result<&RawValue, RpcError> {
-        let pages = match era {
-            Era::Legacy => &self.legacy,
-            Era::Modern => &self.modern,
+    pub(crate) fn get(
+        &self,
+        version: ProtocolVersion,
+        cursor: Option<&str>,
+    ) -> Result<&RawValue, RpcError> {
+        let pages = match (version.era(), &self.without_icons) {
+            (Era::Legacy, Some(without_icons)) if !version.has_icons() => without_icons,
+            (Era::Legacy, _) => &self.legacy,
+            (Era::Modern, _) => &self.modern,
         };
         let index = match cursor {
             None => 0,
@@ -73,8 +81,15 @@ pub(crate) fn pages(
     page_size: usize,
     extras: &ModernExtras<'_>,
 ) -> Pages {
-    let encode = |era: Era| -> Vec<Box<RawValue>> {
-        let all: Vec<Value> = (0..count).map(|i| item(era, i)).collect();
+    let encode = |era: Era, strip_icons: bool| -> Vec<Box<RawValue>> {
+        let mut all: Vec<Value> = (0..count).map(|i| item(era, i)).collect();
+        if strip_icons {
+            for item in &mut all {
+                if let Some(item) = item.as_object_mut() {
+                    item.remove("icons");
+                }
+            }
+        }
         let chunks: Vec<&[Value]> = if all.is_empty() {
             vec![&[]]
         } else {
@@ -99,9 +114,11 @@ pub(crate) fn pages(
             })
             .collect()
     };
+    let has_icons = (0..count).any(|i| item(Era::Legacy, i).get("icons").is_some());
     Pages {
-        legacy: encode(Era::Legacy),
-        modern: encode(Era::Modern),
+        legacy: encode(Era::Legacy, false),
+        modern: encode(Era::Modern, false),
+        without_icons: has_icons.then(|| encode(Era::Legacy, true)),
     }
 }
 
@@ -112,6 +129,8 @@ pub(crate) struct Features {
     pub(crate) resources: bool,
     pub(crate) prompts: bool,
     pub(crate) completions: bool,
+    /// A resource is an MCP Apps view.
+    pub(crate) apps: bool,
 }
 
 /// The server capabilities: only what the server really has. Resource subscriptions are
@@ -133,6 +152,13 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
     }
     if features.completions {
         caps.insert("completions".into(), json!({}));
+    }
+    if features.apps {
+        // Declared the same way in both eras, as the MCP Apps extension specifies (SEP-1724).
+        caps.insert(
+            "extensions".into(),
+            json!({ crate::capability::APP_EXTENSION: {} }),
+        );
     }
     Value::Object(caps)
 }
@@ -196,7 +222,7 @@ impl super::Dispatcher {
             // Not advertised in the capabilities, so not served.
             _ => return Err(RpcError::method_not_found(method)),
         };
-        let page = pages.get(negotiated.version.era(), params.cursor.as_deref())?;
+        let page = pages.get(negotiated.version, params.cursor.as_deref())?;
         Ok(encode_result(id, page))
     }
 }
@@ -240,9 +266,13 @@ mod tests {
         let mut cursor: Option<String> = None;
         let mut seen = 0;
         loop {
-            let page: Value =
-                serde_json::from_str(pages.get(Era::Legacy, cursor.as_deref()).unwrap().get())
-                    .unwrap();
+            let page: Value = serde_json::from_str(
+                pages
+                    .get(ProtocolVersion::LATEST_LEGACY, cursor.as_deref())
+                    .unwrap()
+                    .get(),
+            )
+            .unwrap();
             seen += page["tools"].as_array().unwrap().len();
             match page.get("nextCursor") {
                 Some(next) => cursor = Some(next.as_str().unwrap().to_owned()),
@@ -265,7 +295,10 @@ mod tests {
         );
         for bad in ["", "page-0", "page-2", "page-x", "zzz"] {
             assert_eq!(
-                pages.get(Era::Modern, Some(bad)).unwrap_err().code,
+                pages
+                    .get(ProtocolVersion::LATEST, Some(bad))
+                    .unwrap_err()
+                    .code,
                 -32602,
                 "{bad}"
             );
@@ -284,12 +317,17 @@ mod tests {
             },
         );
         let modern: Value =
-            serde_json::from_str(pages.get(Era::Modern, None).unwrap().get()).unwrap();
+            serde_json::from_str(pages.get(ProtocolVersion::LATEST, None).unwrap().get()).unwrap();
         assert_eq!(modern["resultType"], "complete");
         assert_eq!(modern["ttlMs"], 1000);
         assert_eq!(modern["cacheScope"], "public");
-        let legacy: Value =
-            serde_json::from_str(pages.get(Era::Legacy, None).unwrap().get()).unwrap();
+        let legacy: Value = serde_json::from_str(
+            pages
+                .get(ProtocolVersion::LATEST_LEGACY, None)
+                .unwrap()
+                .get(),
+        )
+        .unwrap();
         assert!(legacy.get("resultType").is_none());
     }
 }
