@@ -137,6 +137,7 @@ pub fn descriptor(rt: &Paths, tool: &Tool) -> TokenStream {
         }
         _ => None,
     });
+    let ui = tool.ui.as_ref().map(|uri| quote!(.ui(#uri)));
     quote! {
         #rt::ToolDescriptor::new(#name, #description)
             #title
@@ -148,6 +149,7 @@ pub fn descriptor(rt: &Paths, tool: &Tool) -> TokenStream {
                 idempotent: #idempotent,
                 open_world: #open_world,
             })
+            #ui
             #permission
             #states
     }

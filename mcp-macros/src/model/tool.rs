@@ -12,6 +12,8 @@ pub struct Tool {
     pub destructive: bool,
     pub idempotent: bool,
     pub open_world: bool,
+    /// `ui = "ui://..."`: the MCP Apps view of its results, already checked to be `ui://`.
+    pub ui: Option<String>,
     pub function: Function,
 }
 
@@ -42,6 +44,7 @@ pub fn read(cx: &Ctxt, attr: Attr, mut header: Header, function: Function) -> To
         destructive: attr.destructive.is_some(),
         idempotent: attr.idempotent.is_some(),
         open_world: attr.open_world.is_some(),
+        ui: attr.ui.as_ref().map(syn::LitStr::value),
         function,
     }
 }
