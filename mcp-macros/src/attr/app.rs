@@ -3,6 +3,7 @@
 //! `permissions(camera, microphone, geolocation, clipboard_write)` and
 //! `prefers_border = true`.
 
+use syn::parse::Parse;
 use syn::{Expr, ExprArray, ExprAssign, ExprLit, Ident, Lit, LitBool, LitStr};
 
 use super::{string_value, Key};
@@ -147,7 +148,7 @@ pub fn permissions_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<
                 &name,
                 format!("unknown permission `{name}`; expected one of: {expected}"),
             );
-        } else if permissions.iter().any(|p| *p == name) {
+        } else if permissions.contains(&name) {
             cx.error_spanned_by(&name, format!("duplicate permission `{name}`; remove one"));
         } else {
             permissions.push(name);
@@ -176,5 +177,3 @@ pub fn bool_value(meta: &Key<'_>, key: &Ident) -> syn::Result<LitBool> {
         )),
     }
 }
-
-use syn::parse::Parse;
