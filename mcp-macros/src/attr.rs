@@ -42,6 +42,8 @@ const TIMEOUT: &str = "timeout";
 const ICONS: &str = "icons";
 /// `ui = "ui://..."`: the MCP Apps view of a tool.
 const UI: &str = "ui";
+/// `visibility = "app"`: who may call a tool, for MCP Apps hosts.
+const VISIBILITY: &str = "visibility";
 /// `app`: the resource is an MCP Apps view; `csp`, `permissions`, `prefers_border` describe it.
 const APP: &str = "app";
 const CSP: &str = "csp";
@@ -72,6 +74,7 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             INLINE,
             ICONS,
             UI,
+            VISIBILITY,
             CRATE,
         ],
         Kind::Resource => &[
@@ -171,6 +174,8 @@ pub struct Attr {
     pub icons: Option<Vec<IconAttr>>,
     /// `ui = "ui://..."`: the view that shows a tool's results.
     pub ui: Option<LitStr>,
+    /// `visibility = ...`: the runtime's `UiVisibility` variants.
+    pub visibility: Option<Vec<&'static str>>,
     /// `app`: the resource is an MCP Apps view.
     pub app: Flag,
     /// `csp(...)`: the origins an app view reaches.
@@ -382,6 +387,10 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
                 set_once(cx, key, &mut attr.ui, uri);
             }
         }
+        VISIBILITY => {
+            let visibility = app::visibility_value(cx, meta, key)?;
+            set_once(cx, key, &mut attr.visibility, visibility);
+        }
         APP => set_flag(cx, meta, key, &mut attr.app)?,
         CSP | PERMISSIONS | PREFERS_BORDER if attr.app_detail.is_none() => {
             attr.app_detail = Some(key.clone());
@@ -535,8 +544,8 @@ fn inapplicable_key_message(kind: Kind, key: &str) -> Option<String> {
             "`{key}` describes an MCP Apps view, a `#[resource(\"ui://...\", app)]`; a {} names its view with `ui = \"ui://...\"`",
             kind.name()
         ),
-        (Kind::Resource | Kind::Prompt, UI) => format!(
-            "`ui` names the MCP Apps view of a tool; a {} cannot have one (a view is a `#[resource(\"ui://...\", app)]`)",
+        (Kind::Resource | Kind::Prompt, UI | VISIBILITY) => format!(
+            "`{key}` applies to tools, for MCP Apps hosts; a {} cannot have it (a view is a `#[resource(\"ui://...\", app)]`)",
             kind.name()
         ),
         (Kind::Tool, COMPLETE) => "`complete` applies to resource template variables and prompt arguments; tool arguments have no completion, remove it".to_owned(),

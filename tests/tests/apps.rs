@@ -16,6 +16,12 @@ fn history() -> String {
     "1. alice -> bob: 10.00".into()
 }
 
+/// Reloads the history; only the view calls it.
+#[tool(read_only, ui = "ui://bank/history", visibility = "app")]
+fn refresh_history() -> String {
+    "1. alice -> bob: 10.00".into()
+}
+
 /// The transfer history, as a table.
 #[resource(
     "ui://bank/history",
@@ -30,7 +36,7 @@ fn history_view() -> &'static str {
 
 fn server() -> Server {
     Server::new("bank", "1.0.0")
-        .tools(tools![history])
+        .tools(tools![history, refresh_history])
         .resources(resources![history_view])
 }
 
@@ -49,6 +55,11 @@ async fn the_tool_names_its_view_in_both_eras() {
         assert_eq!(
             tools["tools"][0]["_meta"]["ui"],
             json!({"resourceUri": "ui://bank/history"}),
+            "{version}"
+        );
+        assert_eq!(
+            tools["tools"][1]["_meta"]["ui"],
+            json!({"resourceUri": "ui://bank/history", "visibility": ["app"]}),
             "{version}"
         );
         // Hosts without apps still get the text.

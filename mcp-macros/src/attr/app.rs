@@ -45,6 +45,50 @@ pub fn ui_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Option<Li
     Ok(None)
 }
 
+/// Who may call a tool, with the runtime's `UiVisibility` variant of each.
+pub const VISIBILITIES: [(&str, &str); 2] = [("model", "Model"), ("app", "App")];
+
+/// Reads `visibility = "app"` or `visibility = ["model", "app"]`: each value checked on its
+/// literal, the runtime's variants returned.
+pub fn visibility_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Vec<&'static str>> {
+    const EXPECTED: &str = r#"write `visibility = "app"` for a tool only the server's views call, or `visibility = ["model", "app"]`"#;
+    if !meta.input.peek(syn::Token![=]) {
+        let rest = super::rest_of_key(meta.input)?;
+        return Err(syn::Error::new_spanned(quote::quote!(#key #rest), EXPECTED));
+    }
+    let value: Expr = meta.value()?.parse()?;
+    let written = match value {
+        Expr::Array(ExprArray { elems, .. }) if elems.is_empty() => {
+            cx.error_spanned_by(&elems, format!("nobody could call the tool; {EXPECTED}"));
+            return Ok(Vec::new());
+        }
+        Expr::Array(ExprArray { elems, .. }) => elems.into_iter().collect(),
+        other => vec![other],
+    };
+    let mut visibility = Vec::new();
+    for who in written {
+        let Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) = &who
+        else {
+            cx.error_spanned_by(&who, EXPECTED);
+            continue;
+        };
+        match VISIBILITIES.iter().find(|(name, _)| lit.value() == *name) {
+            Some(&(_, variant)) if !visibility.contains(&variant) => visibility.push(variant),
+            Some(_) => cx.error_spanned_by(lit, format!("duplicate `{}`; remove one", lit.value())),
+            None => cx.error_spanned_by(
+                lit,
+                format!(
+                    "unknown visibility `{}`; expected \"model\" or \"app\"",
+                    lit.value()
+                ),
+            ),
+        }
+    }
+    Ok(visibility)
+}
+
 /// Reads `csp(connect = ["https://api.example.com"], ...)`, each origin checked on its literal.
 pub fn csp_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<CspAttr> {
     const EXAMPLE: &str =
@@ -77,8 +121,12 @@ pub fn csp_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<CspAttr>
             Some("resources") => &mut csp.resources,
             Some("frames") => &mut csp.frames,
             Some("base_uris") => &mut csp.base_uris,
-            _ => {
-                cx.error_spanned_by(&left, format!("unknown list; `csp(...)` takes: {CSP_KEYS}"));
+            written => {
+                let message = match written {
+                    Some(list) => format!("unknown list `{list}`; `csp(...)` takes: {CSP_KEYS}"),
+                    None => format!("write each list as `name = [...]`: {EXAMPLE}"),
+                };
+                cx.error_spanned_by(&left, message);
                 continue;
             }
         };
@@ -111,7 +159,7 @@ fn check_origin(cx: &Ctxt, lit: &LitStr) -> bool {
     let value = lit.value();
     let reason = match mcp_rules::app::origin(&value) {
         Ok(()) => return true,
-        Err(OriginError::NoScheme) => format!("write the scheme: \"https://{value}\""),
+        Err(OriginError::NoScheme) => format!("it has no scheme; write \"https://{value}\""),
         Err(OriginError::Scheme(scheme)) => {
             format!("`{scheme}:` is not a web origin; use `https:` or `wss:`")
         }

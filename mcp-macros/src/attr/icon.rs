@@ -150,11 +150,17 @@ fn icon_call(cx: &Ctxt, call: ExprCall) -> Option<IconAttr> {
                 }
                 None => valid = false,
             },
-            _ => {
-                cx.error_spanned_by(
-                    &left,
-                    "unknown icon key; `icon(...)` takes `mime_type`, `sizes` and `theme`",
-                );
+            written => {
+                let message = match written {
+                    Some(key @ ("mime" | "type" | "media_type" | "mimetype")) => format!(
+                        "unknown key `{key}` in `icon(...)` (did you mean `mime_type`?); it takes `mime_type`, `sizes` and `theme`"
+                    ),
+                    Some(key) => format!(
+                        "unknown key `{key}` in `icon(...)`; it takes `mime_type`, `sizes` and `theme`"
+                    ),
+                    None => "after the source, `icon(...)` takes `mime_type = \"...\"`, `sizes = \"...\"` and `theme = \"...\"`".to_owned(),
+                };
+                cx.error_spanned_by(&left, message);
                 valid = false;
             }
         }

@@ -14,6 +14,8 @@ pub struct Tool {
     pub open_world: bool,
     /// `ui = "ui://..."`: the MCP Apps view of its results, already checked to be `ui://`.
     pub ui: Option<String>,
+    /// `visibility = ...`: the runtime's `UiVisibility` variants; empty when not declared.
+    pub visibility: Vec<&'static str>,
     pub function: Function,
 }
 
@@ -45,6 +47,7 @@ pub fn read(cx: &Ctxt, attr: Attr, mut header: Header, function: Function) -> To
         idempotent: attr.idempotent.is_some(),
         open_world: attr.open_world.is_some(),
         ui: attr.ui.as_ref().map(syn::LitStr::value),
+        visibility: attr.visibility.unwrap_or_default(),
         function,
     }
 }

@@ -34,6 +34,7 @@ pub use crate::capability::{
     AppPermission, AppView, FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult,
     PromptCall, PromptDescriptor, PromptFuture, PromptHandler, ResourceDescriptor, ResourceFuture,
     ResourceHandler, ResourceRead, ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
+    UiVisibility,
 };
 pub use crate::permission::RiskLevel;
 pub use crate::protocol::{CallToolResult, Icon, IconTheme, RpcError};

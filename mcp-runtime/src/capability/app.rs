@@ -37,6 +37,28 @@ pub struct AppView {
     prefers_border: Option<bool>,
 }
 
+/// Who may call a tool, as MCP Apps hosts read it (`_meta.ui.visibility`); both when not
+/// declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UiVisibility {
+    /// The model sees the tool and may call it.
+    Model,
+    /// The server's views may call it (a refresh button, a form); hosts hide a tool that is
+    /// only this from the model.
+    App,
+}
+
+impl UiVisibility {
+    /// The value in `_meta.ui.visibility`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UiVisibility::Model => "model",
+            UiVisibility::App => "app",
+        }
+    }
+}
+
 /// A browser capability a view may ask the host for (`_meta.ui.permissions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

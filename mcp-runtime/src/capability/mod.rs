@@ -17,7 +17,7 @@ mod schema;
 mod tool;
 mod uri_template;
 
-pub use app::{AppPermission, AppView, APP_EXTENSION, APP_MIME_TYPE};
+pub use app::{AppPermission, AppView, UiVisibility, APP_EXTENSION, APP_MIME_TYPE};
 pub use completion::Completer;
 pub use core::{CapabilityCore, StateRequirement};
 pub use output::{IntoToolResult, Json, ToolError};

@@ -61,6 +61,8 @@ pub struct ToolDescriptor {
     hints: ToolHints,
     /// The `ui://` resource of its MCP Apps view, if it has one.
     ui: Option<Cow<'static, str>>,
+    /// Who may call it, for MCP Apps hosts; not declared when empty.
+    ui_visibility: Vec<super::UiVisibility>,
 }
 
 core_builders!(ToolDescriptor);
@@ -80,6 +82,7 @@ impl ToolDescriptor {
             output_schema: None,
             hints: ToolHints::default(),
             ui: None,
+            ui_visibility: Vec::new(),
         }
     }
 
@@ -120,6 +123,20 @@ impl ToolDescriptor {
     /// everything in text.
     pub fn ui(mut self, resource_uri: impl Into<Cow<'static, str>>) -> Self {
         self.ui = Some(resource_uri.into());
+        self
+    }
+
+    /// Who may call it, for MCP Apps hosts (`_meta.ui.visibility`): `[UiVisibility::App]`
+    /// makes a tool only the server's views call, which hosts hide from the model.
+    pub fn ui_visibility(
+        mut self,
+        visibility: impl IntoIterator<Item = super::UiVisibility>,
+    ) -> Self {
+        for who in visibility {
+            if !self.ui_visibility.contains(&who) {
+                self.ui_visibility.push(who);
+            }
+        }
         self
     }
 
@@ -187,8 +204,19 @@ impl ToolDescriptor {
     /// view.
     fn meta(&self) -> Map<String, Value> {
         let mut meta = self.core.permission_meta();
+        let mut ui = Map::new();
         if let Some(uri) = &self.ui {
-            meta.insert("ui".into(), serde_json::json!({ "resourceUri": uri }));
+            ui.insert("resourceUri".into(), Value::from(uri.as_ref()));
+        }
+        if !self.ui_visibility.is_empty() {
+            let who = self
+                .ui_visibility
+                .iter()
+                .map(|who| Value::from(who.as_str()));
+            ui.insert("visibility".into(), who.collect());
+        }
+        if !ui.is_empty() {
+            meta.insert("ui".into(), Value::Object(ui));
         }
         meta
     }

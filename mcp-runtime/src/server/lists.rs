@@ -81,15 +81,7 @@ pub(crate) fn pages(
     page_size: usize,
     extras: &ModernExtras<'_>,
 ) -> Pages {
-    let encode = |era: Era, strip_icons: bool| -> Vec<Box<RawValue>> {
-        let mut all: Vec<Value> = (0..count).map(|i| item(era, i)).collect();
-        if strip_icons {
-            for item in &mut all {
-                if let Some(item) = item.as_object_mut() {
-                    item.remove("icons");
-                }
-            }
-        }
+    let encode = |era: Era, all: &[Value]| -> Vec<Box<RawValue>> {
         let chunks: Vec<&[Value]> = if all.is_empty() {
             vec![&[]]
         } else {
@@ -114,11 +106,22 @@ pub(crate) fn pages(
             })
             .collect()
     };
-    let has_icons = (0..count).any(|i| item(Era::Legacy, i).get("icons").is_some());
+    let items = |era: Era| -> Vec<Value> { (0..count).map(|i| item(era, i)).collect() };
+    let legacy = items(Era::Legacy);
+    let without_icons = legacy
+        .iter()
+        .any(|item| item.get("icons").is_some())
+        .then(|| {
+            let mut older = legacy.clone();
+            for item in older.iter_mut().filter_map(Value::as_object_mut) {
+                item.remove("icons");
+            }
+            encode(Era::Legacy, &older)
+        });
     Pages {
-        legacy: encode(Era::Legacy, false),
-        modern: encode(Era::Modern, false),
-        without_icons: has_icons.then(|| encode(Era::Legacy, true)),
+        legacy: encode(Era::Legacy, &legacy),
+        modern: encode(Era::Modern, &items(Era::Modern)),
+        without_icons,
     }
 }
 
@@ -303,6 +306,35 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn icons_are_left_out_before_2025_11_25() {
+        let (meta, ttl_ms) = extras();
+        let extras = ModernExtras {
+            meta: &meta,
+            ttl_ms,
+        };
+        let page = |pages: &Pages, version| -> Value {
+            serde_json::from_str(pages.get(version, None).unwrap().get()).unwrap()
+        };
+        let with_icons =
+            tool_pages(
+                &[ToolDescriptor::new("t", "d")
+                    .icon(crate::protocol::Icon::new("https://x.io/a.png"))],
+                10,
+                &extras,
+            );
+        for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2026_07_28] {
+            assert!(page(&with_icons, version)["tools"][0]["icons"].is_array());
+        }
+        for version in [ProtocolVersion::V2025_06_18, ProtocolVersion::V2025_03_26] {
+            assert!(page(&with_icons, version)["tools"][0]
+                .get("icons")
+                .is_none());
+        }
+        // Without icons anywhere, older clients share the legacy pages.
+        assert!(tool_pages(&tools(2), 10, &extras).without_icons.is_none());
     }
 
     #[test]

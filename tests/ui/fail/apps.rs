@@ -13,6 +13,16 @@ fn history() -> String {
 }
 }
 
+mod visibility_unknown {
+use mcp_runtime::prelude::*;
+
+/// Reloads the history.
+#[tool(ui = "ui://accounts/history", visibility = ["app", "user"])]
+fn refresh() -> String {
+    String::new()
+}
+}
+
 mod app_on_a_uri_that_is_not_ui {
 use mcp_runtime::prelude::*;
 

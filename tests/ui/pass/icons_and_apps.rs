@@ -45,7 +45,7 @@ struct Calculator;
 #[mcp_server]
 impl Calculator {
     /// Subtracts.
-    #[tool(ui = "ui://calc/result", icons = ["https://example.com/minus.svg"])]
+    #[tool(ui = "ui://calc/result", visibility = ["model", "app"], icons = ["https://example.com/minus.svg"])]
     fn sub(&self, a: i64, b: i64) -> i64 {
         a - b
     }
@@ -68,11 +68,15 @@ fn main() {
 
     assert_eq!(review {}.descriptor().core().icons()[0].mime_type.as_deref(), Some("image/png"));
 
-    Server::new("calc", "1.0.0")
+    let manifest = Server::new("calc", "1.0.0")
         .tools(tools![add])
         .resources(resources![result_view])
         .prompts(prompts![review])
         .provider(Calculator)
         .build()
-        .unwrap();
+        .unwrap()
+        .manifest();
+    let sub = &manifest["tools"][1];
+    assert_eq!(sub["name"], "sub");
+    assert_eq!(sub["_meta"]["ui"]["visibility"], serde_json::json!(["model", "app"]));
 }
