@@ -50,6 +50,7 @@ const CSP: &str = "csp";
 const PERMISSIONS: &str = "permissions";
 const PREFERS_BORDER: &str = "prefers_border";
 const APP_KEYS: [&str; 4] = [APP, CSP, PERMISSIONS, PREFERS_BORDER];
+const TASK: &str = "task";
 /// `crate = "path"`: where generated code finds mcp-runtime.
 const CRATE: &str = "crate";
 /// Not a key: the URI of a resource is positional. Recognised to say so.
@@ -71,6 +72,7 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             IDEMPOTENT,
             OPEN_WORLD,
             TIMEOUT,
+            TASK,
             INLINE,
             ICONS,
             UI,
@@ -186,6 +188,9 @@ pub struct Attr {
     pub prefers_border: Option<syn::LitBool>,
     /// The first of `csp`, `permissions` and `prefers_border` written, which need `app`.
     pub app_detail: Option<Ident>,
+    /// `task` (optional) or `task = "optional" | "required" | "forbidden"`: whether a call
+    /// may run as a task; the variant of `TaskSupport`.
+    pub task: Option<Spanned<&'static str>>,
     /// `crate = "path"`: the path to mcp-runtime, as written and as parsed.
     pub krate: Option<CratePath>,
     /// The URI was written, wrongly, and that is reported: it is not also missing.
@@ -408,6 +413,11 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
             let border = app::bool_value(meta, key)?;
             set_once(cx, key, &mut attr.prefers_border, border);
         }
+        TASK => {
+            if let Some(task) = task_value(cx, meta, key)? {
+                set_once(cx, key, &mut attr.task, task);
+            }
+        }
         CRATE => {
             if let Some(path) = crate_value(cx, meta, key)? {
                 set_once(cx, key, &mut attr.krate, path);
@@ -482,6 +492,41 @@ fn timeout_value(cx: &Ctxt, meta: &Key<'_>, key: &Ident) -> syn::Result<Option<S
     Ok(None)
 }
 
+/// `task` alone (`optional`), or `task = "optional" | "required" | "forbidden"`.
+fn task_value(
+    cx: &Ctxt,
+    meta: &Key<'_>,
+    key: &Ident,
+) -> syn::Result<Option<Spanned<&'static str>>> {
+    if !meta.input.peek(syn::Token![=]) {
+        let mut flag = None;
+        set_flag(cx, meta, key, &mut flag)?;
+        return Ok(Some(Spanned {
+            value: "Optional",
+            span: key.span(),
+        }));
+    }
+    let lit = string_value(meta, key)?;
+    let variant = match lit.value().as_str() {
+        "optional" => "Optional",
+        "required" => "Required",
+        "forbidden" => "Forbidden",
+        other => {
+            cx.error_spanned_by(
+                &lit,
+                format!(
+                    "unknown task support `{other}`; expected one of: \"optional\" (a task when the client supports tasks), \"required\" (only as a task), \"forbidden\""
+                ),
+            );
+            return Ok(None);
+        }
+    };
+    Ok(Some(Spanned {
+        value: variant,
+        span: lit.span(),
+    }))
+}
+
 /// Parses the arguments of `#[mcp_server(...)]`: only `crate = "path"`.
 pub fn parse_server(cx: &Ctxt, tokens: TokenStream) -> Option<CratePath> {
     let mut krate = None;
@@ -538,6 +583,10 @@ fn inapplicable_key_message(kind: Kind, key: &str) -> Option<String> {
         }
         (_, MIME_TYPE) => format!(
             "`mime_type` applies to resources only; a {} has no MIME type, remove it",
+            kind.name()
+        ),
+        (_, TASK) => format!(
+            "`task` applies to tools only: a {} is answered at once and cannot run as a task; remove it",
             kind.name()
         ),
         (Kind::Tool | Kind::Prompt, key) if APP_KEYS.contains(&key) => format!(

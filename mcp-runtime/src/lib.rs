@@ -22,6 +22,7 @@ pub mod permission;
 pub mod protocol;
 pub mod server;
 mod sync;
+pub mod tasks;
 pub mod testing;
 pub mod transport;
 

@@ -344,6 +344,114 @@ impl TestClient {
             .map_err(|e| RpcError::internal(format!("bad tools/call result: {e}")))
     }
 
+    /// Calls a tool as a task, the way a client that supports tasks does, and polls the task
+    /// to its end: in the 2026-07-28 era the request declares the `io.modelcontextprotocol/tasks`
+    /// extension (and a task's questions are answered with `tasks/update`, if the client is
+    /// [answering](TestClient::answering)); in 2025-11-25 it sends `task: {}` and reads the
+    /// result with `tasks/result`. A call the server answers directly returns that answer.
+    /// A failed task is its JSON-RPC error; a cancelled one an error saying so.
+    pub async fn call_tool_as_task(
+        &self,
+        name: &str,
+        arguments: Value,
+    ) -> Result<CallToolResult, RpcError> {
+        let created = self.start_tool_task(name, arguments).await?;
+        let result = match self.version.era() {
+            Era::Modern if created["resultType"] == "task" => {
+                let id = created["taskId"].as_str().unwrap_or_default().to_owned();
+                self.await_task(&id).await?
+            }
+            Era::Legacy if created.get("task").is_some() => {
+                let id = created["task"]["taskId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                self.request("tasks/result", json!({ "taskId": id }))
+                    .await?
+            }
+            _ => created,
+        };
+        serde_json::from_value(result)
+            .map_err(|e| RpcError::internal(format!("bad tools/call result: {e}")))
+    }
+
+    /// Sends `tools/call` as a client that supports tasks, and returns the server's answer as
+    /// it is: a `CreateTaskResult`, or the tool's result when the server answered directly.
+    pub async fn start_tool_task(&self, name: &str, arguments: Value) -> Result<Value, RpcError> {
+        let mut params = json!({ "name": name, "arguments": arguments });
+        match self.version.era() {
+            Era::Modern => params["_meta"] = self.task_meta(),
+            Era::Legacy => params["task"] = json!({}),
+        }
+        self.request("tools/call", params).await
+    }
+
+    /// Sends a `tasks/*` request (`tasks/get`, `tasks/update`, `tasks/cancel`,
+    /// `tasks/result`) as a client that supports tasks.
+    pub async fn task_request(&self, method: &str, mut params: Value) -> Result<Value, RpcError> {
+        if self.version.era() == Era::Modern {
+            params["_meta"] = self.task_meta();
+        }
+        self.request(method, params).await
+    }
+
+    /// Polls the 2026-07-28 task `id` until it ends, answering its questions; returns its
+    /// result.
+    async fn await_task(&self, id: &str) -> Result<Value, RpcError> {
+        let mut answered = std::collections::HashSet::new();
+        loop {
+            let task = self
+                .task_request("tasks/get", json!({ "taskId": id }))
+                .await?;
+            match task["status"].as_str() {
+                Some("completed") => return Ok(task["result"].clone()),
+                Some("failed") => {
+                    return Err(
+                        serde_json::from_value(task["error"].clone()).unwrap_or_else(|_| {
+                            RpcError::internal("the task failed without an error")
+                        }),
+                    )
+                }
+                Some("cancelled") => return Err(RpcError::internal("the task was cancelled")),
+                Some("input_required") => {
+                    if let (Some(responder), Some(requests)) =
+                        (&self.responder, task["inputRequests"].as_object())
+                    {
+                        let mut answers = Map::new();
+                        for (key, request) in requests {
+                            if answered.insert(key.clone()) {
+                                let method = request["method"].as_str().unwrap_or_default();
+                                answers.insert(key.clone(), responder(method, &request["params"]));
+                            }
+                        }
+                        if !answers.is_empty() {
+                            self.task_request(
+                                "tasks/update",
+                                json!({ "taskId": id, "inputResponses": answers }),
+                            )
+                            .await?;
+                            continue;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let interval = task["pollIntervalMs"].as_u64().unwrap_or(10).clamp(1, 50);
+            tokio::time::sleep(std::time::Duration::from_millis(interval)).await;
+        }
+    }
+
+    /// This client's modern `_meta`, declaring the tasks extension too.
+    fn task_meta(&self) -> Value {
+        let mut meta = self.with_meta(json!({}))["_meta"].clone();
+        let capabilities = &mut meta["io.modelcontextprotocol/clientCapabilities"];
+        if !capabilities.is_object() {
+            *capabilities = json!({});
+        }
+        capabilities["extensions"][crate::tasks::EXTENSION] = json!({});
+        meta
+    }
+
     /// Takes every message the server sent outside responses (notifications) so far.
     pub fn take_notifications(&self) -> Vec<Value> {
         let mut out = std::mem::take(&mut *lock(&self.seen));

@@ -4,6 +4,7 @@
 pub mod bank;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use mcp_runtime::prelude::*;
@@ -329,4 +330,86 @@ pub fn fixture_server() -> Server {
         ])
         .prompts(prompts![code_review, describe_image, broken_prompt])
         .provider(Notebook::default())
+}
+
+/// How many task handlers began, finished and saw their task cancelled (clones count
+/// together).
+#[derive(Debug, Default, Clone)]
+pub struct JobLog {
+    pub started: Arc<AtomicU64>,
+    pub finished: Arc<AtomicU64>,
+    pub stopped: Arc<AtomicU64>,
+}
+
+/// Works for `ms` milliseconds, as a task for clients that support tasks; notes how it ends
+/// in the server's `JobLog`.
+#[tool(read_only, task)]
+pub async fn long_job(ctx: Context, log: State<JobLog>, ms: u64) -> String {
+    log.started.fetch_add(1, Ordering::SeqCst);
+    ctx.progress(0.0, Some(ms as f64), Some("started")).await;
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_millis(ms)) => {
+            log.finished.fetch_add(1, Ordering::SeqCst);
+            format!("worked {ms} ms")
+        }
+        _ = ctx.cancelled() => {
+            log.stopped.fetch_add(1, Ordering::SeqCst);
+            "stopped".to_owned()
+        }
+    }
+}
+
+/// Wipes the archive, after the policy's confirmation (high risk), as a task.
+#[tool(task, risk = "high")]
+pub async fn wipe_archive(ms: u64) -> String {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    "archive wiped".to_owned()
+}
+
+/// Runs only as a task.
+#[tool(read_only, task = "required")]
+pub async fn batch_only() -> String {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    "batch done".to_owned()
+}
+
+/// Asks which colour, as a task (its question is the task's).
+#[tool(read_only, task)]
+pub async fn pick_colour(ctx: Context) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let answer = ctx
+        .elicit(
+            "Which colour?",
+            serde_json::json!({
+                "type": "object",
+                "properties": {"colour": {"type": "string"}},
+                "required": ["colour"],
+            }),
+        )
+        .key("colour")
+        .await?;
+    let colour = answer
+        .content
+        .as_ref()
+        .and_then(|content| content.get("colour"))
+        .and_then(|value| value.as_str())
+        .unwrap_or("none")
+        .to_owned();
+    Ok(format!("picked {colour}"))
+}
+
+/// A server whose tools run as tasks.
+pub fn task_server() -> Server {
+    task_server_logging(JobLog::default())
+}
+
+/// A server whose tools run as tasks, counting into `log`.
+pub fn task_server_logging(log: JobLog) -> Server {
+    Server::new("tasks", "0.0.1").state(log).tools(tools![
+        echo,
+        long_job,
+        wipe_archive,
+        batch_only,
+        pick_colour
+    ])
 }

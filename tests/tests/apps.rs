@@ -126,6 +126,29 @@ async fn the_server_declares_the_extension_only_with_a_view() {
     assert!(discovered["capabilities"].get("extensions").is_none());
 }
 
+/// Exports the history as CSV, possibly at length.
+#[tool(read_only, task, ui = "ui://bank/history")]
+async fn export_history() -> String {
+    "from,to,amount".into()
+}
+
+#[tokio::test]
+async fn the_extension_is_declared_beside_others() {
+    let client = TestClient::modern(server().tools(tools![export_history])).unwrap();
+    let discovered = client.request("server/discover", json!({})).await.unwrap();
+    let extensions = discovered["capabilities"]["extensions"]
+        .as_object()
+        .unwrap();
+    assert!(
+        extensions.contains_key("io.modelcontextprotocol/ui"),
+        "{extensions:?}"
+    );
+    assert!(
+        extensions.contains_key("io.modelcontextprotocol/tasks"),
+        "{extensions:?}"
+    );
+}
+
 #[test]
 fn the_manifest_shows_the_view_and_its_tool() {
     let manifest = server().build().unwrap().manifest();

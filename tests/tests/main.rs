@@ -17,6 +17,7 @@ mod server;
 mod shutdown;
 mod stdio;
 mod stdio_liveness;
+mod tasks;
 mod timeouts;
 mod tracing_spans;
 mod wire_schema;

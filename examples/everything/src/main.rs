@@ -240,6 +240,102 @@ async fn test_input_required_result_elicitation(ctx: Context) -> Result<String, 
     Ok(format!("Hello, {}!", answered(&answer, "name")))
 }
 
+/// Greets someone at once (a tool that never runs as a task).
+#[tool(read_only)]
+fn greet(name: String) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Computes for `seconds` seconds, as a task for clients that support tasks (at once for
+/// `seconds: 0`).
+///
+/// # Arguments
+/// * `seconds` - How long the computation takes
+/// * `label` - A name for the run, echoed in the result
+#[tool(read_only, task)]
+async fn slow_compute(ctx: Context, seconds: f64, label: Option<String>) -> String {
+    let label = label.unwrap_or_else(|| "compute".to_owned());
+    if seconds > 0.0 {
+        ctx.progress(0.0, Some(seconds), Some("computing")).await;
+        tokio::time::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0))).await;
+    }
+    format!("{label}: computed for {seconds} s")
+}
+
+/// Fails after about a second with a tool error (runs only as a task).
+#[tool(read_only, task = "required")]
+async fn failing_job() -> Result<String, ToolError> {
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    Err(ToolError::new("the job failed: the input data is corrupt"))
+}
+
+/// Breaks down inside (it panics) after a moment, which a task reports as a protocol error.
+#[tool(read_only, task)]
+async fn protocol_error_job() -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    panic!("the job's worker crashed")
+}
+
+/// Asks the user to confirm deleting a file, as a task: the question is the task's. (The
+/// fixture deletes nothing, so its risk stays low and the policy asks nothing first.)
+///
+/// # Arguments
+/// * `filename` - The file to delete
+#[tool(task, idempotent)]
+async fn confirm_delete(ctx: Context, filename: String) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let answer = ctx
+        .elicit(
+            format!("Delete {filename}?"),
+            serde_json::json!({
+                "type": "object",
+                "properties": {"confirm": {"type": "boolean"}},
+                "required": ["confirm"],
+            }),
+        )
+        .await?;
+    let confirmed = answer.action == mcp_runtime::protocol::ElicitAction::Accept
+        && answer
+            .content
+            .as_ref()
+            .and_then(|content| content.get("confirm"))
+            .and_then(|value| value.as_bool())
+            == Some(true);
+    Ok(if confirmed {
+        format!("Deleted {filename}")
+    } else {
+        format!("Kept {filename}")
+    })
+}
+
+/// Asks two questions at once, as a task.
+#[tool(read_only, task)]
+async fn multi_input(ctx: Context) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let (first, second) = tokio::join!(
+        ctx.elicit("First value?", text_form("value")).key("first"),
+        ctx.elicit("Second value?", text_form("value"))
+            .key("second"),
+    );
+    Ok(format!(
+        "first={}, second={}",
+        answered(&first?, "value"),
+        answered(&second?, "value")
+    ))
+}
+
+/// Asks the user's name within the request, then goes on as a task that greets them.
+#[tool(read_only, task = "required")]
+async fn test_tool_with_task(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit("What is your name?", text_form("name"))
+        .key("user_name")
+        .await?;
+    ctx.start_task().await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    Ok(format!("Hello, {}!", answered(&answer, "name")))
+}
+
 /// The sampling request the multi round-trip fixtures send.
 fn question(text: &str, max_tokens: u32) -> serde_json::Value {
     serde_json::json!({
@@ -639,7 +735,14 @@ fn server() -> Server {
             test_input_required_result_multi_round,
             test_input_required_result_tampered_state,
             test_input_required_result_capabilities,
-            test_streaming_elicitation
+            test_streaming_elicitation,
+            greet,
+            slow_compute,
+            failing_job,
+            protocol_error_job,
+            confirm_delete,
+            multi_input,
+            test_tool_with_task
         ])
         .tool(json_schema_2020_12_tool())
         .tool(test_custom_header())

@@ -120,6 +120,10 @@ pub fn descriptor(rt: &Paths, tool: &Tool) -> TokenStream {
         )
     };
     let states = required_state(&tool.function);
+    let task = tool.task.map(|variant| {
+        let variant = format_ident!("{}", variant);
+        quote!(.task_support(#rt::TaskSupport::#variant))
+    });
     let properties = tool.function.arguments().map(|(ident, ty, doc)| {
         let name = unraw(ident);
         let doc = optional_str(rt, doc);
@@ -156,6 +160,7 @@ pub fn descriptor(rt: &Paths, tool: &Tool) -> TokenStream {
             #ui
             #visibility
             #permission
+            #task
             #states
     }
 }

@@ -16,6 +16,8 @@ pub struct Tool {
     pub ui: Option<String>,
     /// `visibility = ...`: the runtime's `UiVisibility` variants; empty when not declared.
     pub visibility: Vec<&'static str>,
+    /// `task`: the variant of `TaskSupport`, when declared.
+    pub task: Option<&'static str>,
     pub function: Function,
 }
 
@@ -48,6 +50,7 @@ pub fn read(cx: &Ctxt, attr: Attr, mut header: Header, function: Function) -> To
         open_world: attr.open_world.is_some(),
         ui: attr.ui.as_ref().map(syn::LitStr::value),
         visibility: attr.visibility.unwrap_or_default(),
+        task: attr.task.as_ref().map(|task| task.value),
         function,
     }
 }

@@ -38,6 +38,7 @@ pub use crate::capability::{
 };
 pub use crate::permission::RiskLevel;
 pub use crate::protocol::{CallToolResult, Icon, IconTheme, RpcError};
+pub use crate::tasks::TaskSupport;
 pub use schemars;
 pub use serde;
 pub use std;

@@ -17,6 +17,7 @@ use super::output::{IntoToolResult, ToolError};
 use super::schema::{is_object_schema, schema_for, SchemaObject};
 use crate::protocol::{CallToolResult, Era, Tool, ToolAnnotations};
 use crate::server::Context;
+use crate::tasks::TaskSupport;
 
 /// The future a tool call returns.
 pub type ToolFuture = Pin<Box<dyn Future<Output = CallToolResult> + Send + 'static>>;
@@ -63,6 +64,7 @@ pub struct ToolDescriptor {
     ui: Option<Cow<'static, str>>,
     /// Who may call it, for MCP Apps hosts; not declared when empty.
     ui_visibility: Vec<super::UiVisibility>,
+    task_support: TaskSupport,
 }
 
 core_builders!(ToolDescriptor);
@@ -83,6 +85,7 @@ impl ToolDescriptor {
             hints: ToolHints::default(),
             ui: None,
             ui_visibility: Vec::new(),
+            task_support: TaskSupport::Forbidden,
         }
     }
 
@@ -145,6 +148,18 @@ impl ToolDescriptor {
         self.ui.as_deref()
     }
 
+    /// Whether a call may run as a task (see [`crate::tasks`]); `#[tool(task)]` sets
+    /// [`TaskSupport::Optional`].
+    pub fn task_support(mut self, support: TaskSupport) -> Self {
+        self.task_support = support;
+        self
+    }
+
+    /// Whether a call may run as a task.
+    pub fn tasks(&self) -> TaskSupport {
+        self.task_support
+    }
+
     /// The input schema.
     pub fn input_schema(&self) -> &SchemaObject {
         &self.input_schema
@@ -195,6 +210,8 @@ impl ToolDescriptor {
             input_schema: Value::Object(self.input_schema.clone()),
             output_schema,
             annotations,
+            execution: (era == Era::Legacy && self.task_support != TaskSupport::Forbidden)
+                .then(|| serde_json::json!({ "taskSupport": self.task_support.as_str() })),
             icons: self.core.icons.clone(),
             meta: Some(self.meta()),
         }

@@ -62,6 +62,10 @@ pub struct AuditRecord {
     /// user).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed_by: Option<String>,
+    /// For a call that went on as a task: the task's id (the record is written when the task
+    /// ends, with its final outcome).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
 }
 
 /// Where audit records go: always `tracing`, and a JSON-lines file when one is set.
@@ -215,6 +219,7 @@ mod tests {
             duration_ms: None,
             arguments: None,
             confirmed_by: None,
+            task_id: None,
         });
         let text = std::fs::read_to_string(&path).unwrap();
         let record: Value = serde_json::from_str(text.trim()).unwrap();

@@ -276,6 +276,29 @@ impl Gate<'_> {
         self.write("call", Some(label), arguments, confirmed_by);
     }
 
+    /// The audit of a call that goes on as a task: its call record is written when the task
+    /// ends, with the task's id and final outcome.
+    pub(crate) fn detach(&self, arguments: Option<&[u8]>) -> TaskAudit {
+        let confirmed_by = self
+            .confirmation
+            .get()
+            .and_then(|ended| lock(ended).confirmed_by.clone());
+        TaskAudit {
+            audit: self.audit.clone(),
+            wanted: self.audit.wants(self.decision.as_str()),
+            kind: self.kind,
+            name: self.name.to_owned(),
+            risk: self.permission.risk,
+            caller: self.caller.subject().to_owned(),
+            decision: self.decision.as_str(),
+            started: self.started,
+            arguments: arguments
+                .filter(|_| self.audit.keeps_arguments())
+                .and_then(|raw| serde_json::from_slice(raw).ok()),
+            confirmed_by,
+        }
+    }
+
     fn write(
         &self,
         event: &'static str,
@@ -304,6 +327,49 @@ impl Gate<'_> {
                 .then(|| u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
             arguments,
             confirmed_by,
+            task_id: None,
+        });
+    }
+}
+
+/// The audit of a call that went on as a task, written when the task ends.
+#[derive(Debug)]
+pub(crate) struct TaskAudit {
+    audit: AuditLog,
+    wanted: bool,
+    kind: Kind,
+    name: String,
+    risk: crate::permission::RiskLevel,
+    caller: String,
+    decision: &'static str,
+    started: Instant,
+    arguments: Option<Value>,
+    confirmed_by: Option<String>,
+}
+
+impl TaskAudit {
+    /// Writes the call record: how the task ended (`ok`, `error`, `cancelled`, ...), and its
+    /// id (none when the task could not be created).
+    pub(crate) fn finish(self, outcome: &'static str, task_id: Option<&str>) {
+        if !self.wanted {
+            return;
+        }
+        self.audit.record(&AuditRecord {
+            time: rfc3339(SystemTime::now()),
+            event: "call",
+            kind: self.kind.as_str(),
+            capability: self.name,
+            risk: self.risk,
+            caller: self.caller,
+            decision: self.decision,
+            reason: None,
+            outcome: Some(outcome),
+            duration_ms: Some(
+                u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ),
+            arguments: self.arguments,
+            confirmed_by: self.confirmed_by,
+            task_id: task_id.map(str::to_owned),
         });
     }
 }

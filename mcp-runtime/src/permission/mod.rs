@@ -19,10 +19,11 @@ mod glob;
 mod policy;
 mod source;
 
+pub(crate) use audit::rfc3339;
 pub use audit::{AuditLog, AuditRecord};
 pub use caller::Caller;
 pub use enforce::INSUFFICIENT_SCOPE;
-pub(crate) use enforce::{Enforcer, Kind, Outcome, Refusal};
+pub(crate) use enforce::{Enforcer, Kind, Outcome, Refusal, TaskAudit};
 pub use policy::{Decision, DenyReason, Policy};
 pub use source::{PolicyError, POLICY_FILE_VAR};
 

@@ -325,6 +325,10 @@ pub struct Tool {
     /// Images a client can show for it (since `2025-11-25`; left out for older clients).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub icons: Vec<Icon>,
+    /// How it may run (2025-11-25: `{"taskSupport": "optional"}` for a tool that may run as
+    /// a task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<Value>,
     /// Extra metadata, including this runtime's permission entry.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
@@ -339,6 +343,7 @@ impl Tool {
             description: None,
             input_schema,
             output_schema: None,
+            execution: None,
             annotations: ToolAnnotations::default(),
             icons: Vec::new(),
             meta: None,

@@ -64,6 +64,8 @@ struct Inner {
     answered_by: std::sync::Mutex<Option<crate::permission::Caller>>,
     /// Who made the request (taken when the request started, in the transport's scope).
     caller: crate::permission::Caller,
+    /// For a call that may go on as a task: its link to the task.
+    task: Option<Arc<super::tasks::TaskLink>>,
 }
 
 pub(crate) struct ContextParts {
@@ -79,6 +81,7 @@ pub(crate) struct ContextParts {
     pub(crate) notifier: super::Notifier,
     pub(crate) client_capabilities: Option<serde_json::Map<String, Value>>,
     pub(crate) input: Option<Arc<super::input::InputRound>>,
+    pub(crate) task: Option<Arc<super::tasks::TaskLink>>,
 }
 
 impl Context {
@@ -99,6 +102,7 @@ impl Context {
                 input: parts.input,
                 answered_by: std::sync::Mutex::new(None),
                 caller: crate::permission::Caller::current(),
+                task: parts.task,
             }),
         }
     }
@@ -161,9 +165,75 @@ impl Context {
         Arc::clone(value).downcast::<T>().ok()
     }
 
+    /// For a tool declared with `#[tool(task)]`: goes on as a task from here, if the client
+    /// accepts tasks (see [`crate::tasks`]); the client gets the task's id now and polls it.
+    /// Questions asked before this line are part of the request (in the 2026-07-28 era, its
+    /// multi round-trip questions); questions asked after it are the task's.
+    ///
+    /// A handler that waits for anything else (a timer, I/O) goes on as a task at that point
+    /// anyway; call this to decide where, typically before asking the questions that belong to
+    /// the task. Does nothing for other calls, and once the call is a task.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use mcp_runtime::server::Elicited;
+    ///
+    /// #[derive(serde::Deserialize, schemars::JsonSchema)]
+    /// struct Confirm { really: bool }
+    ///
+    /// /// Purges the archive, asking first.
+    /// #[tool(task, risk = "high")]
+    /// async fn purge(ctx: Context) -> Result<String, ToolError> {
+    ///     ctx.start_task().await;
+    ///     // Shown in the task's `inputRequests` (2026-07-28).
+    ///     match ctx.elicit_as::<Confirm>("Purge the whole archive?").await? {
+    ///         Elicited::Accepted(Confirm { really: true }) => Ok("purged".into()),
+    ///         _ => Ok("kept".into()),
+    ///     }
+    /// }
+    /// ```
+    pub async fn start_task(&self) {
+        let Some(link) = &self.inner.task else {
+            return;
+        };
+        if !link.request() {
+            return;
+        }
+        // One wait, at which the runtime makes the call a task.
+        let mut waited = false;
+        std::future::poll_fn(|cx| {
+            if waited {
+                std::task::Poll::Ready(())
+            } else {
+                waited = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+    }
+
+    /// The id of the task this call goes on as, once it is one.
+    pub fn task_id(&self) -> Option<&str> {
+        self.inner.task.as_deref().and_then(|link| link.task_id())
+    }
+
     /// Reports progress, if the client asked for it with a progress token; otherwise does
-    /// nothing. `progress` must increase from one report to the next.
+    /// nothing. `progress` must increase from one report to the next. In a task, the message
+    /// (or `progress/total`) becomes the task's status message instead.
     pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        if let Some(link) = &self.inner.task {
+            let text = match (message, total) {
+                (Some(message), _) => message.to_owned(),
+                (None, Some(total)) => format!("{progress}/{total}"),
+                (None, None) => format!("{progress}"),
+            };
+            let running = link.is_running();
+            link.set_status_message(text).await;
+            if running {
+                return;
+            }
+        }
         let Some(token) = &self.inner.progress_token else {
             return;
         };
@@ -475,7 +545,16 @@ impl Context {
         outcome
     }
 
+    /// The task this call runs as, once it is one.
+    fn running_task(&self) -> Option<&super::tasks::TaskLink> {
+        self.inner.task.as_deref().filter(|link| link.is_running())
+    }
+
     async fn send(&self, message: Vec<u8>) {
+        if self.running_task().is_some() {
+            // The request was answered with the task; tasks carry no notifications.
+            return;
+        }
         if self.is_cancelled() {
             // Nothing more may be sent for a cancelled request.
             return;
@@ -597,6 +676,17 @@ impl<'a, T> Ask<'a, T> {
                 self.method
             ))
         };
+        if let Some(link) = context.running_task() {
+            let answer = link
+                .ask(
+                    self.method,
+                    self.params,
+                    self.key,
+                    &context.inner.cancellation,
+                )
+                .await?;
+            return (self.parse)(answer).map_err(|why| malformed("inputResponses", why));
+        }
         if context.era() == Era::Legacy {
             let answer = context.ask_legacy(self.method, self.params).await?;
             return (self.parse)(answer).map_err(|why| malformed("request", why));

@@ -57,6 +57,8 @@ pub(super) struct Inner {
     pub(super) server_meta: Box<RawValue>,
     pub(super) permissions: Enforcer,
     sealer: Sealer,
+    /// Where tasks are kept; `None` when no tool may run as a task.
+    pub(super) tasks: Option<super::tasks::Tasks>,
     #[cfg(feature = "metrics")]
     pub(super) metrics: Option<crate::metrics::Metrics>,
 }
@@ -69,6 +71,13 @@ pub(super) struct Negotiated {
     log_level: Option<LogLevel>,
     progress_token: Option<ProgressToken>,
     client_capabilities: Option<serde_json::Map<String, Value>>,
+}
+
+impl Negotiated {
+    /// The client capabilities a 2026-07-28 request declared in its `_meta`.
+    pub(super) fn client_capabilities(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.client_capabilities.as_ref()
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -107,6 +116,9 @@ pub(super) struct CapabilityParams<'a> {
     input_responses: Option<&'a RawValue>,
     #[serde(rename = "requestState", default, borrow)]
     request_state: Option<Cow<'a, str>>,
+    /// 2025-11-25: the client asks for the call to run as a task (`{"ttl": ms}`).
+    #[serde(default, borrow)]
+    pub(super) task: Option<&'a RawValue>,
 }
 
 impl<'a> CapabilityParams<'a> {
@@ -225,7 +237,17 @@ impl Dispatcher {
             prompts: registry.has_prompts(),
             completions: registry.has_completions(),
             apps: registry.has_apps(),
+            tasks: registry
+                .tools
+                .iter()
+                .any(|tool| tool.descriptor.tasks() != crate::tasks::TaskSupport::Forbidden),
         };
+        let tasks = features.tasks.then(|| super::tasks::Tasks {
+            store: server
+                .task_store
+                .unwrap_or_else(|| Arc::new(crate::tasks::MemoryTaskStore::default())),
+            settings: server.task_settings,
+        });
         let capabilities = lists::capabilities(features, Era::Legacy);
         let discover = lists::discover_result(
             &lists::capabilities(features, Era::Modern),
@@ -244,6 +266,7 @@ impl Dispatcher {
                 server_meta,
                 permissions,
                 sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
+                tasks,
                 #[cfg(feature = "metrics")]
                 metrics: server.metrics,
             }),
@@ -425,6 +448,9 @@ impl Dispatcher {
             "subscriptions/listen" => {
                 return self.listen(connection, id, params, request.sink).await
             }
+            "tasks/get" | "tasks/update" | "tasks/cancel" | "tasks/result" => {
+                self.task_request(connection, id, method, params).await
+            }
             "initialize" => self.initialize(connection, id, params),
             "server/discover" => self.discover(connection, id, params),
             "ping" => self.ping(id, params),
@@ -555,6 +581,7 @@ impl Dispatcher {
         negotiated: Negotiated,
         sink: Outbound,
         input: Option<Arc<InputRound>>,
+        task: Option<Arc<super::tasks::TaskLink>>,
     ) -> (Context, CancellationToken, InFlight) {
         let (cancellation, in_flight) = connection.begin(id);
         let context = Context::new(ContextParts {
@@ -570,6 +597,7 @@ impl Dispatcher {
             notifier: self.notifier(),
             client_capabilities: negotiated.client_capabilities,
             input,
+            task,
         });
         (context, cancellation, in_flight)
     }

@@ -386,6 +386,12 @@ impl InputRound {
         lock(&self.missing_capability).take()
     }
 
+    /// True when the handler asked something still unanswered, or the answers proved
+    /// malformed: the run is about to end with them.
+    pub(crate) fn is_waiting(&self) -> bool {
+        !lock(&self.asked).is_empty() || lock(&self.failure).is_some()
+    }
+
     /// Completes once the handler asked something or the answers proved malformed.
     pub(crate) async fn suspended(&self) -> Suspension {
         self.signal.notified().await;

@@ -134,6 +134,8 @@ pub(crate) struct Features {
     pub(crate) completions: bool,
     /// A resource is an MCP Apps view.
     pub(crate) apps: bool,
+    /// Some tool may run as a task.
+    pub(crate) tasks: bool,
 }
 
 /// The server capabilities: only what the server really has. Resource subscriptions are
@@ -156,12 +158,26 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
     if features.completions {
         caps.insert("completions".into(), json!({}));
     }
+    if features.tasks {
+        match era {
+            // 2025-11-25: tasks for tool calls, cancellable (no `list`: tasks are bound to
+            // their caller and not enumerated).
+            Era::Legacy => {
+                caps.insert(
+                    "tasks".into(),
+                    json!({ "requests": { "tools": { "call": {} } }, "cancel": {} }),
+                );
+            }
+            Era::Modern => {
+                let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
+                extensions[crate::tasks::EXTENSION] = json!({});
+            }
+        }
+    }
     if features.apps {
         // Declared the same way in both eras, as the MCP Apps extension specifies (SEP-1724).
-        caps.insert(
-            "extensions".into(),
-            json!({ crate::capability::APP_EXTENSION: {} }),
-        );
+        let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
+        extensions[crate::capability::APP_EXTENSION] = json!({});
     }
     Value::Object(caps)
 }

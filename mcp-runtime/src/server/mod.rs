@@ -17,6 +17,7 @@ mod resources;
 mod span;
 mod state;
 mod subscriptions;
+mod tasks;
 mod tools;
 
 use std::any::{Any, TypeId};
@@ -83,6 +84,9 @@ pub struct Server {
     /// Where requests, calls, decisions and sessions are counted, if anywhere.
     #[cfg(feature = "metrics")]
     pub(crate) metrics: Option<crate::metrics::Metrics>,
+    /// Where tasks are kept (default: in memory).
+    pub(crate) task_store: Option<Arc<dyn crate::tasks::TaskStore>>,
+    pub(crate) task_settings: crate::tasks::TaskSettings,
 }
 
 impl Server {
@@ -114,6 +118,8 @@ impl Server {
             cli_options: Vec::new(),
             #[cfg(feature = "metrics")]
             metrics: None,
+            task_store: None,
+            task_settings: Default::default(),
         }
     }
 
@@ -380,6 +386,34 @@ impl Server {
     /// state is accepted once, whatever its age.
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+
+    /// Where tasks are kept (see [`crate::tasks`]). By default in memory
+    /// ([`MemoryTaskStore`](crate::tasks::MemoryTaskStore), at most 1000 tasks): a restart
+    /// loses them, and replicas do not share them.
+    ///
+    /// ```
+    /// use mcp_runtime::tasks::MemoryTaskStore;
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::new("reports", "1.0.0").task_store(MemoryTaskStore::new(10_000));
+    /// ```
+    pub fn task_store(mut self, store: impl crate::tasks::TaskStore) -> Self {
+        self.task_store = Some(Arc::new(store));
+        self
+    }
+
+    /// How long a task is kept after it was created (default one hour); `None` keeps it until
+    /// the store drops it to make room. A 2025-11-25 client may ask for less.
+    pub fn task_ttl(mut self, ttl: impl Into<Option<Duration>>) -> Self {
+        self.task_settings.ttl = ttl.into();
+        self
+    }
+
+    /// How often clients are asked to poll a task (default every 500 ms).
+    pub fn task_poll_interval(mut self, interval: Duration) -> Self {
+        self.task_settings.poll_interval = interval;
         self
     }
 

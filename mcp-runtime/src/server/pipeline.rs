@@ -128,6 +128,19 @@ pub(super) struct Target<'a> {
     pub(super) arguments: Option<&'a RawValue>,
     /// How long it may run.
     pub(super) timeout: Option<Duration>,
+    /// Whether it may become a task (tools only).
+    pub(super) task: TaskMode,
+}
+
+/// Whether a call may become a task.
+pub(super) enum TaskMode {
+    /// It runs to its end within the request.
+    Never,
+    /// It may become a task, for a client of this era that accepts tasks.
+    Offered(super::tasks::TaskPlan),
+    /// It may only run as a task, and the client does not accept tasks: refused with this
+    /// error once the policy has let the caller see the tool.
+    Refused(RpcError),
 }
 
 /// How a capability's request ended.
@@ -137,6 +150,8 @@ pub(super) enum Flow<O> {
     /// Answered already: `None` when the client cancelled, else the encoded
     /// `input_required` result.
     Answered(Option<Vec<u8>>),
+    /// It became a task, stored already: the caller answers with the task and lets it run.
+    Task(Box<super::tasks::Started<O>>),
 }
 
 impl Dispatcher {
@@ -192,6 +207,11 @@ impl Dispatcher {
             Some(Refusal::Error(error)) => return Err(error),
             Some(Refusal::Result(message)) => return Ok(Flow::Done(O::refused(message))),
         }
+        let plan = match target.task {
+            TaskMode::Never => None,
+            TaskMode::Offered(plan) => Some(plan),
+            TaskMode::Refused(error) => return Err(error),
+        };
         let binding = Binding {
             method: target.method,
             name: target.name,
@@ -206,22 +226,82 @@ impl Dispatcher {
                 return Err(error);
             }
         };
-        let (context, cancellation, in_flight) =
-            self.start(connection, id, negotiated, sink, input.clone());
+        let link = plan.map(|plan| Arc::new(super::tasks::TaskLink::new(plan)));
+        let era = negotiated.version.era();
+        let protocol_version = negotiated.version;
+        let (context, cancellation, in_flight) = self.start(
+            connection,
+            id,
+            negotiated,
+            sink,
+            input.clone(),
+            link.clone(),
+        );
+        let started_at = std::time::Instant::now();
+        let marks = link.clone();
+        let invoke = move |context| {
+            if let Some(link) = &marks {
+                link.mark_started();
+            }
+            invoke(context)
+        };
         let outcome = if gate.needs_confirmation() {
-            run_guarded(&cancellation, input.as_deref(), target.timeout, || {
-                let asking = context.clone();
-                let arguments = target.arguments.map(RawValue::get);
-                gate.confirm_then(asking, arguments, O::refused, move || invoke(context))
-            })
+            run_guarded(
+                &cancellation,
+                input.as_deref(),
+                link.as_deref(),
+                target.timeout,
+                || {
+                    let asking = context.clone();
+                    let arguments = target.arguments.map(RawValue::get);
+                    gate.confirm_then(asking, arguments, O::refused, move || invoke(context))
+                },
+            )
             .await
         } else {
-            run_guarded(&cancellation, input.as_deref(), target.timeout, || {
-                invoke(context)
-            })
+            run_guarded(
+                &cancellation,
+                input.as_deref(),
+                link.as_deref(),
+                target.timeout,
+                || invoke(context),
+            )
             .await
         };
         drop(in_flight);
+        let outcome = match (outcome, link) {
+            // 2025-11-25: the client asked for a task, and gets one even for a handler that
+            // finished at once.
+            (Run::Done(output), Some(link)) if link.detaches_at_start() => {
+                let ready: HandlerFuture<O> = Box::pin(std::future::ready(output));
+                (Run::Detached(ready), Some(link))
+            }
+            other => other,
+        };
+        let outcome = match outcome {
+            (Run::Detached(future), Some(link)) => {
+                let audit = gate.detach(audited);
+                let timeout = target.timeout.map(|limit| (limit, started_at + limit));
+                let started = self
+                    .create_task(super::tasks::Detaching {
+                        link,
+                        future,
+                        cancellation,
+                        connection: Arc::clone(connection),
+                        era,
+                        protocol_version,
+                        tool: target.name.to_owned(),
+                        owner: gate.principal().map(str::to_owned),
+                        timeout,
+                        audit,
+                    })
+                    .await;
+                #[cfg(feature = "metrics")]
+                record(if started.is_ok() { "task" } else { "refused" });
+                return started.map(|started| Flow::Task(Box::new(started)));
+            }
+            (outcome, _) => outcome,
+        };
         gate.finish(outcome.audited(), audited);
         if matches!(&outcome, Run::Done(output) if output.is_error()) {
             super::span::tool_failed();
@@ -234,6 +314,7 @@ impl Dispatcher {
             Run::Suspended(_) => "input_required",
             Run::Panicked(_) => "panicked",
             Run::TimedOut => "timed_out",
+            Run::Detached(_) => "task",
         });
         match outcome {
             Run::Done(output) => match input.and_then(|round| round.take_missing_capability()) {
@@ -256,6 +337,7 @@ impl Dispatcher {
                 let limit = target.timeout.unwrap_or_default();
                 Ok(Flow::Done(O::timed_out(&what(&target), limit)))
             }
+            Run::Detached(_) => unreachable!("only a run with a task link detaches"),
         }
     }
 }
@@ -313,6 +395,8 @@ pub(super) enum Run<T> {
     Suspended(Suspension),
     /// It ran longer than it may.
     TimedOut,
+    /// It is to go on as a task: here is its future, polled once or more.
+    Detached(HandlerFuture<T>),
 }
 
 impl<O: Produce> Run<O> {
@@ -325,20 +409,24 @@ impl<O: Produce> Run<O> {
             Run::Panicked(_) => Outcome::Panicked,
             Run::Suspended(_) => Outcome::InputRequired,
             Run::TimedOut => Outcome::TimedOut,
+            Run::Detached(_) => Outcome::Ok,
         }
     }
 }
 
 /// Runs a handler's future until it ends, the request is cancelled, `timeout` passes, or
 /// (modern era) the handler waits for the client's input; a panic, while making the future
-/// or while running it, becomes [`Run::Panicked`].
+/// or while running it, becomes [`Run::Panicked`]. With a task `link`, a handler that has to
+/// wait for anything but the client's input (or asks to become a task) ends the run as
+/// [`Run::Detached`].
 pub(super) async fn run_guarded<T>(
     cancellation: &CancellationToken,
     input: Option<&InputRound>,
+    link: Option<&super::tasks::TaskLink>,
     timeout: Option<Duration>,
     make: impl FnOnce() -> HandlerFuture<T>,
 ) -> Run<T> {
-    let future = match std::panic::catch_unwind(AssertUnwindSafe(make)) {
+    let mut future = match std::panic::catch_unwind(AssertUnwindSafe(make)) {
         Ok(future) => future,
         Err(panic) => return Run::Panicked(panic_message(&*panic)),
     };
@@ -348,27 +436,59 @@ pub(super) async fn run_guarded<T>(
             None => std::future::pending().await,
         }
     };
-    tokio::select! {
+    let detach = link.map(|link| (link, input));
+    let ended = tokio::select! {
         biased;
-        _ = cancellation.cancelled() => Run::Cancelled,
-        result = catch_unwind(future) => match result {
-            Ok(value) => Run::Done(value),
-            Err(panic) => Run::Panicked(panic_message(&*panic)),
+        _ = cancellation.cancelled() => Some(Run::Cancelled),
+        step = poll_handler(&mut future, detach) => match step {
+            Step::Done(Ok(value)) => Some(Run::Done(value)),
+            Step::Done(Err(panic)) => Some(Run::Panicked(panic_message(&*panic))),
+            Step::Detach => None,
         },
         // Polled after the handler: every question asked in that poll is in the round.
-        suspension = suspended => Run::Suspended(suspension),
+        suspension = suspended => Some(Run::Suspended(suspension)),
         // Polled last, so that a handler done at once never arms a timer.
         () = async {
             match timeout {
                 Some(limit) => tokio::time::sleep(limit).await,
                 None => std::future::pending().await,
             }
-        } => Run::TimedOut,
-    }
+        } => Some(Run::TimedOut),
+    };
+    ended.unwrap_or(Run::Detached(future))
+}
+
+/// How one stretch of a handler's run ended.
+enum Step<T> {
+    Done(std::thread::Result<T>),
+    /// It waits for something other than the client's input, or asked to become a task.
+    Detach,
+}
+
+/// Polls the handler (catching panics) until it ends or, with `detach`, until it should go on
+/// as a task.
+async fn poll_handler<T>(
+    future: &mut HandlerFuture<T>,
+    detach: Option<(&super::tasks::TaskLink, Option<&InputRound>)>,
+) -> Step<T> {
+    std::future::poll_fn(|cx| {
+        if detach.is_some_and(|(link, _)| link.detaches_at_start()) {
+            return Poll::Ready(Step::Detach);
+        }
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Step::Done(Ok(value))),
+            Err(panic) => Poll::Ready(Step::Done(Err(panic))),
+            Ok(Poll::Pending) => match detach {
+                Some((link, input)) if link.should_detach(input) => Poll::Ready(Step::Detach),
+                _ => Poll::Pending,
+            },
+        }
+    })
+    .await
 }
 
 /// Runs `future`, a panic while polling it ending it with the panic's payload.
-async fn catch_unwind<T>(mut future: HandlerFuture<T>) -> std::thread::Result<T> {
+pub(super) async fn catch_unwind<T>(mut future: HandlerFuture<T>) -> std::thread::Result<T> {
     std::future::poll_fn(move |cx| {
         match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
@@ -379,7 +499,7 @@ async fn catch_unwind<T>(mut future: HandlerFuture<T>) -> std::thread::Result<T>
     .await
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub(super) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::dispatch::{parse_params, CapabilityParams};
-use super::pipeline::{Flow, Invocation, Request, Target};
+use super::pipeline::{Flow, Invocation, Request, Target, TaskMode};
 use super::Dispatcher;
 use crate::capability::PromptCall;
 use crate::permission::Kind;
@@ -53,6 +53,7 @@ impl Dispatcher {
             listed: prompt.listed,
             arguments: params.arguments,
             timeout: prompt.timeout,
+            task: TaskMode::Never,
         };
         let missing = prompt
             .descriptor
@@ -76,6 +77,7 @@ impl Dispatcher {
         {
             Flow::Done(result) => result?,
             Flow::Answered(answer) => return Ok(answer),
+            Flow::Task(_) => unreachable!("only tools become tasks"),
         };
         Ok(Some(encode_rendering(
             id,

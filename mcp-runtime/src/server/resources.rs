@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 use super::connection::Connection;
 use super::dispatch::{parse_params, CapabilityParams, MetaParams};
-use super::pipeline::{Flow, Invocation, Request, Target};
+use super::pipeline::{Flow, Invocation, Request, Target, TaskMode};
 use super::Dispatcher;
 use crate::capability::ResourceRead;
 use crate::permission::Kind;
@@ -53,6 +53,7 @@ impl Dispatcher {
             listed: resource.listed,
             arguments: None,
             timeout: resource.timeout,
+            task: TaskMode::Never,
         };
         let this = self.clone();
         let owned_uri = uri.to_owned();
@@ -74,6 +75,7 @@ impl Dispatcher {
                 _ => error,
             })?,
             Flow::Answered(answer) => return Ok(answer),
+            Flow::Task(_) => unreachable!("only tools become tasks"),
         };
         if contents.is_empty() {
             // An empty result would read as "no such resource" to some clients.

@@ -43,6 +43,7 @@ impl Dispatcher {
             return Answer::Error(unknown());
         };
         let tool = &registry.tools[index];
+        let task = self.task_mode(&negotiated, tool.descriptor.tasks(), params.task, name);
         let range = params.arguments.map(|raw| offset_in(message, raw));
         let invocation = Invocation {
             request,
@@ -57,6 +58,7 @@ impl Dispatcher {
             listed: tool.listed,
             arguments: params.arguments,
             timeout: tool.timeout,
+            task,
         };
         let this = self.clone();
         let arguments = Arguments::new(message.clone(), range);
@@ -72,8 +74,21 @@ impl Dispatcher {
                 Answer::Encoded(self.encode_call_result(id, era, &tool.descriptor, &result))
             }
             Ok(Flow::Answered(answer)) => Ok(answer).into(),
+            Ok(Flow::Task(started)) => {
+                let this = self.clone();
+                Answer::Encoded(self.run_task(id, *started, move |result, era| {
+                    let tool = &this.inner.registry.tools[index].descriptor;
+                    this.call_result_value(era, tool, result)
+                }))
+            }
             Err(error) => Answer::Error(error),
         }
+    }
+
+    /// A tool's result as a task carries it once it ends.
+    fn call_result_value(&self, era: Era, tool: &ToolDescriptor, result: &CallToolResult) -> Value {
+        serde_json::to_value(call_result_wire(era, tool, result, None))
+            .expect("tool results serialise")
     }
 
     fn encode_call_result(
@@ -83,36 +98,46 @@ impl Dispatcher {
         tool: &ToolDescriptor,
         result: &CallToolResult,
     ) -> Vec<u8> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Wire<'a> {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            result_type: Option<&'static str>,
-            content: &'a [Content],
-            #[serde(skip_serializing_if = "Option::is_none")]
-            structured_content: Option<Cow<'a, Value>>,
-            #[serde(skip_serializing_if = "std::ops::Not::not")]
-            is_error: bool,
-            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-            meta: Option<&'a RawValue>,
+        let meta = (era == Era::Modern).then_some(&*self.inner.server_meta);
+        encode_result(id, &call_result_wire(era, tool, result, meta))
+    }
+}
+
+/// A tool's result as a client of `era` reads it; `meta` is the 2026-07-28 result's `_meta`
+/// (a task's inlined result has none).
+fn call_result_wire<'a>(
+    era: Era,
+    tool: &ToolDescriptor,
+    result: &'a CallToolResult,
+    meta: Option<&'a RawValue>,
+) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Wire<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result_type: Option<&'static str>,
+        content: &'a [Content],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        structured_content: Option<Cow<'a, Value>>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        is_error: bool,
+        #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+        meta: Option<&'a RawValue>,
+    }
+    let modern = era == Era::Modern;
+    let wraps = !modern && tool.wraps_legacy_output();
+    let structured_content = result.structured_content.as_ref().map(|value| {
+        if wraps {
+            Cow::Owned(json!({ "result": value }))
+        } else {
+            Cow::Borrowed(value)
         }
-        let modern = era == Era::Modern;
-        let structured_content = result.structured_content.as_ref().map(|value| {
-            if !modern && tool.wraps_legacy_output() {
-                Cow::Owned(json!({ "result": value }))
-            } else {
-                Cow::Borrowed(value)
-            }
-        });
-        encode_result(
-            id,
-            &Wire {
-                result_type: modern.then_some("complete"),
-                content: &result.content,
-                structured_content,
-                is_error: result.is_error,
-                meta: modern.then_some(&*self.inner.server_meta),
-            },
-        )
+    });
+    Wire {
+        result_type: modern.then_some("complete"),
+        content: &result.content,
+        structured_content,
+        is_error: result.is_error,
+        meta,
     }
 }

@@ -156,4 +156,14 @@ fn account(id: u64) -> String {
 }
 }
 
+mod resource_as_task {
+use mcp_runtime::prelude::*;
+
+/// The report, built slowly.
+#[resource("reports://latest", task)]
+async fn latest() -> String {
+    String::new()
+}
+}
+
 fn main() {}

@@ -222,4 +222,24 @@ async fn wait() -> String {
 }
 }
 
+mod task_support_unknown {
+use mcp_runtime::prelude::*;
+
+/// Crunches numbers.
+#[tool(task = "sometimes")]
+async fn crunch() -> String {
+    String::new()
+}
+}
+
+mod task_flag_with_arguments {
+use mcp_runtime::prelude::*;
+
+/// Crunches numbers.
+#[tool(task("optional"))]
+async fn crunch() -> String {
+    String::new()
+}
+}
+
 fn main() {}

@@ -28,6 +28,18 @@ fn read_account(id: String) -> String {
     id
 }
 
+/// Rebuilds the index; a task for clients that support tasks.
+#[tool(task)]
+async fn reindex() -> String {
+    String::new()
+}
+
+/// Exports everything; only as a task.
+#[tool(task = "required", timeout = "1h")]
+async fn export_all() -> String {
+    String::new()
+}
+
 /// Deletes a file; `destructive` alone means risk "high".
 #[tool(destructive)]
 fn delete_file(path: String) -> String {
@@ -35,6 +47,10 @@ fn delete_file(path: String) -> String {
 }
 
 fn main() {
+    use mcp_runtime::tasks::TaskSupport;
+    assert_eq!(reindex {}.descriptor().tasks(), TaskSupport::Optional);
+    assert_eq!(export_all {}.descriptor().tasks(), TaskSupport::Required);
+    assert_eq!(delete_file {}.descriptor().tasks(), TaskSupport::Forbidden);
     let close = close_account {}.descriptor();
     assert_eq!(close.name(), "accounts.close");
     assert_eq!(close.description(), "Closes an account for good.");

@@ -28,6 +28,8 @@ pub(crate) struct ParamsHead<'a> {
     uri: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     arguments: Option<&'a RawValue>,
+    #[serde(rename = "taskId", default, borrow)]
+    task_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -164,6 +166,8 @@ fn validate_name(
     let named = match method {
         "tools/call" | "prompts/get" => params.name.as_deref(),
         "resources/read" => params.uri.as_deref(),
+        // The tasks extension routes on the task's id.
+        "tasks/get" | "tasks/update" | "tasks/cancel" => params.task_id.as_deref(),
         _ => return Ok(()),
     };
     let header = match text(headers, NAME)? {
