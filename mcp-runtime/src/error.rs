@@ -89,6 +89,16 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A skill given to [`Server::skills_dir`](crate::Server::skills_dir) or
+    /// [`Server::skill`](crate::Server::skill) breaks a rule of the skills extension, or one
+    /// of its files cannot be read.
+    #[error("cannot serve the skill file {file}: {reason}")]
+    InvalidSkill {
+        /// The file: its path on disk, or its URI for a skill written in code.
+        file: String,
+        /// The rule it breaks, or why it cannot be read.
+        reason: String,
+    },
     /// The peer answered a request with an error.
     #[error("the peer answered with an error: {0}")]
     Protocol(#[from] crate::protocol::RpcError),

@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod permission;
 pub mod protocol;
 pub mod server;
+pub mod skills;
 mod sync;
 pub mod tasks;
 pub mod testing;

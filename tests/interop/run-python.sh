@@ -2,9 +2,9 @@
 # Interop test: the official Python MCP client (mcp==2.3.0 from PyPI) against the
 # calculator example, in the client's legacy, auto and 2026-07-28 modes, and against the
 # conformance fixture (examples/everything), whose tools ask the client questions
-# (tests/interop/questions.py) -- first over stdio, then over Streamable HTTP (each server
-# started with `--transport http` on a free loopback port, and stopped again however this
-# script ends).
+# (tests/interop/questions.py) and run as tasks (tests/interop/tasks.py) -- first over
+# stdio, then over Streamable HTTP (each server started with `--transport http` on a free
+# loopback port, and stopped again however this script ends).
 #
 #   bash tests/interop/run-python.sh
 #
@@ -59,6 +59,7 @@ calculator="$target_dir/debug/calculator"
 everything="$target_dir/debug/everything"
 client="$repo_root/tests/interop/python_client.py"
 questions="$repo_root/tests/interop/questions.py"
+tasks="$repo_root/tests/interop/tasks.py"
 
 work="$(mktemp -d)"
 server_pids=()
@@ -108,6 +109,8 @@ run_client() {
 run_client stdio "$client" --stdio "$calculator"
 # The fixture server asks the client questions (elicitation, sampling, roots).
 run_client stdio "$questions" --stdio "$everything"
+# Its task tools, driven through the client's extension interface (tasks.py).
+run_client stdio "$tasks" --stdio "$everything"
 
 # --- Streamable HTTP: one server for all modes ------------------------------------
 free_port() {
@@ -159,6 +162,7 @@ over_http() {
 }
 over_http "$calculator" "$client"
 over_http "$everything" "$questions"
+over_http "$everything" "$tasks"
 
 echo "$total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ]

@@ -15,6 +15,7 @@ mod permissions_stdio;
 mod questions;
 mod server;
 mod shutdown;
+mod skills;
 mod stdio;
 mod stdio_liveness;
 mod tasks;

@@ -1,5 +1,6 @@
 //! The server the official MCP conformance suite tests against: the tools of its reference
-//! "everything" server, written with `#[tool]`.
+//! "everything" server, written with `#[tool]`, and the skills of `skills/` for the skills
+//! extension's scenarios (`--scenario sep-2640-skills-enumeration`).
 //!
 //! ```text
 //! cargo run -p everything -- --transport http --bind 127.0.0.1:3001
@@ -709,7 +710,7 @@ async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ToolE
 }
 
 /// The fixture with every tool, `test_simple_text` first (the suite calls the first tool
-/// with empty arguments).
+/// with empty arguments), and the skills of `skills/`.
 fn server() -> Server {
     Server::new("mcp-conformance-test-server", env!("CARGO_PKG_VERSION"))
         .tools(tools![
@@ -767,6 +768,8 @@ fn server() -> Server {
             test_dynamic_prompt
         ])
         .disable("test_dynamic_prompt")
+        // The skills extension: two skills, one with nested directories to descend into.
+        .skills_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/skills"))
 }
 
 #[tokio::main]

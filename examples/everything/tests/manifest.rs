@@ -29,4 +29,17 @@ fn the_manifest_is_json_listing_every_capability_in_order() {
     let mut sorted = names.clone();
     sorted.sort_unstable();
     assert_eq!(names, sorted);
+    // Task tools say how they run; the others say nothing.
+    let task = |name: &str| {
+        manifest["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .map(|t| t["task"].clone())
+            .unwrap()
+    };
+    assert_eq!(task("slow_compute"), "optional");
+    assert_eq!(task("failing_job"), "required");
+    assert_eq!(task("greet"), serde_json::Value::Null);
 }

@@ -38,6 +38,8 @@ pub struct ResourceDescriptor {
     mime_type: Option<Cow<'static, str>>,
     /// An MCP Apps view: its `_meta.ui`.
     app: Option<AppView>,
+    /// Whether lists show the permission entry in `_meta` (skill files do not).
+    permission_meta: bool,
 }
 
 core_builders!(ResourceDescriptor);
@@ -54,7 +56,15 @@ impl ResourceDescriptor {
             uri: uri.into(),
             mime_type: None,
             app: None,
+            permission_meta: true,
         }
+    }
+
+    /// Leaves the permission entry out of the resource's `_meta` in lists: the skills
+    /// extension reserves the `_meta` keys of skill files for its own prefix.
+    pub(crate) fn without_permission_meta(mut self) -> Self {
+        self.permission_meta = false;
+        self
     }
 
     /// Suggests values for a template variable (`completion/complete`).
@@ -102,13 +112,17 @@ impl ResourceDescriptor {
         view.check()
     }
 
-    /// The `_meta` of its lists entry: the permission, and `ui` for a view.
-    fn meta(&self) -> serde_json::Map<String, serde_json::Value> {
-        let mut meta = self.core.permission_meta();
+    /// The `_meta` of its lists entry: the permission (unless left out), and `ui` for a
+    /// view; none when both are missing.
+    fn meta(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let mut meta = match self.permission_meta {
+            true => self.core.permission_meta(),
+            false => serde_json::Map::new(),
+        };
         if let Some(view) = &self.app {
             meta.insert("ui".into(), view.to_meta());
         }
-        meta
+        (!meta.is_empty()).then_some(meta)
     }
 
     /// The URI, or the URI template.
@@ -135,7 +149,7 @@ impl ResourceDescriptor {
             description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
             icons: self.core.icons.clone(),
-            meta: Some(self.meta()),
+            meta: self.meta(),
         }
     }
 
@@ -148,7 +162,7 @@ impl ResourceDescriptor {
             description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
             icons: self.core.icons.clone(),
-            meta: Some(self.meta()),
+            meta: self.meta(),
         }
     }
 }

@@ -56,6 +56,8 @@ pub(super) struct Inner {
     pub(super) discover: Box<RawValue>,
     pub(super) server_meta: Box<RawValue>,
     pub(super) permissions: Enforcer,
+    /// The skills served, if any (the skills extension).
+    pub(super) skills: Option<crate::skills::Catalog>,
     sealer: Sealer,
     /// Where tasks are kept; `None` when no tool may run as a task.
     pub(super) tasks: Option<super::tasks::Tasks>,
@@ -194,9 +196,14 @@ fn switch_off<'a>(
 impl Dispatcher {
     pub(crate) fn new(server: Server) -> Result<Self> {
         let permissions = Enforcer::new(server.policy, server.audit);
+        let skills = crate::skills::Catalog::load(&server.skills)?;
+        let mut resources = server.resources;
+        if let Some(catalog) = &skills {
+            resources.extend(catalog.resources());
+        }
         let handlers = Handlers {
             tools: server.tools,
-            resources: server.resources,
+            resources,
             prompts: server.prompts,
         };
         let mut registry =
@@ -241,6 +248,7 @@ impl Dispatcher {
                 .tools
                 .iter()
                 .any(|tool| tool.descriptor.tasks() != crate::tasks::TaskSupport::Forbidden),
+            skills: skills.is_some(),
         };
         let tasks = features.tasks.then(|| super::tasks::Tasks {
             store: server
@@ -265,6 +273,7 @@ impl Dispatcher {
                 discover,
                 server_meta,
                 permissions,
+                skills,
                 sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
                 tasks,
                 #[cfg(feature = "metrics")]
@@ -442,6 +451,9 @@ impl Dispatcher {
                 self.list(connection, id, method, params)
             }
             "completion/complete" => self.complete(connection, id, params),
+            "skills/list" => self.list_skills(connection, id, params),
+            "skills/get" => self.get_skill(connection, id, params),
+            "resources/directory/read" => self.read_directory(connection, id, params),
             "resources/subscribe" | "resources/unsubscribe" => {
                 self.subscribe(connection, id, method, params)
             }

@@ -136,6 +136,8 @@ pub(crate) struct Features {
     pub(crate) apps: bool,
     /// Some tool may run as a task.
     pub(crate) tasks: bool,
+    /// Skills are served: the skills extension, with `resources/directory/read`.
+    pub(crate) skills: bool,
 }
 
 /// The server capabilities: only what the server really has. Resource subscriptions are
@@ -178,6 +180,10 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
         // Declared the same way in both eras, as the MCP Apps extension specifies (SEP-1724).
         let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
         extensions[crate::capability::APP_EXTENSION] = json!({});
+    }
+    if features.skills {
+        let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
+        extensions[crate::skills::EXTENSION] = json!({ "directoryRead": true });
     }
     Value::Object(caps)
 }

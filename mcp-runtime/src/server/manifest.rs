@@ -33,6 +33,9 @@ impl Dispatcher {
             .map(|tool| {
                 let mut entry = to_object(tool.to_wire(Era::Modern));
                 add_permission(&mut entry, policy, tool.name(), tool.permission());
+                if tool.tasks() != crate::tasks::TaskSupport::Forbidden {
+                    entry.insert("task".into(), json!(tool.tasks().as_str()));
+                }
                 Value::Object(entry)
             })
             .collect();

@@ -14,6 +14,7 @@ mod pipeline;
 mod prompts;
 mod registry;
 mod resources;
+mod skills;
 mod span;
 mod state;
 mod subscriptions;
@@ -65,6 +66,8 @@ pub struct Server {
     pub(crate) tools: Vec<Box<dyn ToolHandler>>,
     pub(crate) resources: Vec<Box<dyn ResourceHandler>>,
     pub(crate) prompts: Vec<Box<dyn PromptHandler>>,
+    /// The skills to serve (see [`Server::skills_dir`]), read when the server is built.
+    pub(crate) skills: Vec<crate::skills::SkillSource>,
     pub(crate) state: StateMap,
     /// State made when the server is built (see [`Server::state_with`]).
     pub(crate) pending_state: state::PendingList,
@@ -103,6 +106,7 @@ impl Server {
             tools: Vec::new(),
             resources: Vec::new(),
             prompts: Vec::new(),
+            skills: Vec::new(),
             state: StateMap::new(),
             pending_state: Default::default(),
             page_size: 100,
@@ -263,6 +267,61 @@ impl Server {
     /// `#[prompt]` go through [`Server::prompts`].
     pub fn prompt(mut self, prompt: impl PromptHandler) -> Self {
         self.prompts.push(Box::new(prompt));
+        self
+    }
+
+    /// Serves every skill under `path` (the skills extension, `io.modelcontextprotocol/skills`;
+    /// see [`skills`](crate::skills)): each subdirectory holding a `SKILL.md` is a skill, its
+    /// other files are the skill's resources, and directories without a `SKILL.md` on the
+    /// way down are an organisational prefix (`acme/billing/refunds/SKILL.md` is served at
+    /// `skill://acme/billing/refunds/SKILL.md`).
+    ///
+    /// The files are read, checked and digested when the server is built, which fails with
+    /// [`Error::InvalidSkill`](crate::Error::InvalidSkill) naming the file and the rule it
+    /// breaks: a name against the naming rules or unlike its directory's, frontmatter without
+    /// `name` or `description`, more than 512 files or 16 MiB in one skill, a symbolic link
+    /// leading out of its skill. A path relative to the crate reads
+    /// `concat!(env!("CARGO_MANIFEST_DIR"), "/skills")`.
+    ///
+    /// ```
+    /// use mcp_runtime::prelude::*;
+    /// use serde_json::json;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let root = std::env::temp_dir().join(format!("skills-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(root.join("pdf-processing/references"))?;
+    /// std::fs::write(
+    ///     root.join("pdf-processing/SKILL.md"),
+    ///     "---\nname: pdf-processing\ndescription: Extract, fill, and assemble PDF documents\n---\n\nSee references/FORMS.md.\n",
+    /// )?;
+    /// std::fs::write(root.join("pdf-processing/references/FORMS.md"), "# Forms\n")?;
+    ///
+    /// let client = mcp_runtime::testing::TestClient::modern(
+    ///     Server::new("documents", "1.0.0").skills_dir(&root),
+    /// )?;
+    /// let skill = client
+    ///     .request("skills/get", json!({"uri": "skill://pdf-processing/SKILL.md"}))
+    ///     .await?;
+    /// assert_eq!(skill["skill"]["frontmatter"]["name"], "pdf-processing");
+    /// let children = client
+    ///     .request("resources/directory/read", json!({"uri": "skill://pdf-processing"}))
+    ///     .await?;
+    /// assert_eq!(children["resources"][1]["mimeType"], "inode/directory");
+    /// # std::fs::remove_dir_all(&root)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn skills_dir(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.skills
+            .push(crate::skills::SkillSource::Directory(path.into()));
+        self
+    }
+
+    /// Serves one skill written in code (see [`Skill`](crate::skills::Skill)), checked when
+    /// the server is built under the same rules as [`Server::skills_dir`]'s.
+    pub fn skill(mut self, skill: crate::skills::Skill) -> Self {
+        self.skills.push(crate::skills::SkillSource::Code(skill));
         self
     }
 
