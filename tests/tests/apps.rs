@@ -232,6 +232,14 @@ fn build_checks_views_written_by_hand() {
             "fixed `ui://` resource",
         ),
         (
+            View(
+                ResourceDescriptor::new("ui://bank/v", "v", "A view.")
+                    .app(AppView::new())
+                    .mime_type("text/html"),
+            ),
+            "remove the `mime_type`",
+        ),
+        (
             view(
                 "ui://bank/v",
                 AppView::new().connect_domains(["api.example.com"]),

@@ -109,6 +109,11 @@ impl ResourceDescriptor {
                 self.uri
             ));
         }
+        if self.mime_type.as_deref() != Some(APP_MIME_TYPE) {
+            return Err(format!(
+                "an MCP Apps view is served as `{APP_MIME_TYPE}`; remove the `mime_type` set after `app`"
+            ));
+        }
         view.check()
     }
 
