@@ -5,6 +5,8 @@
 //! Each kind accepts its own set of keys; a key that belongs to another kind gets an error
 //! saying why it does not apply here.
 
+mod app;
+mod icon;
 mod value;
 
 use proc_macro2::{Span, TokenStream};
@@ -20,6 +22,8 @@ use self::value::{
 use crate::ctxt::Ctxt;
 use crate::kind::Kind;
 
+pub use self::app::{CspAttr, PERMISSIONS as APP_PERMISSIONS};
+pub use self::icon::IconAttr;
 pub use self::value::{Completion, CratePath, Spanned};
 
 const NAME: &str = "name";
@@ -35,6 +39,17 @@ const IDEMPOTENT: &str = "idempotent";
 const OPEN_WORLD: &str = "open_world";
 const INLINE: &str = "inline";
 const TIMEOUT: &str = "timeout";
+const ICONS: &str = "icons";
+/// `ui = "ui://..."`: the MCP Apps view of a tool.
+const UI: &str = "ui";
+/// `visibility = "app"`: who may call a tool, for MCP Apps hosts.
+const VISIBILITY: &str = "visibility";
+/// `app`: the resource is an MCP Apps view; `csp`, `permissions`, `prefers_border` describe it.
+const APP: &str = "app";
+const CSP: &str = "csp";
+const PERMISSIONS: &str = "permissions";
+const PREFERS_BORDER: &str = "prefers_border";
+const APP_KEYS: [&str; 4] = [APP, CSP, PERMISSIONS, PREFERS_BORDER];
 const TASK: &str = "task";
 /// `crate = "path"`: where generated code finds mcp-runtime.
 const CRATE: &str = "crate";
@@ -59,6 +74,9 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             TIMEOUT,
             TASK,
             INLINE,
+            ICONS,
+            UI,
+            VISIBILITY,
             CRATE,
         ],
         Kind::Resource => &[
@@ -71,6 +89,11 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             COMPLETE,
             TIMEOUT,
             INLINE,
+            ICONS,
+            APP,
+            CSP,
+            PERMISSIONS,
+            PREFERS_BORDER,
             CRATE,
         ],
         Kind::Prompt => &[
@@ -82,6 +105,7 @@ fn keys(kind: Kind) -> &'static [&'static str] {
             COMPLETE,
             TIMEOUT,
             INLINE,
+            ICONS,
             CRATE,
         ],
     }
@@ -148,6 +172,22 @@ pub struct Attr {
     pub inline: Flag,
     /// `timeout = "30s"`: how long a call may run, in milliseconds.
     pub timeout: Option<Spanned<u64>>,
+    /// `icons = [...]`: the valid icons (the others are reported).
+    pub icons: Option<Vec<IconAttr>>,
+    /// `ui = "ui://..."`: the view that shows a tool's results.
+    pub ui: Option<LitStr>,
+    /// `visibility = ...`: the runtime's `UiVisibility` variants.
+    pub visibility: Option<Vec<&'static str>>,
+    /// `app`: the resource is an MCP Apps view.
+    pub app: Flag,
+    /// `csp(...)`: the origins an app view reaches.
+    pub csp: Option<CspAttr>,
+    /// `permissions(...)`: the browser capabilities an app view asks for.
+    pub permissions: Option<Vec<Ident>>,
+    /// `prefers_border = true|false`.
+    pub prefers_border: Option<syn::LitBool>,
+    /// The first of `csp`, `permissions` and `prefers_border` written, which need `app`.
+    pub app_detail: Option<Ident>,
     /// `task` (optional) or `task = "optional" | "required" | "forbidden"`: whether a call
     /// may run as a task; the variant of `TaskSupport`.
     pub task: Option<Spanned<&'static str>>,
@@ -343,6 +383,36 @@ fn parse_key(cx: &Ctxt, kind: Kind, attr: &mut Attr, meta: &Key<'_>) -> syn::Res
                 set_once(cx, key, &mut attr.timeout, timeout);
             }
         }
+        ICONS => {
+            let icons = icon::icons_value(cx, meta, key)?;
+            set_once(cx, key, &mut attr.icons, icons);
+        }
+        UI => {
+            if let Some(uri) = app::ui_value(cx, meta, key)? {
+                set_once(cx, key, &mut attr.ui, uri);
+            }
+        }
+        VISIBILITY => {
+            let visibility = app::visibility_value(cx, meta, key)?;
+            set_once(cx, key, &mut attr.visibility, visibility);
+        }
+        APP => set_flag(cx, meta, key, &mut attr.app)?,
+        CSP | PERMISSIONS | PREFERS_BORDER if attr.app_detail.is_none() => {
+            attr.app_detail = Some(key.clone());
+            return parse_key(cx, kind, attr, meta);
+        }
+        CSP => {
+            let csp = app::csp_value(cx, meta, key)?;
+            set_once(cx, key, &mut attr.csp, csp);
+        }
+        PERMISSIONS => {
+            let permissions = app::permissions_value(cx, meta, key)?;
+            set_once(cx, key, &mut attr.permissions, permissions);
+        }
+        PREFERS_BORDER => {
+            let border = app::bool_value(meta, key)?;
+            set_once(cx, key, &mut attr.prefers_border, border);
+        }
         TASK => {
             if let Some(task) = task_value(cx, meta, key)? {
                 set_once(cx, key, &mut attr.task, task);
@@ -517,6 +587,14 @@ fn inapplicable_key_message(kind: Kind, key: &str) -> Option<String> {
         ),
         (_, TASK) => format!(
             "`task` applies to tools only: a {} is answered at once and cannot run as a task; remove it",
+            kind.name()
+        ),
+        (Kind::Tool | Kind::Prompt, key) if APP_KEYS.contains(&key) => format!(
+            "`{key}` describes an MCP Apps view, a `#[resource(\"ui://...\", app)]`; a {} names its view with `ui = \"ui://...\"`",
+            kind.name()
+        ),
+        (Kind::Resource | Kind::Prompt, UI | VISIBILITY) => format!(
+            "`{key}` applies to tools, for MCP Apps hosts; a {} cannot have it (a view is a `#[resource(\"ui://...\", app)]`)",
             kind.name()
         ),
         (Kind::Tool, COMPLETE) => "`complete` applies to resource template variables and prompt arguments; tool arguments have no completion, remove it".to_owned(),

@@ -63,8 +63,22 @@ fn header_builders(rt: &Paths, header: &Header) -> (TokenStream, TokenStream) {
     let timeout = header
         .timeout_ms
         .map(|millis| quote!(.timeout(#rt::std::time::Duration::from_millis(#millis))));
+    let icons = header.icons.iter().map(|icon| {
+        let src = &icon.src;
+        let mime_type = icon.mime_type.as_ref().map(|m| quote!(.mime_type(#m)));
+        let sizes = &icon.sizes;
+        let sizes = (!sizes.is_empty()).then(|| quote!(.sizes([#(#sizes),*])));
+        let theme = icon.theme.as_ref().map(|theme| {
+            let variant = match theme.value().as_str() {
+                "dark" => format_ident!("Dark"),
+                _ => format_ident!("Light"),
+            };
+            quote!(.theme(#rt::IconTheme::#variant))
+        });
+        quote!(.icon(#rt::Icon::new(#src) #mime_type #sizes #theme))
+    });
     (
-        quote!(#title),
+        quote!(#title #(#icons)*),
         quote! {
             .risk(#rt::RiskLevel::#risk)
             #scopes

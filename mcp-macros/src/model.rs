@@ -17,7 +17,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 use syn::{Attribute, GenericArgument, Ident, LitStr, PathArguments, Signature, Type};
 
-use crate::attr::{self, Attr, Risk};
+use crate::attr::{self, Attr, IconAttr, Risk};
 use crate::ctxt::Ctxt;
 use crate::docs;
 use crate::kind::Kind;
@@ -52,6 +52,8 @@ pub struct Header {
     pub timeout_ms: Option<u64>,
     /// `crate = "..."`: the path generated code reaches mcp-runtime by.
     pub krate: Option<syn::Path>,
+    /// `icons = [...]`, each already checked.
+    pub icons: Vec<IconAttr>,
 }
 
 /// The function behind a capability: how to call it and what it takes and returns.
@@ -194,6 +196,7 @@ fn read_header(cx: &Ctxt, kind: Kind, attr: &Attr, docs: &docs::Docs, ident: &Id
         inline: attr.inline.is_some(),
         timeout_ms: attr.timeout.as_ref().map(|timeout| timeout.value),
         krate: attr.krate.as_ref().map(|krate| krate.path.clone()),
+        icons: attr.icons.clone().unwrap_or_default(),
     }
 }
 

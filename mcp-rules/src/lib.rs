@@ -9,7 +9,9 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms, unreachable_pub)]
 
+pub mod app;
 pub mod header;
+pub mod icon;
 pub mod tool_name;
 pub mod uri;
 pub mod uri_template;

@@ -50,6 +50,35 @@ pub enum Error {
         /// The missing state type.
         type_name: &'static str,
     },
+    /// An icon of the server or of a capability breaks the rules (its source is not `https:`
+    /// or `data:image/...`, its MIME type not `image/...`, a size not `WxH` or `any`).
+    #[error("{kind} `{name}`: {reason}")]
+    InvalidIcon {
+        /// What it is an icon of: `server`, `tool`, `resource` or `prompt`.
+        kind: &'static str,
+        /// The server's or the capability's name (a resource's URI).
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A resource registered as an MCP Apps view is not a fixed `ui://` resource, or lists
+    /// an origin that is not `scheme://host`.
+    #[error("MCP Apps view `{uri}`: {reason}")]
+    InvalidAppView {
+        /// The resource's URI.
+        uri: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A tool names an MCP Apps view (`#[tool(ui = "ui://...")]`) that no registered
+    /// resource is.
+    #[error("tool `{tool}` shows its results in `{uri}`, but no MCP Apps view has that URI; register a `#[resource(\"{uri}\", app)]`")]
+    UnknownAppView {
+        /// The tool's name.
+        tool: String,
+        /// The URI it names.
+        uri: String,
+    },
     /// The function given to [`Server::state_with`](crate::Server::state_with) failed, so
     /// the server cannot be served.
     #[error("cannot make the server's `{type_name}` state: {source}")]

@@ -57,7 +57,8 @@ pub use serde_json;
 pub mod prelude {
     pub use crate::capability::{Blob, IntoToolResult, Json, RequestError, State, ToolError};
     pub use crate::protocol::{
-        CallToolResult, Content, ElicitAction, LogLevel, PromptMessage, ResourceContents, Role,
+        CallToolResult, Content, ElicitAction, Icon, LogLevel, PromptMessage, ResourceContents,
+        Role,
     };
     pub use crate::server::{Context, Elicited, Server};
     pub use crate::{

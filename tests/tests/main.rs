@@ -1,12 +1,14 @@
 //! The integration tests, one module per concern, built as one binary. Run one concern with
 //! `cargo test -p mcp-tests --test integration http::`.
 
+mod apps;
 mod capability_access;
 mod catalog;
 mod changes;
 mod command_line;
 mod fuzz;
 mod http;
+mod icons;
 mod permissions;
 mod permissions_http;
 mod permissions_stdio;

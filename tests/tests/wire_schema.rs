@@ -14,13 +14,13 @@ fn spec_dir() -> PathBuf {
 }
 
 /// Validates instances against one definition of a revision's schema.
-struct Spec {
+pub(crate) struct Spec {
     revision: &'static str,
     document: Value,
 }
 
 impl Spec {
-    fn load(version: ProtocolVersion) -> Spec {
+    pub(crate) fn load(version: ProtocolVersion) -> Spec {
         let path = spec_dir().join(version.as_str()).join("schema.json");
         let text =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -43,7 +43,7 @@ impl Spec {
     }
 
     /// Panics with every violation when `instance` does not match `definition`.
-    fn check(&self, definition: &str, instance: &Value) {
+    pub(crate) fn check(&self, definition: &str, instance: &Value) {
         assert!(
             self.has(definition),
             "{} has no definition {definition}",

@@ -39,6 +39,33 @@ struct AccountList {
     accounts: Vec<Account>,
 }
 
+/// The latest transfers of one account, which the history view draws as a table.
+#[derive(Debug, Serialize, JsonSchema)]
+struct TransferHistory {
+    /// The account asked about.
+    account_id: i64,
+    /// Its latest transfers, newest first.
+    transfers: Vec<TransferLine>,
+}
+
+/// One transfer in or out of an account.
+#[derive(Debug, Serialize, JsonSchema)]
+struct TransferLine {
+    /// The account the money left.
+    from_id: i64,
+    /// The account the money reached.
+    to_id: i64,
+    /// How much moved, in cents.
+    amount_cents: i64,
+    /// When (ISO 8601, UTC).
+    made_at: String,
+}
+
+/// The transfer history view: a page that reads the `transfer_history` result through the
+/// MCP Apps postMessage protocol and draws it as a table. Self-contained: it reaches no
+/// other origin.
+const HISTORY_VIEW: &str = include_str!("history.html");
+
 /// The database: one connection, used one call at a time. The capabilities take it as
 /// `State<Db>`.
 struct Db(Mutex<Database>);
@@ -148,6 +175,49 @@ impl Accounts {
         Ok(format!("Closed account {} of {}.", closed.id, closed.owner))
     }
 
+    /// Lists the latest transfers in and out of an account, newest first. Hosts with MCP
+    /// Apps show them as a table; the result is the same JSON for every host.
+    ///
+    /// # Arguments
+    /// * `id` - the account number
+    /// * `limit` - at most this many transfers (default 20, at most 100)
+    #[tool(read_only, idempotent, ui = "ui://accounts/history")]
+    fn transfer_history(
+        &self,
+        db: State<Db>,
+        id: i64,
+        limit: Option<u32>,
+    ) -> Result<Json<TransferHistory>, ToolError> {
+        let db = db.lock();
+        // An unknown account is an error, not an empty history.
+        db.get(id).map_err(tool_error)?;
+        let limit = limit.unwrap_or(20).min(100);
+        let transfers = db.transfers_of(id, limit).map_err(tool_error)?;
+        Ok(Json(TransferHistory {
+            account_id: id,
+            transfers: transfers
+                .into_iter()
+                .map(|(from_id, to_id, amount_cents, made_at)| TransferLine {
+                    from_id,
+                    to_id,
+                    amount_cents,
+                    made_at,
+                })
+                .collect(),
+        }))
+    }
+
+    /// The transfer history as a table, the view of `transfer_history` in hosts with MCP Apps.
+    #[resource(
+        "ui://accounts/history",
+        name = "transfer_history_view",
+        app,
+        prefers_border = true
+    )]
+    fn transfer_history_view(&self) -> &'static str {
+        HISTORY_VIEW
+    }
+
     /// One account as JSON.
     #[resource("accounts://{id}", name = "account", mime_type = "application/json")]
     fn account(&self, db: State<Db>, id: i64) -> Result<Json<Account>, DbError> {
@@ -218,7 +288,8 @@ fn server() -> Server {
         .title("Accounts")
         .instructions(
             "A bank's accounts. Amounts are integer cents. Look accounts up with \
-             query_accounts or get_account; transfer_funds and close_account ask the user first.",
+             query_accounts or get_account, and their transfers with transfer_history; \
+             transfer_funds and close_account ask the user first.",
         )
         .provider(Accounts)
 }
@@ -391,5 +462,37 @@ mod tests {
             .unwrap();
         let text = prompt["messages"][0]["content"]["text"].as_str().unwrap();
         assert!(text.contains("balance 1250.00"), "{text}");
+    }
+
+    #[tokio::test]
+    async fn the_transfer_history_has_a_view_for_hosts_with_apps() {
+        let client = trusting();
+        let tools = client.list_tools().await.unwrap();
+        let history = tools.iter().find(|t| t.name == "transfer_history").unwrap();
+        assert_eq!(
+            history.meta.as_ref().unwrap()["ui"]["resourceUri"],
+            "ui://accounts/history"
+        );
+        client
+            .call_tool(
+                "transfer_funds",
+                json!({"from_id": 1, "to_id": 3, "amount_cents": 250}),
+            )
+            .await
+            .unwrap();
+        let result = client
+            .call_tool("transfer_history", json!({"id": 3, "limit": 1}))
+            .await
+            .unwrap();
+        let history = result.structured_content.unwrap();
+        assert_eq!(history["transfers"][0]["from_id"], 1);
+        assert_eq!(history["transfers"][0]["amount_cents"], 250);
+        let view = client
+            .request("resources/read", json!({"uri": "ui://accounts/history"}))
+            .await
+            .unwrap();
+        assert_eq!(view["contents"][0]["mimeType"], "text/html;profile=mcp-app");
+        let page = view["contents"][0]["text"].as_str().unwrap();
+        assert!(page.contains("ui/notifications/tool-result"));
     }
 }

@@ -21,10 +21,31 @@ pub fn descriptor(rt: &Paths, resource: &Resource) -> TokenStream {
         // A completer of the wrong type is reported on the user's expression alone.
         quote_spanned!(completer.span()=> .complete(#variable, #completer))
     });
+    let app = resource.app.as_ref().map(|app| {
+        let lists = [
+            ("connect_domains", &app.connect),
+            ("resource_domains", &app.resources),
+            ("frame_domains", &app.frames),
+            ("base_uri_domains", &app.base_uris),
+        ]
+        .into_iter()
+        .filter(|(_, origins)| !origins.is_empty())
+        .map(|(method, origins)| {
+            let method = format_ident!("{}", method);
+            quote!(.#method([#(#origins),*]))
+        });
+        let permissions = app.permissions.iter().map(|variant| {
+            let variant = format_ident!("{}", variant);
+            quote!(.permission(#rt::AppPermission::#variant))
+        });
+        let border = app.prefers_border.map(|b| quote!(.prefers_border(#b)));
+        quote!(.app(#rt::AppView::new() #(#lists)* #(#permissions)* #border))
+    });
     quote! {
         #rt::ResourceDescriptor::new(#uri, #name, #description)
             #title
             #mime_type
+            #app
             #permission
             #states
             #(#completions)*

@@ -141,6 +141,11 @@ pub fn descriptor(rt: &Paths, tool: &Tool) -> TokenStream {
         }
         _ => None,
     });
+    let ui = tool.ui.as_ref().map(|uri| quote!(.ui(#uri)));
+    let visibility = (!tool.visibility.is_empty()).then(|| {
+        let who = tool.visibility.iter().map(|v| format_ident!("{}", v));
+        quote!(.ui_visibility([#(#rt::UiVisibility::#who),*]))
+    });
     quote! {
         #rt::ToolDescriptor::new(#name, #description)
             #title
@@ -152,6 +157,8 @@ pub fn descriptor(rt: &Paths, tool: &Tool) -> TokenStream {
                 idempotent: #idempotent,
                 open_world: #open_world,
             })
+            #ui
+            #visibility
             #permission
             #task
             #states

@@ -17,12 +17,26 @@ pub struct Resource {
     pub uri: String,
     pub uri_span: Span,
     pub mime_type: Option<String>,
+    /// `app`: the resource is an MCP Apps view.
+    pub app: Option<App>,
     /// Completers for template variables, each naming a variable.
     pub completions: Vec<Completion>,
     pub function: Function,
 }
 
+/// An MCP Apps view: what it reaches beyond itself and how it would be shown.
+pub struct App {
+    pub connect: Vec<String>,
+    pub resources: Vec<String>,
+    pub frames: Vec<String>,
+    pub base_uris: Vec<String>,
+    /// The runtime's `AppPermission` variants.
+    pub permissions: Vec<&'static str>,
+    pub prefers_border: Option<bool>,
+}
+
 pub fn read(cx: &Ctxt, attr: Attr, header: Header, function: Function) -> Resource {
+    let app = read_app(cx, &attr);
     // A missing URI was reported while parsing the attribute.
     let template = attr
         .uri
@@ -56,9 +70,66 @@ pub fn read(cx: &Ctxt, attr: Attr, header: Header, function: Function) -> Resour
         header,
         uri: attr.uri.as_ref().map(LitStr::value).unwrap_or_default(),
         mime_type: attr.mime_type.as_ref().map(LitStr::value),
+        app,
         completions: attr.complete,
         function,
     }
+}
+
+/// The view `app` makes of a fixed `ui://` resource; errors for `app` on another URI, for
+/// its details without `app`, and for a `ui://` resource without `app`.
+fn read_app(cx: &Ctxt, attr: &Attr) -> Option<App> {
+    let uri = attr.uri.as_ref();
+    let is_ui = uri.is_some_and(|uri| uri.value().starts_with("ui://"));
+    if attr.app.is_none() {
+        if let Some(key) = &attr.app_detail {
+            cx.error_spanned_by(
+                key,
+                format!("`{key}` describes an MCP Apps view: add `app`, and give the resource a `ui://` URI"),
+            );
+        } else if let (Some(uri), true) = (uri, is_ui) {
+            cx.error_spanned_by(
+                uri,
+                "a `ui://` resource is an MCP Apps view: add `app` (`#[resource(\"ui://...\", app)]`), which serves it as `text/html;profile=mcp-app`",
+            );
+        }
+        return None;
+    }
+    if let Some(uri) = uri {
+        let value = uri.value();
+        if !mcp_rules::app::is_ui_uri(&value) || value.contains('{') {
+            cx.error_spanned_by(
+                uri,
+                format!("an MCP Apps view has a fixed `ui://` URI, such as \"ui://accounts/history\", not `{value}`"),
+            );
+        }
+    }
+    if let Some(mime_type) = &attr.mime_type {
+        cx.error_spanned_by(
+            mime_type,
+            "an MCP Apps view is always `text/html;profile=mcp-app`; remove `mime_type`",
+        );
+    }
+    let strings = |list: &Vec<LitStr>| list.iter().map(LitStr::value).collect();
+    let csp = attr.csp.as_ref();
+    Some(App {
+        connect: csp.map(|c| strings(&c.connect)).unwrap_or_default(),
+        resources: csp.map(|c| strings(&c.resources)).unwrap_or_default(),
+        frames: csp.map(|c| strings(&c.frames)).unwrap_or_default(),
+        base_uris: csp.map(|c| strings(&c.base_uris)).unwrap_or_default(),
+        permissions: attr
+            .permissions
+            .iter()
+            .flatten()
+            .filter_map(|name| {
+                crate::attr::APP_PERMISSIONS
+                    .iter()
+                    .find(|(known, _)| name == known)
+                    .map(|&(_, variant)| variant)
+            })
+            .collect(),
+        prefers_border: attr.prefers_border.as_ref().map(|b| b.value),
+    })
 }
 
 /// Every variable has a parameter of its name and every non-injected parameter is a

@@ -12,6 +12,10 @@ pub struct Tool {
     pub destructive: bool,
     pub idempotent: bool,
     pub open_world: bool,
+    /// `ui = "ui://..."`: the MCP Apps view of its results, already checked to be `ui://`.
+    pub ui: Option<String>,
+    /// `visibility = ...`: the runtime's `UiVisibility` variants; empty when not declared.
+    pub visibility: Vec<&'static str>,
     /// `task`: the variant of `TaskSupport`, when declared.
     pub task: Option<&'static str>,
     pub function: Function,
@@ -44,6 +48,8 @@ pub fn read(cx: &Ctxt, attr: Attr, mut header: Header, function: Function) -> To
         destructive: attr.destructive.is_some(),
         idempotent: attr.idempotent.is_some(),
         open_world: attr.open_world.is_some(),
+        ui: attr.ui.as_ref().map(syn::LitStr::value),
+        visibility: attr.visibility.unwrap_or_default(),
         task: attr.task.as_ref().map(|task| task.value),
         function,
     }

@@ -31,12 +31,13 @@ use serde_json::{Map, Value};
 use crate::capability::{sanitize, SchemaObject};
 
 pub use crate::capability::{
-    FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult, PromptCall,
-    PromptDescriptor, PromptFuture, PromptHandler, ResourceDescriptor, ResourceFuture,
+    AppPermission, AppView, FromContext, IntoPromptResult, IntoResourceContents, IntoToolResult,
+    PromptCall, PromptDescriptor, PromptFuture, PromptHandler, ResourceDescriptor, ResourceFuture,
     ResourceHandler, ResourceRead, ToolCall, ToolDescriptor, ToolFuture, ToolHandler, ToolHints,
+    UiVisibility,
 };
 pub use crate::permission::RiskLevel;
-pub use crate::protocol::{CallToolResult, RpcError};
+pub use crate::protocol::{CallToolResult, Icon, IconTheme, RpcError};
 pub use crate::tasks::TaskSupport;
 pub use schemars;
 pub use serde;

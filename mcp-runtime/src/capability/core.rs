@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::completion::{Completer, Completions};
 use crate::permission::Permission;
-use crate::protocol::PERMISSION_META_KEY;
+use crate::protocol::{Icon, PERMISSION_META_KEY};
 
 /// A `State<T>` a capability needs, checked against the server's registered state when the
 /// server is built.
@@ -49,6 +49,8 @@ pub struct CapabilityCore {
     pub(crate) completions: Completions,
     /// How long a call may run, as declared (`#[tool(timeout = "30s")]`).
     pub(crate) timeout: Option<std::time::Duration>,
+    /// Images clients can show for it (`#[tool(icons = [...])]`).
+    pub(crate) icons: Vec<Icon>,
 }
 
 impl CapabilityCore {
@@ -61,6 +63,7 @@ impl CapabilityCore {
             required_state: Vec::new(),
             completions: Completions::default(),
             timeout: None,
+            icons: Vec::new(),
         }
     }
 
@@ -82,6 +85,16 @@ impl CapabilityCore {
     /// The declared permission: risk level and scopes.
     pub fn permission(&self) -> &Permission {
         &self.permission
+    }
+
+    /// The images clients can show for it.
+    pub fn icons(&self) -> &[Icon] {
+        &self.icons
+    }
+
+    /// The first icon that breaks the rules, with what is wrong with it.
+    pub(crate) fn check_icons(&self) -> Result<(), String> {
+        self.icons.iter().try_for_each(Icon::check)
     }
 
     /// The shared state its handler extracts.
@@ -147,6 +160,22 @@ macro_rules! core_builders {
                 S: Into<String>,
             {
                 self.core.permission = self.core.permission.with_scopes(scopes);
+                self
+            }
+
+            /// Adds an image clients can show for it: an `https:` URL or a `data:image/...`
+            /// URI, checked when the server is built (`#[tool(icons = [...])]`).
+            pub fn icon(mut self, icon: $crate::protocol::Icon) -> Self {
+                self.core.icons.push(icon);
+                self
+            }
+
+            /// Adds images clients can show for it (see [`icon`](Self::icon)).
+            pub fn icons(
+                mut self,
+                icons: impl IntoIterator<Item = $crate::protocol::Icon>,
+            ) -> Self {
+                self.core.icons.extend(icons);
                 self
             }
 

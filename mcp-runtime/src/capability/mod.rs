@@ -5,6 +5,7 @@
 //! uses (argument decoding, the schema builder, the adapter of `#[mcp_server]` methods)
 //! live in the macro support module, `crate::__private::v1`.
 
+mod app;
 mod completion;
 mod core;
 mod output;
@@ -16,6 +17,7 @@ mod schema;
 mod tool;
 mod uri_template;
 
+pub use app::{AppPermission, AppView, UiVisibility, APP_EXTENSION, APP_MIME_TYPE};
 pub use completion::Completer;
 pub use core::{CapabilityCore, StateRequirement};
 pub use output::{IntoToolResult, Json, ToolError};

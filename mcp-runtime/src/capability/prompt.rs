@@ -78,6 +78,7 @@ impl PromptDescriptor {
             title: self.core.title.as_deref().map(str::to_owned),
             description: Some(self.core.description.to_string()),
             arguments: self.arguments.clone(),
+            icons: self.core.icons.clone(),
             meta: Some(self.core.permission_meta()),
         }
     }

@@ -12,6 +12,7 @@ use base64::Engine;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::app::{AppView, APP_MIME_TYPE};
 use super::core::{core_builders, CapabilityCore};
 use super::output::Json;
 use crate::protocol::{Resource, ResourceContents, ResourceTemplate, RpcError};
@@ -35,6 +36,8 @@ pub struct ResourceDescriptor {
     core: CapabilityCore,
     uri: Cow<'static, str>,
     mime_type: Option<Cow<'static, str>>,
+    /// An MCP Apps view: its `_meta.ui`.
+    app: Option<AppView>,
     /// Whether lists show the permission entry in `_meta` (skill files do not).
     permission_meta: bool,
 }
@@ -52,6 +55,7 @@ impl ResourceDescriptor {
             core: CapabilityCore::new(name.into(), description.into()),
             uri: uri.into(),
             mime_type: None,
+            app: None,
             permission_meta: true,
         }
     }
@@ -79,6 +83,53 @@ impl ResourceDescriptor {
         self
     }
 
+    /// Makes it an MCP Apps view, the HTML page a tool names with
+    /// [`ToolDescriptor::ui`](super::ToolDescriptor::ui): its URI must be `ui://...` (checked
+    /// when the server is built), its MIME type becomes `text/html;profile=mcp-app`, and its
+    /// lists entry and contents carry `view` as `_meta.ui`.
+    pub fn app(mut self, view: AppView) -> Self {
+        self.mime_type = Some(Cow::Borrowed(APP_MIME_TYPE));
+        self.app = Some(view);
+        self
+    }
+
+    /// The view's metadata, when it is an MCP Apps view.
+    pub fn app_view(&self) -> Option<&AppView> {
+        self.app.as_ref()
+    }
+
+    /// What is wrong with it as an MCP Apps view, if it is one.
+    pub(crate) fn check_app(&self) -> Result<(), String> {
+        let Some(view) = &self.app else {
+            return Ok(());
+        };
+        if !mcp_rules::app::is_ui_uri(&self.uri) || self.is_template() {
+            return Err(format!(
+                "an MCP Apps view is a fixed `ui://` resource, such as `ui://accounts/history`, not `{}`",
+                self.uri
+            ));
+        }
+        if self.mime_type.as_deref() != Some(APP_MIME_TYPE) {
+            return Err(format!(
+                "an MCP Apps view is served as `{APP_MIME_TYPE}`; remove the `mime_type` set after `app`"
+            ));
+        }
+        view.check()
+    }
+
+    /// The `_meta` of its lists entry: the permission (unless left out), and `ui` for a
+    /// view; none when both are missing.
+    fn meta(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let mut meta = match self.permission_meta {
+            true => self.core.permission_meta(),
+            false => serde_json::Map::new(),
+        };
+        if let Some(view) = &self.app {
+            meta.insert("ui".into(), view.to_meta());
+        }
+        (!meta.is_empty()).then_some(meta)
+    }
+
     /// The URI, or the URI template.
     pub fn uri(&self) -> &str {
         &self.uri
@@ -102,7 +153,8 @@ impl ResourceDescriptor {
             title: self.core.title.as_deref().map(str::to_owned),
             description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
-            meta: self.permission_meta.then(|| self.core.permission_meta()),
+            icons: self.core.icons.clone(),
+            meta: self.meta(),
         }
     }
 
@@ -114,7 +166,8 @@ impl ResourceDescriptor {
             title: self.core.title.as_deref().map(str::to_owned),
             description: Some(self.core.description.to_string()),
             mime_type: self.mime_type.as_deref().map(str::to_owned),
-            meta: Some(self.core.permission_meta()),
+            icons: self.core.icons.clone(),
+            meta: self.meta(),
         }
     }
 }
@@ -125,6 +178,7 @@ impl fmt::Debug for ResourceDescriptor {
             .field("uri", &self.uri)
             .field("core", &self.core)
             .field("mime_type", &self.mime_type)
+            .field("app", &self.app)
             .finish_non_exhaustive()
     }
 }

@@ -60,6 +60,10 @@ pub struct ToolDescriptor {
     input_schema: SchemaObject,
     output_schema: Option<SchemaObject>,
     hints: ToolHints,
+    /// The `ui://` resource of its MCP Apps view, if it has one.
+    ui: Option<Cow<'static, str>>,
+    /// Who may call it, for MCP Apps hosts; not declared when empty.
+    ui_visibility: Vec<super::UiVisibility>,
     task_support: TaskSupport,
 }
 
@@ -79,6 +83,8 @@ impl ToolDescriptor {
             input_schema,
             output_schema: None,
             hints: ToolHints::default(),
+            ui: None,
+            ui_visibility: Vec::new(),
             task_support: TaskSupport::Forbidden,
         }
     }
@@ -112,6 +118,34 @@ impl ToolDescriptor {
     pub fn hints(mut self, hints: ToolHints) -> Self {
         self.hints = hints;
         self
+    }
+
+    /// Names the MCP Apps view hosts show its results in: a `ui://` resource registered with
+    /// [`ResourceDescriptor::app`](super::ResourceDescriptor::app) (checked when the server is
+    /// built). Hosts without apps see only the tool's usual result, so it should still say
+    /// everything in text.
+    pub fn ui(mut self, resource_uri: impl Into<Cow<'static, str>>) -> Self {
+        self.ui = Some(resource_uri.into());
+        self
+    }
+
+    /// Who may call it, for MCP Apps hosts (`_meta.ui.visibility`): `[UiVisibility::App]`
+    /// makes a tool only the server's views call, which hosts hide from the model.
+    pub fn ui_visibility(
+        mut self,
+        visibility: impl IntoIterator<Item = super::UiVisibility>,
+    ) -> Self {
+        for who in visibility {
+            if !self.ui_visibility.contains(&who) {
+                self.ui_visibility.push(who);
+            }
+        }
+        self
+    }
+
+    /// The `ui://` resource of its view, if it has one.
+    pub fn ui_resource(&self) -> Option<&str> {
+        self.ui.as_deref()
     }
 
     /// Whether a call may run as a task (see [`crate::tasks`]); `#[tool(task)]` sets
@@ -178,8 +212,30 @@ impl ToolDescriptor {
             annotations,
             execution: (era == Era::Legacy && self.task_support != TaskSupport::Forbidden)
                 .then(|| serde_json::json!({ "taskSupport": self.task_support.as_str() })),
-            meta: Some(self.core.permission_meta()),
+            icons: self.core.icons.clone(),
+            meta: Some(self.meta()),
         }
+    }
+
+    /// The `_meta` of its lists entry: the permission, and `ui.resourceUri` for a tool with a
+    /// view.
+    fn meta(&self) -> Map<String, Value> {
+        let mut meta = self.core.permission_meta();
+        let mut ui = Map::new();
+        if let Some(uri) = &self.ui {
+            ui.insert("resourceUri".into(), Value::from(uri.as_ref()));
+        }
+        if !self.ui_visibility.is_empty() {
+            let who = self
+                .ui_visibility
+                .iter()
+                .map(|who| Value::from(who.as_str()));
+            ui.insert("visibility".into(), who.collect());
+        }
+        if !ui.is_empty() {
+            meta.insert("ui".into(), Value::Object(ui));
+        }
+        meta
     }
 }
 

@@ -11,9 +11,9 @@ pub use jsonrpc::{
     RequestId, RpcError,
 };
 pub use types::{
-    CallToolResult, ElicitAction, ElicitResult, GetPromptResult, Implementation, ListToolsResult,
-    LogLevel, ProgressToken, Prompt, PromptArgument, PromptMessage, RequestMeta, Resource,
-    ResourceTemplate, Role, Tool, ToolAnnotations,
+    CallToolResult, ElicitAction, ElicitResult, GetPromptResult, Icon, IconTheme, Implementation,
+    ListToolsResult, LogLevel, ProgressToken, Prompt, PromptArgument, PromptMessage, RequestMeta,
+    Resource, ResourceTemplate, Role, Tool, ToolAnnotations,
 };
 pub use version::{Era, ProtocolVersion};
 

@@ -23,6 +23,9 @@ pub struct Implementation {
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Images a client can show for it (since `2025-11-25`; left out for older clients).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
 }
 
 impl Implementation {
@@ -32,6 +35,7 @@ impl Implementation {
             name: name.into(),
             version: version.into(),
             title: None,
+            icons: Vec::new(),
         }
     }
 
@@ -39,6 +43,112 @@ impl Implementation {
     pub fn with_title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
         self
+    }
+}
+
+/// An image a client can show for the server or one of its capabilities (`icons`, since
+/// `2025-11-25`).
+///
+/// ```
+/// use mcp_runtime::protocol::{Icon, IconTheme};
+///
+/// let icon = Icon::new("https://example.com/calc.png")
+///     .mime_type("image/png")
+///     .sizes(["48x48"])
+///     .theme(IconTheme::Dark);
+/// assert_eq!(
+///     serde_json::to_value(&icon).unwrap(),
+///     serde_json::json!({"src": "https://example.com/calc.png", "mimeType": "image/png", "sizes": ["48x48"], "theme": "dark"}),
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Icon {
+    /// Where the image is: an `https:` URL or a `data:image/...` URI.
+    pub src: String,
+    /// The image's MIME type (`image/png`), when the source does not tell it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// The sizes it can be shown at: `WxH` in pixels (`48x48`) or `any` for a scalable image.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<String>,
+    /// The background it is designed for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<IconTheme>,
+}
+
+/// The background an [`Icon`] is designed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IconTheme {
+    /// A light background.
+    Light,
+    /// A dark background.
+    Dark,
+}
+
+impl Icon {
+    /// An icon at `src`: an `https:` URL or a `data:image/...` URI (checked when the server
+    /// is built).
+    pub fn new(src: impl Into<String>) -> Self {
+        Icon {
+            src: src.into(),
+            mime_type: None,
+            sizes: Vec::new(),
+            theme: None,
+        }
+    }
+
+    /// Sets the MIME type, which must be `image/...`.
+    pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.mime_type = Some(mime_type.into());
+        self
+    }
+
+    /// Adds sizes it can be shown at, each `WxH` (`48x48`) or `any`.
+    pub fn sizes<I, S>(mut self, sizes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.sizes.extend(sizes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the background it is designed for.
+    pub fn theme(mut self, theme: IconTheme) -> Self {
+        self.theme = Some(theme);
+        self
+    }
+
+    /// What is wrong with it, if anything: a source that is not `https:` or
+    /// `data:image/...`, a MIME type that is not `image/...`, a size that is not `WxH` or
+    /// `any`.
+    pub fn check(&self) -> Result<(), String> {
+        use mcp_rules::icon::{self, SourceError};
+        let src = &self.src;
+        if let Err(error) = icon::source(src) {
+            return Err(match error {
+                SourceError::Relative => format!("icon source `{src}` is not a URI; give an `https:` URL or a `data:image/...` URI"),
+                SourceError::Insecure => format!("icon source `{src}` is `http:`, which anyone on the way can read and change; use `https:`"),
+                SourceError::Scheme(scheme) => format!("icon source `{src}` has the scheme `{scheme}:`; only `https:` and `data:image/...` are allowed"),
+                SourceError::DataNotImage => format!("icon source `{src}` is a `data:` URI without image data; write `data:image/png;base64,...`"),
+                SourceError::Whitespace => format!("icon source `{src}` holds whitespace; percent-encode it"),
+                SourceError::NoHost => format!("icon source `{src}` has no host; write `https://host/path`"),
+            });
+        }
+        if let Some(mime_type) = &self.mime_type {
+            if !icon::is_image_mime_type(mime_type) {
+                return Err(format!("icon MIME type `{mime_type}` is not an image type; write `image/png`, `image/svg+xml`, ..."));
+            }
+        }
+        if let Some(size) = self.sizes.iter().find(|size| !icon::is_size(size)) {
+            return Err(format!(
+                "icon size `{size}` is neither `WxH` in pixels (`48x48`) nor `any`"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -212,6 +322,9 @@ pub struct Tool {
     /// Behaviour hints.
     #[serde(default, skip_serializing_if = "ToolAnnotations::is_empty")]
     pub annotations: ToolAnnotations,
+    /// Images a client can show for it (since `2025-11-25`; left out for older clients).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
     /// How it may run (2025-11-25: `{"taskSupport": "optional"}` for a tool that may run as
     /// a task).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,6 +345,7 @@ impl Tool {
             output_schema: None,
             execution: None,
             annotations: ToolAnnotations::default(),
+            icons: Vec::new(),
             meta: None,
         }
     }
@@ -273,6 +387,9 @@ pub struct Resource {
     /// The MIME type of its contents.
     #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+    /// Images a client can show for it (since `2025-11-25`; left out for older clients).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
     /// Extra metadata, including this runtime's permission entry.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
@@ -287,6 +404,7 @@ impl Resource {
             title: None,
             description: None,
             mime_type: None,
+            icons: Vec::new(),
             meta: None,
         }
     }
@@ -310,6 +428,9 @@ pub struct ResourceTemplate {
     /// The MIME type of their contents.
     #[serde(rename = "mimeType", default, skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
+    /// Images a client can show for it (since `2025-11-25`; left out for older clients).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
     /// Extra metadata, including this runtime's permission entry.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
@@ -324,6 +445,7 @@ impl ResourceTemplate {
             title: None,
             description: None,
             mime_type: None,
+            icons: Vec::new(),
             meta: None,
         }
     }
@@ -369,6 +491,9 @@ pub struct Prompt {
     /// The arguments it accepts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<PromptArgument>,
+    /// Images a client can show for it (since `2025-11-25`; left out for older clients).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
     /// Extra metadata, including this runtime's permission entry.
     #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
@@ -382,6 +507,7 @@ impl Prompt {
             title: None,
             description: None,
             arguments: Vec::new(),
+            icons: Vec::new(),
             meta: None,
         }
     }

@@ -78,6 +78,15 @@ impl ProtocolVersion {
         }
     }
 
+    /// True when the revision has `icons` on the server and its capabilities (`2025-11-25`
+    /// and later); older clients are sent none.
+    pub const fn has_icons(self) -> bool {
+        matches!(
+            self,
+            ProtocolVersion::V2025_11_25 | ProtocolVersion::V2026_07_28
+        )
+    }
+
     /// Every supported revision string, newest first.
     pub fn supported_strings() -> Vec<&'static str> {
         Self::ALL.iter().map(|v| v.as_str()).collect()

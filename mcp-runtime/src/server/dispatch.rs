@@ -243,6 +243,7 @@ impl Dispatcher {
             resources: registry.has_resources(),
             prompts: registry.has_prompts(),
             completions: registry.has_completions(),
+            apps: registry.has_apps(),
             tasks: registry
                 .tools
                 .iter()

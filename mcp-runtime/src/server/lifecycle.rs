@@ -72,7 +72,7 @@ impl Dispatcher {
             &InitializeResult {
                 protocol_version: version.as_str(),
                 capabilities: &self.inner.capabilities,
-                server_info: &self.inner.info,
+                server_info: &server_info(&self.inner.info, version),
                 instructions: self.inner.instructions.as_deref(),
             },
         ))
@@ -125,4 +125,18 @@ impl Dispatcher {
         connection.set_log_level(params.level);
         Ok(encode_result(id, &json!({})))
     }
+}
+
+/// The server's `serverInfo` for a client of `version`: without icons before `2025-11-25`,
+/// whose `Implementation` has no such field.
+fn server_info(
+    info: &Implementation,
+    version: ProtocolVersion,
+) -> std::borrow::Cow<'_, Implementation> {
+    if version.has_icons() || info.icons.is_empty() {
+        return std::borrow::Cow::Borrowed(info);
+    }
+    let mut older = info.clone();
+    older.icons.clear();
+    std::borrow::Cow::Owned(older)
 }

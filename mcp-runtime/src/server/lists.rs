@@ -15,13 +15,21 @@ use crate::protocol::{encode_result, Era, Implementation, ProtocolVersion, Reque
 pub(crate) struct Pages {
     legacy: Vec<Box<RawValue>>,
     modern: Vec<Box<RawValue>>,
+    /// The legacy pages without `icons`, for revisions before `2025-11-25`; only when an
+    /// item has icons.
+    without_icons: Option<Vec<Box<RawValue>>>,
 }
 
 impl Pages {
-    pub(crate) fn get(&self, era: Era, cursor: Option<&str>) -> Result<&RawValue, RpcError> {
-        let pages = match era {
-            Era::Legacy => &self.legacy,
-            Era::Modern => &self.modern,
+    pub(crate) fn get(
+        &self,
+        version: ProtocolVersion,
+        cursor: Option<&str>,
+    ) -> Result<&RawValue, RpcError> {
+        let pages = match (version.era(), &self.without_icons) {
+            (Era::Legacy, Some(without_icons)) if !version.has_icons() => without_icons,
+            (Era::Legacy, _) => &self.legacy,
+            (Era::Modern, _) => &self.modern,
         };
         let index = match cursor {
             None => 0,
@@ -73,8 +81,7 @@ pub(crate) fn pages(
     page_size: usize,
     extras: &ModernExtras<'_>,
 ) -> Pages {
-    let encode = |era: Era| -> Vec<Box<RawValue>> {
-        let all: Vec<Value> = (0..count).map(|i| item(era, i)).collect();
+    let encode = |era: Era, all: &[Value]| -> Vec<Box<RawValue>> {
         let chunks: Vec<&[Value]> = if all.is_empty() {
             vec![&[]]
         } else {
@@ -99,9 +106,22 @@ pub(crate) fn pages(
             })
             .collect()
     };
+    let items = |era: Era| -> Vec<Value> { (0..count).map(|i| item(era, i)).collect() };
+    let legacy = items(Era::Legacy);
+    let without_icons = legacy
+        .iter()
+        .any(|item| item.get("icons").is_some())
+        .then(|| {
+            let mut older = legacy.clone();
+            for item in older.iter_mut().filter_map(Value::as_object_mut) {
+                item.remove("icons");
+            }
+            encode(Era::Legacy, &older)
+        });
     Pages {
-        legacy: encode(Era::Legacy),
-        modern: encode(Era::Modern),
+        legacy: encode(Era::Legacy, &legacy),
+        modern: encode(Era::Modern, &items(Era::Modern)),
+        without_icons,
     }
 }
 
@@ -112,6 +132,8 @@ pub(crate) struct Features {
     pub(crate) resources: bool,
     pub(crate) prompts: bool,
     pub(crate) completions: bool,
+    /// A resource is an MCP Apps view.
+    pub(crate) apps: bool,
     /// Some tool may run as a task.
     pub(crate) tasks: bool,
     /// Skills are served: the skills extension, with `resources/directory/read`.
@@ -153,6 +175,11 @@ pub(crate) fn capabilities(features: Features, era: Era) -> Value {
                 extensions[crate::tasks::EXTENSION] = json!({});
             }
         }
+    }
+    if features.apps {
+        // Declared the same way in both eras, as the MCP Apps extension specifies (SEP-1724).
+        let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
+        extensions[crate::capability::APP_EXTENSION] = json!({});
     }
     if features.skills {
         let extensions = caps.entry("extensions").or_insert_with(|| json!({}));
@@ -220,7 +247,7 @@ impl super::Dispatcher {
             // Not advertised in the capabilities, so not served.
             _ => return Err(RpcError::method_not_found(method)),
         };
-        let page = pages.get(negotiated.version.era(), params.cursor.as_deref())?;
+        let page = pages.get(negotiated.version, params.cursor.as_deref())?;
         Ok(encode_result(id, page))
     }
 }
@@ -264,9 +291,13 @@ mod tests {
         let mut cursor: Option<String> = None;
         let mut seen = 0;
         loop {
-            let page: Value =
-                serde_json::from_str(pages.get(Era::Legacy, cursor.as_deref()).unwrap().get())
-                    .unwrap();
+            let page: Value = serde_json::from_str(
+                pages
+                    .get(ProtocolVersion::LATEST_LEGACY, cursor.as_deref())
+                    .unwrap()
+                    .get(),
+            )
+            .unwrap();
             seen += page["tools"].as_array().unwrap().len();
             match page.get("nextCursor") {
                 Some(next) => cursor = Some(next.as_str().unwrap().to_owned()),
@@ -289,11 +320,43 @@ mod tests {
         );
         for bad in ["", "page-0", "page-2", "page-x", "zzz"] {
             assert_eq!(
-                pages.get(Era::Modern, Some(bad)).unwrap_err().code,
+                pages
+                    .get(ProtocolVersion::LATEST, Some(bad))
+                    .unwrap_err()
+                    .code,
                 -32602,
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn icons_are_left_out_before_2025_11_25() {
+        let (meta, ttl_ms) = extras();
+        let extras = ModernExtras {
+            meta: &meta,
+            ttl_ms,
+        };
+        let page = |pages: &Pages, version| -> Value {
+            serde_json::from_str(pages.get(version, None).unwrap().get()).unwrap()
+        };
+        let with_icons =
+            tool_pages(
+                &[ToolDescriptor::new("t", "d")
+                    .icon(crate::protocol::Icon::new("https://x.io/a.png"))],
+                10,
+                &extras,
+            );
+        for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2026_07_28] {
+            assert!(page(&with_icons, version)["tools"][0]["icons"].is_array());
+        }
+        for version in [ProtocolVersion::V2025_06_18, ProtocolVersion::V2025_03_26] {
+            assert!(page(&with_icons, version)["tools"][0]
+                .get("icons")
+                .is_none());
+        }
+        // Without icons anywhere, older clients share the legacy pages.
+        assert!(tool_pages(&tools(2), 10, &extras).without_icons.is_none());
     }
 
     #[test]
@@ -308,12 +371,17 @@ mod tests {
             },
         );
         let modern: Value =
-            serde_json::from_str(pages.get(Era::Modern, None).unwrap().get()).unwrap();
+            serde_json::from_str(pages.get(ProtocolVersion::LATEST, None).unwrap().get()).unwrap();
         assert_eq!(modern["resultType"], "complete");
         assert_eq!(modern["ttlMs"], 1000);
         assert_eq!(modern["cacheScope"], "public");
-        let legacy: Value =
-            serde_json::from_str(pages.get(Era::Legacy, None).unwrap().get()).unwrap();
+        let legacy: Value = serde_json::from_str(
+            pages
+                .get(ProtocolVersion::LATEST_LEGACY, None)
+                .unwrap()
+                .get(),
+        )
+        .unwrap();
         assert!(legacy.get("resultType").is_none());
     }
 }

@@ -149,11 +149,15 @@ mod tests {
     }
 
     fn names(pages: &Pages, era: Era) -> Vec<String> {
+        let version = match era {
+            Era::Legacy => crate::protocol::ProtocolVersion::LATEST_LEGACY,
+            _ => crate::protocol::ProtocolVersion::LATEST,
+        };
         let mut names = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let page: Value =
-                serde_json::from_str(pages.get(era, cursor.as_deref()).unwrap().get()).unwrap();
+                serde_json::from_str(pages.get(version, cursor.as_deref()).unwrap().get()).unwrap();
             for item in page["tools"].as_array().unwrap() {
                 names.push(item["name"].as_str().unwrap().to_owned());
             }

@@ -100,6 +100,7 @@ impl Server {
                 name: name.into(),
                 version: version.into(),
                 title: None,
+                icons: Vec::new(),
             },
             instructions: None,
             tools: Vec::new(),
@@ -178,6 +179,28 @@ impl Server {
     /// A display title for clients.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.info.title = Some(title.into());
+        self
+    }
+
+    /// Adds an image clients can show for the server: an `https:` URL or a `data:image/...`
+    /// URI, checked by [`Server::build`]. Clients of `2025-06-18` and older are not sent it.
+    ///
+    /// ```
+    /// use mcp_runtime::protocol::Icon;
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::new("accounts", "1.0.0")
+    ///     .icon(Icon::new("https://example.com/accounts.svg").mime_type("image/svg+xml").sizes(["any"]));
+    /// assert_eq!(server.info().icons.len(), 1);
+    /// ```
+    pub fn icon(mut self, icon: crate::protocol::Icon) -> Self {
+        self.info.icons.push(icon);
+        self
+    }
+
+    /// Adds images clients can show for the server (see [`Server::icon`]).
+    pub fn icons(mut self, icons: impl IntoIterator<Item = crate::protocol::Icon>) -> Self {
+        self.info.icons.extend(icons);
         self
     }
 
@@ -506,8 +529,11 @@ impl Server {
     /// making the state given to [`Server::state_with`].
     ///
     /// Fails on duplicate tool names, names the specification does not allow, tools that
-    /// take a `State<T>` nobody registered, and state that could not be made.
+    /// take a `State<T>` nobody registered, icons whose source is not `https:` or
+    /// `data:image/...`, tools whose MCP Apps view (`ui`) names no registered `ui://` view,
+    /// and state that could not be made.
     pub fn build(mut self) -> Result<Dispatcher> {
+        self.check_icons()?;
         let pending = std::mem::take(&mut self.pending_state);
         state::make_all(pending, &mut self.state)?;
         Dispatcher::new(self)
@@ -517,9 +543,25 @@ impl Server {
     /// given to [`Server::state_with`] is not made, and counts as registered. The
     /// dispatcher must not serve.
     pub(crate) fn build_to_describe(mut self) -> Result<Dispatcher> {
+        self.check_icons()?;
         let pending = std::mem::take(&mut self.pending_state);
         state::stand_in(pending, &mut self.state);
         Dispatcher::new(self)
+    }
+}
+
+impl Server {
+    /// Fails on the first of the server's own icons that breaks the rules.
+    fn check_icons(&self) -> Result<()> {
+        self.info
+            .icons
+            .iter()
+            .try_for_each(crate::protocol::Icon::check)
+            .map_err(|reason| crate::Error::InvalidIcon {
+                kind: "server",
+                name: self.info.name.clone(),
+                reason,
+            })
     }
 }
 

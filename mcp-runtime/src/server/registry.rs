@@ -119,6 +119,7 @@ impl Registry {
         for handler in handlers.prompts {
             registry.add_prompt(handler, checks)?;
         }
+        registry.check_app_views()?;
         Ok(registry)
     }
 
@@ -129,6 +130,7 @@ impl Registry {
             return Err(Error::InvalidToolName(name));
         }
         check_state(Kind::Tool, &name, descriptor.core(), checks.state)?;
+        check_icons(Kind::Tool, &name, descriptor.core())?;
         let header_params =
             descriptor
                 .header_params()
@@ -157,6 +159,13 @@ impl Registry {
         let uri = descriptor.uri().to_owned();
         let template = UriTemplate::parse(&uri)?;
         check_state(Kind::Resource, &uri, descriptor.core(), checks.state)?;
+        check_icons(Kind::Resource, &uri, descriptor.core())?;
+        descriptor
+            .check_app()
+            .map_err(|reason| Error::InvalidAppView {
+                uri: uri.clone(),
+                reason,
+            })?;
         let index = self.resources.len();
         if template.is_fixed() {
             if self.fixed.insert(uri.clone(), index).is_some() {
@@ -186,6 +195,7 @@ impl Registry {
             return Err(Error::InvalidPromptName(name));
         }
         check_state(Kind::Prompt, &name, descriptor.core(), checks.state)?;
+        check_icons(Kind::Prompt, &name, descriptor.core())?;
         if self
             .prompt_names
             .insert(name.clone(), self.prompts.len())
@@ -265,6 +275,33 @@ impl Registry {
 
     pub(super) fn has_resources(&self) -> bool {
         !self.resources.is_empty()
+    }
+
+    /// True when a resource is an MCP Apps view, so the server declares the extension.
+    pub(super) fn has_apps(&self) -> bool {
+        self.resources
+            .iter()
+            .any(|r| r.descriptor.app_view().is_some())
+    }
+
+    /// Fails when a tool names a view (`ui`) that no registered MCP Apps view is.
+    fn check_app_views(&self) -> Result<()> {
+        for tool in &self.tools {
+            let Some(uri) = tool.descriptor.ui_resource() else {
+                continue;
+            };
+            let is_view = self
+                .fixed
+                .get(uri)
+                .is_some_and(|&i| self.resources[i].descriptor.app_view().is_some());
+            if !is_view {
+                return Err(Error::UnknownAppView {
+                    tool: tool.descriptor.name().to_owned(),
+                    uri: uri.to_owned(),
+                });
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn has_prompts(&self) -> bool {
@@ -368,6 +405,15 @@ fn check_state(kind: Kind, name: &str, core: &CapabilityCore, state: &StateMap) 
         }),
         None => Ok(()),
     }
+}
+
+/// Fails on the capability's first icon that breaks the rules.
+fn check_icons(kind: Kind, name: &str, core: &CapabilityCore) -> Result<()> {
+    core.check_icons().map_err(|reason| Error::InvalidIcon {
+        kind: kind.as_str(),
+        name: name.to_owned(),
+        reason,
+    })
 }
 
 fn to_value<T: Serialize>(value: T) -> Value {

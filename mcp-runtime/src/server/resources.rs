@@ -81,10 +81,15 @@ impl Dispatcher {
             // An empty result would read as "no such resource" to some clients.
             return Err(not_found(era, uri));
         }
+        let view = registry.resources[index]
+            .descriptor
+            .app_view()
+            .map(|view| serde_json::json!({ "ui": view.to_meta() }));
         Ok(Some(encode_contents(
             id,
             era,
             &contents,
+            view.as_ref(),
             &self.inner.server_meta,
         )))
     }
@@ -147,19 +152,28 @@ pub(super) fn not_found(era: Era, uri: &str) -> RpcError {
 }
 
 /// The `resources/read` result on the wire; the modern era adds its result type, caching
-/// hints and the server's `_meta`.
+/// hints and the server's `_meta`. The contents of an MCP Apps view carry `view_meta`
+/// (`{"ui": ...}`) as their `_meta`.
 fn encode_contents(
     id: &RequestId,
     era: Era,
     contents: &[ResourceContents],
+    view_meta: Option<&serde_json::Value>,
     server_meta: &RawValue,
 ) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Item<'a> {
+        #[serde(flatten)]
+        contents: &'a ResourceContents,
+        #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+        meta: Option<&'a serde_json::Value>,
+    }
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Wire<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         result_type: Option<&'static str>,
-        contents: &'a [ResourceContents],
+        contents: Vec<Item<'a>>,
         #[serde(skip_serializing_if = "Option::is_none")]
         ttl_ms: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -172,7 +186,13 @@ fn encode_contents(
         id,
         &Wire {
             result_type: modern.then_some("complete"),
-            contents,
+            contents: contents
+                .iter()
+                .map(|contents| Item {
+                    contents,
+                    meta: view_meta,
+                })
+                .collect(),
             // Contents are produced per read and may depend on the caller.
             ttl_ms: modern.then_some(0),
             cache_scope: modern.then_some("private"),
