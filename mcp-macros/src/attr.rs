@@ -499,8 +499,13 @@ fn task_value(
     key: &Ident,
 ) -> syn::Result<Option<Spanned<&'static str>>> {
     if !meta.input.peek(syn::Token![=]) {
-        let mut flag = None;
-        set_flag(cx, meta, key, &mut flag)?;
+        if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+            let rest = rest_of_key(meta.input)?;
+            return Err(syn::Error::new_spanned(
+                quote!(#key #rest),
+                "`task` takes its value after `=`: write `task = \"required\"` or `task = \"optional\"`, or `task` alone for \"optional\"",
+            ));
+        }
         return Ok(Some(Spanned {
             value: "Optional",
             span: key.span(),
