@@ -18,6 +18,7 @@ pub mod cli;
 mod error;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+pub mod middleware;
 pub mod permission;
 pub mod protocol;
 pub mod server;

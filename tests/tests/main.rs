@@ -9,6 +9,7 @@ mod command_line;
 mod fuzz;
 mod http;
 mod icons;
+mod middleware;
 mod permissions;
 mod permissions_http;
 mod permissions_stdio;

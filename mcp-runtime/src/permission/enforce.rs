@@ -150,6 +150,8 @@ pub(crate) enum Outcome {
     /// The client's answers or `requestState` were refused (forged, replayed, expired,
     /// issued for another request): nothing ran.
     InvalidInput,
+    /// A layer (`Server::layer`) answered in the server's place: nothing ran.
+    Blocked,
 }
 
 impl Gate<'_> {
@@ -269,6 +271,7 @@ impl Gate<'_> {
             Outcome::InputRequired => "input_required",
             Outcome::InvalidInput => "invalid_input",
             Outcome::TimedOut => "timed_out",
+            Outcome::Blocked => "blocked",
         });
         let arguments = arguments
             .filter(|_| self.audit.keeps_arguments())

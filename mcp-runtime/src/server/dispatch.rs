@@ -34,7 +34,7 @@ use crate::protocol::{
 /// Cloning is cheap; every clone serves the same tools and state.
 #[derive(Clone)]
 pub struct Dispatcher {
-    pub(super) inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -45,7 +45,7 @@ impl std::fmt::Debug for Dispatcher {
     }
 }
 
-pub(super) struct Inner {
+pub(crate) struct Inner {
     pub(super) info: Implementation,
     pub(super) instructions: Option<String>,
     pub(super) registry: Registry,
@@ -61,6 +61,8 @@ pub(super) struct Inner {
     sealer: Sealer,
     /// Where tasks are kept; `None` when no tool may run as a task.
     pub(super) tasks: Option<super::tasks::Tasks>,
+    /// The layers registered with `Server::layer`, around the server's own handling.
+    layers: Option<crate::middleware::McpService>,
     #[cfg(feature = "metrics")]
     pub(super) metrics: Option<crate::metrics::Metrics>,
 }
@@ -262,8 +264,9 @@ impl Dispatcher {
             server.instructions.as_deref(),
             &extras,
         );
+        let layers = server.layers;
         Ok(Dispatcher {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|weak| Inner {
                 info: server.info,
                 instructions: server.instructions,
                 registry,
@@ -276,6 +279,7 @@ impl Dispatcher {
                 skills,
                 sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
                 tasks,
+                layers: crate::middleware::compose(layers, weak.clone()),
                 #[cfg(feature = "metrics")]
                 metrics: server.metrics,
             }),
@@ -386,11 +390,20 @@ impl Dispatcher {
                 #[cfg(feature = "metrics")]
                 let timer = self.inner.metrics.as_ref().map(|m| m.request(&method));
                 let span = super::span::request(connection, &id, &method, params);
-                let answer = tracing::Instrument::instrument(
-                    self.request(connection, &message, &id, &method, params, sink),
-                    span.clone(),
-                )
-                .await;
+                let answer = match &self.inner.layers {
+                    None => {
+                        tracing::Instrument::instrument(
+                            self.request(connection, &message, &id, &method, params, sink),
+                            span.clone(),
+                        )
+                        .await
+                    }
+                    Some(layers) => {
+                        let serve =
+                            self.layered(layers, connection, &message, &id, &method, params, sink);
+                        tracing::Instrument::instrument(serve, span.clone()).await
+                    }
+                };
                 let reply = match answer {
                     Answer::Encoded(bytes) => Some(Reply {
                         message: bytes,
@@ -472,6 +485,148 @@ impl Dispatcher {
         match outcome {
             Ok(bytes) => Answer::Encoded(bytes),
             Err(error) => Answer::Error(error),
+        }
+    }
+
+    /// Serves a request through the layers registered with `Server::layer`. A capability
+    /// call that a layer answered in the server's place is audited as `blocked`.
+    #[allow(clippy::too_many_arguments)]
+    async fn layered(
+        &self,
+        layers: &crate::middleware::McpService,
+        connection: &Arc<Connection>,
+        message: &Bytes,
+        id: &RequestId,
+        method: &str,
+        params: Option<&RawValue>,
+        sink: Outbound,
+    ) -> Answer {
+        use tower::ServiceExt;
+        let capability = self.named_capability(method, params);
+        let reached = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let origin = crate::middleware::Origin {
+            connection: Arc::clone(connection),
+            message: message.clone(),
+            sink,
+            reached: Arc::clone(&reached),
+        };
+        let request = crate::middleware::McpRequest::new(
+            id.clone(),
+            method.to_owned(),
+            params,
+            capability.clone(),
+            origin,
+        );
+        let response = match layers.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(error) => crate::middleware::McpResponse::error(RpcError::internal(error)),
+        };
+        if !reached.load(std::sync::atomic::Ordering::Acquire) {
+            if let Some(capability) = &capability {
+                let kind = match capability.kind() {
+                    crate::middleware::CapabilityKind::Tool => crate::permission::Kind::Tool,
+                    crate::middleware::CapabilityKind::Resource => {
+                        crate::permission::Kind::Resource
+                    }
+                    crate::middleware::CapabilityKind::Prompt => crate::permission::Kind::Prompt,
+                };
+                self.inner
+                    .permissions
+                    .gate(kind, capability.name(), capability.permission())
+                    .finish(crate::permission::Outcome::Blocked, None);
+            }
+        }
+        match (response.encode(id), response.rpc_error()) {
+            (Some(_), Some(error)) => Answer::Error(error.clone()),
+            (Some((bytes, _)), None) => Answer::Encoded(bytes),
+            (None, _) => Answer::Cancelled,
+        }
+    }
+
+    /// The layers' innermost service: the server's own handling of `message`.
+    pub(crate) async fn serve_layered(
+        &self,
+        id: &RequestId,
+        message: Bytes,
+        origin: crate::middleware::Origin,
+    ) -> crate::middleware::McpResponse {
+        use crate::middleware::McpResponse;
+        let method = match Incoming::decode(&message) {
+            Ok(Incoming::Request { method, params, .. }) => (method.into_owned(), params),
+            Ok(_) => return McpResponse::error(RpcError::invalid_request("not a request")),
+            Err(error) => return McpResponse::error(error.error),
+        };
+        let (method, params) = method;
+        match self
+            .request(
+                &origin.connection,
+                &message,
+                id,
+                &method,
+                params,
+                origin.sink,
+            )
+            .await
+        {
+            Answer::Encoded(bytes) => McpResponse::from_message(&bytes),
+            Answer::Error(error) => McpResponse::error(error),
+            Answer::Cancelled => McpResponse::none(),
+        }
+    }
+
+    /// The capability a request names, as layers see it.
+    fn named_capability(
+        &self,
+        method: &str,
+        params: Option<&RawValue>,
+    ) -> Option<crate::middleware::Capability> {
+        use crate::middleware::{capability, CapabilityKind};
+        #[derive(Deserialize)]
+        struct Named<'a> {
+            #[serde(default, borrow)]
+            name: Option<Cow<'a, str>>,
+            #[serde(default, borrow)]
+            uri: Option<Cow<'a, str>>,
+        }
+        let named: Named<'_> = serde_json::from_str(params?.get()).ok()?;
+        let registry = &self.inner.registry;
+        let hub = &self.inner.hub;
+        match method {
+            "tools/call" => {
+                let tool = &registry.tools[registry.tool(named.name.as_deref()?, &hub.tools)?];
+                let d = &tool.descriptor;
+                Some(capability(
+                    CapabilityKind::Tool,
+                    d.name(),
+                    d.permission(),
+                    Some(d.tool_hints()),
+                    d.tasks(),
+                ))
+            }
+            "prompts/get" => {
+                let prompt =
+                    &registry.prompts[registry.prompt(named.name.as_deref()?, &hub.prompts)?];
+                let d = &prompt.descriptor;
+                Some(capability(
+                    CapabilityKind::Prompt,
+                    d.name(),
+                    d.permission(),
+                    None,
+                    crate::tasks::TaskSupport::Forbidden,
+                ))
+            }
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
+                let (index, _) = registry.resource(named.uri.as_deref()?, &hub.resources)?;
+                let d = &registry.resources[index].descriptor;
+                Some(capability(
+                    CapabilityKind::Resource,
+                    d.name(),
+                    d.permission(),
+                    None,
+                    crate::tasks::TaskSupport::Forbidden,
+                ))
+            }
+            _ => None,
         }
     }
 

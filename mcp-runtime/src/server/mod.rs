@@ -30,6 +30,7 @@ pub use connection::{Connection, Outbound};
 pub use context::{Ask, Context, Elicited};
 #[cfg(feature = "http")]
 pub(crate) use dispatch::unsupported_version;
+pub(crate) use dispatch::Inner as DispatcherInner;
 pub use dispatch::{Dispatcher, Reply};
 pub use subscriptions::Notifier;
 
@@ -90,6 +91,8 @@ pub struct Server {
     /// Where tasks are kept (default: in memory).
     pub(crate) task_store: Option<Arc<dyn crate::tasks::TaskStore>>,
     pub(crate) task_settings: crate::tasks::TaskSettings,
+    /// Layers around the request path, outermost first.
+    pub(crate) layers: Vec<crate::middleware::Wrap>,
 }
 
 impl Server {
@@ -124,6 +127,7 @@ impl Server {
             metrics: None,
             task_store: None,
             task_settings: Default::default(),
+            layers: Vec::new(),
         }
     }
 
@@ -445,6 +449,50 @@ impl Server {
     /// state is accepted once, whatever its age.
     pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
         self.request_state_ttl = ttl;
+        self
+    }
+
+    /// Wraps every request in `layer`, a [`tower::Layer`] over
+    /// [`McpService`](crate::middleware::McpService) (see [`crate::middleware`]): it may
+    /// observe, change, answer or time out each request before the server's own checks. The
+    /// first layer registered is the outermost.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_runtime::prelude::*;
+    ///
+    /// /// Waits a while.
+    /// #[tool]
+    /// async fn wait(ms: u64) -> String {
+    ///     tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///     "waited".into()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// // Any tower middleware: here, no request may take more than 50 ms.
+    /// let server = Server::new("waiter", "1.0.0")
+    ///     .tools(tools![wait])
+    ///     .layer(tower::timeout::TimeoutLayer::new(Duration::from_millis(50)));
+    /// let client = mcp_runtime::testing::TestClient::modern(server).unwrap();
+    /// let error = client.call_tool("wait", serde_json::json!({"ms": 10_000})).await.unwrap_err();
+    /// assert_eq!(error.code, -32603);
+    /// # }
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower::Layer<crate::middleware::McpService> + Send + 'static,
+        L::Service: tower::Service<
+                crate::middleware::McpRequest,
+                Response = crate::middleware::McpResponse,
+                Error = crate::middleware::BoxError,
+            > + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower::Service<crate::middleware::McpRequest>>::Future: Send + 'static,
+    {
+        self.layers.push(crate::middleware::wrap(layer));
         self
     }
 
