@@ -14,6 +14,7 @@ mod permissions;
 mod permissions_http;
 mod permissions_stdio;
 mod questions;
+mod rate_limits;
 mod server;
 mod shutdown;
 mod skills;

@@ -49,8 +49,9 @@ pub struct AuditRecord {
     /// For a call: `ok`, `error`, `refused` (denied, nothing ran), `declined` (the user did
     /// not confirm), `unconfirmable` (the client could not ask), `input_required` (a 2026-07-28 call that
     /// asked the client and ends until its retry), `invalid_input` (its `requestState` or
-    /// answers were refused, nothing ran), `timed_out`, `cancelled`, `panicked`, or `blocked`
-    /// (a layer answered in the server's place, nothing ran).
+    /// answers were refused, nothing ran), `timed_out`, `cancelled`, `panicked`, `blocked`
+    /// (a layer answered in the server's place, nothing ran) or `rate_limited` (over a rate
+    /// limit of the policy, nothing ran).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'static str>,
     /// For a call: how long it took, in milliseconds.

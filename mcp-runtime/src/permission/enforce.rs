@@ -41,11 +41,17 @@ impl Kind {
 pub(crate) struct Enforcer {
     policy: Policy,
     audit: AuditLog,
+    limiters: Arc<super::Limiters>,
 }
 
 impl Enforcer {
     pub(crate) fn new(policy: Policy, audit: AuditLog) -> Self {
-        Enforcer { policy, audit }
+        let limiters = Arc::new(super::Limiters::new(policy.limits()));
+        Enforcer {
+            policy,
+            audit,
+            limiters,
+        }
     }
 
     pub(crate) fn policy(&self) -> &Policy {
@@ -74,6 +80,7 @@ impl Enforcer {
         let decision = self.policy.decide(name, permission, &caller);
         let gate = Gate {
             audit: &self.audit,
+            limiters: &self.limiters,
             kind,
             name,
             permission,
@@ -92,6 +99,7 @@ impl Enforcer {
 #[derive(Debug)]
 pub(crate) struct Gate<'a> {
     audit: &'a AuditLog,
+    limiters: &'a super::Limiters,
     kind: Kind,
     name: &'a str,
     permission: &'a Permission,
@@ -152,6 +160,8 @@ pub(crate) enum Outcome {
     InvalidInput,
     /// A layer (`Server::layer`) answered in the server's place: nothing ran.
     Blocked,
+    /// Over a rate limit of the policy: nothing ran.
+    RateLimited,
 }
 
 impl Gate<'_> {
@@ -218,6 +228,19 @@ impl Gate<'_> {
         self.caller.scopes().map(|_| self.caller.subject())
     }
 
+    /// Counts the call against the policy's rate limits; the limit it exceeds, if any (the
+    /// call is then recorded as `rate_limited`, and does not run).
+    pub(crate) fn rate_limited(&self) -> Option<super::Limited> {
+        if self.limiters.is_empty() {
+            return None;
+        }
+        let limited = self
+            .limiters
+            .check(self.name, self.permission, &self.caller)?;
+        self.finish(Outcome::RateLimited, None);
+        Some(limited)
+    }
+
     /// True when the call must be confirmed by the user before it runs.
     pub(crate) fn needs_confirmation(&self) -> bool {
         self.decision == Decision::Confirm
@@ -272,6 +295,7 @@ impl Gate<'_> {
             Outcome::InvalidInput => "invalid_input",
             Outcome::TimedOut => "timed_out",
             Outcome::Blocked => "blocked",
+            Outcome::RateLimited => "rate_limited",
         });
         let arguments = arguments
             .filter(|_| self.audit.keeps_arguments())

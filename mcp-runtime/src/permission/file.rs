@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::policy::{glob_of, Settings};
-use super::{Policy, PolicyError, RiskLevel};
+use super::{Policy, PolicyError, Rate, RateLimit, RiskLevel};
 
 /// The file format, for deserialisation; unknown keys are errors.
 #[derive(Deserialize, Default)]
@@ -19,6 +19,20 @@ struct File {
     capabilities: CapabilitySection,
     #[serde(default)]
     scopes: BTreeMap<toml::Spanned<String>, Vec<String>>,
+    #[serde(default)]
+    limits: Vec<LimitEntry>,
+}
+
+/// One `[[limits]]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitEntry {
+    rate: toml::Spanned<String>,
+    #[serde(default)]
+    per: Option<toml::Spanned<String>>,
+    risk: Option<RiskLevel>,
+    #[serde(default)]
+    capabilities: Option<Vec<toml::Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -74,6 +88,44 @@ impl Policy {
             check(format!("scopes.\"{}\"", glob.get_ref()), &glob)?;
             scopes.insert(glob.into_inner(), needed);
         }
+        let mut limits = Vec::with_capacity(file.limits.len());
+        for (index, entry) in file.limits.into_iter().enumerate() {
+            let at = |span: std::ops::Range<usize>, key: &str, message: String| PolicyError {
+                source_name: source_name.to_owned(),
+                line: Some(line_of(text, span.start)),
+                key: Some(format!("limits[{index}].{key}")),
+                message,
+            };
+            let rate: Rate = entry
+                .rate
+                .get_ref()
+                .parse()
+                .map_err(|message| at(entry.rate.span(), "rate", message))?;
+            let mut limit =
+                match entry
+                    .per
+                    .as_ref()
+                    .map(|per| (per.get_ref().as_str(), per.span()))
+                {
+                    None | Some(("caller", _)) => RateLimit::per_caller(rate),
+                    Some(("server", _)) => RateLimit::per_server(rate),
+                    Some((other, span)) => return Err(at(
+                        span,
+                        "per",
+                        format!(
+                            "`{other}` is not whom a limit counts; write \"caller\" or \"server\""
+                        ),
+                    )),
+                };
+            if let Some(risk) = entry.risk {
+                limit = limit.at_least(risk);
+            }
+            let key = format!("limits[{index}].capabilities");
+            if let Some(list) = globs(&key, entry.capabilities)? {
+                limit = limit.capabilities(list);
+            }
+            limits.push(limit);
+        }
         let settings = Settings {
             allow_up_to: file.risk.allow_up_to,
             confirm_up_to: file.risk.confirm_up_to,
@@ -81,6 +133,7 @@ impl Policy {
             deny: globs("capabilities.deny", file.capabilities.deny)?,
             show_denied: file.capabilities.show_denied,
             scopes,
+            limits,
         };
         Policy::compile(settings).map_err(|(key, message)| PolicyError {
             source_name: source_name.to_owned(),

@@ -16,6 +16,7 @@ mod enforce;
 #[cfg(feature = "policy-file")]
 mod file;
 mod glob;
+mod limits;
 mod policy;
 mod source;
 
@@ -24,6 +25,8 @@ pub use audit::{AuditLog, AuditRecord};
 pub use caller::Caller;
 pub use enforce::INSUFFICIENT_SCOPE;
 pub(crate) use enforce::{Enforcer, Kind, Outcome, Refusal, TaskAudit};
+pub use limits::{LimitScope, Rate, RateLimit, RATE_LIMITED};
+pub(crate) use limits::{Limited, Limiters};
 pub use policy::{Decision, DenyReason, Policy};
 pub use source::{PolicyError, POLICY_FILE_VAR};
 

@@ -67,6 +67,7 @@ pub(super) struct Settings {
     pub(super) deny: Option<Vec<String>>,
     pub(super) show_denied: Option<bool>,
     pub(super) scopes: BTreeMap<String, Vec<String>>,
+    pub(super) limits: Vec<super::RateLimit>,
 }
 
 /// The globs, compiled once, in the order written.
@@ -230,7 +231,20 @@ impl Policy {
         settings.deny = later.deny.or(settings.deny);
         settings.show_denied = later.show_denied.or(settings.show_denied);
         settings.scopes.extend(later.scopes);
+        settings.limits.extend(later.limits);
         Policy::compile(settings).expect("globs already compiled once")
+    }
+
+    /// Adds a rate limit (see [`RateLimit`](super::RateLimit)); every limit a call matches
+    /// counts it.
+    pub fn limit(mut self, limit: super::RateLimit) -> Self {
+        self.settings.limits.push(limit);
+        self
+    }
+
+    /// The rate limits, in the order added.
+    pub fn limits(&self) -> &[super::RateLimit] {
+        &self.settings.limits
     }
 
     /// Whether denied capabilities stay listed (default: hidden).
@@ -346,6 +360,11 @@ impl Policy {
         };
         let allow = list("capabilities.allow", &settings.allow)?;
         let deny = list("capabilities.deny", &settings.deny)?;
+        for (index, limit) in settings.limits.iter().enumerate() {
+            for glob in &limit.capabilities {
+                glob_of(glob).map_err(|m| (format!("limits[{index}].capabilities"), m))?;
+            }
+        }
         let mut scopes = Vec::with_capacity(settings.scopes.len());
         for (glob, needed) in &settings.scopes {
             let matcher = glob_of(glob).map_err(|m| (format!("scopes.\"{glob}\""), m))?;

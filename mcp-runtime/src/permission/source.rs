@@ -83,6 +83,7 @@ impl Policy {
             deny: globs("MCP_POLICY_DENY"),
             show_denied,
             scopes: BTreeMap::new(),
+            limits: Vec::new(),
         };
         Policy::compile(settings).map_err(|(key, message)| {
             let var = if key.ends_with("allow") {

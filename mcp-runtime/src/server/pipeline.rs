@@ -207,6 +207,18 @@ impl Dispatcher {
             Some(Refusal::Error(error)) => return Err(error),
             Some(Refusal::Result(message)) => return Ok(Flow::Done(O::refused(message))),
         }
+        if let Some(limited) = gate.rate_limited() {
+            #[cfg(feature = "metrics")]
+            record("rate_limited");
+            // Per caller: an error HTTP answers with 429. For everyone: a tool's error result
+            // the model reads, or the error.
+            return match (limited.per, target.kind) {
+                (crate::permission::LimitScope::Server, Kind::Tool) => {
+                    Ok(Flow::Done(O::refused(limited.message())))
+                }
+                _ => Err(limited.error()),
+            };
+        }
         let plan = match target.task {
             TaskMode::Never => None,
             TaskMode::Offered(plan) => Some(plan),

@@ -489,6 +489,9 @@ fn answer_response(modern: bool, reply: Option<Option<Reply>>) -> Response {
             if let Some(forbidden) = auth::insufficient_scope(&reply) {
                 return forbidden;
             }
+            if let Some(limited) = rate_limited(&reply) {
+                return limited;
+            }
             let status = if modern {
                 status_for(reply.error_code)
             } else {
@@ -503,6 +506,25 @@ fn answer_response(modern: bool, reply: Option<Option<Reply>>) -> Response {
             RpcError::internal("the request failed"),
         ),
     }
+}
+
+/// A call over a rate limit per caller: `429 Too Many Requests`, with `Retry-After` in
+/// seconds (both eras; the body is the JSON-RPC error).
+fn rate_limited(reply: &Reply) -> Option<Response> {
+    if reply.error_code != Some(crate::permission::RATE_LIMITED) {
+        return None;
+    }
+    let answer: serde_json::Value = serde_json::from_slice(&reply.message).ok()?;
+    let data = &answer["error"]["data"];
+    if data["per"] != "caller" {
+        return None;
+    }
+    let seconds = data["retryAfterSeconds"].as_u64()?;
+    let mut response = json_response(StatusCode::TOO_MANY_REQUESTS, reply.message.clone());
+    response
+        .headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+    Some(response)
 }
 
 /// Modern-era errors that HTTP also signals with a status.
