@@ -68,8 +68,11 @@ impl Dispatcher {
             _ = cancellation.cancelled() => connection.is_shutting_down(),
             _ = sink.closed() => false,
             () = connection.closed() => true,
-            // Runs until every task listened to has ended, then waits with the others.
-            () = self.tell_tasks(tasks, &sink) => std::future::pending().await,
+            // Tells of the tasks listened to until each has ended; never ends the stream.
+            () = async {
+                self.tell_tasks(tasks, &sink).await;
+                std::future::pending::<()>().await
+            } => unreachable!("telling of tasks never ends the stream"),
         };
         drop(listening);
         drop(in_flight);
