@@ -106,6 +106,8 @@ struct Inner {
     /// Set by the HTTP transport, the only one with sessions.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     sessions: Gauge,
+    tasks: Family<Labels<1>, Counter>,
+    tasks_running: Gauge,
 }
 
 impl Metrics {
@@ -121,6 +123,8 @@ impl Metrics {
             Family::<Labels<2>, Histogram, fn() -> Histogram>::new_with_constructor(histogram);
         let decisions = Family::<Labels<2>, Counter>::default();
         let sessions = Gauge::default();
+        let tasks = Family::<Labels<1>, Counter>::default();
+        let tasks_running = Gauge::default();
         registry.register(
             "mcp_requests",
             "MCP requests answered, by method and outcome",
@@ -156,6 +160,16 @@ impl Metrics {
             "Open sessions of the handshake era over HTTP",
             sessions.clone(),
         );
+        registry.register(
+            "mcp_tasks",
+            "Tool calls that went on as tasks, by how they ended",
+            tasks.clone(),
+        );
+        registry.register(
+            "mcp_tasks_running",
+            "Tasks still running in this process",
+            tasks_running.clone(),
+        );
         Metrics {
             inner: Arc::new(Inner {
                 registry,
@@ -166,6 +180,8 @@ impl Metrics {
                 call_seconds,
                 decisions,
                 sessions,
+                tasks,
+                tasks_running,
             }),
         }
     }
@@ -223,6 +239,20 @@ impl Metrics {
             .call_seconds
             .get_or_create(&[("kind", kind.to_owned()), ("name", name.to_owned())])
             .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// A call went on as a task.
+    pub(crate) fn task_started(&self) {
+        self.inner.tasks_running.inc();
+    }
+
+    /// A task ended with `status` (`completed`, `failed`, `cancelled`).
+    pub(crate) fn task_ended(&self, status: &'static str) {
+        self.inner.tasks_running.dec();
+        self.inner
+            .tasks
+            .get_or_create(&[("status", status.to_owned())])
+            .inc();
     }
 
     /// `open` sessions are open.

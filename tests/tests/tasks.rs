@@ -822,3 +822,41 @@ async fn a_listen_stream_hears_of_each_change_of_a_task() {
         .unwrap_err();
     assert_eq!(refused.code, -32021);
 }
+
+#[tokio::test]
+async fn tasks_are_counted_in_the_metrics() {
+    let metrics = mcp_runtime::metrics::Metrics::new();
+    let client = TestClient::modern(task_server().metrics(metrics.clone())).unwrap();
+    let result = client
+        .call_tool_as_task("long_job", json!({"ms": 20}))
+        .await
+        .unwrap();
+    assert_eq!(result.text(), "worked 20 ms");
+    let created = client
+        .start_tool_task("long_job", json!({"ms": 60_000}))
+        .await
+        .unwrap();
+    let text = metrics.encode();
+    assert!(text.contains("mcp_tasks_running 1"), "{text}");
+    client
+        .task_request("tasks/cancel", json!({"taskId": created["taskId"]}))
+        .await
+        .unwrap();
+    let mut text = String::new();
+    for _ in 0..300 {
+        text = metrics.encode();
+        if text.contains("mcp_tasks_total{status=\"cancelled\"} 1") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        text.contains("mcp_tasks_total{status=\"completed\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("mcp_tasks_total{status=\"cancelled\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("mcp_tasks_running 0"), "{text}");
+}

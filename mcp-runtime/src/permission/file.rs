@@ -101,22 +101,23 @@ impl Policy {
                 .get_ref()
                 .parse()
                 .map_err(|message| at(entry.rate.span(), "rate", message))?;
-            let mut limit =
-                match entry
-                    .per
-                    .as_ref()
-                    .map(|per| (per.get_ref().as_str(), per.span()))
-                {
-                    None | Some(("caller", _)) => RateLimit::per_caller(rate),
-                    Some(("server", _)) => RateLimit::per_server(rate),
-                    Some((other, span)) => return Err(at(
+            let mut limit = match entry
+                .per
+                .as_ref()
+                .map(|per| (per.get_ref().as_str(), per.span()))
+            {
+                None | Some(("caller", _)) => RateLimit::per_caller(rate),
+                Some(("server", _)) => RateLimit::per_server(rate),
+                Some((other, span)) => {
+                    return Err(at(
                         span,
                         "per",
                         format!(
                             "`{other}` is not whom a limit counts; write \"caller\" or \"server\""
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             if let Some(risk) = entry.risk {
                 limit = limit.at_least(risk);
             }

@@ -458,7 +458,21 @@ impl Dispatcher {
                 .expect("only a server with tasks runs them")
                 .store,
         );
-        tokio::spawn(drive(store, record.id, detaching, encode));
+        #[cfg(feature = "metrics")]
+        let metrics = self.inner.metrics.clone();
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &metrics {
+            metrics.task_started();
+        }
+        let run = drive(store, record.id, detaching, encode);
+        #[cfg(feature = "metrics")]
+        let run = async move {
+            let status = run.await;
+            if let Some(metrics) = metrics {
+                metrics.task_ended(status.as_str());
+            }
+        };
+        tokio::spawn(run);
         answer
     }
 
@@ -762,7 +776,7 @@ async fn drive<O: Produce>(
     id: String,
     detaching: Detaching<O>,
     encode: impl Fn(&O, Era) -> Value + Send + 'static,
-) {
+) -> TaskStatus {
     let Detaching {
         link,
         future,
@@ -863,18 +877,19 @@ async fn drive<O: Produce>(
         true
     })
     .await;
-    let final_outcome = match &stored {
+    let (final_outcome, final_status) = match &stored {
         Ok(Some(task)) => {
             link.announce(task).await;
-            outcome
+            (outcome, status)
         }
-        Ok(None) => "cancelled",
+        Ok(None) => ("cancelled", TaskStatus::Cancelled),
         Err(error) => {
             tracing::error!(%error, task = %id, "the end of a task could not be stored");
-            outcome
+            (outcome, status)
         }
     };
     audit.finish(final_outcome, Some(&id));
+    final_status
 }
 
 /// The parameters of `tasks/*` requests.
