@@ -154,7 +154,7 @@ impl TaskLink {
             *lock(&self.first_message) = Some(message);
             return;
         };
-        let changed = modify(&*running.store, &running.id, |task| {
+        self.change(running, "status message", |task| {
             if task.status.is_terminal() || task.status_message.as_deref() == Some(&message) {
                 return false;
             }
@@ -162,10 +162,20 @@ impl TaskLink {
             true
         })
         .await;
-        match changed {
+    }
+
+    /// Applies `change` to the running task and tells a 2025-11-25 client; a store that
+    /// fails is logged (the task goes on).
+    async fn change(
+        &self,
+        running: &Running,
+        what: &str,
+        change: impl FnMut(&mut TaskRecord) -> bool,
+    ) {
+        match modify(&*running.store, &running.id, change).await {
             Ok(Some(task)) => self.announce(&task).await,
             Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "task status message not stored"),
+            Err(error) => tracing::warn!(%error, task = %running.id, "task {what} not stored"),
         }
     }
 
@@ -259,7 +269,7 @@ impl TaskLink {
         let Some(running) = self.running.get() else {
             return;
         };
-        let changed = modify(&*running.store, &running.id, |task| {
+        self.change(running, "status", |task| {
             if task.status.is_terminal() || task.status == status {
                 return false;
             }
@@ -270,11 +280,6 @@ impl TaskLink {
             true
         })
         .await;
-        match changed {
-            Ok(Some(task)) => self.announce(&task).await,
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "task status not stored"),
-        }
     }
 
     /// Tells a 2025-11-25 client the task's new status (`notifications/tasks/status`).
@@ -354,13 +359,7 @@ impl Dispatcher {
             }
             (TaskSupport::Forbidden, _) | (TaskSupport::Optional, false) => TaskMode::Never,
             (TaskSupport::Required, false) => TaskMode::Refused(match era {
-                Era::Modern => RpcError::new(
-                    crate::protocol::code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                    format!("tool `{tool}` runs only as a task, and the client did not declare the `{EXTENSION}` extension"),
-                )
-                .with_data(json!({
-                    "requiredCapabilities": { "extensions": { EXTENSION: {} } }
-                })),
+                Era::Modern => missing_extension(format!("tool `{tool}` runs only as a task, and the client did not declare the `{EXTENSION}` extension")),
                 Era::Legacy => RpcError::new(
                     crate::protocol::code::METHOD_NOT_FOUND,
                     format!("tool `{tool}` runs only as a task: call it with `task`"),
@@ -498,13 +497,7 @@ impl Dispatcher {
                 return Err(RpcError::method_not_found(method))
             }
             (Era::Modern, _) if !accepts_tasks(&negotiated) => {
-                return Err(RpcError::new(
-                    crate::protocol::code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                    format!("`{method}` needs the `{EXTENSION}` extension, which the client did not declare"),
-                )
-                .with_data(json!({
-                    "requiredCapabilities": { "extensions": { EXTENSION: {} } }
-                })))
+                return Err(missing_extension(format!("`{method}` needs the `{EXTENSION}` extension, which the client did not declare")))
             }
             _ => {}
         }
@@ -667,13 +660,7 @@ impl Dispatcher {
             return Ok(Vec::new());
         };
         if !accepts_tasks(negotiated) {
-            return Err(RpcError::new(
-                crate::protocol::code::MISSING_REQUIRED_CLIENT_CAPABILITY,
-                format!("task notifications need the `{EXTENSION}` extension, which the client did not declare"),
-            )
-            .with_data(json!({
-                "requiredCapabilities": { "extensions": { EXTENSION: {} } }
-            })));
+            return Err(missing_extension(format!("task notifications need the `{EXTENSION}` extension, which the client did not declare")));
         }
         let principal = principal();
         let mut found = Vec::new();
@@ -740,6 +727,17 @@ impl Dispatcher {
         })
         .await;
     }
+}
+
+/// `-32021` for a request that needs the tasks extension, which the client did not declare.
+fn missing_extension(message: String) -> RpcError {
+    RpcError::new(
+        crate::protocol::code::MISSING_REQUIRED_CLIENT_CAPABILITY,
+        message,
+    )
+    .with_data(json!({
+        "requiredCapabilities": { "extensions": { EXTENSION: {} } }
+    }))
 }
 
 /// True when a 2026-07-28 request lists the tasks extension in its client capabilities.
