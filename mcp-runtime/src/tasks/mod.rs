@@ -61,10 +61,10 @@
 //! database; the runtime only needs atomic replacement ([`TaskStore::replace`]) and a way to
 //! wait for a change ([`TaskStore::changed`]).
 //!
-//! With the `redis` feature, [`RedisTaskStore`] is that store: replicas started with the same
+//! With the `redis` feature, `RedisTaskStore` is that store: replicas started with the same
 //! `--store redis://HOST:PORT[/DB]` (or `MCP_STORE`, or [`Server::store_url`]) share their
 //! tasks, so a task started through one replica is polled, answered and cancelled through
-//! any other (see the crate's chapter on running replicas).
+//! any other (see [running replicas](crate#running-replicas-tasks-in-redis)).
 //!
 //! [`Server::store_url`]: crate::Server::store_url
 
