@@ -42,6 +42,17 @@ async fn store(test: &str, limit: usize) -> RedisTaskStore {
         .unwrap()
 }
 
+/// `redis-cli` against the tests' Redis; its answer.
+fn redis_cli(args: &[&str]) -> String {
+    let output = std::process::Command::new("redis-cli")
+        .args(["-u", &redis_url()])
+        .args(args)
+        .output()
+        .expect("redis-cli is on the PATH (tests/scale/run.sh installs it)");
+    assert!(output.status.success(), "redis-cli {args:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -116,6 +127,10 @@ async fn tasks_expire_at_their_time_to_live_across_replacements() {
         .await
         .unwrap());
     assert!(store.get("short").await.unwrap().is_some());
+    // Redis itself expires the record, the replacement having kept the expiry.
+    let key = format!("{}task:short", store.prefix());
+    let left: i64 = redis_cli(&["PTTL", &key]).parse().unwrap();
+    assert!(0 < left && left <= 600, "PTTL {left}");
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(store.get("short").await.unwrap().is_none(), "expired");
     // Its room is free again, even for a running task with a store of one.
@@ -159,6 +174,10 @@ async fn a_full_store_drops_the_oldest_finished_task_and_refuses_when_all_run() 
         assert!(store.get(id).await.unwrap().is_some(), "{id}");
     }
     assert!(store.get("f").await.unwrap().is_none());
+    // A record gone without its index entry (deleted by hand) does not count.
+    redis_cli(&["DEL", &format!("{}task:c", store.prefix())]);
+    store.insert(task("f", TaskStatus::Working)).await.unwrap();
+    assert!(store.get("f").await.unwrap().is_some());
 }
 
 #[tokio::test]

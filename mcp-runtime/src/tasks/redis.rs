@@ -44,10 +44,22 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now)) do
 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
   local oldest = redis.call('ZRANGE', KEYS[3], 0, 0)
-  if #oldest == 0 then
-    return 0
+  if #oldest == 1 then
+    forget(oldest[1])
+  else
+    -- Only running tasks, unless some records went without their index entries (deleted by
+    -- hand, or evicted by Redis under `maxmemory`): drop those entries before refusing.
+    local freed = false
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+      if redis.call('EXISTS', ARGV[6] .. id) == 0 then
+        forget(id)
+        freed = true
+      end
+    end
+    if not freed then
+      return 0
+    end
   end
-  forget(oldest[1])
 end
 local order = redis.call('INCR', KEYS[5])
 redis.call('SET', KEYS[1], ARGV[2])
@@ -102,7 +114,8 @@ return 1
 /// * At most [`limit`](RedisTaskStoreBuilder::limit) tasks (default 10 000), indexed by
 ///   sorted sets: when the store is full, a new task removes the oldest finished one; when
 ///   every stored task is still running, it is refused with [`TaskStoreError::Full`]. The
-///   insert script does this atomically, whichever replica runs it.
+///   insert script does this atomically, whichever replica runs it. Index entries whose
+///   record is gone (expired, deleted by hand, evicted under `maxmemory`) do not count.
 /// * When Redis cannot be reached, every method answers [`TaskStoreError::Unavailable`]
 ///   (naming the URL) within the [`timeout`](RedisTaskStoreBuilder::timeout) (default 2
 ///   seconds); the connection is made again by itself once Redis is back.
