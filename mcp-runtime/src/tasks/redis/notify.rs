@@ -23,7 +23,15 @@ pub(super) struct Waiters {
 impl Waiters {
     /// Wakes the waits for the task `id`.
     fn wake(&self, id: &str) {
-        let notify = lock(&self.by_id).get(id).and_then(Weak::upgrade);
+        let notify = {
+            let mut by_id = lock(&self.by_id);
+            let notify = by_id.get(id).map(Weak::upgrade);
+            if let Some(None) = notify {
+                // Its last wait ended while this wake held it: the entry is left over.
+                by_id.remove(id);
+            }
+            notify.flatten()
+        };
         if let Some(notify) = notify {
             notify.notify_waiters();
         }
