@@ -260,7 +260,7 @@ impl Serve for Server {
     async fn serve_stdio(self) -> Result<()> {
         let name = self.info.name.clone();
         let version = self.info.version.clone();
-        let dispatcher = self.build()?;
+        let dispatcher = self.connect_task_store().await?.build()?;
         greet(&name, &version, None);
         crate::transport::stdio::serve(dispatcher).await
     }
@@ -355,7 +355,9 @@ async fn run(server: Server, options: Options, args: Vec<OsString>) -> Result<()
 async fn serve(server: Server, options: Options, program: &str) -> Result<()> {
     init_logging();
     let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
-    let mut server = server.policy(policy);
+    let mut server = store_from(server.policy(policy), &options)?
+        .connect_task_store()
+        .await?;
     if let Some(path) = &options.audit {
         let log = AuditLog::to_file(path).map_err(|e| {
             Error::Usage(format!(
@@ -388,6 +390,23 @@ async fn serve(server: Server, options: Options, program: &str) -> Result<()> {
         Transport::Http => serve_http(server, &options).await,
     }
 }
+
+/// The task store `--store` names, else `MCP_STORE`, else the server's own.
+fn store_from(server: Server, options: &Options) -> Result<Server> {
+    let url = match (&options.store, std::env::var(STORE_VAR)) {
+        (Some(url), _) => url.clone(),
+        (None, Ok(url)) if !url.is_empty() => {
+            crate::tasks::check_url(&url)
+                .map_err(|why| Error::Usage(format!("{STORE_VAR}={why}")))?;
+            url
+        }
+        _ => return Ok(server),
+    };
+    Ok(server.store_url(url))
+}
+
+/// The variable naming the task store when `--store` is not given.
+const STORE_VAR: &str = "MCP_STORE";
 
 /// When a person started the server in a terminal (standard input is one), says on standard
 /// error what it waits for and how a client connects, instead of leaving a silent prompt.

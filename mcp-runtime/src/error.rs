@@ -108,6 +108,10 @@ pub enum Error {
     /// The command line could not be understood.
     #[error("{0}")]
     Usage(String),
+    /// The task store named by a URL (`--store`, `MCP_STORE`, `Server::store_url`) cannot be
+    /// opened: this build cannot open it, or it cannot be reached. The message names the URL.
+    #[error("{0}")]
+    TaskStore(String),
     /// The HTTP transport could not listen on its address.
     #[error("cannot listen on {address}: {source}")]
     Bind {

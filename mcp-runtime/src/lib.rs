@@ -7,6 +7,7 @@
 #![doc = include_str!("../docs/permissions.md")]
 #![doc = include_str!("../docs/http.md")]
 #![doc = include_str!("../docs/command-line.md")]
+#![doc = include_str!("../docs/replicas.md")]
 #![doc = include_str!("../docs/features.md")]
 #![doc = include_str!("../docs/attributes.md")]
 #![doc = include_str!("../docs/testing-and-examples.md")]

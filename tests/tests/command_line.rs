@@ -295,3 +295,57 @@ fn metrics_on_the_http_listener_need_the_http_transport() {
         "{stderr}"
     );
 }
+
+/// `--store` and `MCP_STORE`: a store this build cannot open is a usage error saying which
+/// feature opens it; one that cannot be reached stops the server, naming its URL (never its
+/// password).
+#[test]
+fn the_task_store_is_named_by_one_url() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("redis://:secret@127.0.0.1:{port}/0");
+    let shown = format!("redis://:***@127.0.0.1:{port}/0");
+    let flag = Command::new(env!("CARGO_BIN_EXE_task-server"))
+        .args(["--store", &url])
+        .env_remove("MCP_STORE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let variable = Command::new(env!("CARGO_BIN_EXE_task-server"))
+        .env("MCP_STORE", &url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    for (output, source) in [(flag, "--store"), (variable, "MCP_STORE")] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{source}: {stderr}");
+        assert!(stderr.contains(&shown), "{source}: {stderr}");
+        assert!(!stderr.contains("secret"), "{source}: {stderr}");
+        if cfg!(feature = "redis") {
+            assert!(
+                stderr.contains("cannot connect to the task store"),
+                "{stderr}"
+            );
+        } else {
+            assert!(stderr.contains(source), "{stderr}");
+            assert!(
+                stderr.contains("build mcp-runtime with the `redis` feature"),
+                "{stderr}"
+            );
+        }
+        assert!(output.stdout.is_empty());
+    }
+    let unknown = Command::new(env!("CARGO_BIN_EXE_task-server"))
+        .args(["--store", "memcached://127.0.0.1:11211"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("expected redis://HOST:PORT[/DB]"),
+        "{stderr}"
+    );
+}

@@ -15,6 +15,8 @@ mod permissions_http;
 mod permissions_stdio;
 mod questions;
 mod rate_limits;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod server;
 mod shutdown;
 mod skills;

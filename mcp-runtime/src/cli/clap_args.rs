@@ -24,6 +24,7 @@ const MANIFEST: &str = "mcp-runtime-manifest";
 const PRINT_CONFIG: &str = "mcp-runtime-print-config";
 const METRICS: &str = "mcp-runtime-metrics";
 const METRICS_BIND: &str = "mcp-runtime-metrics-bind";
+const STORE: &str = "mcp-runtime-store";
 
 /// The message of a runtime error, for clap to show.
 fn message(error: Error) -> String {
@@ -43,7 +44,7 @@ fn arg(id: &'static str, name: &'static str) -> Arg {
     }
 }
 
-fn args() -> [Arg; 9] {
+fn args() -> [Arg; 10] {
     let policy = PathBufValueParser::new()
         .try_map(|path| options::policy_path(path.as_os_str()).map_err(message));
     [
@@ -54,6 +55,7 @@ fn args() -> [Arg; 9] {
         arg(BIND, "bind").value_parser(|value: &str| options::bind_address(value).map_err(message)),
         arg(POLICY, "policy").value_parser(policy),
         arg(AUDIT, "audit").value_parser(PathBufValueParser::new()),
+        arg(STORE, "store").value_parser(|value: &str| options::store_url(value).map_err(message)),
         // `-1` is a value to refuse with the runtime's words, not an unknown option.
         arg(SHUTDOWN_GRACE, "shutdown-grace")
             .allow_negative_numbers(true)
@@ -116,6 +118,9 @@ impl clap::FromArgMatches for Options {
         }
         if let Some(audit) = value::<PathBuf>(matches, AUDIT)? {
             self.audit = Some(audit);
+        }
+        if let Some(store) = value::<String>(matches, STORE)? {
+            self.store = Some(store);
         }
         if let Some(grace) = value::<Duration>(matches, SHUTDOWN_GRACE)? {
             self.shutdown_grace = Some(grace);

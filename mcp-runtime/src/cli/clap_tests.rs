@@ -47,6 +47,9 @@ fn both_parsers_read_the_same_options() {
     if cfg!(feature = "http") {
         lines.push(&["--transport", "http", "--bind", "0.0.0.0:9000"]);
     }
+    if cfg!(feature = "redis") {
+        lines.push(&["--store", "redis://127.0.0.1:6379/1", "--manifest"]);
+    }
     for line in lines {
         let cli = clap(line).unwrap_or_else(|e| panic!("{line:?}: {e}"));
         assert_eq!(Ok(cli.mcp), lexopt(line), "{line:?}");
@@ -68,7 +71,12 @@ fn both_parsers_refuse_the_same_options_with_the_same_words() {
         &["--bind", "127.0.0.1:1"],
         &["--transport", "http"],
         &["--policy", "p.toml"],
+        &["--store", "memcached://host"],
+        &["--store", "redis://127.0.0.1:6379"],
     ];
+    if cfg!(feature = "redis") {
+        lines.retain(|line| line != &["--store", "redis://127.0.0.1:6379"]);
+    }
     if cfg!(feature = "http") {
         lines.retain(|line| line != &["--transport", "http"]);
         lines.push(&["--transport", "http", "--bind", "localhost"]);

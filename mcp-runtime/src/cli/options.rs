@@ -67,6 +67,7 @@ pub struct Options {
     pub(crate) shutdown_grace: Option<Duration>,
     pub(crate) metrics: bool,
     pub(crate) metrics_bind: Option<SocketAddr>,
+    pub(crate) store: Option<String>,
     pub(crate) action: Action,
 }
 
@@ -95,6 +96,12 @@ impl Options {
     /// Where a listener of their own serves the metrics (`--metrics-bind`), if given.
     pub fn metrics_bind(&self) -> Option<SocketAddr> {
         self.metrics_bind
+    }
+
+    /// The URL of the task store shared by replicas (`--store redis://HOST:PORT[/DB]`), if
+    /// given. `MCP_STORE` is read when the server is served, not here.
+    pub fn store(&self) -> Option<&str> {
+        self.store.as_deref()
     }
 
     /// The audit file (`--audit`), if given.
@@ -176,6 +183,11 @@ pub(crate) fn option_help() -> Vec<OptionHelp> {
         option("policy", Some("FILE"), "permission policy, TOML (default: $MCP_POLICY, if set)"),
         option("audit", Some("FILE"), "append an audit record per decision and call (JSON lines)"),
         option(
+            "store",
+            Some("URL"),
+            "keep tasks in the store shared by replicas, redis://HOST:PORT[/DB] (default: $MCP_STORE, if set; else in memory)",
+        ),
+        option(
             "shutdown-grace",
             Some("SECONDS"),
             "on SIGINT or SIGTERM, how long calls in progress may take to finish before they are cancelled (default: 10)",
@@ -232,6 +244,8 @@ http://HOST:PORT/metrics, on a listener of their own\n  \
          Options:\n  {http}\
          --policy <FILE>            permission policy, TOML (default: $MCP_POLICY, if set)\n  \
          --audit <FILE>             append an audit record per decision and call (JSON lines)\n  \
+         --store <URL>              keep tasks in the store shared by replicas,\n                             \
+redis://HOST:PORT[/DB] (default: $MCP_STORE, if set; else in memory)\n  \
          --shutdown-grace <SECONDS> on SIGINT or SIGTERM, how long calls in progress may take to\n                             \
 finish before they are cancelled (default: 10)\n  \
          --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
@@ -325,6 +339,13 @@ pub(crate) fn metrics_address(text: &str) -> Result<SocketAddr> {
     })
 }
 
+/// Reads `--store`: a URL naming a store this build can open.
+pub(crate) fn store_url(value: &str) -> Result<String> {
+    crate::tasks::check_url(value)
+        .map(|()| value.to_owned())
+        .map_err(|why| Error::Usage(format!("--store {why}")))
+}
+
 /// Reads `--policy`: a path, in a build that can read policy files.
 pub(crate) fn policy_path(value: &OsStr) -> Result<PathBuf> {
     if cfg!(feature = "policy-file") {
@@ -386,6 +407,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
                 options.policy = Some(path.map_err(|e| Error::Usage(format!("--policy: {e}")))?);
             }
             Long("audit") => options.audit = Some(value(&mut parser)?.into()),
+            Long("store") => options.store = Some(store_url(&text(&mut parser)?)?),
             Long("metrics") => options.metrics = metrics_available("--metrics")?,
             Long("metrics-bind") => {
                 metrics_available("--metrics-bind")?;

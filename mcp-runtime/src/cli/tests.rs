@@ -183,6 +183,50 @@ fn bad_arguments_say_what_is_wrong() {
 }
 
 #[test]
+fn the_task_store_is_a_url() {
+    let parsed = parse(args(&["--store", "redis://127.0.0.1:6379/2"]));
+    if cfg!(feature = "redis") {
+        assert_eq!(
+            parsed.unwrap(),
+            run(Options {
+                store: Some("redis://127.0.0.1:6379/2".into()),
+                ..Options::default()
+            })
+        );
+    } else {
+        let err = parsed.unwrap_err().to_string();
+        assert!(
+            err.starts_with("--store redis://127.0.0.1:6379/2: "),
+            "{err}"
+        );
+        assert!(
+            err.contains("build mcp-runtime with the `redis` feature"),
+            "{err}"
+        );
+    }
+    let err = parse(args(&["--store", "memcached://host"])).unwrap_err();
+    assert!(
+        err.to_string().contains("expected redis://HOST:PORT[/DB]"),
+        "{err}"
+    );
+    let err = parse(args(&["--store"])).unwrap_err();
+    assert!(err.to_string().contains("--store"), "{err}");
+}
+
+#[test]
+fn a_store_url_must_be_connected_before_the_server_is_built() {
+    let err = Server::new("s", "1")
+        .store_url("redis://:secret@127.0.0.1:1")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the task store redis://:***@127.0.0.1:1 is not connected"),
+        "{err}"
+    );
+}
+
+#[test]
 #[cfg(feature = "http")]
 fn bad_addresses_say_what_is_wrong() {
     let err = parse(args(&["--transport", "http", "--bind", "localhost"])).unwrap_err();

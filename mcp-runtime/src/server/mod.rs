@@ -90,6 +90,9 @@ pub struct Server {
     pub(crate) metrics: Option<crate::metrics::Metrics>,
     /// Where tasks are kept (default: in memory).
     pub(crate) task_store: Option<Arc<dyn crate::tasks::TaskStore>>,
+    /// The URL of the store to connect to when the server is served (see
+    /// [`Server::store_url`]).
+    pub(crate) task_store_url: Option<String>,
     pub(crate) task_settings: crate::tasks::TaskSettings,
     /// Layers around the request path, outermost first.
     pub(crate) layers: Vec<crate::middleware::Wrap>,
@@ -126,6 +129,7 @@ impl Server {
             #[cfg(feature = "metrics")]
             metrics: None,
             task_store: None,
+            task_store_url: None,
             task_settings: Default::default(),
             layers: Vec::new(),
         }
@@ -511,6 +515,38 @@ impl Server {
         self
     }
 
+    /// Keeps tasks in the store `url` names, connected when the server is served
+    /// ([`Serve::serve_from_args`](crate::Serve::serve_from_args),
+    /// [`serve_with`](crate::Serve::serve_with), [`serve_stdio`](crate::Serve::serve_stdio)):
+    /// `redis://HOST:PORT[/DB]` is a [`RedisTaskStore`](crate::tasks) (the `redis` feature),
+    /// shared by every replica given the same URL. A store that cannot be reached then is an
+    /// error naming the URL. `--store URL` and the `MCP_STORE` variable win over it; without
+    /// any of them, tasks stay in memory. [`Server::build`] fails while the URL is not
+    /// connected: a server built by hand takes a connected store with
+    /// [`Server::task_store`].
+    ///
+    /// ```
+    /// use mcp_runtime::Server;
+    ///
+    /// let server = Server::new("reports", "1.0.0").store_url("redis://127.0.0.1:6379/0");
+    /// ```
+    pub fn store_url(mut self, url: impl Into<String>) -> Self {
+        self.task_store_url = Some(url.into());
+        self
+    }
+
+    /// Connects to the store of [`Server::store_url`], if any, and keeps tasks there.
+    pub(crate) async fn connect_task_store(mut self) -> Result<Self> {
+        if let Some(url) = self.task_store_url.take() {
+            let store = crate::tasks::open(&url)
+                .await
+                .map_err(crate::Error::TaskStore)?;
+            tracing::info!(store = %crate::tasks::shown_url(&url), "tasks are kept in the shared store");
+            self.task_store = Some(store);
+        }
+        Ok(self)
+    }
+
     /// How long a task is kept after it was created (default one hour); `None` keeps it until
     /// the store drops it to make room. A 2025-11-25 client may ask for less.
     pub fn task_ttl(mut self, ttl: impl Into<Option<Duration>>) -> Self {
@@ -582,6 +618,12 @@ impl Server {
     /// and state that could not be made.
     pub fn build(mut self) -> Result<Dispatcher> {
         self.check_icons()?;
+        if let Some(url) = &self.task_store_url {
+            return Err(crate::Error::TaskStore(format!(
+                "the task store {} is not connected: serve the server with `serve_from_args`, `serve_with` or `serve_stdio`, which connect it, or give a connected store with `Server::task_store`",
+                crate::tasks::shown_url(url)
+            )));
+        }
         let pending = std::mem::take(&mut self.pending_state);
         state::make_all(pending, &mut self.state)?;
         Dispatcher::new(self)

@@ -60,8 +60,17 @@
 //! not see each other's tasks. A store shared by replicas implements the trait over a
 //! database; the runtime only needs atomic replacement ([`TaskStore::replace`]) and a way to
 //! wait for a change ([`TaskStore::changed`]).
+//!
+//! With the `redis` feature, `RedisTaskStore` is that store: replicas started with the same
+//! `--store redis://HOST:PORT[/DB]` (or `MCP_STORE`, or [`Server::store_url`]) share their
+//! tasks, so a task started through one replica is polled, answered and cancelled through
+//! any other (see [running replicas](crate#running-replicas-tasks-in-redis)).
+//!
+//! [`Server::store_url`]: crate::Server::store_url
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -71,6 +80,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub use memory::MemoryTaskStore;
+#[cfg(feature = "redis")]
+pub use redis::{RedisTaskStore, RedisTaskStoreBuilder};
 
 /// The identifier of the tasks extension of the 2026-07-28 revision.
 pub const EXTENSION: &str = "io.modelcontextprotocol/tasks";
@@ -236,6 +247,55 @@ pub trait TaskStore: Send + Sync + 'static {
     fn changed<'a>(&'a self, id: &'a str, after_version: u64) -> StoreFuture<'a, ()>;
 }
 
+/// Opens the store a URL names (`--store`, `MCP_STORE`, [`Server::store_url`]): `redis://`
+/// and `rediss://` URLs need the `redis` feature. `Err` says why, naming the URL.
+///
+/// [`Server::store_url`]: crate::Server::store_url
+pub(crate) async fn open(url: &str) -> Result<std::sync::Arc<dyn TaskStore>, String> {
+    check_url(url)?;
+    #[cfg(feature = "redis")]
+    {
+        match RedisTaskStore::connect(url).await {
+            Ok(store) => Ok(std::sync::Arc::new(store)),
+            Err(TaskStoreError::Unavailable(why)) => {
+                Err(format!("cannot connect to the task store: {why}"))
+            }
+            Err(error) => Err(error.to_string()),
+        }
+    }
+    #[cfg(not(feature = "redis"))]
+    Err(format!("{url}: this build has no task store to open"))
+}
+
+/// Checks that this build can open the store `url` names, without connecting.
+pub(crate) fn check_url(url: &str) -> Result<(), String> {
+    let url = &shown_url(url);
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some("redis" | "rediss" | "redis+unix") if cfg!(feature = "redis") => Ok(()),
+        Some("redis" | "rediss" | "redis+unix") => Err(format!(
+            "{url}: this build has no Redis task store; build mcp-runtime with the `redis` feature"
+        )),
+        _ => Err(format!(
+            "{url}: not a task store URL; expected redis://HOST:PORT[/DB]"
+        )),
+    }
+}
+
+/// `url` without the password it may hold, for messages and logs.
+pub(crate) fn shown_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// How the runtime creates tasks: their time to live and the polling interval it suggests.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TaskSettings {
@@ -291,6 +351,39 @@ pub(crate) async fn modify(
         task.last_updated_at_ms = now_ms().max(task.last_updated_at_ms);
         if store.replace(task.clone(), expected).await? {
             return Ok(Some(task));
+        }
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            shown_url("redis://127.0.0.1:6379/2"),
+            "redis://127.0.0.1:6379/2"
+        );
+        assert_eq!(
+            shown_url("redis://:secret@host:6379"),
+            "redis://:***@host:6379"
+        );
+        assert_eq!(shown_url("redis://me:secret@host"), "redis://me:***@host");
+    }
+
+    #[test]
+    fn store_urls_are_checked() {
+        assert_eq!(
+            check_url("redis://127.0.0.1:6379").is_ok(),
+            cfg!(feature = "redis")
+        );
+        let error = check_url("postgres://db").unwrap_err();
+        assert!(error.contains("expected redis://HOST:PORT[/DB]"), "{error}");
+        if !cfg!(feature = "redis") {
+            let error = check_url("redis://:secret@host").unwrap_err();
+            assert!(error.contains("the `redis` feature"), "{error}");
+            assert!(!error.contains("secret"), "{error}");
         }
     }
 }
