@@ -18,6 +18,8 @@ pub mod cli;
 mod error;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod permission;
 pub mod protocol;
 pub mod server;

@@ -9,6 +9,7 @@ mod command_line;
 mod fuzz;
 mod http;
 mod icons;
+mod otel;
 mod permissions;
 mod permissions_http;
 mod permissions_stdio;

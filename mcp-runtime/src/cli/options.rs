@@ -41,7 +41,8 @@ pub(crate) enum Action {
 }
 
 /// The runtime's command-line options: `--transport`, `--bind`, `--policy`, `--audit`,
-/// `--shutdown-grace`, `--manifest` and `--print-config`, parsed and checked.
+/// `--shutdown-grace`, `--metrics`, `--metrics-bind`, `--otlp-endpoint`, `--manifest` and
+/// `--print-config`, parsed and checked.
 ///
 /// [`Serve::serve_with`](crate::Serve::serve_with) serves a server as they say. A server
 /// with options of its own embeds them in its own parser: with the `clap` feature, this type
@@ -67,6 +68,7 @@ pub struct Options {
     pub(crate) shutdown_grace: Option<Duration>,
     pub(crate) metrics: bool,
     pub(crate) metrics_bind: Option<SocketAddr>,
+    pub(crate) otlp_endpoint: Option<String>,
     pub(crate) action: Action,
 }
 
@@ -95,6 +97,12 @@ impl Options {
     /// Where a listener of their own serves the metrics (`--metrics-bind`), if given.
     pub fn metrics_bind(&self) -> Option<SocketAddr> {
         self.metrics_bind
+    }
+
+    /// The OpenTelemetry collector the request spans are exported to (`--otlp-endpoint`), if
+    /// given. The `OTEL_EXPORTER_OTLP_*` variables are read when the server is served, not here.
+    pub fn otlp_endpoint(&self) -> Option<&str> {
+        self.otlp_endpoint.as_deref()
     }
 
     /// The audit file (`--audit`), if given.
@@ -199,6 +207,13 @@ pub(crate) fn option_help() -> Vec<OptionHelp> {
             "serve metrics (Prometheus text format) at http://HOST:PORT/metrics, on a listener of their own",
         ));
     }
+    if cfg!(feature = "otel") {
+        options.push(option(
+            "otlp-endpoint",
+            Some("URL"),
+            "export the request spans over OTLP/HTTP to the collector at URL (default: $OTEL_EXPORTER_OTLP_ENDPOINT, if set)",
+        ));
+    }
     options
 }
 
@@ -227,6 +242,13 @@ http://HOST:PORT/metrics, on a listener of their own\n  \
     } else {
         ""
     };
+    let otel = if cfg!(feature = "otel") {
+        "--otlp-endpoint <URL>      export the request spans over OTLP/HTTP to the collector at URL\n                             \
+(default: $OTEL_EXPORTER_OTLP_ENDPOINT, if set)\n  \
+         "
+    } else {
+        ""
+    };
     format!(
         "Usage: {program} [OPTIONS]\n\n\
          Options:\n  {http}\
@@ -237,7 +259,7 @@ finish before they are cancelled (default: 10)\n  \
          --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
          --print-config <CLIENT>    print the configuration for a client (claude-desktop, vscode,\n                             \
 cursor) that starts this server with the other options given, and exit\n  \
-         {metrics}-h, --help                 print this help\n  \
+         {metrics}{otel}-h, --help                 print this help\n  \
          -V, --version              print the server's name and version\n\n\
          {AFTER_HELP}\n"
     )
@@ -325,6 +347,21 @@ pub(crate) fn metrics_address(text: &str) -> Result<SocketAddr> {
     })
 }
 
+/// Reads `--otlp-endpoint`: a plain `http://` URL, in a build that exports traces.
+pub(crate) fn otlp_endpoint(text: &str) -> Result<String> {
+    if !cfg!(feature = "otel") {
+        return Err(Error::Usage(
+            "--otlp-endpoint: this build exports no traces (they need the `otel` feature of mcp-runtime)".into(),
+        ));
+    }
+    match text.strip_prefix("http://") {
+        Some(rest) if !rest.is_empty() => Ok(text.to_owned()),
+        _ => Err(Error::Usage(format!(
+            "invalid --otlp-endpoint `{text}`; expected an http:// URL such as http://127.0.0.1:4318 (a collector nearby, which forwards over TLS where needed)"
+        ))),
+    }
+}
+
 /// Reads `--policy`: a path, in a build that can read policy files.
 pub(crate) fn policy_path(value: &OsStr) -> Result<PathBuf> {
     if cfg!(feature = "policy-file") {
@@ -390,6 +427,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             Long("metrics-bind") => {
                 metrics_available("--metrics-bind")?;
                 options.metrics_bind = Some(metrics_address(&text(&mut parser)?)?);
+            }
+            Long("otlp-endpoint") => {
+                options.otlp_endpoint = Some(otlp_endpoint(&text(&mut parser)?)?);
             }
             Long("manifest") => manifest = true,
             Long("print-config") => print_config = Some(client(&text(&mut parser)?)?),

@@ -3,7 +3,9 @@
 //! call and the handler's own spans nest inside it.
 //!
 //! The span is at `DEBUG` level, target `mcp_runtime::request`: with logging at its default
-//! (`info`) it is disabled, and the request path reads nothing more for it.
+//! (`info`) it is disabled, and the request path reads nothing more for it. With the `otel`
+//! feature and an OTLP export, the export's layer enables it, and the caller's trace context
+//! becomes its remote parent.
 
 use std::borrow::Cow;
 
@@ -79,6 +81,12 @@ pub(super) fn request(
     if let Some(state) = meta.tracestate.as_deref() {
         span.record("tracestate", state);
     }
+    #[cfg(feature = "otel")]
+    crate::otel::set_remote_parent(
+        &span,
+        meta.traceparent.as_deref(),
+        meta.tracestate.as_deref(),
+    );
     span
 }
 
