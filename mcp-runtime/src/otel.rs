@@ -28,23 +28,21 @@
 //! use tracing_subscriber::Layer;
 //!
 //! #[tokio::main]
-//! async fn main() -> mcp_runtime::Result<()> {
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let export = OtlpExport::new("notes").service_version("1.0.0");
-//!     let (otel, _guard) = match export.is_configured() {
-//!         true => {
-//!             let (layer, guard) = export.layer().map_err(|e| mcp_runtime::Error::Usage(e.to_string()))?;
-//!             (Some(layer), Some(guard))
-//!         }
+//!     let (otel, guard) = match export.is_configured() {
+//!         true => export.layer().map(|(layer, guard)| (Some(layer), Some(guard)))?,
 //!         false => (None, None),
 //!     };
-//!     // The log's filter is the log's own, so that the OTLP layer still sees the request
-//!     // spans (at `debug`) while the log shows `info`.
+//!     // The log's filter is its own, so that the export still sees the request spans (at
+//!     // `debug`) while the log shows `info`.
 //!     let log = tracing_subscriber::fmt::layer()
 //!         .with_writer(std::io::stderr)
 //!         .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
 //!     tracing_subscriber::registry().with(otel).with(log).init();
-//!     Server::new("notes", "1.0.0").serve_stdio().await
-//!     // `_guard` is dropped here: the spans not yet sent are sent.
+//!     Server::new("notes", "1.0.0").serve_stdio().await?;
+//!     drop(guard); // sends the spans not yet sent
+//!     Ok(())
 //! }
 //! ```
 
@@ -156,10 +154,10 @@ impl OtlpExport {
 
     /// The tracer provider: a batch of spans at a time, posted by hyper.
     fn provider(&self) -> Result<SdkTracerProvider, OtlpError> {
-        let endpoint = match &self.endpoint {
-            Some(url) => Some(format!("{}/v1/traces", url.trim_end_matches('/'))),
-            None => None,
-        };
+        let endpoint = self
+            .endpoint
+            .as_ref()
+            .map(|url| format!("{}/v1/traces", url.trim_end_matches('/')));
         let shown = endpoint
             .clone()
             .or_else(|| var(TRACES_ENDPOINT_VAR))

@@ -267,3 +267,64 @@ async fn an_endpoint_that_is_not_http_is_refused() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("invalid --otlp-endpoint"), "{stderr}");
 }
+
+/// Over HTTP, the spans are sent when the server stops on SIGTERM.
+#[tokio::test]
+async fn an_http_server_sends_its_spans_when_it_stops_on_sigterm() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let received = receiver(listener);
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let bind = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["--transport", "http", "--bind", &bind])
+        .args(["--otlp-endpoint", &endpoint])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut stream = loop {
+        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(stream) => break stream,
+            Err(e) if started.elapsed() > Duration::from_secs(30) => panic!("never listened: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    };
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01");
+    let body = call(3, "over http", Some(&traceparent)).to_string();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {bind}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.contains("over http"), "{answer}");
+
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the server stops on SIGTERM")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let spans = received.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, span)| span.name == "tools/call echo")
+        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}\n{stderr}"));
+    assert_eq!(hex(&span.trace_id), TRACE_ID);
+    assert_eq!(hex(&span.parent_span_id), PARENT_SPAN_ID);
+}
