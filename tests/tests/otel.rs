@@ -14,6 +14,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use serde_json::{json, Value};
@@ -162,13 +163,18 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
         &[
             call(7, "traced", Some(&traceparent)),
             call(8, "fresh", None),
+            json!({
+                "jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                "params": {"name": "no_such_tool", "arguments": {}, "_meta": meta()},
+            }),
         ],
     )
     .await;
     assert!(
-        answers.iter().all(|a| a["result"].is_object()),
+        answers[..2].iter().all(|a| a["result"].is_object()),
         "{answers:?}"
     );
+    assert!(answers[2]["error"].is_object(), "{answers:?}");
 
     // The guard sent the spans before the process exited.
     let spans = received.spans();
@@ -211,6 +217,21 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
     assert_ne!(hex(&fresh.trace_id), TRACE_ID);
     assert_ne!(fresh.trace_id, vec![0; 16]);
     assert!(fresh.parent_span_id.is_empty(), "{fresh:#?}");
+    let status = fresh.status.clone().unwrap_or_default();
+    assert_ne!(status.code, StatusCode::Error as i32, "{fresh:#?}");
+
+    // A request answered with an error is an error span, with the error's code.
+    let (_, failed) = spans
+        .iter()
+        .find(|(_, span)| string(&span.attributes, "jsonrpc.request.id").as_deref() == Some("9"))
+        .unwrap_or_else(|| panic!("no span for request 9: {spans:#?}"));
+    assert_eq!(failed.name, "tools/call no_such_tool");
+    let status = failed.status.clone().unwrap_or_default();
+    assert_eq!(status.code, StatusCode::Error as i32, "{failed:#?}");
+    assert!(
+        string(&failed.attributes, "error.type").is_some(),
+        "{failed:#?}"
+    );
 }
 
 #[tokio::test]

@@ -38,6 +38,7 @@ pub(super) fn request(
         mcp.resource.uri = Empty,
         error.type = Empty,
         rpc.response.status_code = Empty,
+        otel.status_code = Empty,
         traceparent = Empty,
         tracestate = Empty,
     );
@@ -95,6 +96,7 @@ pub(super) fn failed(span: &Span, error: &RpcError) {
     if !span.is_disabled() {
         span.record("error.type", error.code.to_string());
         span.record("rpc.response.status_code", error.code.to_string());
+        span.record("otel.status_code", "error");
     }
 }
 
@@ -103,6 +105,7 @@ pub(super) fn tool_failed() {
     let span = Span::current();
     if !span.is_disabled() {
         span.record("error.type", "tool_error");
+        span.record("otel.status_code", "error");
     }
 }
 
