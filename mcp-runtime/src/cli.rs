@@ -353,6 +353,10 @@ async fn run(server: Server, options: Options, args: Vec<OsString>) -> Result<()
 
 /// Serves as `options` say, with the policy and audit file they name.
 async fn serve(server: Server, options: Options, program: &str) -> Result<()> {
+    // Kept until the server has stopped: dropping it sends the last spans.
+    #[cfg(feature = "otel")]
+    let _otlp = init_logging_and_otlp(&server, &options)?;
+    #[cfg(not(feature = "otel"))]
     init_logging();
     let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
     let mut server = store_from(server.policy(policy), &options)?
@@ -485,6 +489,57 @@ async fn serve_metrics(mut server: Server, options: &Options) -> Result<Server> 
 #[cfg(not(feature = "http"))]
 async fn serve_http(_: Server, _: &Options) -> Result<()> {
     Err(Error::Usage("this build has no http transport".into()))
+}
+
+/// With an OTLP endpoint (`--otlp-endpoint` or the `OTEL_EXPORTER_OTLP_*` variables), logs as
+/// [`init_logging`] does and exports the request spans, each layer with its own filter so that
+/// the export sees the request spans (at `debug`) whatever `RUST_LOG` says; without one, only
+/// [`init_logging`]. The guard is `None` when nothing is exported.
+#[cfg(feature = "otel")]
+fn init_logging_and_otlp(
+    server: &Server,
+    options: &Options,
+) -> Result<Option<crate::otel::OtlpGuard>> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let mut export = crate::otel::OtlpExport::new(server.info.name.clone())
+        .service_version(server.info.version.clone());
+    if let Some(url) = &options.otlp_endpoint {
+        export = export.endpoint(url.clone());
+    }
+    if !export.is_configured() {
+        init_logging();
+        return Ok(None);
+    }
+    let (otlp, guard) = export.layer().map_err(|e| Error::Usage(e.to_string()))?;
+    let log = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_filter(env_log_filter());
+    let installed = tracing_subscriber::registry()
+        .with(otlp)
+        .with(log)
+        .try_init()
+        .is_ok();
+    Ok(installed.then_some(guard))
+}
+
+/// The log's filter, as `RUST_LOG` says (see [`init_logging`]).
+#[cfg(all(feature = "otel", feature = "env-filter"))]
+fn env_log_filter() -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+/// The log's filter, as `RUST_LOG` says (see [`init_logging`]).
+#[cfg(all(feature = "otel", not(feature = "env-filter")))]
+fn env_log_filter() -> tracing_subscriber::filter::Targets {
+    let value = std::env::var("RUST_LOG").ok();
+    log_filter(value.as_deref()).unwrap_or_else(|error| {
+        eprintln!("RUST_LOG: {error}; logging at info");
+        log_filter(None).expect("the default filter")
+    })
 }
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `info`). Standard output belongs

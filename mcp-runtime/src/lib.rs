@@ -20,6 +20,8 @@ mod error;
 #[cfg(feature = "metrics")]
 pub mod metrics;
 pub mod middleware;
+#[cfg(feature = "otel")]
+pub mod otel;
 pub mod permission;
 pub mod protocol;
 pub mod server;

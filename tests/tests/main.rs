@@ -10,6 +10,7 @@ mod fuzz;
 mod http;
 mod icons;
 mod middleware;
+mod otel;
 mod permissions;
 mod permissions_http;
 mod permissions_stdio;

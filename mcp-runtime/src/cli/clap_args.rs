@@ -25,6 +25,7 @@ const PRINT_CONFIG: &str = "mcp-runtime-print-config";
 const METRICS: &str = "mcp-runtime-metrics";
 const METRICS_BIND: &str = "mcp-runtime-metrics-bind";
 const STORE: &str = "mcp-runtime-store";
+const OTLP_ENDPOINT: &str = "mcp-runtime-otlp-endpoint";
 
 /// The message of a runtime error, for clap to show.
 fn message(error: Error) -> String {
@@ -44,7 +45,7 @@ fn arg(id: &'static str, name: &'static str) -> Arg {
     }
 }
 
-fn args() -> [Arg; 10] {
+fn args() -> [Arg; 11] {
     let policy = PathBufValueParser::new()
         .try_map(|path| options::policy_path(path.as_os_str()).map_err(message));
     [
@@ -71,6 +72,9 @@ fn args() -> [Arg; 10] {
                 .and_then(|_| options::metrics_address(value))
                 .map_err(message)
         }),
+        // A build without the `otel` feature still reads it, to refuse it, but does not list it.
+        arg(OTLP_ENDPOINT, "otlp-endpoint")
+            .value_parser(|value: &str| options::otlp_endpoint(value).map_err(message)),
     ]
 }
 
@@ -131,6 +135,9 @@ impl clap::FromArgMatches for Options {
         }
         if let Some(address) = value::<SocketAddr>(matches, METRICS_BIND)? {
             self.metrics_bind = Some(address);
+        }
+        if let Some(url) = value::<String>(matches, OTLP_ENDPOINT)? {
+            self.otlp_endpoint = Some(url);
         }
         let manifest = value::<bool>(matches, MANIFEST)?.unwrap_or(false) || self.manifest();
         let print_config = value::<Client>(matches, PRINT_CONFIG)?.or(self.print_config());

@@ -183,3 +183,28 @@ fn metrics_options_are_checked_as_the_runtimes_parser_checks_them() {
         assert!(options.mcp.metrics());
     }
 }
+
+#[test]
+fn otlp_endpoint_is_read_and_checked_as_the_runtimes_parser_reads_it() {
+    for line in [
+        &["--otlp-endpoint", "https://collector:4318"][..],
+        &["--otlp-endpoint", "collector"],
+    ] {
+        let from_lexopt = lexopt(line).unwrap_err();
+        let from_clap = clap(line).unwrap_err();
+        assert!(
+            from_clap.contains(&from_lexopt),
+            "{line:?}: `{from_clap}` lacks `{from_lexopt}`"
+        );
+    }
+    let line = &["--otlp-endpoint", "http://127.0.0.1:4318"][..];
+    if cfg!(feature = "otel") {
+        let cli = clap(line).unwrap();
+        assert_eq!(cli.mcp.otlp_endpoint(), Some("http://127.0.0.1:4318"));
+        assert_eq!(cli.mcp, lexopt(line).unwrap());
+        let help = Cli::command().render_help().to_string();
+        assert!(help.contains("--otlp-endpoint <URL>"), "{help}");
+    } else {
+        assert!(clap(line).unwrap_err().contains("`otel` feature"));
+    }
+}

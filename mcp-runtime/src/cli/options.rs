@@ -41,7 +41,8 @@ pub(crate) enum Action {
 }
 
 /// The runtime's command-line options: `--transport`, `--bind`, `--policy`, `--audit`,
-/// `--shutdown-grace`, `--manifest` and `--print-config`, parsed and checked.
+/// `--shutdown-grace`, `--metrics`, `--metrics-bind`, `--otlp-endpoint`, `--manifest` and
+/// `--print-config`, parsed and checked.
 ///
 /// [`Serve::serve_with`](crate::Serve::serve_with) serves a server as they say. A server
 /// with options of its own embeds them in its own parser: with the `clap` feature, this type
@@ -68,6 +69,7 @@ pub struct Options {
     pub(crate) metrics: bool,
     pub(crate) metrics_bind: Option<SocketAddr>,
     pub(crate) store: Option<String>,
+    pub(crate) otlp_endpoint: Option<String>,
     pub(crate) action: Action,
 }
 
@@ -102,6 +104,12 @@ impl Options {
     /// given. `MCP_STORE` is read when the server is served, not here.
     pub fn store(&self) -> Option<&str> {
         self.store.as_deref()
+    }
+
+    /// The OpenTelemetry collector the request spans are exported to (`--otlp-endpoint`), if
+    /// given. The `OTEL_EXPORTER_OTLP_*` variables are read when the server is served, not here.
+    pub fn otlp_endpoint(&self) -> Option<&str> {
+        self.otlp_endpoint.as_deref()
     }
 
     /// The audit file (`--audit`), if given.
@@ -211,6 +219,13 @@ pub(crate) fn option_help() -> Vec<OptionHelp> {
             "serve metrics (Prometheus text format) at http://HOST:PORT/metrics, on a listener of their own",
         ));
     }
+    if cfg!(feature = "otel") {
+        options.push(option(
+            "otlp-endpoint",
+            Some("URL"),
+            "export the request spans over OTLP/HTTP to the collector at URL (default: $OTEL_EXPORTER_OTLP_ENDPOINT, if set)",
+        ));
+    }
     options
 }
 
@@ -239,6 +254,13 @@ http://HOST:PORT/metrics, on a listener of their own\n  \
     } else {
         ""
     };
+    let otel = if cfg!(feature = "otel") {
+        "--otlp-endpoint <URL>      export the request spans over OTLP/HTTP to the collector at URL\n                             \
+(default: $OTEL_EXPORTER_OTLP_ENDPOINT, if set)\n  \
+         "
+    } else {
+        ""
+    };
     format!(
         "Usage: {program} [OPTIONS]\n\n\
          Options:\n  {http}\
@@ -251,7 +273,7 @@ finish before they are cancelled (default: 10)\n  \
          --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
          --print-config <CLIENT>    print the configuration for a client (claude-desktop, vscode,\n                             \
 cursor) that starts this server with the other options given, and exit\n  \
-         {metrics}-h, --help                 print this help\n  \
+         {metrics}{otel}-h, --help                 print this help\n  \
          -V, --version              print the server's name and version\n\n\
          {AFTER_HELP}\n"
     )
@@ -346,6 +368,21 @@ pub(crate) fn store_url(value: &str) -> Result<String> {
         .map_err(|why| Error::Usage(format!("--store {why}")))
 }
 
+/// Reads `--otlp-endpoint`: a plain `http://` URL, in a build that exports traces.
+pub(crate) fn otlp_endpoint(text: &str) -> Result<String> {
+    if !cfg!(feature = "otel") {
+        return Err(Error::Usage(
+            "--otlp-endpoint: this build exports no traces (they need the `otel` feature of mcp-runtime)".into(),
+        ));
+    }
+    match text.strip_prefix("http://") {
+        Some(rest) if !rest.is_empty() => Ok(text.to_owned()),
+        _ => Err(Error::Usage(format!(
+            "invalid --otlp-endpoint `{text}`; expected an http:// URL such as http://127.0.0.1:4318 (a collector nearby, which forwards over TLS where needed)"
+        ))),
+    }
+}
+
 /// Reads `--policy`: a path, in a build that can read policy files.
 pub(crate) fn policy_path(value: &OsStr) -> Result<PathBuf> {
     if cfg!(feature = "policy-file") {
@@ -412,6 +449,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             Long("metrics-bind") => {
                 metrics_available("--metrics-bind")?;
                 options.metrics_bind = Some(metrics_address(&text(&mut parser)?)?);
+            }
+            Long("otlp-endpoint") => {
+                options.otlp_endpoint = Some(otlp_endpoint(&text(&mut parser)?)?);
             }
             Long("manifest") => manifest = true,
             Long("print-config") => print_config = Some(client(&text(&mut parser)?)?),

@@ -412,3 +412,32 @@ fn both_parsers_show_the_same_help() {
     }
     assert!(usage.ends_with(&words(options::AFTER_HELP)), "{usage}");
 }
+
+#[test]
+fn otlp_endpoint_is_an_http_url_in_a_build_that_exports() {
+    let parsed = parse(args(&["--otlp-endpoint", "http://127.0.0.1:4318"]));
+    if cfg!(feature = "otel") {
+        assert_eq!(
+            parsed.unwrap(),
+            run(Options {
+                otlp_endpoint: Some("http://127.0.0.1:4318".into()),
+                ..Options::default()
+            })
+        );
+        for bad in ["https://collector:4318", "collector:4318", "http://"] {
+            let err = parse(args(&["--otlp-endpoint", bad]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("invalid --otlp-endpoint"), "{bad}: {err}");
+        }
+    } else {
+        let err = parsed.unwrap_err().to_string();
+        assert!(err.contains("`otel` feature"), "{err}");
+    }
+    let help = usage("server");
+    assert_eq!(
+        help.contains("--otlp-endpoint"),
+        cfg!(feature = "otel"),
+        "{help}"
+    );
+}

@@ -3,7 +3,9 @@
 //! call and the handler's own spans nest inside it.
 //!
 //! The span is at `DEBUG` level, target `mcp_runtime::request`: with logging at its default
-//! (`info`) it is disabled, and the request path reads nothing more for it.
+//! (`info`) it is disabled, and the request path reads nothing more for it. With the `otel`
+//! feature and an OTLP export, the export's layer enables it, and the caller's trace context
+//! becomes its remote parent.
 
 use std::borrow::Cow;
 
@@ -36,6 +38,7 @@ pub(super) fn request(
         mcp.resource.uri = Empty,
         error.type = Empty,
         rpc.response.status_code = Empty,
+        otel.status_code = Empty,
         traceparent = Empty,
         tracestate = Empty,
     );
@@ -79,6 +82,12 @@ pub(super) fn request(
     if let Some(state) = meta.tracestate.as_deref() {
         span.record("tracestate", state);
     }
+    #[cfg(feature = "otel")]
+    crate::otel::set_remote_parent(
+        &span,
+        meta.traceparent.as_deref(),
+        meta.tracestate.as_deref(),
+    );
     span
 }
 
@@ -87,6 +96,7 @@ pub(super) fn failed(span: &Span, error: &RpcError) {
     if !span.is_disabled() {
         span.record("error.type", error.code.to_string());
         span.record("rpc.response.status_code", error.code.to_string());
+        span.record("otel.status_code", "error");
     }
 }
 
@@ -95,6 +105,7 @@ pub(super) fn tool_failed() {
     let span = Span::current();
     if !span.is_disabled() {
         span.record("error.type", "tool_error");
+        span.record("otel.status_code", "error");
     }
 }
 

@@ -1,0 +1,351 @@
+//! The request spans exported over OTLP/HTTP by a server process, as a collector receives them:
+//! a receiver of the test's own decodes what is posted to `/v1/traces` with the official
+//! protobuf types.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::routing::post;
+use bytes::Bytes;
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
+use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
+
+/// What the receiver was sent: each exported span with its resource's `service.name`.
+#[derive(Clone, Default)]
+struct Received {
+    spans: Arc<Mutex<Vec<(String, Span)>>>,
+    posts: Arc<Mutex<usize>>,
+}
+
+impl Received {
+    fn spans(&self) -> Vec<(String, Span)> {
+        self.spans.lock().unwrap().clone()
+    }
+
+    fn posts(&self) -> usize {
+        *self.posts.lock().unwrap()
+    }
+}
+
+/// An OTLP/HTTP receiver on `listener`: `POST /v1/traces` with a protobuf body.
+fn receiver(listener: tokio::net::TcpListener) -> Received {
+    let received = Received::default();
+    let sink = received.clone();
+    let app = axum::Router::new().route(
+        "/v1/traces",
+        post(move |body: Bytes| async move {
+            *sink.posts.lock().unwrap() += 1;
+            let request = ExportTraceServiceRequest::decode(body).expect("an OTLP protobuf body");
+            let mut spans = sink.spans.lock().unwrap();
+            for resource_spans in request.resource_spans {
+                let service = resource_spans
+                    .resource
+                    .as_ref()
+                    .and_then(|r| string(&r.attributes, "service.name"))
+                    .unwrap_or_default();
+                for scope in resource_spans.scope_spans {
+                    spans.extend(scope.spans.into_iter().map(|s| (service.clone(), s)));
+                }
+            }
+            (
+                [("content-type", "application/x-protobuf")],
+                ExportTraceServiceResponse::default().encode_to_vec(),
+            )
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    received
+}
+
+/// The string value of the attribute `key`.
+fn string(attributes: &[KeyValue], key: &str) -> Option<String> {
+    let value = attributes.iter().find(|a| a.key == key)?.value.as_ref()?;
+    match value.value.as_ref()? {
+        AnyValue::StringValue(text) => Some(text.clone()),
+        AnyValue::IntValue(number) => Some(number.to_string()),
+        other => Some(format!("{other:?}")),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    })
+}
+
+/// Runs the fixture server with `args` and the `OTEL_*` variables `env` (none other), sends it
+/// `lines`, ends its input, and returns its answers once it has exited.
+async fn run_server(args: &[&str], env: &[(&str, &str)], lines: &[Value]) -> Vec<Value> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fixture-server"));
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OTEL_") {
+            command.env_remove(name);
+        }
+    }
+    command.envs(env.iter().copied());
+    let mut child = command.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in lines {
+        let mut bytes = serde_json::to_vec(line).unwrap();
+        bytes.push(b'\n');
+        stdin.write_all(&bytes).await.unwrap();
+    }
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let reading = tokio::spawn(async move {
+        let mut answers = Vec::new();
+        let mut lines = stdout.lines();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            answers.push(serde_json::from_str::<Value>(&line).unwrap());
+        }
+        answers
+    });
+    // The answers come before the end of input, so that the calls are not cut short.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(stdin);
+    let output = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("the server stops at the end of its input")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let answers = reading.await.unwrap();
+    assert_eq!(answers.len(), lines.len(), "{answers:?}\n{stderr}");
+    answers
+}
+
+fn call(id: u64, text: &str, traceparent: Option<&str>) -> Value {
+    let mut meta = meta();
+    if let Some(parent) = traceparent {
+        meta["traceparent"] = json!(parent);
+        meta["tracestate"] = json!("vendor=1");
+    }
+    json!({
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"text": text}, "_meta": meta},
+    })
+}
+
+#[tokio::test]
+async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let received = receiver(listener);
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01");
+    let answers = run_server(
+        &["--otlp-endpoint", &endpoint],
+        &[],
+        &[
+            call(7, "traced", Some(&traceparent)),
+            call(8, "fresh", None),
+            json!({
+                "jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                "params": {"name": "no_such_tool", "arguments": {}, "_meta": meta()},
+            }),
+        ],
+    )
+    .await;
+    assert!(
+        answers[..2].iter().all(|a| a["result"].is_object()),
+        "{answers:?}"
+    );
+    assert!(answers[2]["error"].is_object(), "{answers:?}");
+
+    // The guard sent the spans before the process exited.
+    let spans = received.spans();
+    let calls: Vec<&(String, Span)> = spans
+        .iter()
+        .filter(|(_, span)| span.name == "tools/call echo")
+        .collect();
+    assert_eq!(calls.len(), 2, "{spans:#?}");
+    let traced = calls
+        .iter()
+        .map(|(service, span)| (service, span))
+        .find(|(_, span)| string(&span.attributes, "jsonrpc.request.id").as_deref() == Some("7"))
+        .unwrap_or_else(|| panic!("no span for request 7: {calls:#?}"));
+    let (service, span) = traced;
+    assert_eq!(service, "fixture");
+    assert_eq!(span.kind, SpanKind::Server as i32);
+    for (key, value) in [
+        ("mcp.method.name", "tools/call"),
+        ("gen_ai.tool.name", "echo"),
+        ("gen_ai.operation.name", "execute_tool"),
+        ("jsonrpc.request.id", "7"),
+        ("mcp.protocol.version", "2026-07-28"),
+    ] {
+        assert_eq!(
+            string(&span.attributes, key).as_deref(),
+            Some(value),
+            "{key}: {span:#?}"
+        );
+    }
+    assert_eq!(hex(&span.trace_id), TRACE_ID);
+    assert_eq!(hex(&span.parent_span_id), PARENT_SPAN_ID);
+    assert_ne!(hex(&span.span_id), PARENT_SPAN_ID);
+    assert_eq!(span.trace_state, "vendor=1");
+
+    let (_, fresh) = calls
+        .iter()
+        .find(|(_, span)| string(&span.attributes, "jsonrpc.request.id").as_deref() == Some("8"))
+        .unwrap();
+    assert_eq!(fresh.trace_id.len(), 16);
+    assert_ne!(hex(&fresh.trace_id), TRACE_ID);
+    assert_ne!(fresh.trace_id, vec![0; 16]);
+    assert!(fresh.parent_span_id.is_empty(), "{fresh:#?}");
+    let status = fresh.status.clone().unwrap_or_default();
+    assert_ne!(status.code, StatusCode::Error as i32, "{fresh:#?}");
+
+    // A request answered with an error is an error span, with the error's code.
+    let (_, failed) = spans
+        .iter()
+        .find(|(_, span)| string(&span.attributes, "jsonrpc.request.id").as_deref() == Some("9"))
+        .unwrap_or_else(|| panic!("no span for request 9: {spans:#?}"));
+    assert_eq!(failed.name, "tools/call no_such_tool");
+    let status = failed.status.clone().unwrap_or_default();
+    assert_eq!(status.code, StatusCode::Error as i32, "{failed:#?}");
+    assert!(
+        string(&failed.attributes, "error.type").is_some(),
+        "{failed:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_standard_variables_configure_the_export() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let received = receiver(listener);
+    run_server(
+        &[],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_SERVICE_NAME", "renamed"),
+        ],
+        &[call(1, "hello", None)],
+    )
+    .await;
+    let spans = received.spans();
+    let (service, _) = spans
+        .iter()
+        .find(|(_, span)| span.name == "tools/call echo")
+        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}"));
+    assert_eq!(service, "renamed");
+}
+
+#[tokio::test]
+async fn without_an_endpoint_nothing_is_sent() {
+    // Where an exporter with no endpoint configured would post (the OTLP default), when the
+    // port is free; else a port nothing names.
+    let listener = match tokio::net::TcpListener::bind("127.0.0.1:4318").await {
+        Ok(listener) => listener,
+        Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+    };
+    let received = receiver(listener);
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01");
+    run_server(
+        &[],
+        &[("OTEL_SERVICE_NAME", "unsent"), ("RUST_LOG", "debug")],
+        &[call(1, "hello", Some(&traceparent))],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(received.posts(), 0);
+}
+
+#[tokio::test]
+async fn an_endpoint_that_is_not_http_is_refused() {
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["--otlp-endpoint", "https://collector.example:4318"])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid --otlp-endpoint"), "{stderr}");
+}
+
+/// Over HTTP, the spans are sent when the server stops on SIGTERM.
+#[tokio::test]
+async fn an_http_server_sends_its_spans_when_it_stops_on_sigterm() {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let received = receiver(listener);
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let bind = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["--transport", "http", "--bind", &bind])
+        .args(["--otlp-endpoint", &endpoint])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut stream = loop {
+        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(stream) => break stream,
+            Err(e) if started.elapsed() > Duration::from_secs(30) => panic!("never listened: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    };
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01");
+    let body = call(3, "over http", Some(&traceparent)).to_string();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {bind}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.contains("over http"), "{answer}");
+
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the server stops on SIGTERM")
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let spans = received.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, span)| span.name == "tools/call echo")
+        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}\n{stderr}"));
+    assert_eq!(hex(&span.trace_id), TRACE_ID);
+    assert_eq!(hex(&span.parent_span_id), PARENT_SPAN_ID);
+}
