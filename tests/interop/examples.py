@@ -218,6 +218,7 @@ async def accounts_risks(client: Client, confirmer: Confirmer) -> None:
     want = {
         "query_accounts": "low",
         "get_account": "low",
+        "transfer_history": "low",
         "update_account_email": "medium",
         "transfer_funds": "high",
         "close_account": "critical",
