@@ -144,6 +144,16 @@ pub enum CapabilityKind {
     Prompt,
 }
 
+impl From<CapabilityKind> for crate::permission::Kind {
+    fn from(kind: CapabilityKind) -> Self {
+        match kind {
+            CapabilityKind::Tool => crate::permission::Kind::Tool,
+            CapabilityKind::Resource => crate::permission::Kind::Resource,
+            CapabilityKind::Prompt => crate::permission::Kind::Prompt,
+        }
+    }
+}
+
 /// The capability a request names, as the server declared it.
 #[derive(Debug, Clone)]
 pub struct Capability {

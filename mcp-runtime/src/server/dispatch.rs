@@ -523,16 +523,13 @@ impl Dispatcher {
         };
         if !reached.load(std::sync::atomic::Ordering::Acquire) {
             if let Some(capability) = &capability {
-                let kind = match capability.kind() {
-                    crate::middleware::CapabilityKind::Tool => crate::permission::Kind::Tool,
-                    crate::middleware::CapabilityKind::Resource => {
-                        crate::permission::Kind::Resource
-                    }
-                    crate::middleware::CapabilityKind::Prompt => crate::permission::Kind::Prompt,
-                };
                 self.inner
                     .permissions
-                    .gate(kind, capability.name(), capability.permission())
+                    .gate(
+                        capability.kind().into(),
+                        capability.name(),
+                        capability.permission(),
+                    )
                     .finish(crate::permission::Outcome::Blocked, None);
             }
         }
@@ -581,6 +578,7 @@ impl Dispatcher {
         params: Option<&RawValue>,
     ) -> Option<crate::middleware::Capability> {
         use crate::middleware::{capability, CapabilityKind};
+        use crate::tasks::TaskSupport;
         #[derive(Deserialize)]
         struct Named<'a> {
             #[serde(default, borrow)]
@@ -591,43 +589,32 @@ impl Dispatcher {
         let named: Named<'_> = serde_json::from_str(params?.get()).ok()?;
         let registry = &self.inner.registry;
         let hub = &self.inner.hub;
-        match method {
+        let (kind, core, hints, task) = match method {
             "tools/call" => {
-                let tool = &registry.tools[registry.tool(named.name.as_deref()?, &hub.tools)?];
-                let d = &tool.descriptor;
-                Some(capability(
-                    CapabilityKind::Tool,
-                    d.name(),
-                    d.permission(),
-                    Some(d.tool_hints()),
-                    d.tasks(),
-                ))
+                let index = registry.tool(named.name.as_deref()?, &hub.tools)?;
+                let tool = &registry.tools[index].descriptor;
+                let (hints, task) = (Some(tool.tool_hints()), tool.tasks());
+                (CapabilityKind::Tool, tool.core(), hints, task)
             }
             "prompts/get" => {
-                let prompt =
-                    &registry.prompts[registry.prompt(named.name.as_deref()?, &hub.prompts)?];
-                let d = &prompt.descriptor;
-                Some(capability(
-                    CapabilityKind::Prompt,
-                    d.name(),
-                    d.permission(),
-                    None,
-                    crate::tasks::TaskSupport::Forbidden,
-                ))
+                let index = registry.prompt(named.name.as_deref()?, &hub.prompts)?;
+                let core = registry.prompts[index].descriptor.core();
+                (CapabilityKind::Prompt, core, None, TaskSupport::Forbidden)
             }
             "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
                 let (index, _) = registry.resource(named.uri.as_deref()?, &hub.resources)?;
-                let d = &registry.resources[index].descriptor;
-                Some(capability(
-                    CapabilityKind::Resource,
-                    d.name(),
-                    d.permission(),
-                    None,
-                    crate::tasks::TaskSupport::Forbidden,
-                ))
+                let core = registry.resources[index].descriptor.core();
+                (CapabilityKind::Resource, core, None, TaskSupport::Forbidden)
             }
-            _ => None,
-        }
+            _ => return None,
+        };
+        Some(capability(
+            kind,
+            core.name(),
+            core.permission(),
+            hints,
+            task,
+        ))
     }
 
     fn notification(&self, connection: &Connection, method: &str, params: Option<&RawValue>) {

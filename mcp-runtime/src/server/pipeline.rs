@@ -249,7 +249,8 @@ impl Dispatcher {
             input.clone(),
             link.clone(),
         );
-        let started_at = std::time::Instant::now();
+        // A task's time limit counts from here; only a call that may become one needs it.
+        let started_at = link.as_ref().map(|_| std::time::Instant::now());
         let marks = link.clone();
         let invoke = move |context| {
             if let Some(link) = &marks {
@@ -293,6 +294,7 @@ impl Dispatcher {
         let outcome = match outcome {
             (Run::Detached(future), Some(link)) => {
                 let audit = gate.detach(audited);
+                let started_at = started_at.expect("a call with a task link took its start time");
                 let timeout = target.timeout.map(|limit| (limit, started_at + limit));
                 let started = self
                     .create_task(super::tasks::Detaching {

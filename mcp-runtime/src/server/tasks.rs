@@ -172,11 +172,21 @@ impl TaskLink {
         what: &str,
         change: impl FnMut(&mut TaskRecord) -> bool,
     ) {
-        match modify(&*running.store, &running.id, change).await {
-            Ok(Some(task)) => self.announce(&task).await,
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, task = %running.id, "task {what} not stored"),
+        if let Err(error) = self.apply(running, change).await {
+            tracing::warn!(%error, task = %running.id, "task {what} not stored");
         }
+    }
+
+    /// Applies `change` to the running task and tells a 2025-11-25 client of the result.
+    async fn apply(
+        &self,
+        running: &Running,
+        change: impl FnMut(&mut TaskRecord) -> bool,
+    ) -> Result<(), TaskStoreError> {
+        if let Some(task) = modify(&*running.store, &running.id, change).await? {
+            self.announce(&task).await;
+        }
+        Ok(())
     }
 
     /// Asks the client `method` with `params` on behalf of the running task: in 2026-07-28 the
@@ -222,7 +232,7 @@ impl TaskLink {
             return outcome;
         }
         let request = json!({ "method": method, "params": params });
-        let asked = modify(store, id, |task| {
+        self.apply(running, |task| {
             if task.status.is_terminal() {
                 return false;
             }
@@ -232,9 +242,6 @@ impl TaskLink {
         })
         .await
         .map_err(store_error)?;
-        if let Some(task) = &asked {
-            self.announce(task).await;
-        }
         loop {
             let Some(task) = store.get(id).await.map_err(store_error)? else {
                 return Err(RpcError::internal("the task no longer exists"));
@@ -243,7 +250,7 @@ impl TaskLink {
                 return Err(RpcError::internal("the task was cancelled"));
             }
             if let Some(answer) = task.input_responses.get(&key).cloned() {
-                let resumed = modify(store, id, |task| {
+                self.apply(running, |task| {
                     task.input_responses.remove(&key);
                     task.input_requests.remove(&key);
                     if task.input_requests.is_empty() && task.status == TaskStatus::InputRequired {
@@ -253,9 +260,6 @@ impl TaskLink {
                 })
                 .await
                 .map_err(store_error)?;
-                if let Some(task) = &resumed {
-                    self.announce(task).await;
-                }
                 return Ok(answer);
             }
             tokio::select! {
