@@ -26,6 +26,8 @@ pub mod permission;
 pub mod protocol;
 pub mod server;
 pub mod skills;
+#[cfg(feature = "redis")]
+mod store;
 mod sync;
 pub mod tasks;
 pub mod testing;

@@ -65,6 +65,10 @@ pub(crate) struct Inner {
     layers: Option<crate::middleware::McpService>,
     #[cfg(feature = "metrics")]
     pub(super) metrics: Option<crate::metrics::Metrics>,
+    /// The store shared with other replicas, if any (`--store`).
+    #[cfg(feature = "redis")]
+    #[allow(dead_code)]
+    pub(super) shared: Option<crate::store::Shared>,
 }
 
 /// What a request's era and version resolved to.
@@ -282,6 +286,8 @@ impl Dispatcher {
                 layers: crate::middleware::compose(layers, weak.clone()),
                 #[cfg(feature = "metrics")]
                 metrics: server.metrics,
+                #[cfg(feature = "redis")]
+                shared: server.shared,
             }),
         })
     }
@@ -290,6 +296,13 @@ impl Dispatcher {
     #[cfg(feature = "metrics")]
     pub fn metrics(&self) -> Option<&crate::metrics::Metrics> {
         self.inner.metrics.as_ref()
+    }
+
+    /// The store shared with other replicas, if the server was given one (`--store`).
+    #[cfg(feature = "redis")]
+    #[allow(dead_code)]
+    pub(crate) fn shared(&self) -> Option<&crate::store::Shared> {
+        self.inner.shared.as_ref()
     }
 
     /// The server's name and version.

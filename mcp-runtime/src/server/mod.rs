@@ -93,6 +93,9 @@ pub struct Server {
     /// The URL of the store to connect to when the server is served (see
     /// [`Server::store_url`]).
     pub(crate) task_store_url: Option<String>,
+    /// The store shared with other replicas, once connected.
+    #[cfg(feature = "redis")]
+    pub(crate) shared: Option<crate::store::Shared>,
     pub(crate) task_settings: crate::tasks::TaskSettings,
     /// Layers around the request path, outermost first.
     pub(crate) layers: Vec<crate::middleware::Wrap>,
@@ -130,6 +133,8 @@ impl Server {
             metrics: None,
             task_store: None,
             task_store_url: None,
+            #[cfg(feature = "redis")]
+            shared: None,
             task_settings: Default::default(),
             layers: Vec::new(),
         }
@@ -538,11 +543,25 @@ impl Server {
     /// Connects to the store of [`Server::store_url`], if any, and keeps tasks there.
     pub(crate) async fn connect_task_store(mut self) -> Result<Self> {
         if let Some(url) = self.task_store_url.take() {
-            let store = crate::tasks::open(&url)
+            crate::tasks::check_url(&url).map_err(crate::Error::TaskStore)?;
+            #[cfg(feature = "redis")]
+            {
+                let shared = crate::store::Shared::connect(
+                    &url,
+                    crate::store::DEFAULT_PREFIX,
+                    crate::store::DEFAULT_TIMEOUT,
+                )
                 .await
-                .map_err(crate::Error::TaskStore)?;
-            tracing::info!(store = %crate::tasks::shown_url(&url), "tasks are kept in the shared store");
-            self.task_store = Some(store);
+                .map_err(|e| {
+                    crate::Error::TaskStore(format!("cannot connect to the task store: {e}"))
+                })?;
+                tracing::info!(store = %crate::tasks::shown_url(&url), replica = shared.replica(), "tasks are kept in the shared store");
+                self.task_store = Some(Arc::new(crate::tasks::RedisTaskStore::on(
+                    shared.clone(),
+                    crate::tasks::DEFAULT_REDIS_LIMIT,
+                )));
+                self.shared = Some(shared);
+            }
         }
         Ok(self)
     }

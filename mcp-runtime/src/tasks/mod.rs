@@ -81,6 +81,8 @@ use serde_json::{Map, Value};
 
 pub use memory::MemoryTaskStore;
 #[cfg(feature = "redis")]
+pub(crate) use redis::DEFAULT_LIMIT as DEFAULT_REDIS_LIMIT;
+#[cfg(feature = "redis")]
 pub use redis::{RedisTaskStore, RedisTaskStoreBuilder};
 
 /// The identifier of the tasks extension of the 2026-07-28 revision.
@@ -245,26 +247,6 @@ pub trait TaskStore: Send + Sync + 'static {
 
     /// Completes once the task `id` has a version above `after_version`, or is gone.
     fn changed<'a>(&'a self, id: &'a str, after_version: u64) -> StoreFuture<'a, ()>;
-}
-
-/// Opens the store a URL names (`--store`, `MCP_STORE`, [`Server::store_url`]): `redis://`
-/// and `rediss://` URLs need the `redis` feature. `Err` says why, naming the URL.
-///
-/// [`Server::store_url`]: crate::Server::store_url
-pub(crate) async fn open(url: &str) -> Result<std::sync::Arc<dyn TaskStore>, String> {
-    check_url(url)?;
-    #[cfg(feature = "redis")]
-    {
-        match RedisTaskStore::connect(url).await {
-            Ok(store) => Ok(std::sync::Arc::new(store)),
-            Err(TaskStoreError::Unavailable(why)) => {
-                Err(format!("cannot connect to the task store: {why}"))
-            }
-            Err(error) => Err(error.to_string()),
-        }
-    }
-    #[cfg(not(feature = "redis"))]
-    Err(format!("{url}: this build has no task store to open"))
 }
 
 /// Checks that this build can open the store `url` names, without connecting.

@@ -5,20 +5,20 @@ mod notify;
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use tokio_util::sync::CancellationToken;
 
 use notify::{listen, Interest, Waiters};
 
-use super::{now_ms, shown_url, StoreFuture, TaskRecord, TaskStore, TaskStoreError};
-
-/// How long one request to Redis may take (connecting included) before the store answers
-/// [`TaskStoreError::Unavailable`].
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+use super::{now_ms, StoreFuture, TaskRecord, TaskStore, TaskStoreError};
+use crate::store::{Shared, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 
 /// How often a wait for a change reads the task again even without a notification: the
 /// notifications travel on a connection of their own, which may have dropped.
 const RECHECK: Duration = Duration::from_secs(2);
+
+/// How many tasks the store holds unless told otherwise.
+pub(crate) const DEFAULT_LIMIT: usize = 10_000;
 
 /// Stores a task: drops the index entries of expired tasks, makes room by removing the
 /// oldest finished task when the store is full, and answers 0 when only running tasks are
@@ -143,12 +143,8 @@ pub struct RedisTaskStore {
 }
 
 struct Inner {
-    /// The URL without its password, for messages.
-    shown_url: String,
-    prefix: String,
+    shared: Shared,
     limit: usize,
-    timeout: Duration,
-    connection: ConnectionManager,
     insert: redis::Script,
     replace: redis::Script,
     /// Who waits for a change of which task.
@@ -166,8 +162,7 @@ impl Drop for Inner {
 impl std::fmt::Debug for RedisTaskStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisTaskStore")
-            .field("url", &self.inner.shown_url)
-            .field("prefix", &self.inner.prefix)
+            .field("store", &self.inner.shared)
             .field("limit", &self.inner.limit)
             .finish_non_exhaustive()
     }
@@ -206,49 +201,37 @@ impl RedisTaskStoreBuilder {
     /// Connects to Redis. Fails with [`TaskStoreError::Unavailable`], naming the URL, when
     /// the URL is not a Redis URL or Redis cannot be reached.
     pub async fn connect(self) -> Result<RedisTaskStore, TaskStoreError> {
-        let shown_url = shown_url(&self.url);
-        let unavailable = |error: &dyn std::fmt::Display| {
-            TaskStoreError::Unavailable(format!("Redis at {shown_url}: {error}"))
-        };
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| unavailable(&e))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_secs(1));
-        let connection = tokio::time::timeout(
-            self.timeout,
-            ConnectionManager::new_with_config(client.clone(), config),
-        )
-        .await
-        .map_err(|_| unavailable(&"no answer in time"))?
-        .map_err(|e| unavailable(&e))?;
+        let shared = Shared::connect(&self.url, self.prefix, self.timeout)
+            .await
+            .map_err(|e| TaskStoreError::Unavailable(e.0))?;
+        Ok(RedisTaskStore::on(shared, self.limit))
+    }
+}
+
+impl RedisTaskStore {
+    /// The store of tasks kept in `shared`, at most `limit` of them.
+    pub(crate) fn on(shared: Shared, limit: usize) -> RedisTaskStore {
         let waiters = Arc::new(Waiters::default());
         let stop = CancellationToken::new();
         tokio::spawn(listen(
-            client,
-            format!("{}task:", self.prefix),
+            shared.client().clone(),
+            shared.key("task:"),
             Arc::downgrade(&waiters),
             stop.clone(),
-            self.timeout,
+            shared.timeout(),
         ));
-        Ok(RedisTaskStore {
+        RedisTaskStore {
             inner: Arc::new(Inner {
-                shown_url,
-                prefix: self.prefix,
-                limit: self.limit,
-                timeout: self.timeout,
-                connection,
+                shared,
+                limit: limit.max(1),
                 insert: redis::Script::new(INSERT),
                 replace: redis::Script::new(REPLACE),
                 waiters,
                 stop,
             }),
-        })
+        }
     }
-}
 
-impl RedisTaskStore {
     /// Connects to the Redis at `url` (`redis://HOST:PORT[/DB]`, with
     /// `redis://:PASSWORD@HOST:PORT` or `redis://USER:PASSWORD@…` when it asks for one),
     /// with the default settings: prefix `mcp:`, at most 10 000 tasks, 2 seconds per request.
@@ -260,15 +243,15 @@ impl RedisTaskStore {
     pub fn builder(url: impl Into<String>) -> RedisTaskStoreBuilder {
         RedisTaskStoreBuilder {
             url: url.into(),
-            prefix: "mcp:".to_owned(),
-            limit: 10_000,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            limit: DEFAULT_LIMIT,
             timeout: DEFAULT_TIMEOUT,
         }
     }
 
     /// The prefix of its keys and channels.
     pub fn prefix(&self) -> &str {
-        &self.inner.prefix
+        self.inner.shared.prefix()
     }
 
     /// How many tasks it may hold.
@@ -277,11 +260,11 @@ impl RedisTaskStore {
     }
 
     fn key(&self, id: &str) -> String {
-        format!("{}task:{id}", self.inner.prefix)
+        self.inner.shared.key(&format!("task:{id}"))
     }
 
     fn index(&self, name: &str) -> String {
-        format!("{}tasks{name}", self.inner.prefix)
+        self.inner.shared.key(&format!("tasks{name}"))
     }
 
     /// Runs `request` on the shared connection, within the timeout.
@@ -289,16 +272,15 @@ impl RedisTaskStore {
         &self,
         request: impl AsyncFnOnce(&mut ConnectionManager) -> redis::RedisResult<T>,
     ) -> Result<T, TaskStoreError> {
-        let mut connection = self.inner.connection.clone();
-        match tokio::time::timeout(self.inner.timeout, request(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(self.unavailable(&error)),
-            Err(_) => Err(self.unavailable(&"no answer in time")),
-        }
+        self.inner
+            .shared
+            .run(request)
+            .await
+            .map_err(|e| TaskStoreError::Unavailable(e.0))
     }
 
     fn unavailable(&self, error: &dyn std::fmt::Display) -> TaskStoreError {
-        TaskStoreError::Unavailable(format!("Redis at {}: {error}", self.inner.shown_url))
+        TaskStoreError::Unavailable(self.inner.shared.unavailable(error).0)
     }
 
     async fn read(&self, id: &str) -> Result<Option<TaskRecord>, TaskStoreError> {
@@ -328,7 +310,7 @@ impl RedisTaskStore {
             self.index(":expiry"),
             self.index(":order"),
         ];
-        let task_prefix = format!("{}task:", self.inner.prefix);
+        let task_prefix = self.inner.shared.key("task:");
         let limit = self.inner.limit;
         let stored: i64 = self
             .run(async |c| {
