@@ -860,3 +860,92 @@ async fn tasks_are_counted_in_the_metrics() {
     );
     assert!(text.contains("mcp_tasks_running 0"), "{text}");
 }
+
+/// A task store that cannot be reached, as a Redis that is down.
+struct Unreachable;
+
+impl mcp_runtime::tasks::TaskStore for Unreachable {
+    fn insert(&self, _: mcp_runtime::tasks::TaskRecord) -> mcp_runtime::tasks::StoreFuture<'_, ()> {
+        Box::pin(async { Err(down()) })
+    }
+
+    fn get<'a>(
+        &'a self,
+        _: &'a str,
+    ) -> mcp_runtime::tasks::StoreFuture<'a, Option<mcp_runtime::tasks::TaskRecord>> {
+        Box::pin(async { Err(down()) })
+    }
+
+    fn replace(
+        &self,
+        _: mcp_runtime::tasks::TaskRecord,
+        _: u64,
+    ) -> mcp_runtime::tasks::StoreFuture<'_, bool> {
+        Box::pin(async { Err(down()) })
+    }
+
+    fn changed<'a>(&'a self, _: &'a str, _: u64) -> mcp_runtime::tasks::StoreFuture<'a, ()> {
+        Box::pin(async { Err(down()) })
+    }
+}
+
+fn down() -> mcp_runtime::tasks::TaskStoreError {
+    mcp_runtime::tasks::TaskStoreError::Unavailable("Redis at redis://store:6379: refused".into())
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_is_a_503_with_retry_after_over_http() {
+    let url = http_server(task_server().task_store(Unreachable)).await;
+    let (status, retry_after, body) = tokio::task::spawn_blocking(move || {
+        let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tasks/get", "params": {
+            "taskId": "t1",
+            "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                      "io.modelcontextprotocol/clientCapabilities": {
+                          "extensions": {"io.modelcontextprotocol/tasks": {}}}},
+        }});
+        let response = ureq::post(&url)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .header("MCP-Protocol-Version", "2026-07-28")
+            .header("Mcp-Method", "tasks/get")
+            .header("Mcp-Name", "t1")
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send(call.to_string())
+            .unwrap();
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value =
+            serde_json::from_str(&response.into_body().read_to_string().unwrap()).unwrap();
+        (status, retry_after, body)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("1"));
+    assert_eq!(body["id"], 1);
+    assert_eq!(body["error"]["code"], -32603);
+    assert_eq!(body["error"]["data"]["unavailable"], "store");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("Redis at redis://store:6379"), "{message}");
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_reached_is_a_json_rpc_error_naming_it() {
+    let client = TestClient::modern(task_server().task_store(Unreachable)).unwrap();
+    let error = client
+        .call_tool_as_task("long_job", json!({"ms": 10}))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code, -32603, "{error:?}");
+    assert_eq!(error.data.as_ref().unwrap()["unavailable"], "store");
+    assert!(
+        error.message.contains("Redis at redis://store:6379"),
+        "{error:?}"
+    );
+}

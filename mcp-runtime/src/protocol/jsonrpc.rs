@@ -122,11 +122,26 @@ impl RpcError {
         Self::new(code::INTERNAL_ERROR, format!("Internal error: {detail}"))
     }
 
+    /// `-32603` for a request that needs a store the server cannot reach now (the Redis
+    /// replicas share). Its `data` says so (`"unavailable": "store"`) with
+    /// `retryAfterSeconds`; over HTTP it is answered with `503 Service Unavailable` and
+    /// `Retry-After`.
+    pub fn store_unavailable(detail: impl fmt::Display) -> Self {
+        Self::internal(detail).with_data(serde_json::json!({
+            "unavailable": "store",
+            "retryAfterSeconds": STORE_RETRY_AFTER_SECONDS,
+        }))
+    }
+
     /// The error for a request the server stopped because it is shutting down.
     pub fn shutting_down() -> Self {
         Self::internal("the server is shutting down; the request was stopped before it finished")
     }
 }
+
+/// How long a client is asked to wait before it retries a request refused because the
+/// store could not be reached.
+pub(crate) const STORE_RETRY_AFTER_SECONDS: u64 = 1;
 
 impl fmt::Display for RpcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

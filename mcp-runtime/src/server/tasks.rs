@@ -207,7 +207,7 @@ impl TaskLink {
         let id = running.id.as_str();
         let kind = method.split('/').next().unwrap_or(method);
         let key = self.key(key, kind);
-        let store_error = |error: TaskStoreError| RpcError::internal(error.to_string());
+        let store_error = RpcError::from;
         if self.plan.era == Era::Legacy {
             self.set_status(TaskStatus::InputRequired, None).await;
             let connection = &running.connection;
@@ -423,7 +423,7 @@ impl Dispatcher {
             tracing::warn!(tool = %detaching.tool, %error, "task refused");
             detaching.cancellation.cancel();
             detaching.audit.finish("refused", None);
-            return Err(RpcError::internal(error.to_string()));
+            return Err(error.into());
         }
         let running = Running {
             id: record.id.clone(),
@@ -509,7 +509,7 @@ impl Dispatcher {
             .task_id
             .ok_or_else(|| RpcError::invalid_params("missing field `taskId`"))?;
         let store = &*tasks.store;
-        let store_error = |error: TaskStoreError| RpcError::internal(error.to_string());
+        let store_error = RpcError::from;
         let principal = principal();
         let not_found = || {
             RpcError::invalid_params(format!(
@@ -672,7 +672,7 @@ impl Dispatcher {
             match tasks.store.get(&id).await {
                 Ok(Some(task)) if task.owner == principal => found.push(task),
                 Ok(_) => {}
-                Err(error) => return Err(RpcError::internal(error.to_string())),
+                Err(error) => return Err(error.into()),
             }
         }
         Ok(found)

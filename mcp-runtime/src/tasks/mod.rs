@@ -249,6 +249,15 @@ pub trait TaskStore: Send + Sync + 'static {
     fn changed<'a>(&'a self, id: &'a str, after_version: u64) -> StoreFuture<'a, ()>;
 }
 
+impl From<TaskStoreError> for crate::protocol::RpcError {
+    fn from(error: TaskStoreError) -> Self {
+        match error {
+            TaskStoreError::Unavailable(_) => Self::store_unavailable(error),
+            TaskStoreError::Full { .. } => Self::internal(error),
+        }
+    }
+}
+
 /// Checks that this build can open the store `url` names, without connecting.
 pub(crate) fn check_url(url: &str) -> Result<(), String> {
     let url = &shown_url(url);

@@ -489,8 +489,8 @@ fn answer_response(modern: bool, reply: Option<Option<Reply>>) -> Response {
             if let Some(forbidden) = auth::insufficient_scope(&reply) {
                 return forbidden;
             }
-            if let Some(limited) = rate_limited(&reply) {
-                return limited;
+            if let Some(refused) = retry_later(&reply) {
+                return refused;
             }
             let status = if modern {
                 status_for(reply.error_code)
@@ -508,19 +508,32 @@ fn answer_response(modern: bool, reply: Option<Option<Reply>>) -> Response {
     }
 }
 
-/// A call over a rate limit per caller: `429 Too Many Requests`, with `Retry-After` in
-/// seconds (both eras; the body is the JSON-RPC error).
-fn rate_limited(reply: &Reply) -> Option<Response> {
-    if reply.error_code != Some(crate::permission::RATE_LIMITED) {
+/// Refusals HTTP signals with a status and `Retry-After` (in seconds), in both eras; the
+/// body is the JSON-RPC error:
+/// * a call over a rate limit per caller: `429 Too Many Requests`;
+/// * a request that needed the shared store while it could not be reached: `503 Service
+///   Unavailable` (the error names the store).
+fn retry_later(reply: &Reply) -> Option<Response> {
+    let wanted = |data: &serde_json::Value| match reply.error_code? {
+        crate::permission::RATE_LIMITED if data["per"] == "caller" => {
+            Some(StatusCode::TOO_MANY_REQUESTS)
+        }
+        code::INTERNAL_ERROR if data["unavailable"] == "store" => {
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        }
+        _ => None,
+    };
+    if !matches!(
+        reply.error_code,
+        Some(crate::permission::RATE_LIMITED | code::INTERNAL_ERROR)
+    ) {
         return None;
     }
     let answer: serde_json::Value = serde_json::from_slice(&reply.message).ok()?;
     let data = &answer["error"]["data"];
-    if data["per"] != "caller" {
-        return None;
-    }
+    let status = wanted(data)?;
     let seconds = data["retryAfterSeconds"].as_u64()?;
-    let mut response = json_response(StatusCode::TOO_MANY_REQUESTS, reply.message.clone());
+    let mut response = json_response(status, reply.message.clone());
     response
         .headers_mut()
         .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
