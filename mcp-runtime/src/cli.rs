@@ -358,6 +358,9 @@ async fn serve(server: Server, options: Options, program: &str) -> Result<()> {
     let _otlp = init_logging_and_otlp(&server, &options)?;
     #[cfg(not(feature = "otel"))]
     init_logging();
+    // Kept until the server has stopped: dropping it sends the last counts.
+    #[cfg(feature = "otel")]
+    let (server, _otlp_metrics) = export_metrics(server, &options)?;
     let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
     let mut server = store_from(server.policy(policy), &options)?
         .connect_task_store()
@@ -503,11 +506,7 @@ fn init_logging_and_otlp(
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::Layer;
-    let mut export = crate::otel::OtlpExport::new(server.info.name.clone())
-        .service_version(server.info.version.clone());
-    if let Some(url) = &options.otlp_endpoint {
-        export = export.endpoint(url.clone());
-    }
+    let export = otlp_export(server, options);
     if !export.is_configured() {
         init_logging();
         return Ok(None);
@@ -523,6 +522,42 @@ fn init_logging_and_otlp(
         .try_init()
         .is_ok();
     Ok(installed.then_some(guard))
+}
+
+/// The OTLP export `--otlp-endpoint` and the `OTEL_*` variables configure.
+#[cfg(feature = "otel")]
+fn otlp_export(server: &Server, options: &Options) -> crate::otel::OtlpExport {
+    let mut export = crate::otel::OtlpExport::new(server.info.name.clone())
+        .service_version(server.info.version.clone());
+    if let Some(url) = &options.otlp_endpoint {
+        export = export.endpoint(url.clone());
+    }
+    export
+}
+
+/// With an OTLP endpoint, gives the server metrics (unless it has some) and exports them; the
+/// guard is `None` when nothing is exported.
+#[cfg(feature = "otel")]
+fn export_metrics(
+    mut server: Server,
+    options: &Options,
+) -> Result<(Server, Option<crate::otel::OtlpGuard>)> {
+    let export = otlp_export(&server, options);
+    if !export.exports_metrics() {
+        return Ok((server, None));
+    }
+    let metrics = match &server.metrics {
+        Some(metrics) => metrics.clone(),
+        None => {
+            let metrics = crate::metrics::Metrics::new();
+            server = server.metrics(metrics.clone());
+            metrics
+        }
+    };
+    let guard = export
+        .metrics(&metrics)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    Ok((server, Some(guard)))
 }
 
 /// The log's filter, as `RUST_LOG` says (see [`init_logging`]).

@@ -30,17 +30,20 @@
 //! # }
 //! ```
 //!
-//! The metric names and labels:
+//! The metric names and labels, in `/metrics` and, with the `otel` feature, over OTLP (see
+//! [`Metrics::record_into`] and [`crate::otel`]):
 //!
-//! | metric | labels |
-//! | --- | --- |
-//! | `mcp_requests_total` (counter) | `method`, `outcome` (`ok`, `error`, `cancelled`) |
-//! | `mcp_request_duration_seconds` (histogram) | `method` |
-//! | `mcp_requests_in_flight` (gauge) | |
-//! | `mcp_capability_calls_total` (counter) | `kind` (`tool`, `resource`, `prompt`), `name`, `outcome` (`ok`, `error`, `refused`, `cancelled`, `input_required`, `panicked`, `timed_out`) |
-//! | `mcp_capability_call_duration_seconds` (histogram) | `kind`, `name` |
-//! | `mcp_policy_decisions_total` (counter) | `decision` (`allow`, `confirm`, `deny`), `risk` |
-//! | `mcp_sessions` (gauge) | |
+//! | `/metrics` | OTLP | labels |
+//! | --- | --- | --- |
+//! | `mcp_requests_total` (counter) | `mcp.requests` | `method`, `outcome` (`ok`, `error`, `cancelled`) |
+//! | `mcp_request_duration_seconds` (histogram) | `mcp.request.duration` (s) | `method` |
+//! | `mcp_requests_in_flight` (gauge) | `mcp.requests.in_flight` | |
+//! | `mcp_capability_calls_total` (counter) | `mcp.capability.calls` | `kind` (`tool`, `resource`, `prompt`), `name`, `outcome` (`ok`, `error`, `refused`, `cancelled`, `input_required`, `panicked`, `timed_out`) |
+//! | `mcp_capability_call_duration_seconds` (histogram) | `mcp.capability.call.duration` (s) | `kind`, `name` |
+//! | `mcp_policy_decisions_total` (counter) | `mcp.policy.decisions` | `decision` (`allow`, `confirm`, `deny`), `risk` |
+//! | `mcp_sessions` (gauge) | `mcp.sessions` | |
+//! | `mcp_tasks_total` (counter) | `mcp.tasks` | `status` (`completed`, `failed`, `cancelled`) |
+//! | `mcp_tasks_running` (gauge) | `mcp.tasks.running` | |
 //!
 //! Methods the server does not know are counted as `other`, and only registered capabilities
 //! are named, so that no client can make the label sets grow without bound.
@@ -108,6 +111,10 @@ struct Inner {
     sessions: Gauge,
     tasks: Family<Labels<1>, Counter>,
     tasks_running: Gauge,
+    /// The same measurements, recorded into OpenTelemetry instruments once an OTLP export
+    /// of the metrics started (see [`Metrics::record_into`]).
+    #[cfg(feature = "otel")]
+    otel: std::sync::OnceLock<otel::Instruments>,
 }
 
 impl Metrics {
@@ -182,8 +189,29 @@ impl Metrics {
                 sessions,
                 tasks,
                 tasks_running,
+                #[cfg(feature = "otel")]
+                otel: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Records every measurement from now on into instruments of `meter` as well, under the
+    /// names of the OTLP column of the [module's table](self) (`mcp.requests`, ...), with the
+    /// same attributes and histogram buckets. The command line does this when it exports over
+    /// OTLP; a server that sets up its own meter provider calls it. Only the first meter
+    /// given is used.
+    ///
+    /// ```
+    /// use mcp_runtime::metrics::Metrics;
+    /// use opentelemetry::metrics::MeterProvider as _;
+    ///
+    /// let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+    /// let metrics = Metrics::new();
+    /// metrics.record_into(&provider.meter("mcp-runtime"));
+    /// ```
+    #[cfg(feature = "otel")]
+    pub fn record_into(&self, meter: &opentelemetry::metrics::Meter) {
+        let _ = self.inner.otel.set(otel::Instruments::new(meter));
     }
 
     /// The metrics in the Prometheus text exposition format (version 0.0.4), as `/metrics`
@@ -200,6 +228,10 @@ impl Metrics {
     /// Counts a request from now until the returned guard is finished or dropped.
     pub(crate) fn request(&self, method: &str) -> RequestTimer {
         self.inner.in_flight.inc();
+        #[cfg(feature = "otel")]
+        if let Some(otel) = self.inner.otel.get() {
+            otel.in_flight.add(1, &[]);
+        }
         let method = METHODS
             .iter()
             .find(|known| **known == method)
@@ -222,6 +254,16 @@ impl Metrics {
                 ("risk", risk.to_string()),
             ])
             .inc();
+        #[cfg(feature = "otel")]
+        if let Some(otel) = self.inner.otel.get() {
+            otel.decisions.add(
+                1,
+                &otel::attributes([
+                    ("decision", decision.to_owned()),
+                    ("risk", risk.to_string()),
+                ]),
+            );
+        }
     }
 
     /// Counts a capability's run that ended with `outcome` after `started`.
@@ -235,15 +277,31 @@ impl Metrics {
                 ("outcome", outcome.to_owned()),
             ])
             .inc();
+        let seconds = started.elapsed().as_secs_f64();
         self.inner
             .call_seconds
             .get_or_create(&[("kind", kind.to_owned()), ("name", name.to_owned())])
-            .observe(started.elapsed().as_secs_f64());
+            .observe(seconds);
+        #[cfg(feature = "otel")]
+        if let Some(otel) = self.inner.otel.get() {
+            let labels = [("kind", kind.to_owned()), ("name", name.to_owned())];
+            otel.call_seconds
+                .record(seconds, &otel::attributes(labels.clone()));
+            let [kind, name] = labels;
+            otel.calls.add(
+                1,
+                &otel::attributes([kind, name, ("outcome", outcome.to_owned())]),
+            );
+        }
     }
 
     /// A call went on as a task.
     pub(crate) fn task_started(&self) {
         self.inner.tasks_running.inc();
+        #[cfg(feature = "otel")]
+        if let Some(otel) = self.inner.otel.get() {
+            otel.tasks_running.add(1, &[]);
+        }
     }
 
     /// A task ended with `status` (`completed`, `failed`, `cancelled`).
@@ -253,12 +311,22 @@ impl Metrics {
             .tasks
             .get_or_create(&[("status", status.to_owned())])
             .inc();
+        #[cfg(feature = "otel")]
+        if let Some(otel) = self.inner.otel.get() {
+            otel.tasks_running.add(-1, &[]);
+            otel.tasks
+                .add(1, &otel::attributes([("status", status.to_owned())]));
+        }
     }
 
     /// `open` sessions are open.
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn sessions(&self, open: usize) {
         self.inner.sessions.set(open.try_into().unwrap_or(i64::MAX));
+        #[cfg(feature = "otel")]
+        if let Some(otel) = self.inner.otel.get() {
+            otel.sessions.record(open as u64, &[]);
+        }
     }
 }
 
@@ -300,10 +368,102 @@ impl Drop for RequestTimer {
                 ("outcome", self.outcome.to_owned()),
             ])
             .inc();
+        let seconds = self.started.elapsed().as_secs_f64();
         inner
             .request_seconds
             .get_or_create(&[("method", self.method.to_owned())])
-            .observe(self.started.elapsed().as_secs_f64());
+            .observe(seconds);
+        #[cfg(feature = "otel")]
+        if let Some(otel) = inner.otel.get() {
+            otel.in_flight.add(-1, &[]);
+            let method = opentelemetry::KeyValue::new("method", self.method);
+            otel.request_seconds
+                .record(seconds, std::slice::from_ref(&method));
+            otel.requests.add(
+                1,
+                &[
+                    method,
+                    opentelemetry::KeyValue::new("outcome", self.outcome),
+                ],
+            );
+        }
+    }
+}
+
+/// The OpenTelemetry instruments the measurements are also recorded into.
+#[cfg(feature = "otel")]
+mod otel {
+    use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
+    use opentelemetry::KeyValue;
+
+    pub(super) struct Instruments {
+        pub(super) requests: Counter<u64>,
+        pub(super) request_seconds: Histogram<f64>,
+        pub(super) in_flight: UpDownCounter<i64>,
+        pub(super) calls: Counter<u64>,
+        pub(super) call_seconds: Histogram<f64>,
+        pub(super) decisions: Counter<u64>,
+        pub(super) sessions: Gauge<u64>,
+        pub(super) tasks: Counter<u64>,
+        pub(super) tasks_running: UpDownCounter<i64>,
+    }
+
+    impl Instruments {
+        pub(super) fn new(meter: &Meter) -> Self {
+            let seconds = |name: &'static str, description: &'static str| {
+                meter
+                    .f64_histogram(name)
+                    .with_unit("s")
+                    .with_description(description)
+                    .with_boundaries(super::BUCKETS.to_vec())
+                    .build()
+            };
+            Instruments {
+                requests: meter
+                    .u64_counter("mcp.requests")
+                    .with_description("MCP requests answered, by method and outcome")
+                    .build(),
+                request_seconds: seconds(
+                    "mcp.request.duration",
+                    "Time to answer an MCP request, by method",
+                ),
+                in_flight: meter
+                    .i64_up_down_counter("mcp.requests.in_flight")
+                    .with_description("MCP requests being answered")
+                    .build(),
+                calls: meter
+                    .u64_counter("mcp.capability.calls")
+                    .with_description(
+                        "Tool calls, resource reads and prompt gets, by kind, name and outcome",
+                    )
+                    .build(),
+                call_seconds: seconds(
+                    "mcp.capability.call.duration",
+                    "Time a capability took, from the policy decision to the answer, by kind and name",
+                ),
+                decisions: meter
+                    .u64_counter("mcp.policy.decisions")
+                    .with_description("Permission policy decisions, by decision and risk level")
+                    .build(),
+                sessions: meter
+                    .u64_gauge("mcp.sessions")
+                    .with_description("Open sessions of the handshake era over HTTP")
+                    .build(),
+                tasks: meter
+                    .u64_counter("mcp.tasks")
+                    .with_description("Tool calls that went on as tasks, by how they ended")
+                    .build(),
+                tasks_running: meter
+                    .i64_up_down_counter("mcp.tasks.running")
+                    .with_description("Tasks still running in this process")
+                    .build(),
+            }
+        }
+    }
+
+    /// The labels as OpenTelemetry attributes.
+    pub(super) fn attributes<const N: usize>(labels: [(&'static str, String); N]) -> [KeyValue; N] {
+        labels.map(|(key, value)| KeyValue::new(key, value))
     }
 }
 

@@ -1,5 +1,5 @@
-//! Export of the request spans to an OpenTelemetry collector over OTLP (HTTP/protobuf): the
-//! `otel` feature.
+//! Export of the request spans and the metrics to an OpenTelemetry collector over OTLP
+//! (HTTP/protobuf): the `otel` feature.
 //!
 //! Every request has a `tracing` span (`mcp.request`, target `mcp_runtime::request`) with the
 //! attributes of OpenTelemetry's semantic conventions for MCP. With an OTLP endpoint, each
@@ -7,13 +7,20 @@
 //! caller's span when the request's `_meta` carries a W3C `traceparent` (and `tracestate`),
 //! with the spans and events of the handler at `info` and above nested inside it.
 //!
+//! The server's [metrics](crate::metrics) go the same way: every measurement `/metrics`
+//! counts is also recorded into OpenTelemetry instruments (`mcp.requests`,
+//! `mcp.request.duration`, ...; see the table of the metrics module), which are posted to
+//! `/v1/metrics` every 60 seconds and when the server stops.
+//!
 //! The command line does it all: `--otlp-endpoint http://collector:4318`, or the standard
 //! variables, which the flag wins over:
 //!
 //! | variable | meaning |
 //! | --- | --- |
-//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | the collector's base URL; `/v1/traces` is appended |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | the collector's base URL; `/v1/traces` and `/v1/metrics` are appended |
 //! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the full URL spans are posted to, used as given |
+//! | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` | the full URL metrics are posted to, used as given |
+//! | `OTEL_METRIC_EXPORT_INTERVAL` | milliseconds between two exports of the metrics (default 60000) |
 //! | `OTEL_SERVICE_NAME` | the `service.name` reported (default: the server's name) |
 //!
 //! Without any of the endpoints, nothing is exported and the request path does no more than
@@ -49,10 +56,12 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry::KeyValue;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
@@ -66,6 +75,8 @@ use tracing_subscriber::Layer;
 pub const ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
 /// The full URL spans are posted to; wins over [`ENDPOINT_VAR`].
 pub const TRACES_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+/// The full URL metrics are posted to; wins over [`ENDPOINT_VAR`].
+pub const METRICS_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
 /// The `service.name` reported; wins over the name given to [`OtlpExport::new`].
 pub const SERVICE_NAME_VAR: &str = "OTEL_SERVICE_NAME";
 
@@ -93,7 +104,7 @@ pub struct OtlpExport {
 
 /// Why the OTLP export could not be set up.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot export traces over OTLP: {0}")]
+#[error("cannot export over OTLP: {0}")]
 pub struct OtlpError(String);
 
 impl OtlpExport {
@@ -127,6 +138,12 @@ impl OtlpExport {
         self.endpoint.is_some() || var_set(ENDPOINT_VAR) || var_set(TRACES_ENDPOINT_VAR)
     }
 
+    /// True when there is somewhere to send metrics: an [`endpoint`](Self::endpoint), or
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` set.
+    pub fn exports_metrics(&self) -> bool {
+        self.endpoint.is_some() || var_set(ENDPOINT_VAR) || var_set(METRICS_ENDPOINT_VAR)
+    }
+
     /// A layer that exports the request spans (and the spans and events at `info` and above),
     /// with a filter of its own, and the guard that sends what is left when dropped. Give the
     /// other layers their own filters (`Layer::with_filter`), not a global one, or the request
@@ -149,18 +166,62 @@ impl OtlpExport {
             .with_threads(false)
             .with_filter(filter);
         LIVE_EXPORTS.fetch_add(1, Ordering::Relaxed);
-        Ok((layer, OtlpGuard { provider }))
+        Ok((
+            layer,
+            OtlpGuard {
+                tracer: Some(provider),
+                meter: None,
+            },
+        ))
     }
 
-    /// The tracer provider: a batch of spans at a time, posted by hyper.
-    fn provider(&self) -> Result<SdkTracerProvider, OtlpError> {
+    /// Exports `metrics` (see [`Metrics::record_into`](crate::metrics::Metrics::record_into))
+    /// to the collector's `/v1/metrics`, every `OTEL_METRIC_EXPORT_INTERVAL` milliseconds
+    /// (default 60 000) and when the returned guard is dropped. The same endpoint rules as
+    /// for [`layer`](Self::layer), with `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` for the full URL.
+    ///
+    /// ```no_run
+    /// use mcp_runtime::metrics::Metrics;
+    /// use mcp_runtime::otel::OtlpExport;
+    ///
+    /// # fn main() -> Result<(), mcp_runtime::otel::OtlpError> {
+    /// let metrics = Metrics::new();
+    /// let guard = OtlpExport::new("notes").endpoint("http://127.0.0.1:4318").metrics(&metrics)?;
+    /// // ... serve with `Server::metrics(metrics)`, then drop the guard to send the last counts.
+    /// # drop(guard); Ok(()) }
+    /// ```
+    pub fn metrics(&self, metrics: &crate::metrics::Metrics) -> Result<OtlpGuard, OtlpError> {
+        let endpoint = self.endpoint_for("metrics", METRICS_ENDPOINT_VAR)?;
+        let mut builder = opentelemetry_otlp::MetricExporter::builder()
+            .with_http()
+            .with_http_client(RuntimeClient::new()?)
+            .with_timeout(EXPORT_TIMEOUT);
+        if let Some(endpoint) = endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        let exporter = builder.build().map_err(|e| OtlpError(e.to_string()))?;
+        let provider = SdkMeterProvider::builder()
+            .with_resource(self.resource())
+            .with_reader(PeriodicReader::builder(exporter).build())
+            .build();
+        metrics.record_into(&provider.meter("mcp-runtime"));
+        Ok(OtlpGuard {
+            tracer: None,
+            meter: Some(provider),
+        })
+    }
+
+    /// The URL of `signal`'s export given in code (the base URL with `/v1/{signal}`), or
+    /// `None` to let the exporter read the variables; an error when the URL in force is not
+    /// a plain `http://` one.
+    fn endpoint_for(&self, signal: &str, full_var: &str) -> Result<Option<String>, OtlpError> {
         let endpoint = self
             .endpoint
             .as_ref()
-            .map(|url| format!("{}/v1/traces", url.trim_end_matches('/')));
+            .map(|url| format!("{}/v1/{signal}", url.trim_end_matches('/')));
         let shown = endpoint
             .clone()
-            .or_else(|| var(TRACES_ENDPOINT_VAR))
+            .or_else(|| var(full_var))
             .or_else(|| var(ENDPOINT_VAR))
             .unwrap_or_default();
         if !shown.is_empty() && !shown.starts_with("http://") {
@@ -168,6 +229,24 @@ impl OtlpExport {
                 "`{shown}`: expected an http:// URL such as http://127.0.0.1:4318 (a collector nearby, which forwards over TLS where needed)"
             )));
         }
+        Ok(endpoint)
+    }
+
+    /// What the export says about the server: `service.name` and `service.version`.
+    fn resource(&self) -> Resource {
+        let mut resource = Resource::builder();
+        if !var_set(SERVICE_NAME_VAR) {
+            resource = resource.with_service_name(self.service_name.clone());
+        }
+        if let Some(version) = &self.service_version {
+            resource = resource.with_attribute(KeyValue::new("service.version", version.clone()));
+        }
+        resource.build()
+    }
+
+    /// The tracer provider: a batch of spans at a time, posted by hyper.
+    fn provider(&self) -> Result<SdkTracerProvider, OtlpError> {
+        let endpoint = self.endpoint_for("traces", TRACES_ENDPOINT_VAR)?;
         let client = RuntimeClient::new()?;
         let mut builder = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
@@ -177,33 +256,34 @@ impl OtlpExport {
             builder = builder.with_endpoint(endpoint);
         }
         let exporter = builder.build().map_err(|e| OtlpError(e.to_string()))?;
-        let mut resource = Resource::builder();
-        if !var_set(SERVICE_NAME_VAR) {
-            resource = resource.with_service_name(self.service_name.clone());
-        }
-        if let Some(version) = &self.service_version {
-            resource = resource.with_attribute(KeyValue::new("service.version", version.clone()));
-        }
         Ok(SdkTracerProvider::builder()
-            .with_resource(resource.build())
+            .with_resource(self.resource())
             .with_batch_exporter(exporter)
             .build())
     }
 }
 
-/// Keeps the export running; dropping it sends the spans not yet sent and stops the export.
-/// Keep it until the server has stopped (the command line does).
+/// Keeps the export running; dropping it sends the spans (or metrics) not yet sent and stops
+/// the export. Keep it until the server has stopped (the command line does).
 #[must_use = "dropping the guard stops the export"]
 #[derive(Debug)]
 pub struct OtlpGuard {
-    provider: SdkTracerProvider,
+    tracer: Option<SdkTracerProvider>,
+    meter: Option<SdkMeterProvider>,
 }
 
 impl Drop for OtlpGuard {
     fn drop(&mut self) {
-        LIVE_EXPORTS.fetch_sub(1, Ordering::Relaxed);
-        if let Err(error) = self.provider.shutdown_with_timeout(EXPORT_TIMEOUT) {
-            tracing::warn!(%error, "the last spans could not be exported");
+        if let Some(tracer) = &self.tracer {
+            LIVE_EXPORTS.fetch_sub(1, Ordering::Relaxed);
+            if let Err(error) = tracer.shutdown_with_timeout(EXPORT_TIMEOUT) {
+                tracing::warn!(%error, "the last spans could not be exported");
+            }
+        }
+        if let Some(meter) = &self.meter {
+            if let Err(error) = meter.shutdown_with_timeout(EXPORT_TIMEOUT) {
+                tracing::warn!(%error, "the last metrics could not be exported");
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
-//! The request spans exported over OTLP/HTTP by a server process, as a collector receives them:
-//! a receiver of the test's own decodes what is posted to `/v1/traces` with the official
-//! protobuf types.
+//! The request spans and the metrics exported over OTLP/HTTP by a server process, as a
+//! collector receives them: a receiver of the test's own decodes what is posted to
+//! `/v1/traces` and `/v1/metrics` with the official protobuf types.
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -8,11 +8,16 @@ use std::time::Duration;
 
 use axum::routing::post;
 use bytes::Bytes;
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use opentelemetry_proto::tonic::metrics::v1::{number_data_point, Metric};
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -28,6 +33,7 @@ const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
 #[derive(Clone, Default)]
 struct Received {
     spans: Arc<Mutex<Vec<(String, Span)>>>,
+    metrics: Arc<Mutex<Vec<(String, Metric)>>>,
     posts: Arc<Mutex<usize>>,
 }
 
@@ -36,16 +42,44 @@ impl Received {
         self.spans.lock().unwrap().clone()
     }
 
+    fn metrics(&self) -> Vec<(String, Metric)> {
+        self.metrics.lock().unwrap().clone()
+    }
+
     fn posts(&self) -> usize {
         *self.posts.lock().unwrap()
     }
 }
 
-/// An OTLP/HTTP receiver on `listener`: `POST /v1/traces` with a protobuf body.
+/// An OTLP/HTTP receiver on `listener`: `POST /v1/traces` and `POST /v1/metrics` with a
+/// protobuf body.
 fn receiver(listener: tokio::net::TcpListener) -> Received {
     let received = Received::default();
     let sink = received.clone();
+    let metrics_sink = received.clone();
     let app = axum::Router::new().route(
+        "/v1/metrics",
+        post(move |body: Bytes| async move {
+            *metrics_sink.posts.lock().unwrap() += 1;
+            let request = ExportMetricsServiceRequest::decode(body).expect("an OTLP protobuf body");
+            let mut metrics = metrics_sink.metrics.lock().unwrap();
+            for resource_metrics in request.resource_metrics {
+                let service = resource_metrics
+                    .resource
+                    .as_ref()
+                    .and_then(|r| string(&r.attributes, "service.name"))
+                    .unwrap_or_default();
+                for scope in resource_metrics.scope_metrics {
+                    metrics.extend(scope.metrics.into_iter().map(|m| (service.clone(), m)));
+                }
+            }
+            (
+                [("content-type", "application/x-protobuf")],
+                ExportMetricsServiceResponse::default().encode_to_vec(),
+            )
+        }),
+    );
+    let app = app.route(
         "/v1/traces",
         post(move |body: Bytes| async move {
             *sink.posts.lock().unwrap() += 1;
@@ -232,6 +266,88 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
         string(&failed.attributes, "error.type").is_some(),
         "{failed:#?}"
     );
+}
+
+/// The last exported value of the counter `name` for the data point with `labels`.
+fn counter(metrics: &[(String, Metric)], name: &str, labels: &[(&str, &str)]) -> Option<i64> {
+    metrics
+        .iter()
+        .rev()
+        .filter(|(_, metric)| metric.name == name)
+        .find_map(|(_, metric)| {
+            let Some(Data::Sum(sum)) = &metric.data else {
+                panic!("{name} is not a sum: {metric:#?}");
+            };
+            assert!(sum.is_monotonic, "{metric:#?}");
+            sum.data_points
+                .iter()
+                .find(|point| {
+                    labels
+                        .iter()
+                        .all(|(k, v)| string(&point.attributes, k).as_deref() == Some(*v))
+                })
+                .map(|point| match point.value {
+                    Some(number_data_point::Value::AsInt(n)) => n,
+                    ref other => panic!("{name}: {other:?}"),
+                })
+        })
+}
+
+#[tokio::test]
+async fn metrics_are_exported_with_their_counts_and_buckets() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let received = receiver(listener);
+    run_server(
+        &["--otlp-endpoint", &endpoint],
+        &[],
+        &[
+            call(1, "one", None),
+            call(2, "two", None),
+            json!({
+                "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                "params": {"name": "no_such_tool", "arguments": {}, "_meta": meta()},
+            }),
+        ],
+    )
+    .await;
+
+    // The guard sent the counts before the process exited.
+    let metrics = received.metrics();
+    assert!(metrics.iter().all(|(service, _)| service == "fixture"));
+    let ok = [("method", "tools/call"), ("outcome", "ok")];
+    assert_eq!(
+        counter(&metrics, "mcp.requests", &ok),
+        Some(2),
+        "{metrics:#?}"
+    );
+    let error = [("method", "tools/call"), ("outcome", "error")];
+    assert_eq!(counter(&metrics, "mcp.requests", &error), Some(1));
+    let echoed = [("kind", "tool"), ("name", "echo"), ("outcome", "ok")];
+    assert_eq!(counter(&metrics, "mcp.capability.calls", &echoed), Some(2));
+    let allowed = [("decision", "allow"), ("risk", "low")];
+    assert_eq!(counter(&metrics, "mcp.policy.decisions", &allowed), Some(2));
+
+    let (_, duration) = metrics
+        .iter()
+        .rev()
+        .find(|(_, metric)| metric.name == "mcp.request.duration")
+        .unwrap_or_else(|| panic!("no request duration: {metrics:#?}"));
+    assert_eq!(duration.unit, "s");
+    let Some(Data::Histogram(histogram)) = &duration.data else {
+        panic!("not a histogram: {duration:#?}");
+    };
+    let calls = histogram
+        .data_points
+        .iter()
+        .find(|point| string(&point.attributes, "method").as_deref() == Some("tools/call"))
+        .unwrap_or_else(|| panic!("no tools/call point: {histogram:#?}"));
+    assert_eq!(calls.count, 3);
+    // The buckets of `/metrics`: from 100 µs to 60 s.
+    assert_eq!(calls.explicit_bounds.first(), Some(&0.0001));
+    assert_eq!(calls.explicit_bounds.last(), Some(&60.0));
+    assert_eq!(calls.bucket_counts.len(), calls.explicit_bounds.len() + 1);
+    assert_eq!(calls.bucket_counts.iter().sum::<u64>(), 3);
 }
 
 #[tokio::test]

@@ -106,8 +106,9 @@ impl Options {
         self.store.as_deref()
     }
 
-    /// The OpenTelemetry collector the request spans are exported to (`--otlp-endpoint`), if
-    /// given. The `OTEL_EXPORTER_OTLP_*` variables are read when the server is served, not here.
+    /// The OpenTelemetry collector the request spans and metrics are exported to
+    /// (`--otlp-endpoint`), if given. The `OTEL_EXPORTER_OTLP_*` variables are read when the
+    /// server is served, not here.
     pub fn otlp_endpoint(&self) -> Option<&str> {
         self.otlp_endpoint.as_deref()
     }
@@ -223,7 +224,7 @@ pub(crate) fn option_help() -> Vec<OptionHelp> {
         options.push(option(
             "otlp-endpoint",
             Some("URL"),
-            "export the request spans over OTLP/HTTP to the collector at URL (default: $OTEL_EXPORTER_OTLP_ENDPOINT, if set)",
+            "export the request spans and metrics over OTLP/HTTP to the collector at URL (default: $OTEL_EXPORTER_OTLP_ENDPOINT, if set)",
         ));
     }
     options
@@ -255,7 +256,7 @@ http://HOST:PORT/metrics, on a listener of their own\n  \
         ""
     };
     let otel = if cfg!(feature = "otel") {
-        "--otlp-endpoint <URL>      export the request spans over OTLP/HTTP to the collector at URL\n                             \
+        "--otlp-endpoint <URL>      export the request spans and metrics over OTLP/HTTP to the collector at URL\n                             \
 (default: $OTEL_EXPORTER_OTLP_ENDPOINT, if set)\n  \
          "
     } else {
