@@ -13,7 +13,7 @@ step "cargo fmt --check"
 cargo fmt --check --manifest-path Cargo.toml
 
 step "cargo clippy --all-targets -D warnings"
-cargo clippy --manifest-path Cargo.toml --all-targets -- -D warnings
+cargo clippy --manifest-path Cargo.toml --workspace --all-targets -- -D warnings
 
 step "cargo test (the answer checks)"
 cargo test --manifest-path Cargo.toml

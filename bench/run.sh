@@ -26,6 +26,8 @@ esac
 if [[ $CHECK == 0 ]]; then
     ROUNDS="${BENCH_ROUNDS:-$ROUNDS}"
     cargo build --release --quiet --bins
+    # Separately, so that bench-ours is built without the `otel` feature.
+    cargo build --release --quiet -p mcp-bench-otel
     bin=target/release
     mkdir -p results
     stamp="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -33,6 +35,7 @@ if [[ $CHECK == 0 ]]; then
     : > "$out"
 else
     cargo build --quiet --bins
+    cargo build --quiet -p mcp-bench-otel
     bin=target/debug
 fi
 
@@ -47,11 +50,22 @@ run() { # label, then the driver's arguments
     fi
 }
 
+# `run`, with the request spans exported over OTLP and the metrics recorded when the label is
+# ours-observed (bench-ours-otel with BENCH_OBSERVE).
+observed() { # label, then the driver's arguments
+    if [[ $1 == ours-observed ]]; then BENCH_OBSERVE=1 run "$@"; else run "$@"; fi
+}
+
 for round in $(seq 1 "$ROUNDS"); do
     echo "== round $round of $ROUNDS" >&2
     # rmcp twice on stdio: its default stdio (tokio's stdin/stdout) and its `stdio_pipes`.
     for label in ours rmcp rmcp-pipes limit; do
         run "$label" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "$PIPELINED_CALLS"
+    done
+    # Ours with the `otel` feature compiled in but not configured, then with the request spans
+    # exported over OTLP and the metrics recorded, next to ours without it.
+    for label in ours ours-otel ours-observed; do
+        observed "$label" stdio-pipelined "$bin/bench-${label/observed/otel}" "$label" "$PIPELINED_CALLS"
     done
     for label in ours rmcp rmcp-pipes limit; do
         run "$label" stdio-latency "$bin/bench-${label%-pipes}" "$label" "$LATENCY_CALLS"
@@ -62,6 +76,9 @@ for round in $(seq 1 "$ROUNDS"); do
                 run "$server" http "$bin/bench-$server" "$server" "$mode" "$concurrency" "$SECONDS_PER_HTTP"
             done
         done
+    done
+    for label in ours ours-otel ours-observed; do
+        observed "$label" http "$bin/bench-${label/observed/otel}" "$label" modern 64 "$SECONDS_PER_HTTP"
     done
     # c=64 while four calls of a tool that blocks its thread for 1 s run back to back (the
     # limit server has no such tool); compare with the unloaded modern c=64 row.

@@ -843,6 +843,49 @@ fn format_figure(value: f64) -> String {
     }
 }
 
+/// The second table: ours built or run another way (a label `ours-…`: `ours-otel`,
+/// `ours-observed`, …) against ours as in the first table, workload by workload, as a ratio.
+fn variants(order: &[String], figures: &mut BTreeMap<(String, &str, String), Vec<f64>>) {
+    let mut labels: Vec<String> = figures
+        .keys()
+        .map(|(_, _, server)| server.clone())
+        .filter(|server| server.starts_with("ours-"))
+        .collect();
+    labels.sort();
+    labels.dedup();
+    if labels.is_empty() {
+        return;
+    }
+    println!();
+    println!("| workload | figure | ours | variant | the variant | variant ÷ ours |");
+    println!("|---|---|---:|---|---:|---:|");
+    for workload in order {
+        for label in &labels {
+            for (metric, name) in METRICS {
+                let mut median_of = |server: &str| {
+                    figures
+                        .get_mut(&(workload.clone(), metric, server.to_owned()))
+                        .map_or(f64::NAN, |values| median(values))
+                };
+                let (ours, variant) = (median_of("ours"), median_of(label));
+                if ours.is_nan() || variant.is_nan() {
+                    continue;
+                }
+                let ratio = if ours == 0.0 {
+                    "–".to_owned()
+                } else {
+                    format!("{:.1} %", variant / ours * 100.0)
+                };
+                println!(
+                    "| {workload} | {name} | {} | {label} | {} | {ratio} |",
+                    format_figure(ours),
+                    format_figure(variant),
+                );
+            }
+        }
+    }
+}
+
 fn report(path: &str) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     // workload -> metric -> server -> values, workloads in first-seen order.
@@ -910,6 +953,7 @@ fn report(path: &str) {
             );
         }
     }
+    variants(&order, &mut figures);
     let rounds_seen: Vec<usize> = rounds.values().copied().collect();
     println!();
     println!(

@@ -1,4 +1,6 @@
-//! The benchmark tools served by mcp-runtime.
+//! The benchmark tools served by mcp-runtime. Built twice: `bench-ours`, and
+//! `bench-ours-otel` with the `otel` feature (package `mcp-bench-otel`), which with
+//! `BENCH_OBSERVE=1` exports every request's span over OTLP and records the metrics.
 
 use mcp_bench::{mode_from_args, Mode, Report};
 use mcp_runtime::prelude::*;
@@ -37,9 +39,35 @@ fn block(ms: u64) -> String {
     "unblocked".to_owned()
 }
 
+/// With `BENCH_OBSERVE=1`: the request spans exported over OTLP/HTTP to a collector in this
+/// process (which answers every export with an empty success, and drops it), and the
+/// metrics recorded and exported the same way. The guards are kept while the server runs.
+#[cfg(feature = "otel")]
+async fn observe(server: Server) -> (Server, Vec<mcp_runtime::otel::OtlpGuard>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    if std::env::var_os("BENCH_OBSERVE").is_none() {
+        return (server, Vec::new());
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port for the collector");
+    let endpoint = format!("http://{}", listener.local_addr().expect("its address"));
+    let collector = axum::Router::new().fallback(|| async { "" });
+    tokio::spawn(async move { axum::serve(listener, collector).await });
+    let export = mcp_runtime::otel::OtlpExport::new("bench-ours").endpoint(endpoint);
+    let (layer, spans) = export.clone().layer().expect("the span export");
+    tracing_subscriber::registry().with(layer).init();
+    let metrics = mcp_runtime::metrics::Metrics::new();
+    let counts = export.metrics(&metrics).expect("the metrics export");
+    (server.metrics(metrics), vec![spans, counts])
+}
+
 #[tokio::main]
 async fn main() {
     let server = Server::new("bench-ours", "1.0.0").tools(tools![add, echo, report, block]);
+    #[cfg(feature = "otel")]
+    let (server, _guards) = observe(server).await;
     let served = match mode_from_args() {
         // Pipes are detected and used by the one stdio transport.
         Mode::Stdio | Mode::StdioPipes => server.serve_stdio().await,
