@@ -677,3 +677,43 @@ async fn a_replica_whose_subscription_dropped_catches_up_and_tells_its_listeners
     let _ = redis.kill();
     let _ = redis.wait();
 }
+
+#[tokio::test]
+async fn without_redis_states_are_refused_and_switches_fail_naming_the_store() {
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut redis = start_redis(port);
+    wait_for_port(port).await;
+    let client = asking_client(replica_at(&url, "down:").await);
+    let other = replica_at(&url, "down:").await.build().unwrap();
+    let first = client
+        .request("tools/call", json!({"name": "greet", "arguments": {}}))
+        .await
+        .unwrap();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    assert!(tool_names(&other).await.contains(&"beta".to_owned()));
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+
+    // Whether the state was used already cannot be checked: refused, naming the store.
+    let retry = json!({
+        "name": "greet",
+        "arguments": {},
+        "inputResponses": {"name": {"action": "accept", "content": {"name": "Ada"}}},
+        "requestState": first["requestState"],
+    });
+    let refused = client.request("tools/call", retry).await.unwrap_err();
+    assert_eq!(refused.code, -32603, "{refused:?}");
+    assert!(
+        refused.message.contains(&format!("Redis at {url}")),
+        "{refused:?}"
+    );
+    // A switch the other replicas would not hear of is made nowhere.
+    let error = other.notifier().disable_tool("beta").await.unwrap_err();
+    assert!(matches!(error, mcp_runtime::Error::Store(_)), "{error:?}");
+    assert!(
+        error.to_string().contains(&format!("Redis at {url}")),
+        "{error}"
+    );
+    assert!(tool_names(&other).await.contains(&"beta".to_owned()));
+}

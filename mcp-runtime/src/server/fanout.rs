@@ -256,7 +256,8 @@ impl Fanout {
     }
 
     /// Completes once the switches recorded in the store were read, or the store's timeout
-    /// has passed.
+    /// has passed: a store that cannot be reached at start delays the first requests by
+    /// that much, not every request.
     pub(crate) async fn ready(&self) {
         if self.caught_up.load(Ordering::Acquire) {
             return;
@@ -267,7 +268,13 @@ impl Fanout {
         if self.caught_up.load(Ordering::Acquire) {
             return;
         }
-        let _ = tokio::time::timeout(self.shared.timeout(), signal).await;
+        if tokio::time::timeout(self.shared.timeout(), signal)
+            .await
+            .is_err()
+        {
+            tracing::warn!("serving before the switches the replicas share could be read");
+            self.mark_caught_up();
+        }
     }
 }
 

@@ -15,9 +15,14 @@
 //! unasked (with a first request, or for other keys) may serve a handler's own questions, as
 //! the specification suggests, but never a confirmation the policy requires: that is asked,
 //! in a round this server sealed, before any answer counts. A state is accepted once: a replay, like a state that fails
-//! verification, is refused with -32602. The server keeps only the nonces of states already
-//! used (until they expire), so replicas that share the sealing key can serve each other's
-//! retries; each replica refuses the replays it sees.
+//! verification, is refused with -32602.
+//!
+//! The keys form a ring: the first seals, every one opens, and each state names its key by a
+//! short digest, so that keys rotate without refusing the states in flight. Replicas given
+//! the same keys (or, without keys, sharing a store, through which they agree on one) serve
+//! each other's retries. The server keeps only the nonces of states already used, until they
+//! expire: in its memory, or with a shared store in Redis, so that a state is accepted once
+//! by all the replicas together (and refused while Redis cannot be reached).
 
 use crate::sync::lock;
 use std::collections::{BTreeMap, HashMap};
