@@ -352,6 +352,11 @@ impl Hub {
 /// switch sends `notifications/{tools,prompts,resources}/list_changed` to legacy-era
 /// clients and to 2026-07-28 `subscriptions/listen` streams that asked for it.
 ///
+/// With a store shared by replicas (`--store`), a switch made on one replica is made on all
+/// of them, and every replica tells its own clients; a resource update reaches the
+/// subscribers of every replica. A switch the store cannot record fails with
+/// [`Error::Store`](crate::Error::Store) and changes nothing (see the replicas guide).
+///
 /// ```
 /// use mcp_runtime::prelude::*;
 ///
