@@ -41,8 +41,8 @@ pub(crate) enum Action {
 }
 
 /// The runtime's command-line options: `--transport`, `--bind`, `--policy`, `--audit`,
-/// `--shutdown-grace`, `--metrics`, `--metrics-bind`, `--otlp-endpoint`, `--manifest` and
-/// `--print-config`, parsed and checked.
+/// `--store`, `--state-key`, `--shutdown-grace`, `--metrics`, `--metrics-bind`,
+/// `--otlp-endpoint`, `--manifest` and `--print-config`, parsed and checked.
 ///
 /// [`Serve::serve_with`](crate::Serve::serve_with) serves a server as they say. A server
 /// with options of its own embeds them in its own parser: with the `clap` feature, this type
