@@ -362,6 +362,7 @@ async fn serve(server: Server, options: Options, program: &str) -> Result<()> {
     #[cfg(feature = "otel")]
     let (server, _otlp_metrics) = export_metrics(server, &options)?;
     let policy = effective_policy(server.policy.clone(), options.policy.as_ref())?;
+    let server = state_keys_from(server, &options)?;
     let mut server = store_from(server.policy(policy), &options)?
         .connect_task_store()
         .await?;
@@ -411,6 +412,20 @@ fn store_from(server: Server, options: &Options) -> Result<Server> {
     };
     Ok(server.store_url(url))
 }
+
+/// The keys that seal `requestState`: `--state-key`, else `MCP_STATE_KEYS`, else the
+/// server's own.
+fn state_keys_from(server: Server, options: &Options) -> Result<Server> {
+    let keys = match (&options.state_keys[..], std::env::var(STATE_KEYS_VAR)) {
+        ([], Ok(text)) if !text.trim().is_empty() => options::state_keys(STATE_KEYS_VAR, &text)?,
+        ([], _) => return Ok(server),
+        (given, _) => given.to_vec(),
+    };
+    Ok(server.request_state_keys(keys.into_iter().map(|key| key.0)))
+}
+
+/// The variable holding the keys that seal `requestState` when `--state-key` is not given.
+const STATE_KEYS_VAR: &str = "MCP_STATE_KEYS";
 
 /// The variable naming the task store when `--store` is not given.
 const STORE_VAR: &str = "MCP_STORE";

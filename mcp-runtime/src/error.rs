@@ -112,6 +112,10 @@ pub enum Error {
     /// opened: this build cannot open it, or it cannot be reached. The message names the URL.
     #[error("{0}")]
     TaskStore(String),
+    /// The store shared with other replicas could not record a change (a capability switched
+    /// off or on), which was therefore made nowhere. The message names the store.
+    #[error("{0}")]
+    Store(String),
     /// The HTTP transport could not listen on its address.
     #[error("cannot listen on {address}: {source}")]
     Bind {

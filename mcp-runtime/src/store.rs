@@ -3,10 +3,13 @@
 //! (tasks, sessions and their event logs, the multi round-trip keys, and the fan-out of
 //! changes).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio_util::sync::CancellationToken;
 
 /// How long one request to Redis may take (connecting included) before it counts as
 /// unreachable.
@@ -126,5 +129,113 @@ impl Shared {
     /// The error for `error`, naming the store.
     pub(crate) fn unavailable(&self, error: &dyn std::fmt::Display) -> Unavailable {
         Unavailable(format!("Redis at {}: {error}", self.inner.shown_url))
+    }
+}
+
+/// How long a subscription waits before it connects again after losing Redis.
+const RECONNECT_DELAY: Duration = Duration::from_millis(500);
+
+/// What a subscription of its own (see [`subscribe`]) does with what it hears.
+pub(crate) trait Subscriber: Send + 'static {
+    /// Runs each time the subscription is made, the first time and after every reconnection:
+    /// what was published while it was not subscribed is lost, so it catches up here. False
+    /// stops the subscription.
+    fn subscribed(&mut self) -> impl Future<Output = bool> + Send;
+
+    /// Runs for each message, in the order Redis published them. False stops the
+    /// subscription.
+    fn heard(&mut self, message: redis::Msg) -> impl Future<Output = bool> + Send;
+}
+
+/// What a subscription listens to.
+pub(crate) enum Channel {
+    /// One channel, by name.
+    Named(String),
+    /// Every channel whose name starts with this prefix (matched literally).
+    Prefixed(String),
+}
+
+/// Listens to `channel` on a connection of its own, connecting again whenever it drops,
+/// until `stop` or until `subscriber` says to stop. `what` names the subscription in logs.
+pub(crate) async fn subscribe(
+    client: redis::Client,
+    channel: Channel,
+    timeout: Duration,
+    stop: CancellationToken,
+    mut subscriber: impl Subscriber,
+    what: &'static str,
+) {
+    loop {
+        let subscribed = async {
+            let mut pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
+                .await
+                .ok()?
+                .ok()?;
+            let subscribing = async {
+                match &channel {
+                    Channel::Named(name) => pubsub.subscribe(name).await,
+                    Channel::Prefixed(prefix) => {
+                        pubsub.psubscribe(format!("{}*", glob_escape(prefix))).await
+                    }
+                }
+            };
+            tokio::time::timeout(timeout, subscribing)
+                .await
+                .ok()?
+                .ok()?;
+            Some(pubsub)
+        };
+        let pubsub = tokio::select! {
+            () = stop.cancelled() => return,
+            pubsub = subscribed => pubsub,
+        };
+        if let Some(mut pubsub) = pubsub {
+            let caught_up = tokio::select! {
+                () = stop.cancelled() => return,
+                going_on = subscriber.subscribed() => going_on,
+            };
+            if !caught_up {
+                return;
+            }
+            let mut messages = pubsub.on_message();
+            loop {
+                let message = tokio::select! {
+                    () = stop.cancelled() => return,
+                    message = messages.next() => message,
+                };
+                let Some(message) = message else { break };
+                if !subscriber.heard(message).await {
+                    return;
+                }
+            }
+            tracing::warn!("lost the Redis {what}; connecting again");
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(RECONNECT_DELAY) => {}
+        }
+    }
+}
+
+/// `text` with the characters Redis channel patterns give a meaning escaped.
+fn glob_escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_the_prefix_literally() {
+        assert_eq!(glob_escape("mcp:task:"), "mcp:task:");
+        assert_eq!(glob_escape("a*b?[c]"), "a\\*b\\?\\[c\\]");
     }
 }

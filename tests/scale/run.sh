@@ -2,7 +2,9 @@
 # Tasks shared by replicas through Redis: starts Debian's redis-server on a free port, without
 # persistence, and runs the `redis_store` integration tests against it (the store's scripts,
 # expiry and bound, waits woken by another replica, two servers sharing one task, and an
-# outage with its recovery). Then the same as processes: two task servers over HTTP started
+# outage with its recovery; a multi round-trip request continued on another replica and its
+# replay refused; switches and resource updates reaching another replica's listen streams,
+# and a replica catching up). Then the same as processes: two task servers over HTTP started
 # with the same `--store`, a task started on one polled and cancelled on the other, Redis
 # stopped (-32603 naming the store) and started again (tasks start again).
 #

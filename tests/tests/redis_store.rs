@@ -1,4 +1,5 @@
-//! The Redis task store against a real Redis: `MCP_TEST_REDIS_URL` names it (the tests fail
+//! The Redis store against a real Redis: tasks, the keys of multi round-trip requests and
+//! the fan-out of changes between replicas: `MCP_TEST_REDIS_URL` names it (the tests fail
 //! without it), and `redis-server` on the `PATH` serves the outage test. Run by
 //! `tests/scale/run.sh`, which starts both:
 //!
@@ -9,13 +10,17 @@
 //! Each test keys its tasks under a prefix of its own, so that they run side by side.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use mcp_runtime::prelude::*;
+use mcp_runtime::server::{Connection, Dispatcher};
 use mcp_runtime::tasks::{RedisTaskStore, TaskRecord, TaskStatus, TaskStore, TaskStoreError};
 use mcp_runtime::testing::TestClient;
 use mcp_tests::{task_server_logging, JobLog};
 use serde_json::{json, Value};
+use tokio::sync::mpsc;
 
 /// The Redis the tests use.
 fn redis_url() -> String {
@@ -393,4 +398,322 @@ async fn a_redis_that_is_down_is_an_error_naming_it_and_recovery_follows() {
     );
     let _ = redis.kill();
     let _ = redis.wait();
+}
+
+/// Greets the user by the name they type, asking in a second round.
+#[tool]
+async fn greet(ctx: Context) -> Result<String, ToolError> {
+    let schema = json!({"type": "object", "properties": {"name": {"type": "string"}}});
+    let answer = ctx.elicit("Your name?", schema).key("name").await?;
+    let content = answer.content.unwrap_or_default();
+    Ok(format!(
+        "Hello, {}!",
+        content["name"].as_str().unwrap_or("?")
+    ))
+}
+
+/// A tool to switch off and on.
+#[tool(read_only)]
+fn beta() -> &'static str {
+    "beta"
+}
+
+/// The notes.
+#[resource("notes://today", mime_type = "text/plain")]
+fn notes() -> &'static str {
+    "buy milk"
+}
+
+/// A replica of one server: its tasks, and everything else it shares, under `prefix`.
+async fn replica(prefix: &str) -> Server {
+    replica_at(&redis_url(), prefix).await
+}
+
+/// A replica sharing the Redis at `url`.
+async fn replica_at(url: &str, prefix: &str) -> Server {
+    let store = RedisTaskStore::builder(url)
+        .prefix(prefix)
+        .connect()
+        .await
+        .unwrap();
+    task_server_logging(JobLog::default())
+        .tools(tools![greet, beta])
+        .resources(resources![notes])
+        .task_store(store)
+}
+
+fn asking_client(server: Server) -> TestClient {
+    TestClient::modern(server)
+        .unwrap()
+        .with_client_capabilities(json!({"elicitation": {}}))
+}
+
+#[tokio::test]
+async fn a_multi_round_trip_request_continues_on_another_replica_and_only_once() {
+    let shared = prefix("rounds");
+    let a = asking_client(replica(&shared).await);
+    let b = asking_client(replica(&shared).await);
+    let first = a
+        .request("tools/call", json!({"name": "greet", "arguments": {}}))
+        .await
+        .unwrap();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    let retry = json!({
+        "name": "greet",
+        "arguments": {},
+        "inputResponses": {"name": {"action": "accept", "content": {"name": "Ada"}}},
+        "requestState": first["requestState"],
+    });
+    // Sealed on A, with the key the replicas agreed on through the store; opened on B.
+    let done = b.request("tools/call", retry.clone()).await.unwrap();
+    assert_eq!(done["content"][0]["text"], "Hello, Ada!", "{done}");
+    // Used once on B: refused on A as on B.
+    for replica in [&a, &b] {
+        let replayed = replica
+            .request("tools/call", retry.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(replayed.code, -32602, "{replayed:?}");
+        assert!(replayed.message.contains("already used"), "{replayed:?}");
+    }
+    // The agreed key is in the store, drawn once.
+    let key = redis_cli(&["GET", &format!("{shared}request-state:key")]);
+    assert_eq!(key.len(), 43, "{key}");
+}
+
+#[tokio::test]
+async fn a_state_sealed_with_a_key_the_replica_does_not_hold_is_refused() {
+    let shared = prefix("foreign-key");
+    let a = asking_client(replica(&shared).await.request_state_key([1u8; 32]));
+    let b = asking_client(replica(&shared).await.request_state_key([2u8; 32]));
+    let first = a
+        .request("tools/call", json!({"name": "greet", "arguments": {}}))
+        .await
+        .unwrap();
+    let retry = json!({
+        "name": "greet",
+        "arguments": {},
+        "inputResponses": {"name": {"action": "accept", "content": {"name": "Ada"}}},
+        "requestState": first["requestState"],
+    });
+    let refused = b.request("tools/call", retry.clone()).await.unwrap_err();
+    assert_eq!(refused.code, -32602, "{refused:?}");
+    assert!(
+        refused.message.contains("not issued by this server"),
+        "{refused:?}"
+    );
+    // Rotated: B holds A's key behind its own, and opens the state.
+    let b = asking_client(
+        replica(&shared)
+            .await
+            .request_state_keys([[2u8; 32], [1u8; 32]]),
+    );
+    let done = b.request("tools/call", retry).await.unwrap();
+    assert_eq!(done["content"][0]["text"], "Hello, Ada!", "{done}");
+}
+
+fn connect() -> (Arc<Connection>, mpsc::Receiver<Vec<u8>>) {
+    let (tx, rx) = mpsc::channel(64);
+    (Arc::new(Connection::new(tx)), rx)
+}
+
+fn modern(method: &str, id: i64, mut params: Value) -> Bytes {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    Bytes::from(serde_json::to_vec(&message).unwrap())
+}
+
+async fn heard(rx: &mut mpsc::Receiver<Vec<u8>>) -> Value {
+    let message = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .expect("a message arrives")
+        .expect("the stream is open");
+    serde_json::from_slice(&message).unwrap()
+}
+
+async fn tool_names(dispatcher: &Dispatcher) -> Vec<String> {
+    let (connection, _rx) = connect();
+    let answer = dispatcher
+        .handle(&connection, modern("tools/list", 1, json!({})))
+        .await
+        .unwrap();
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    answer["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|tool| tool["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn changes_made_on_one_replica_reach_the_others() {
+    let shared = prefix("fanout");
+    let a = replica(&shared).await.build().unwrap();
+    let b = replica(&shared).await.build().unwrap();
+    assert!(tool_names(&b).await.contains(&"beta".to_owned()));
+
+    // A listen stream on B.
+    let (connection, mut rx) = connect();
+    let listening = {
+        let b = b.clone();
+        let connection = Arc::clone(&connection);
+        tokio::spawn(async move {
+            let params = json!({"notifications": {
+                "toolsListChanged": true,
+                "resourceSubscriptions": ["notes://today"],
+            }});
+            b.handle(&connection, modern("subscriptions/listen", 7, params))
+                .await
+        })
+    };
+    let ack = heard(&mut rx).await;
+    assert_eq!(
+        ack["method"], "notifications/subscriptions/acknowledged",
+        "{ack}"
+    );
+
+    // Switched off through A: B's stream hears of it, and B no longer lists it.
+    assert!(a.notifier().disable_tool("beta").await.unwrap());
+    let message = heard(&mut rx).await;
+    assert_eq!(
+        message["method"], "notifications/tools/list_changed",
+        "{message}"
+    );
+    assert_eq!(
+        message["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        7
+    );
+    assert!(!tool_names(&a).await.contains(&"beta".to_owned()));
+    assert!(!tool_names(&b).await.contains(&"beta".to_owned()));
+    // Already off everywhere: switching it off again on B changes nothing.
+    assert!(!b.notifier().disable_tool("beta").await.unwrap());
+
+    // A resource updated through A reaches B's stream.
+    assert_eq!(a.notifier().resource_updated("notes://today").await, 0);
+    let message = heard(&mut rx).await;
+    assert_eq!(
+        message["method"], "notifications/resources/updated",
+        "{message}"
+    );
+    assert_eq!(message["params"]["uri"], "notes://today");
+
+    // A replica started later sees the tool off from its first request.
+    let c = replica(&shared).await.build().unwrap();
+    assert!(!tool_names(&c).await.contains(&"beta".to_owned()));
+    let (c_connection, _c_rx) = connect();
+    let call = c
+        .handle(
+            &c_connection,
+            modern("tools/call", 2, json!({"name": "beta", "arguments": {}})),
+        )
+        .await
+        .unwrap();
+    let call: Value = serde_json::from_slice(&call).unwrap();
+    assert!(
+        call["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Unknown tool: beta"),
+        "{call}"
+    );
+
+    // Switched on again through C: A and B list it again, and B's stream hears of it.
+    assert!(c.notifier().enable_tool("beta").await.unwrap());
+    let message = heard(&mut rx).await;
+    assert_eq!(
+        message["method"], "notifications/tools/list_changed",
+        "{message}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !tool_names(&a).await.contains(&"beta".to_owned()) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(tool_names(&a).await.contains(&"beta".to_owned()));
+    assert!(tool_names(&b).await.contains(&"beta".to_owned()));
+    listening.abort();
+}
+
+#[tokio::test]
+async fn a_replica_whose_subscription_dropped_catches_up_and_tells_its_listeners() {
+    // A Redis of the test's own: its subscriptions are cut off below.
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut redis = start_redis(port);
+    wait_for_port(port).await;
+    let a = replica_at(&url, "catch-up:").await.build().unwrap();
+    let b = replica_at(&url, "catch-up:").await.build().unwrap();
+    // B has read the switches (its first request waits for that).
+    assert!(tool_names(&b).await.contains(&"beta".to_owned()));
+    let (connection, mut rx) = connect();
+    let listening = {
+        let b = b.clone();
+        let connection = Arc::clone(&connection);
+        tokio::spawn(async move {
+            let params = json!({"notifications": {"toolsListChanged": true}});
+            b.handle(&connection, modern("subscriptions/listen", 9, params))
+                .await
+        })
+    };
+    heard(&mut rx).await;
+    // The subscriptions are cut off while the switch is made, so that B misses the
+    // publication; B reads the switches again once subscribed again.
+    let killed = std::process::Command::new("redis-cli")
+        .args(["-u", &url, "CLIENT", "KILL", "TYPE", "pubsub"])
+        .output()
+        .unwrap();
+    assert!(killed.status.success());
+    assert!(a.notifier().disable_tool("beta").await.unwrap());
+    let message = heard(&mut rx).await;
+    assert_eq!(
+        message["method"], "notifications/tools/list_changed",
+        "{message}"
+    );
+    assert!(!tool_names(&b).await.contains(&"beta".to_owned()));
+    listening.abort();
+    let _ = redis.kill();
+    let _ = redis.wait();
+}
+
+#[tokio::test]
+async fn without_redis_states_are_refused_and_switches_fail_naming_the_store() {
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut redis = start_redis(port);
+    wait_for_port(port).await;
+    let client = asking_client(replica_at(&url, "down:").await);
+    let other = replica_at(&url, "down:").await.build().unwrap();
+    let first = client
+        .request("tools/call", json!({"name": "greet", "arguments": {}}))
+        .await
+        .unwrap();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    assert!(tool_names(&other).await.contains(&"beta".to_owned()));
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+
+    // Whether the state was used already cannot be checked: refused, naming the store.
+    let retry = json!({
+        "name": "greet",
+        "arguments": {},
+        "inputResponses": {"name": {"action": "accept", "content": {"name": "Ada"}}},
+        "requestState": first["requestState"],
+    });
+    let refused = client.request("tools/call", retry).await.unwrap_err();
+    assert_eq!(refused.code, -32603, "{refused:?}");
+    assert!(
+        refused.message.contains(&format!("Redis at {url}")),
+        "{refused:?}"
+    );
+    // A switch the other replicas would not hear of is made nowhere.
+    let error = other.notifier().disable_tool("beta").await.unwrap_err();
+    assert!(matches!(error, mcp_runtime::Error::Store(_)), "{error:?}");
+    assert!(
+        error.to_string().contains(&format!("Redis at {url}")),
+        "{error}"
+    );
+    assert!(tool_names(&other).await.contains(&"beta".to_owned()));
 }

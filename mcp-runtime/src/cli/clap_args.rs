@@ -25,6 +25,7 @@ const PRINT_CONFIG: &str = "mcp-runtime-print-config";
 const METRICS: &str = "mcp-runtime-metrics";
 const METRICS_BIND: &str = "mcp-runtime-metrics-bind";
 const STORE: &str = "mcp-runtime-store";
+const STATE_KEY: &str = "mcp-runtime-state-key";
 const OTLP_ENDPOINT: &str = "mcp-runtime-otlp-endpoint";
 
 /// The message of a runtime error, for clap to show.
@@ -45,7 +46,7 @@ fn arg(id: &'static str, name: &'static str) -> Arg {
     }
 }
 
-fn args() -> [Arg; 11] {
+fn args() -> [Arg; 12] {
     let policy = PathBufValueParser::new()
         .try_map(|path| options::policy_path(path.as_os_str()).map_err(message));
     [
@@ -57,6 +58,9 @@ fn args() -> [Arg; 11] {
         arg(POLICY, "policy").value_parser(policy),
         arg(AUDIT, "audit").value_parser(PathBufValueParser::new()),
         arg(STORE, "store").value_parser(|value: &str| options::store_url(value).map_err(message)),
+        arg(STATE_KEY, "state-key")
+            .action(ArgAction::Append)
+            .value_parser(|value: &str| options::state_key("--state-key", value).map_err(message)),
         // `-1` is a value to refuse with the runtime's words, not an unknown option.
         arg(SHUTDOWN_GRACE, "shutdown-grace")
             .allow_negative_numbers(true)
@@ -125,6 +129,12 @@ impl clap::FromArgMatches for Options {
         }
         if let Some(store) = value::<String>(matches, STORE)? {
             self.store = Some(store);
+        }
+        if let Some(keys) = matches
+            .try_get_many::<options::StateKey>(STATE_KEY)
+            .map_err(|e| clap::Error::raw(ErrorKind::InvalidValue, e.to_string()))?
+        {
+            self.state_keys = keys.cloned().collect();
         }
         if let Some(grace) = value::<Duration>(matches, SHUTDOWN_GRACE)? {
             self.shutdown_grace = Some(grace);

@@ -40,6 +40,11 @@ fn both_parsers_read_the_same_options() {
         &["--audit", "a.jsonl", "--manifest"],
         &["--print-config", "claude"],
         &["--print-config=vs-code", "--audit=x"],
+        &[
+            "--state-key",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            "--state-key=_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-",
+        ],
     ];
     if cfg!(feature = "policy-file") {
         lines.push(&["--policy", "p.toml", "--print-config", "cursor"]);
@@ -73,6 +78,8 @@ fn both_parsers_refuse_the_same_options_with_the_same_words() {
         &["--policy", "p.toml"],
         &["--store", "memcached://host"],
         &["--store", "redis://127.0.0.1:6379"],
+        &["--state-key", "c2hvcnQ="],
+        &["--state-key", "not base64!"],
     ];
     if cfg!(feature = "redis") {
         lines.retain(|line| line != &["--store", "redis://127.0.0.1:6379"]);

@@ -41,8 +41,8 @@ pub(crate) enum Action {
 }
 
 /// The runtime's command-line options: `--transport`, `--bind`, `--policy`, `--audit`,
-/// `--shutdown-grace`, `--metrics`, `--metrics-bind`, `--otlp-endpoint`, `--manifest` and
-/// `--print-config`, parsed and checked.
+/// `--store`, `--state-key`, `--shutdown-grace`, `--metrics`, `--metrics-bind`,
+/// `--otlp-endpoint`, `--manifest` and `--print-config`, parsed and checked.
 ///
 /// [`Serve::serve_with`](crate::Serve::serve_with) serves a server as they say. A server
 /// with options of its own embeds them in its own parser: with the `clap` feature, this type
@@ -69,6 +69,7 @@ pub struct Options {
     pub(crate) metrics: bool,
     pub(crate) metrics_bind: Option<SocketAddr>,
     pub(crate) store: Option<String>,
+    pub(crate) state_keys: Vec<StateKey>,
     pub(crate) otlp_endpoint: Option<String>,
     pub(crate) action: Action,
 }
@@ -104,6 +105,12 @@ impl Options {
     /// given. `MCP_STORE` is read when the server is served, not here.
     pub fn store(&self) -> Option<&str> {
         self.store.as_deref()
+    }
+
+    /// The keys that seal `requestState` (`--state-key`, repeated; the first seals, every
+    /// one opens), decoded. `MCP_STATE_KEYS` is read when the server is served, not here.
+    pub fn state_keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.state_keys.iter().map(|key| key.0.as_slice())
     }
 
     /// The OpenTelemetry collector the request spans and metrics are exported to
@@ -149,8 +156,19 @@ impl Options {
     }
 }
 
-/// What the command line asks for.
+/// A key that seals `requestState`, given on the command line; never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct StateKey(pub(crate) Vec<u8>);
+
+impl std::fmt::Debug for StateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StateKey(***)")
+    }
+}
+
+/// What the command line asks for. Made once per process: its size does not matter.
 #[derive(Debug, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Command {
     Run(Options),
     Help,
@@ -195,6 +213,11 @@ pub(crate) fn option_help() -> Vec<OptionHelp> {
             "store",
             Some("URL"),
             "keep tasks in the store shared by replicas, redis://HOST:PORT[/DB] (default: $MCP_STORE, if set; else in memory)",
+        ),
+        option(
+            "state-key",
+            Some("KEY"),
+            "a key (base64, 32 bytes or more) that seals the state of multi round-trip requests; repeat it to keep accepting older keys, the first sealing (default: $MCP_STATE_KEYS, comma-separated, if set)",
         ),
         option(
             "shutdown-grace",
@@ -269,6 +292,9 @@ http://HOST:PORT/metrics, on a listener of their own\n  \
          --audit <FILE>             append an audit record per decision and call (JSON lines)\n  \
          --store <URL>              keep tasks in the store shared by replicas,\n                             \
 redis://HOST:PORT[/DB] (default: $MCP_STORE, if set; else in memory)\n  \
+         --state-key <KEY>          a key (base64, 32 bytes or more) that seals the state of multi\n                             \
+round-trip requests; repeat it to keep accepting older keys, the first sealing (default:\n                             \
+$MCP_STATE_KEYS, comma-separated, if set)\n  \
          --shutdown-grace <SECONDS> on SIGINT or SIGTERM, how long calls in progress may take to\n                             \
 finish before they are cancelled (default: 10)\n  \
          --manifest                 print every capability with its risk and scopes as JSON, and exit\n  \
@@ -369,6 +395,43 @@ pub(crate) fn store_url(value: &str) -> Result<String> {
         .map_err(|why| Error::Usage(format!("--store {why}")))
 }
 
+/// Reads a key that seals `requestState`: base64 (standard or URL-safe alphabet, padded or
+/// not) of 32 bytes or more. The error names `option` and never shows the key.
+pub(crate) fn state_key(option: &str, text: &str) -> Result<StateKey> {
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+    use base64::engine::DecodePaddingMode;
+    use base64::Engine;
+    let lenient =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, lenient);
+    let url_safe = GeneralPurpose::new(&base64::alphabet::URL_SAFE, lenient);
+    let text = text.trim();
+    let key = standard
+        .decode(text)
+        .or_else(|_| url_safe.decode(text))
+        .map_err(|_| {
+            Error::Usage(format!(
+                "{option}: a key is base64 (such as the output of `openssl rand -base64 32`); this one is not"
+            ))
+        })?;
+    if key.len() < crate::server::MIN_STATE_KEY_BYTES {
+        return Err(Error::Usage(format!(
+            "{option}: a key must hold at least {} bytes; this one holds {} (make one with `openssl rand -base64 32`)",
+            crate::server::MIN_STATE_KEY_BYTES,
+            key.len()
+        )));
+    }
+    Ok(StateKey(key))
+}
+
+/// Reads `MCP_STATE_KEYS`: keys as [`state_key`] reads them, separated by commas.
+pub(crate) fn state_keys(variable: &str, text: &str) -> Result<Vec<StateKey>> {
+    text.split(',')
+        .filter(|key| !key.trim().is_empty())
+        .map(|key| state_key(variable, key))
+        .collect()
+}
+
 /// Reads `--otlp-endpoint`: a plain `http://` URL, in a build that exports traces.
 pub(crate) fn otlp_endpoint(text: &str) -> Result<String> {
     if !cfg!(feature = "otel") {
@@ -446,6 +509,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Command>
             }
             Long("audit") => options.audit = Some(value(&mut parser)?.into()),
             Long("store") => options.store = Some(store_url(&text(&mut parser)?)?),
+            Long("state-key") => options
+                .state_keys
+                .push(state_key("--state-key", &text(&mut parser)?)?),
             Long("metrics") => options.metrics = metrics_available("--metrics")?,
             Long("metrics-bind") => {
                 metrics_available("--metrics-bind")?;

@@ -14,7 +14,13 @@ use super::options::{Client, Options, Transport};
 const PATH_OPTIONS: [&str; 2] = ["--policy", "--audit"];
 
 /// The runtime's other options that take a value: their values are passed as they are.
-const VALUE_OPTIONS: [&str; 3] = ["--transport", "--bind", "--shutdown-grace"];
+const VALUE_OPTIONS: [&str; 5] = [
+    "--transport",
+    "--bind",
+    "--shutdown-grace",
+    "--store",
+    "--state-key",
+];
 
 /// The option left out of the printed command line.
 const PRINT_CONFIG: &str = "--print-config";
@@ -24,7 +30,8 @@ const PRINT_CONFIG: &str = "--print-config";
 /// relative paths made absolute, since the client starts the server in another directory:
 ///
 /// * the values of `--policy` and `--audit`, always;
-/// * the values of `--transport`, `--bind` and `--shutdown-grace`, never;
+/// * the values of `--transport`, `--bind`, `--shutdown-grace`, `--store` and
+///   `--state-key`, never;
 /// * any other argument, or the value of an `--option=value` argument, that names a file or
 ///   directory existing relative to the current directory. An argument that names nothing
 ///   yet (a database created on first start) is passed as it is; give it as an absolute path.

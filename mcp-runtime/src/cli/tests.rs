@@ -213,6 +213,49 @@ fn the_task_store_is_a_url() {
     assert!(err.to_string().contains("--store"), "{err}");
 }
 
+/// 32 bytes, base64: `openssl rand -base64 32` prints such keys.
+const KEY_A: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+/// 33 bytes, URL-safe base64 without padding.
+const KEY_B: &str = "_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-";
+
+#[test]
+fn state_keys_are_base64_of_at_least_32_bytes_and_repeat() {
+    let Command::Run(options) = parse(args(&["--state-key", KEY_A, "--state-key", KEY_B])).unwrap()
+    else {
+        panic!("a run");
+    };
+    let keys: Vec<&[u8]> = options.state_keys().collect();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0], (0u8..32).collect::<Vec<_>>());
+    assert_eq!(keys[1].len(), 33);
+    // Keys are never shown.
+    assert!(!format!("{options:?}").contains(KEY_A), "{options:?}");
+    let short = parse(args(&["--state-key", "c2hvcnQ="]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        short.starts_with("--state-key: a key must hold at least 32 bytes; this one holds 5"),
+        "{short}"
+    );
+    let garbled = parse(args(&["--state-key", "not base64!"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        garbled.starts_with("--state-key: a key is base64"),
+        "{garbled}"
+    );
+    assert!(!garbled.contains("not base64!"), "{garbled}");
+    let err = parse(args(&["--state-key"])).unwrap_err();
+    assert!(err.to_string().contains("--state-key"), "{err}");
+    // The variable: comma-separated, blanks ignored, checked alike.
+    let keys = options::state_keys("MCP_STATE_KEYS", &format!("{KEY_A}, {KEY_B},")).unwrap();
+    assert_eq!(keys.len(), 2);
+    let err = options::state_keys("MCP_STATE_KEYS", &format!("{KEY_A},c2hvcnQ="))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("MCP_STATE_KEYS: a key must hold"), "{err}");
+}
+
 #[test]
 fn a_store_url_must_be_connected_before_the_server_is_built() {
     let err = Server::new("s", "1")

@@ -67,7 +67,6 @@ pub(crate) struct Inner {
     pub(super) metrics: Option<crate::metrics::Metrics>,
     /// The store shared with other replicas, if any (`--store`).
     #[cfg(feature = "redis")]
-    #[allow(dead_code)]
     pub(super) shared: Option<crate::store::Shared>,
 }
 
@@ -243,7 +242,11 @@ impl Dispatcher {
             template_list,
             prompt_list,
             settings,
+            #[cfg(feature = "redis")]
+            fanout: server.shared.clone().map(super::fanout::Fanout::new),
         });
+        #[cfg(feature = "redis")]
+        super::fanout::Fanout::start(&hub);
         let features = lists::Features {
             tools: !registry.tools.is_empty(),
             resources: registry.has_resources(),
@@ -281,7 +284,12 @@ impl Dispatcher {
                 server_meta,
                 permissions,
                 skills,
-                sealer: Sealer::new(server.request_state_key, server.request_state_ttl),
+                sealer: Sealer::new(
+                    server.request_state_keys,
+                    server.request_state_ttl,
+                    #[cfg(feature = "redis")]
+                    server.shared.clone(),
+                ),
                 tasks,
                 layers: crate::middleware::compose(layers, weak.clone()),
                 #[cfg(feature = "metrics")]
@@ -463,6 +471,8 @@ impl Dispatcher {
         params: Option<&RawValue>,
         sink: Outbound,
     ) -> Answer {
+        // A replica sharing a store serves once it knows what the others switched off.
+        self.inner.hub.ready().await;
         let request = Request {
             connection,
             message,
@@ -688,7 +698,7 @@ impl Dispatcher {
 
     /// Modern era: the answers a retried request brings (verifying its `requestState`), and
     /// the place the handler's questions go. `None` in the legacy era.
-    pub(super) fn input_round(
+    pub(super) async fn input_round(
         &self,
         negotiated: &Negotiated,
         binding: &Binding<'_>,
@@ -702,13 +712,14 @@ impl Dispatcher {
             binding,
             params.input_responses,
             params.request_state,
-        )?;
+        )
+        .await?;
         Ok(Some(Arc::new(round)))
     }
 
     /// The answer of a run that stopped to ask the client: an `input_required` result, or the
     /// error the client's answers deserve.
-    pub(super) fn suspend(
+    pub(super) async fn suspend(
         &self,
         id: &RequestId,
         binding: &Binding<'_>,
@@ -728,7 +739,7 @@ impl Dispatcher {
             meta: &'a RawValue,
         }
         let asked = requests.iter().map(|(key, _)| key.clone()).collect();
-        let request_state = self.inner.sealer.seal(binding, &answers, asked)?;
+        let request_state = self.inner.sealer.seal(binding, &answers, asked).await?;
         Ok(Some(encode_result(
             id,
             &Wire {

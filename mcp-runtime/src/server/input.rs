@@ -15,9 +15,14 @@
 //! unasked (with a first request, or for other keys) may serve a handler's own questions, as
 //! the specification suggests, but never a confirmation the policy requires: that is asked,
 //! in a round this server sealed, before any answer counts. A state is accepted once: a replay, like a state that fails
-//! verification, is refused with -32602. The server keeps only the nonces of states already
-//! used (until they expire), so replicas that share the sealing key can serve each other's
-//! retries; each replica refuses the replays it sees.
+//! verification, is refused with -32602.
+//!
+//! The keys form a ring: the first seals, every one opens, and each state names its key by a
+//! short digest, so that keys rotate without refusing the states in flight. Replicas given
+//! the same keys (or, without keys, sharing a store, through which they agree on one) serve
+//! each other's retries. The server keeps only the nonces of states already used, until they
+//! expire: in its memory, or with a shared store in Redis, so that a state is accepted once
+//! by all the replicas together (and refused while Redis cannot be reached).
 
 use crate::sync::lock;
 use std::collections::{BTreeMap, HashMap};
@@ -40,13 +45,69 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Signs and verifies `requestState`, and remembers the states already used.
 pub(crate) struct Sealer {
-    key: Vec<u8>,
+    /// The keys given to the server: the first signs, every one verifies. Empty when none
+    /// was given and replicas agree on one through the shared store.
+    ring: Vec<SealingKey>,
     ttl: Duration,
     /// Nonces of states already accepted, with their expiry (seconds since the epoch).
     used: Mutex<HashMap<[u8; NONCE_BYTES], u64>>,
+    /// The store shared with other replicas: used nonces are recorded there, and without a
+    /// key given, the replicas' common key is kept there.
+    #[cfg(feature = "redis")]
+    shared: Option<crate::store::Shared>,
+    /// The key agreed through the shared store, read on first use.
+    #[cfg(feature = "redis")]
+    agreed: tokio::sync::OnceCell<SealingKey>,
 }
 
 const NONCE_BYTES: usize = 16;
+
+/// How many bytes of a key's digest name it in a sealed state.
+const KEY_ID_BYTES: usize = 6;
+
+/// The shortest key accepted from configuration.
+pub(crate) const MIN_KEY_BYTES: usize = 32;
+
+/// One key of the ring, with the id that names it in the states it seals.
+#[derive(Clone)]
+struct SealingKey {
+    id: String,
+    secret: Vec<u8>,
+}
+
+impl SealingKey {
+    fn new(secret: Vec<u8>) -> Self {
+        let mut digest = Sha256::new();
+        digest.update(b"mcp-runtime requestState key id\0");
+        digest.update(&secret);
+        let id = URL_SAFE_NO_PAD.encode(&digest.finalize()[..KEY_ID_BYTES]);
+        SealingKey { id, secret }
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        HmacSha256::new_from_slice(&self.secret).expect("HMAC takes keys of any length")
+    }
+
+    /// `{key id}.{payload}.{tag}`, the tag covering the key id and the payload.
+    fn sign(&self, payload: &[u8]) -> String {
+        let payload = URL_SAFE_NO_PAD.encode(payload);
+        let mut mac = self.mac();
+        mac.update(self.id.as_bytes());
+        mac.update(b".");
+        mac.update(payload.as_bytes());
+        let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{}.{payload}.{tag}", self.id)
+    }
+
+    /// True when `tag` is this key's over `id.payload`.
+    fn verifies(&self, id: &str, payload: &str, tag: &[u8]) -> bool {
+        let mut mac = self.mac();
+        mac.update(id.as_bytes());
+        mac.update(b".");
+        mac.update(payload.as_bytes());
+        mac.verify_slice(tag).is_ok()
+    }
+}
 
 /// At most this many used states are remembered at once; past it, until some expire, retries
 /// are refused rather than remembered in unbounded memory.
@@ -62,22 +123,56 @@ pub(crate) struct Opened {
 }
 
 impl Sealer {
-    pub(crate) fn new(key: Option<Vec<u8>>, ttl: Duration) -> Self {
-        let key = key.unwrap_or_else(|| random_bytes::<32>().to_vec());
+    /// A sealer signing with the first of `keys` and accepting every one of them. Without
+    /// keys, it draws a random one, unless `shared` is given: then the replicas sharing the
+    /// store agree on one there.
+    pub(crate) fn new(
+        keys: Vec<Vec<u8>>,
+        ttl: Duration,
+        #[cfg(feature = "redis")] shared: Option<crate::store::Shared>,
+    ) -> Self {
+        let mut ring: Vec<SealingKey> = keys.into_iter().map(SealingKey::new).collect();
+        #[cfg(feature = "redis")]
+        let agree = ring.is_empty() && shared.is_some();
+        #[cfg(not(feature = "redis"))]
+        let agree = false;
+        if ring.is_empty() && !agree {
+            ring.push(SealingKey::new(random_bytes::<32>().to_vec()));
+        }
         Sealer {
-            key,
+            ring,
             ttl,
             used: Mutex::default(),
+            #[cfg(feature = "redis")]
+            shared,
+            #[cfg(feature = "redis")]
+            agreed: tokio::sync::OnceCell::new(),
         }
     }
 
-    fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(&self.key).expect("HMAC takes keys of any length")
+    /// The keys: the first signs, every one verifies.
+    async fn ring(&self) -> Result<&[SealingKey], RpcError> {
+        #[cfg(feature = "redis")]
+        if self.ring.is_empty() {
+            if let Some(shared) = &self.shared {
+                let key = self
+                    .agreed
+                    .get_or_try_init(|| agree_on_key(shared))
+                    .await
+                    .map_err(|e| {
+                        RpcError::store_unavailable(format!(
+                            "cannot read the key that seals `requestState`: {e}"
+                        ))
+                    })?;
+                return Ok(std::slice::from_ref(key));
+            }
+        }
+        Ok(&self.ring)
     }
 
     /// Seals the answers of a round, and the keys of the questions it asked, for the request
     /// `binding` identifies.
-    pub(crate) fn seal(
+    pub(crate) async fn seal(
         &self,
         binding: &Binding<'_>,
         answers: &BTreeMap<String, Value>,
@@ -93,26 +188,31 @@ impl Sealer {
             answers: answers.clone(),
         };
         let payload = serde_json::to_vec(&payload).expect("state payloads serialise");
-        let mut mac = self.mac();
-        mac.update(&payload);
-        let tag = mac.finalize().into_bytes();
-        let mut sealed = URL_SAFE_NO_PAD.encode(&payload);
-        sealed.push('.');
-        sealed.push_str(&URL_SAFE_NO_PAD.encode(tag));
-        Ok(sealed)
+        let ring = self.ring().await?;
+        Ok(ring[0].sign(&payload))
     }
 
     /// What `state` holds, if it is authentic, unexpired, unused and was issued for the request
     /// `binding` identifies. Opening it uses it up.
-    pub(crate) fn open(&self, state: &str, binding: &Binding<'_>) -> Result<Opened, RpcError> {
+    pub(crate) async fn open(
+        &self,
+        state: &str,
+        binding: &Binding<'_>,
+    ) -> Result<Opened, RpcError> {
         let not_ours = || refuse("it was not issued by this server");
-        let (payload, tag) = state.split_once('.').ok_or_else(not_ours)?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| not_ours())?;
+        let mut parts = state.splitn(3, '.');
+        let (Some(id), Some(encoded), Some(tag)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(not_ours());
+        };
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| not_ours())?;
-        let mut mac = self.mac();
-        mac.update(&payload);
-        mac.verify_slice(&tag)
-            .map_err(|_| refuse("its integrity check failed"))?;
+        let payload = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| not_ours())?;
+        let ring = self.ring().await?;
+        // A key this server does not hold (retired, or another server's): not ours.
+        let key = ring.iter().find(|key| key.id == id).ok_or_else(not_ours)?;
+        if !key.verifies(id, encoded, &tag) {
+            return Err(refuse("its integrity check failed"));
+        }
         let payload: Payload = serde_json::from_slice(&payload).map_err(|_| not_ours())?;
         if payload.v != 2 {
             return Err(refuse("it was issued by another version of this server"));
@@ -129,15 +229,53 @@ impl Sealer {
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
             .ok_or_else(not_ours)?;
-        self.use_once(nonce, payload.exp, now)?;
+        self.use_once(nonce, payload.exp, now).await?;
         Ok(Opened {
             answers: payload.answers,
             asked: payload.asked,
         })
     }
 
-    /// Records `nonce` as used; fails if it already was.
-    fn use_once(&self, nonce: [u8; NONCE_BYTES], expires: u64, now: u64) -> Result<(), RpcError> {
+    /// Records `nonce` as used; fails if it already was. With a shared store, the record is
+    /// kept there, so that a state is accepted once by all the replicas together; a store
+    /// that cannot be reached refuses the state rather than risk a replay.
+    async fn use_once(
+        &self,
+        nonce: [u8; NONCE_BYTES],
+        expires: u64,
+        now: u64,
+    ) -> Result<(), RpcError> {
+        let replayed = || refuse("it was already used; each `requestState` is accepted once");
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            let key = shared.key(&format!(
+                "request-state:used:{}",
+                URL_SAFE_NO_PAD.encode(nonce)
+            ));
+            // Kept a second past the state's expiry, after which the state is refused anyway.
+            let until_ms = expires.saturating_add(1).saturating_mul(1000);
+            let first: Option<String> = shared
+                .run(async |c| {
+                    redis::cmd("SET")
+                        .arg(&key)
+                        .arg(1)
+                        .arg("NX")
+                        .arg("PXAT")
+                        .arg(until_ms)
+                        .query_async(c)
+                        .await
+                })
+                .await
+                .map_err(|e| {
+                    RpcError::store_unavailable(format!(
+                        "cannot check that `requestState` is used once: {e}"
+                    ))
+                })?;
+            return match first {
+                Some(_) => Ok(()),
+                None => Err(replayed()),
+            };
+        }
         let mut used = lock(&self.used);
         if used.len() >= MAX_REMEMBERED {
             used.retain(|_, &mut exp| exp >= now);
@@ -152,11 +290,41 @@ impl Sealer {
         }
         match used.insert(nonce, expires) {
             None => Ok(()),
-            Some(_) => Err(refuse(
-                "it was already used; each `requestState` is accepted once",
-            )),
+            Some(_) => Err(replayed()),
         }
     }
+}
+
+/// The key the replicas sharing `shared` seal with when none was given to them: the first
+/// to need it draws it and stores it (`SET NX`, without expiry), the others read it.
+#[cfg(feature = "redis")]
+async fn agree_on_key(
+    shared: &crate::store::Shared,
+) -> Result<SealingKey, crate::store::Unavailable> {
+    let name = shared.key("request-state:key");
+    let drawn = URL_SAFE_NO_PAD.encode(random_bytes::<32>());
+    let stored: String = shared
+        .run(async |c| {
+            // Two requests rather than `SET NX GET`, which Redis before 7 lacks.
+            redis::cmd("SET")
+                .arg(&name)
+                .arg(&drawn)
+                .arg("NX")
+                .query_async::<Option<String>>(c)
+                .await?;
+            redis::cmd("GET").arg(&name).query_async(c).await
+        })
+        .await?;
+    let secret = URL_SAFE_NO_PAD
+        .decode(stored.trim())
+        .ok()
+        .filter(|secret| secret.len() >= MIN_KEY_BYTES)
+        .ok_or_else(|| {
+            shared.unavailable(&format!(
+                "{name} does not hold a key (32 bytes or more, base64url); delete it to draw a new one"
+            ))
+        })?;
+    Ok(SealingKey::new(secret))
 }
 
 fn refuse(why: &str) -> RpcError {
@@ -297,7 +465,7 @@ impl InputRound {
     /// Reads `inputResponses` and `requestState` of a retried request. Only the answers to
     /// the questions the sealed state says were asked are taken; the sealed answers of earlier
     /// rounds cannot be overridden.
-    pub(crate) fn new(
+    pub(crate) async fn new(
         sealer: &Sealer,
         binding: &Binding<'_>,
         input_responses: Option<&RawValue>,
@@ -314,7 +482,7 @@ impl InputRound {
         let mut answers = Map::new();
         let resumed = match request_state {
             Some(state) => {
-                let opened = sealer.open(state, binding)?;
+                let opened = sealer.open(state, binding).await?;
                 for key in opened.asked {
                     if let Some(answer) = responses.remove(&key) {
                         answers.insert(key, answer);
@@ -438,21 +606,36 @@ mod tests {
         }
     }
 
-    fn seal(sealer: &Sealer, arguments: &str, answers: &BTreeMap<String, Value>) -> String {
+    fn sealer_with(keys: &[&[u8]], ttl: Duration) -> Sealer {
+        Sealer::new(
+            keys.iter().map(|key| key.to_vec()).collect(),
+            ttl,
+            #[cfg(feature = "redis")]
+            None,
+        )
+    }
+
+    fn new_sealer() -> Sealer {
+        sealer_with(&[], Duration::from_secs(60))
+    }
+
+    async fn seal(sealer: &Sealer, arguments: &str, answers: &BTreeMap<String, Value>) -> String {
         sealer
             .seal(&binding(&raw(arguments)), answers, vec!["name".to_owned()])
+            .await
             .unwrap()
     }
 
-    #[test]
-    fn sealed_answers_open_for_the_same_request_only() {
-        let sealer = Sealer::new(None, Duration::from_secs(60));
+    #[tokio::test]
+    async fn sealed_answers_open_for_the_same_request_only() {
+        let sealer = new_sealer();
         let mut answers = BTreeMap::new();
         answers.insert("name".to_owned(), serde_json::json!({"action": "accept"}));
-        let state = seal(&sealer, r#"{"a":1,"b":[1,2]}"#, &answers);
+        let state = seal(&sealer, r#"{"a":1,"b":[1,2]}"#, &answers).await;
         // White space between tokens does not matter.
         let opened = sealer
             .open(&state, &binding(&raw(r#"{ "a": 1, "b": [1, 2] }"#)))
+            .await
             .unwrap();
         assert_eq!(opened.answers, answers);
         assert_eq!(opened.asked, ["name"]);
@@ -461,8 +644,11 @@ mod tests {
             r#"{"b":[1,2],"a":1}"#,
             r#"{"a":1.0,"b":[1,2]}"#,
         ] {
-            let state = seal(&sealer, r#"{"a":1,"b":[1,2]}"#, &answers);
-            let err = sealer.open(&state, &binding(&raw(other))).unwrap_err();
+            let state = seal(&sealer, r#"{"a":1,"b":[1,2]}"#, &answers).await;
+            let err = sealer
+                .open(&state, &binding(&raw(other)))
+                .await
+                .unwrap_err();
             assert_eq!(err.code, code::INVALID_PARAMS);
             assert!(
                 err.message.contains("different request"),
@@ -472,10 +658,10 @@ mod tests {
         }
     }
 
-    #[test]
-    fn values_serde_json_cannot_hold_still_bind_exactly() {
+    #[tokio::test]
+    async fn values_serde_json_cannot_hold_still_bind_exactly() {
         // Each of these fails to parse into a `serde_json::Value`; none may match another.
-        let sealer = Sealer::new(None, Duration::from_secs(60));
+        let sealer = new_sealer();
         let texts = [
             r#"{"amount":1e400}"#,
             r#"{"amount":2e400}"#,
@@ -486,43 +672,49 @@ mod tests {
         ];
         for (i, sealed_for) in texts.iter().enumerate() {
             for (j, retried_with) in texts.iter().enumerate() {
-                let state = seal(&sealer, sealed_for, &BTreeMap::new());
-                let opened = sealer.open(&state, &binding(&raw(retried_with)));
+                let state = seal(&sealer, sealed_for, &BTreeMap::new()).await;
+                let opened = sealer.open(&state, &binding(&raw(retried_with))).await;
                 assert_eq!(opened.is_ok(), i == j, "{sealed_for} / {retried_with}");
             }
         }
     }
 
-    #[test]
-    fn a_state_is_accepted_once() {
-        let sealer = Sealer::new(None, Duration::from_secs(60));
-        let state = seal(&sealer, "{}", &BTreeMap::new());
-        assert!(sealer.open(&state, &binding(&raw("{}"))).is_ok());
-        let err = sealer.open(&state, &binding(&raw("{}"))).unwrap_err();
+    #[tokio::test]
+    async fn a_state_is_accepted_once() {
+        let sealer = new_sealer();
+        let state = seal(&sealer, "{}", &BTreeMap::new()).await;
+        assert!(sealer.open(&state, &binding(&raw("{}"))).await.is_ok());
+        let err = sealer.open(&state, &binding(&raw("{}"))).await.unwrap_err();
         assert!(err.message.contains("already used"), "{}", err.message);
     }
 
-    #[test]
-    fn tampered_or_foreign_state_is_refused() {
-        let sealer = Sealer::new(None, Duration::from_secs(60));
-        let state = seal(&sealer, "{}", &BTreeMap::new());
+    #[tokio::test]
+    async fn tampered_or_foreign_state_is_refused() {
+        let sealer = new_sealer();
+        let state = seal(&sealer, "{}", &BTreeMap::new()).await;
         for bad in [
             format!("{state}-TAMPERED"),
             format!("x{state}"),
             "not-a-state".to_owned(),
             String::new(),
         ] {
-            let err = sealer.open(&bad, &binding(&raw("{}"))).unwrap_err();
+            let err = sealer.open(&bad, &binding(&raw("{}"))).await.unwrap_err();
             assert_eq!(err.code, code::INVALID_PARAMS, "{bad}");
         }
-        let other = Sealer::new(None, Duration::from_secs(60));
-        let err = other.open(&state, &binding(&raw("{}"))).unwrap_err();
-        assert!(err.message.contains("integrity"), "{}", err.message);
+        // Another server's key: a key this one does not hold.
+        let other = new_sealer();
+        let err = other.open(&state, &binding(&raw("{}"))).await.unwrap_err();
+        assert_eq!(err.code, code::INVALID_PARAMS);
+        assert!(
+            err.message.contains("not issued by this server"),
+            "{}",
+            err.message
+        );
     }
 
-    #[test]
-    fn expired_state_is_refused() {
-        let sealer = Sealer::new(Some(b"key".to_vec()), Duration::ZERO);
+    #[tokio::test]
+    async fn expired_state_is_refused() {
+        let sealer = sealer_with(&[b"key"], Duration::ZERO);
         let payload = Payload {
             v: 2,
             exp: now_secs() - 10,
@@ -532,33 +724,31 @@ mod tests {
             answers: BTreeMap::new(),
         };
         let body = serde_json::to_vec(&payload).unwrap();
-        let mut mac = sealer.mac();
-        mac.update(&body);
-        let state = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(&body),
-            URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        );
-        let err = sealer.open(&state, &binding(&raw("{}"))).unwrap_err();
+        let state = sealer.ring[0].sign(&body);
+        let err = sealer.open(&state, &binding(&raw("{}"))).await.unwrap_err();
         assert!(err.message.contains("expired"), "{}", err.message);
     }
 
-    #[test]
-    fn confirmations_count_only_answers_to_questions_asked() {
-        let sealer = Sealer::new(None, Duration::from_secs(60));
+    #[tokio::test]
+    async fn confirmations_count_only_answers_to_questions_asked() {
+        let sealer = new_sealer();
         let args = raw(r#"{"a":1}"#);
         let confirm = raw(r#"{"confirm":{"action":"accept","content":{"confirm":true}}}"#);
         // Sent with the first request: no question was asked, so a confirmation ignores it
         // (a handler's own question may use it).
-        let round = InputRound::new(&sealer, &binding(&args), Some(&confirm), None).unwrap();
+        let round = InputRound::new(&sealer, &binding(&args), Some(&confirm), None)
+            .await
+            .unwrap();
         assert!(round.answer("confirm", true).is_none());
         assert!(round.answer("confirm", false).is_some());
         // With a state for another question: only that question counts as asked.
         let state = sealer
             .seal(&binding(&args), &BTreeMap::new(), vec!["other".to_owned()])
+            .await
             .unwrap();
-        let round =
-            InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
+        let round = InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state))
+            .await
+            .unwrap();
         assert!(round.answer("confirm", true).is_none());
         // Asked: the answer counts.
         let state = sealer
@@ -567,9 +757,11 @@ mod tests {
                 &BTreeMap::new(),
                 vec!["confirm".to_owned()],
             )
+            .await
             .unwrap();
-        let round =
-            InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
+        let round = InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state))
+            .await
+            .unwrap();
         assert!(round.answer("confirm", true).is_some());
         // Sealed answers cannot be overridden by the retry.
         let mut sealed = BTreeMap::new();
@@ -579,9 +771,11 @@ mod tests {
         );
         let state = sealer
             .seal(&binding(&args), &sealed, vec!["confirm".to_owned()])
+            .await
             .unwrap();
-        let round =
-            InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state)).unwrap();
+        let round = InputRound::new(&sealer, &binding(&args), Some(&confirm), Some(&state))
+            .await
+            .unwrap();
         assert_eq!(
             round.answer("confirm", false),
             Some(&serde_json::json!({"action": "decline"}))
@@ -595,5 +789,53 @@ mod tests {
             Some(r#"{"a b":[1,"x\" y"]}"#)
         );
         assert_eq!(compact(r#"{"open"#), None);
+    }
+
+    #[tokio::test]
+    async fn states_sealed_with_a_previous_key_open_after_rotation() {
+        let (old, new) = ([1u8; 32], [2u8; 32]);
+        let before = sealer_with(&[&old], Duration::from_secs(60));
+        let sealed_before = seal(&before, "{}", &BTreeMap::new()).await;
+        // The new key in front: it seals, the old one still opens.
+        let after = sealer_with(&[&new, &old], Duration::from_secs(60));
+        assert!(after
+            .open(&sealed_before, &binding(&raw("{}")))
+            .await
+            .is_ok());
+        let sealed_after = seal(&after, "{}", &BTreeMap::new()).await;
+        assert!(sealed_after.starts_with(&after.ring[0].id));
+        // Once the old key is dropped, what it sealed is refused like a forged state.
+        let retired = sealer_with(&[&new], Duration::from_secs(60));
+        assert!(retired
+            .open(&sealed_after, &binding(&raw("{}")))
+            .await
+            .is_ok());
+        let sealed_before = seal(&before, "{}", &BTreeMap::new()).await;
+        let err = retired
+            .open(&sealed_before, &binding(&raw("{}")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, code::INVALID_PARAMS);
+        assert!(
+            err.message.contains("not issued by this server"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_state_naming_a_held_key_but_signed_with_another_is_refused() {
+        let held = sealer_with(&[&[1u8; 32]], Duration::from_secs(60));
+        let state = seal(&held, "{}", &BTreeMap::new()).await;
+        // The same key id, another key's tag.
+        let forger = sealer_with(&[&[3u8; 32]], Duration::from_secs(60));
+        let forged_tag = seal(&forger, "{}", &BTreeMap::new()).await;
+        let (id, rest) = state.split_once('.').unwrap();
+        let (payload, _) = rest.split_once('.').unwrap();
+        let tag = forged_tag.rsplit_once('.').unwrap().1;
+        let forged = format!("{id}.{payload}.{tag}");
+        let err = held.open(&forged, &binding(&raw("{}"))).await.unwrap_err();
+        assert_eq!(err.code, code::INVALID_PARAMS);
+        assert!(err.message.contains("integrity"), "{}", err.message);
     }
 }

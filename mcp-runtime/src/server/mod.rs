@@ -4,6 +4,8 @@ mod completion;
 mod connection;
 mod context;
 mod dispatch;
+#[cfg(feature = "redis")]
+mod fanout;
 mod input;
 mod lifecycle;
 mod listen;
@@ -32,6 +34,7 @@ pub use context::{Ask, Context, Elicited};
 pub(crate) use dispatch::unsupported_version;
 pub(crate) use dispatch::Inner as DispatcherInner;
 pub use dispatch::{Dispatcher, Reply};
+pub(crate) use input::MIN_KEY_BYTES as MIN_STATE_KEY_BYTES;
 pub use subscriptions::Notifier;
 
 use crate::__private::v1::Provider;
@@ -79,7 +82,8 @@ pub struct Server {
     pub(crate) audit: crate::permission::AuditLog,
     /// Values kept for the layers that serve it (see [`Server::with_extension`]).
     pub(crate) extensions: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
-    pub(crate) request_state_key: Option<Vec<u8>>,
+    /// The keys that seal `requestState`: the first signs, every one verifies.
+    pub(crate) request_state_keys: Vec<Vec<u8>>,
     pub(crate) request_state_ttl: Duration,
     pub(crate) timeouts: registry::Timeouts,
     pub(crate) optional_parameters: crate::capability::OptionalParameters,
@@ -124,7 +128,7 @@ impl Server {
             policy: crate::permission::Policy::default(),
             audit: crate::permission::AuditLog::default(),
             extensions: HashMap::new(),
-            request_state_key: None,
+            request_state_keys: Vec::new(),
             request_state_ttl: Duration::from_secs(5 * 60),
             timeouts: registry::Timeouts::default(),
             optional_parameters: Default::default(),
@@ -445,11 +449,35 @@ impl Server {
     /// The secret that seals `requestState` in 2026-07-28 multi round-trip requests (the
     /// answers a client gave in earlier rounds travel there, protected by HMAC-SHA256).
     ///
-    /// By default each process draws a random key, so a retry must reach the same process.
-    /// Give every replica behind a load balancer the same key (at least 32 random bytes, from
-    /// a secret store) and any of them can serve the retry.
+    /// By default each process draws a random key, so a retry must reach the same process,
+    /// unless the server shares a store with its replicas (`--store`): they then agree on a
+    /// key through it. Give every replica behind a load balancer the same key (at least 32
+    /// random bytes, from a secret store) and any of them can serve the retry. To change
+    /// keys without refusing the states in flight, see [`Server::request_state_keys`].
     pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
-        self.request_state_key = Some(key.into());
+        self.request_state_keys = vec![key.into()];
+        self
+    }
+
+    /// A key ring for `requestState`: the first key seals, and every key opens the states
+    /// it sealed (each state names its key by a short digest). To rotate keys without a
+    /// flag day, add the new key behind the current one on every replica, then move it to
+    /// the front, then drop the old one once the states it sealed have expired
+    /// ([`Server::request_state_ttl`]). A state sealed with a key no longer held is refused
+    /// like a forged one (`-32602`). `--state-key` and `MCP_STATE_KEYS` win over it.
+    ///
+    /// ```
+    /// use mcp_runtime::Server;
+    ///
+    /// let current = [7u8; 32]; // from a secret store, in practice
+    /// let previous = [9u8; 32];
+    /// let server = Server::new("bank", "1.0.0").request_state_keys([current, previous]);
+    /// ```
+    pub fn request_state_keys<K: Into<Vec<u8>>>(
+        mut self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Self {
+        self.request_state_keys = keys.into_iter().map(Into::into).collect();
         self
     }
 
@@ -515,7 +543,15 @@ impl Server {
     ///
     /// let server = Server::new("reports", "1.0.0").task_store(MemoryTaskStore::new(10_000));
     /// ```
+    ///
+    /// A [`RedisTaskStore`](crate::tasks) (the `redis` feature) is the store the replicas
+    /// share for the rest as well, as with [`Server::store_url`]: the keys that seal
+    /// `requestState` and the fan-out of changes (see the replicas guide).
     pub fn task_store(mut self, store: impl crate::tasks::TaskStore) -> Self {
+        #[cfg(feature = "redis")]
+        if let Some(redis) = (&store as &dyn Any).downcast_ref::<crate::tasks::RedisTaskStore>() {
+            self.shared = Some(redis.shared().clone());
+        }
         self.task_store = Some(Arc::new(store));
         self
     }

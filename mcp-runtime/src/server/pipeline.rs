@@ -230,7 +230,7 @@ impl Dispatcher {
             arguments: target.arguments,
             principal: gate.principal(),
         };
-        let input = match self.input_round(&negotiated, &binding, &input) {
+        let input = match self.input_round(&negotiated, &binding, &input).await {
             Ok(input) => input,
             Err(error) => {
                 // A forged, replayed or misapplied `requestState`: nothing ran.
@@ -341,9 +341,10 @@ impl Dispatcher {
                 tracing::debug!(%id, method = target.method, name = target.name, "request cancelled by the client");
                 Ok(Flow::Answered(None))
             }
-            Run::Suspended(suspension) => {
-                self.suspend(id, &binding, suspension).map(Flow::Answered)
-            }
+            Run::Suspended(suspension) => self
+                .suspend(id, &binding, suspension)
+                .await
+                .map(Flow::Answered),
             Run::Panicked(reason) => Ok(Flow::Done(O::panicked(&what(&target), &reason))),
             Run::TimedOut => {
                 // Whatever the handler started learns it is no longer wanted.

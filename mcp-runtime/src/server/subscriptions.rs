@@ -127,7 +127,8 @@ impl Drop for Listening {
 }
 
 /// A change clients may hear of.
-enum Change<'a> {
+#[derive(Clone, Copy)]
+pub(crate) enum Change<'a> {
     Tools,
     Prompts,
     Resources,
@@ -135,6 +136,15 @@ enum Change<'a> {
 }
 
 impl Change<'_> {
+    /// The list change a switch of `kind` makes.
+    pub(crate) fn of(kind: Kind) -> Change<'static> {
+        match kind {
+            Kind::Tool => Change::Tools,
+            Kind::Prompt => Change::Prompts,
+            Kind::Resource => Change::Resources,
+        }
+    }
+
     fn method(&self) -> &'static str {
         match self {
             Change::Tools => "notifications/tools/list_changed",
@@ -157,6 +167,18 @@ pub(crate) struct Hub {
     pub(crate) template_list: LiveList,
     pub(crate) prompt_list: LiveList,
     pub(crate) settings: PageSettings,
+    /// The other replicas, with a shared store: where changes are recorded and published.
+    #[cfg(feature = "redis")]
+    pub(crate) fanout: Option<super::fanout::Fanout>,
+}
+
+/// A change made through the [`Notifier`], at the replica where it is made.
+#[derive(Clone, Copy)]
+pub(crate) enum Event<'a> {
+    /// A capability switched on or off.
+    Switch { kind: Kind, name: &'a str, on: bool },
+    /// A resource's content changed.
+    Updated(&'a str),
 }
 
 impl Hub {
@@ -200,8 +222,10 @@ impl Hub {
         }
     }
 
-    /// Tells everyone who asked; returns how many were told.
-    async fn tell(&self, change: Change<'_>) -> usize {
+    /// Local delivery: tells this replica's clients who asked for `change` (legacy-era
+    /// connections and `subscriptions/listen` streams); returns how many were told. Every
+    /// replica runs it for each change, wherever the change was made.
+    pub(crate) async fn tell(&self, change: Change<'_>) -> usize {
         let mut told = 0;
         let params = match change {
             Change::Updated(uri) => json!({ "uri": uri }),
@@ -235,6 +259,88 @@ impl Hub {
         }
         told
     }
+
+    /// The origin of a change made through the [`Notifier`]: what the replica where it is made
+    /// does, and only that replica. With a shared store it records and publishes the change
+    /// first (the other replicas apply it and tell their own clients); then it applies the
+    /// change here and tells this replica's clients.
+    ///
+    /// `Ok(None)` when it changed nothing (a switch already in that state); else how many
+    /// clients of this replica were told. A switch that cannot be recorded in the shared
+    /// store fails with [`Error::Store`] and changes nothing; a resource update that cannot
+    /// be published is still told here.
+    pub(crate) async fn announce(&self, event: Event<'_>) -> Result<Option<usize>> {
+        match event {
+            Event::Switch { kind, name, on } => {
+                let switches = self.switches(kind);
+                let index = switches
+                    .index(name)
+                    .ok_or_else(|| Error::UnknownCapability(name.to_owned()))?;
+                if switches.is_on(index) == on {
+                    return Ok(None);
+                }
+                #[cfg(feature = "redis")]
+                if let Some(fanout) = &self.fanout {
+                    let version = fanout.publish_switch(kind, name, on).await?;
+                    return Ok(match fanout.apply(self, kind, name, on, version) {
+                        Some(change) => Some(self.tell(change).await),
+                        None => Some(0),
+                    });
+                }
+                match self.apply(kind, name, on) {
+                    Some(change) => Ok(Some(self.tell(change).await)),
+                    None => Ok(None),
+                }
+            }
+            Event::Updated(uri) => {
+                #[cfg(feature = "redis")]
+                if let Some(fanout) = &self.fanout {
+                    fanout.publish_update(uri).await;
+                }
+                Ok(Some(self.tell(Change::Updated(uri)).await))
+            }
+        }
+    }
+
+    /// The switches of `kind`.
+    pub(crate) fn switches(&self, kind: Kind) -> &Switches {
+        match kind {
+            Kind::Tool => &self.tools,
+            Kind::Prompt => &self.prompts,
+            Kind::Resource => &self.resources,
+        }
+    }
+
+    /// Switches `name` of `kind` on or off here and rebuilds the lists it is in; the change
+    /// to tell, if the switch changed (`None` for an unknown name too).
+    pub(crate) fn apply(&self, kind: Kind, name: &str, on: bool) -> Option<Change<'static>> {
+        if !self.switches(kind).set(name, on)? {
+            return None;
+        }
+        self.rebuild(kind);
+        Some(Change::of(kind))
+    }
+
+    /// Re-encodes the lists of `kind` from the switches as they are now.
+    pub(crate) fn rebuild(&self, kind: Kind) {
+        match kind {
+            Kind::Tool => self.tool_list.rebuild(&self.tools, &self.settings),
+            Kind::Prompt => self.prompt_list.rebuild(&self.prompts, &self.settings),
+            Kind::Resource => {
+                self.resource_list.rebuild(&self.resources, &self.settings);
+                self.template_list.rebuild(&self.resources, &self.settings);
+            }
+        }
+    }
+
+    /// Completes once this replica has caught up with the changes recorded in the shared
+    /// store (at once without one), or the store's timeout has passed.
+    pub(crate) async fn ready(&self) {
+        #[cfg(feature = "redis")]
+        if let Some(fanout) = &self.fanout {
+            fanout.ready().await;
+        }
+    }
 }
 
 /// Tells clients what changed, and switches capabilities off and on while the server runs.
@@ -245,6 +351,11 @@ impl Hub {
 /// Switching a capability off hides it from its list and answers it as unknown; every
 /// switch sends `notifications/{tools,prompts,resources}/list_changed` to legacy-era
 /// clients and to 2026-07-28 `subscriptions/listen` streams that asked for it.
+///
+/// With a store shared by replicas (`--store`), a switch made on one replica is made on all
+/// of them, and every replica tells its own clients; a resource update reaches the
+/// subscribers of every replica. A switch the store cannot record fails with
+/// [`Error::Store`](crate::Error::Store) and changes nothing (see the replicas guide).
 ///
 /// ```
 /// use mcp_runtime::prelude::*;
@@ -272,8 +383,14 @@ impl Notifier {
     /// Notifies every client subscribed to `uri` (`resources/subscribe` in the handshake
     /// era, `resourceSubscriptions` of a `subscriptions/listen` stream since 2026-07-28);
     /// returns how many were told.
+    ///
+    /// With a shared store, the other replicas tell their own subscribers as well; the
+    /// count is this replica's.
     pub async fn resource_updated(&self, uri: &str) -> usize {
-        self.hub.tell(Change::Updated(uri)).await
+        match self.hub.announce(Event::Updated(uri)).await {
+            Ok(told) => told.unwrap_or(0),
+            Err(_) => 0,
+        }
     }
 
     /// Lists and serves the tool `name` again. `Ok(false)` when it was already on.
@@ -309,33 +426,14 @@ impl Notifier {
     }
 
     async fn switch(&self, kind: Kind, name: &str, on: bool) -> Result<bool> {
-        let hub = &self.hub;
-        let (switches, change) = match kind {
-            Kind::Tool => (&hub.tools, Change::Tools),
-            Kind::Prompt => (&hub.prompts, Change::Prompts),
-            Kind::Resource => (&hub.resources, Change::Resources),
-        };
-        let changed = switches
-            .set(name, on)
-            .ok_or_else(|| Error::UnknownCapability(name.to_owned()))?;
-        if !changed {
-            return Ok(false);
-        }
-        match kind {
-            Kind::Tool => hub.tool_list.rebuild(switches, &hub.settings),
-            Kind::Prompt => hub.prompt_list.rebuild(switches, &hub.settings),
-            Kind::Resource => {
-                hub.resource_list.rebuild(switches, &hub.settings);
-                hub.template_list.rebuild(switches, &hub.settings);
-            }
-        }
-        hub.tell(change).await;
-        Ok(true)
+        let changed = self.hub.announce(Event::Switch { kind, name, on }).await?;
+        Ok(changed.is_some())
     }
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
+/// The kinds of capabilities that are switched off and on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kind {
     Tool,
     Prompt,
     Resource,

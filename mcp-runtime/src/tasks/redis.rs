@@ -8,10 +8,10 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 use tokio_util::sync::CancellationToken;
 
-use notify::{listen, Interest, Waiters};
+use notify::{Interest, TaskNotifications, Waiters};
 
 use super::{now_ms, StoreFuture, TaskRecord, TaskStore, TaskStoreError};
-use crate::store::{Shared, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
+use crate::store::{Channel, Shared, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 
 /// How often a wait for a change reads the task again even without a notification: the
 /// notifications travel on a connection of their own, which may have dropped.
@@ -213,12 +213,17 @@ impl RedisTaskStore {
     pub(crate) fn on(shared: Shared, limit: usize) -> RedisTaskStore {
         let waiters = Arc::new(Waiters::default());
         let stop = CancellationToken::new();
-        tokio::spawn(listen(
+        let channel_prefix = shared.key("task:");
+        tokio::spawn(crate::store::subscribe(
             shared.client().clone(),
-            shared.key("task:"),
-            Arc::downgrade(&waiters),
-            stop.clone(),
+            Channel::Prefixed(channel_prefix.clone()),
             shared.timeout(),
+            stop.clone(),
+            TaskNotifications {
+                channel_prefix,
+                waiters: Arc::downgrade(&waiters),
+            },
+            "task notifications",
         ));
         RedisTaskStore {
             inner: Arc::new(Inner {
@@ -247,6 +252,11 @@ impl RedisTaskStore {
             limit: DEFAULT_LIMIT,
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// The store it keeps tasks in, shared with the rest of the server.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.inner.shared
     }
 
     /// The prefix of its keys and channels.

@@ -3,16 +3,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
-use futures_util::StreamExt;
 use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
+use crate::store::Subscriber;
 use crate::sync::lock;
-
-/// How long the listener waits before it connects again after losing Redis.
-const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
 /// The waits for a change, by task id.
 #[derive(Default)]
@@ -86,80 +81,35 @@ impl Drop for Interest {
     }
 }
 
-/// Listens for the versions published on `{prefix}task:*` and wakes the waits for those
-/// tasks, connecting again whenever the connection drops, until `stop`.
-pub(super) async fn listen(
-    client: redis::Client,
-    channel_prefix: String,
-    waiters: Weak<Waiters>,
-    stop: CancellationToken,
-    timeout: Duration,
-) {
-    let pattern = format!("{}*", glob_escape(&channel_prefix));
-    loop {
-        let subscribed = async {
-            let mut pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
-                .await
-                .ok()?
-                .ok()?;
-            tokio::time::timeout(timeout, pubsub.psubscribe(&pattern))
-                .await
-                .ok()?
-                .ok()?;
-            Some(pubsub)
-        };
-        let pubsub = tokio::select! {
-            () = stop.cancelled() => return,
-            pubsub = subscribed => pubsub,
-        };
-        if let Some(mut pubsub) = pubsub {
-            // Changes made while it was not listening: every wait reads its task again.
-            match waiters.upgrade() {
-                Some(waiters) => waiters.wake_all(),
-                None => return,
-            }
-            let mut messages = pubsub.on_message();
-            loop {
-                let message = tokio::select! {
-                    () = stop.cancelled() => return,
-                    message = messages.next() => message,
-                };
-                let Some(message) = message else { break };
-                let Some(waiters) = waiters.upgrade() else {
-                    return;
-                };
-                if let Some(id) = message.get_channel_name().strip_prefix(&channel_prefix) {
-                    waiters.wake(id);
-                }
-            }
-            tracing::warn!("lost the Redis task notifications; connecting again");
-        }
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = tokio::time::sleep(RECONNECT_DELAY) => {}
-        }
-    }
+/// Wakes the waits for the tasks whose versions are published on `{prefix}task:*`.
+pub(super) struct TaskNotifications {
+    /// The prefix of the tasks' channels.
+    pub(super) channel_prefix: String,
+    pub(super) waiters: Weak<Waiters>,
 }
 
-/// `text` with the characters Redis channel patterns give a meaning escaped.
-fn glob_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
-            escaped.push('\\');
+impl Subscriber for TaskNotifications {
+    async fn subscribed(&mut self) -> bool {
+        // Changes made while it was not listening: every wait reads its task again.
+        match self.waiters.upgrade() {
+            Some(waiters) => {
+                waiters.wake_all();
+                true
+            }
+            None => false,
         }
-        escaped.push(c);
     }
-    escaped
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patterns_match_the_prefix_literally() {
-        assert_eq!(glob_escape("mcp:task:"), "mcp:task:");
-        assert_eq!(glob_escape("a*b?[c]"), "a\\*b\\?\\[c\\]");
+    async fn heard(&mut self, message: redis::Msg) -> bool {
+        let Some(waiters) = self.waiters.upgrade() else {
+            return false;
+        };
+        if let Some(id) = message
+            .get_channel_name()
+            .strip_prefix(&self.channel_prefix)
+        {
+            waiters.wake(id);
+        }
+        true
     }
 }
