@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+pub(crate) mod sessions;
+
 /// How long one request to Redis may take (connecting included) before it counts as
 /// unreachable.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);

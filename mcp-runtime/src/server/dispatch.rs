@@ -67,7 +67,6 @@ pub(crate) struct Inner {
     pub(super) metrics: Option<crate::metrics::Metrics>,
     /// The store shared with other replicas, if any (`--store`).
     #[cfg(feature = "redis")]
-    #[allow(dead_code)]
     pub(super) shared: Option<crate::store::Shared>,
 }
 
@@ -243,6 +242,11 @@ impl Dispatcher {
             template_list,
             prompt_list,
             settings,
+            #[cfg(feature = "redis")]
+            sessions: server
+                .shared
+                .clone()
+                .map(crate::store::sessions::SessionStore::new),
         });
         let features = lists::Features {
             tools: !registry.tools.is_empty(),
@@ -300,7 +304,6 @@ impl Dispatcher {
 
     /// The store shared with other replicas, if the server was given one (`--store`).
     #[cfg(feature = "redis")]
-    #[allow(dead_code)]
     pub(crate) fn shared(&self) -> Option<&crate::store::Shared> {
         self.inner.shared.as_ref()
     }

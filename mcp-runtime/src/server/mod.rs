@@ -26,6 +26,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
+pub(crate) use connection::Handshake;
 pub use connection::{Connection, Outbound};
 pub use context::{Ask, Context, Elicited};
 #[cfg(feature = "http")]

@@ -65,6 +65,20 @@ impl Subscriptions {
     pub(crate) fn contains(&self, uri: &str) -> bool {
         lock(&self.0).contains(uri)
     }
+
+    /// Every URI held, sorted.
+    #[cfg(feature = "redis")]
+    pub(crate) fn all(&self) -> Vec<String> {
+        let mut all: Vec<String> = lock(&self.0).iter().cloned().collect();
+        all.sort();
+        all
+    }
+
+    /// Holds exactly `uris` from now on.
+    #[cfg(feature = "redis")]
+    pub(crate) fn replace(&self, uris: impl IntoIterator<Item = String>) {
+        *lock(&self.0) = uris.into_iter().collect();
+    }
 }
 
 /// What a `subscriptions/listen` stream asks to hear of.
@@ -157,6 +171,11 @@ pub(crate) struct Hub {
     pub(crate) template_list: LiveList,
     pub(crate) prompt_list: LiveList,
     pub(crate) settings: PageSettings,
+    /// The legacy-era HTTP sessions kept in the store shared by replicas, if any: they hear
+    /// of changes through their event logs there, from the replica where the change
+    /// happened.
+    #[cfg(feature = "redis")]
+    pub(crate) sessions: Option<crate::store::sessions::SessionStore>,
 }
 
 impl Hub {
@@ -198,6 +217,26 @@ impl Hub {
             hub: Arc::clone(self),
             key,
         }
+    }
+
+    /// Tells the legacy-era sessions kept in the shared store, if any, through their event
+    /// logs; returns how many were told. Run once, on the replica where the change happened.
+    async fn announce(&self, _change: &Change<'_>) -> usize {
+        #[cfg(feature = "redis")]
+        if let Some(sessions) = &self.sessions {
+            let (params, uri) = match _change {
+                Change::Updated(uri) => (json!({ "uri": uri }), Some(*uri)),
+                _ => (json!({}), None),
+            };
+            let message = encode_notification(_change.method(), &params);
+            match sessions.announce(&message, uri).await {
+                Ok(told) => return told,
+                Err(error) => {
+                    tracing::warn!(%error, method = _change.method(), "the shared sessions did not hear of a change");
+                }
+            }
+        }
+        0
     }
 
     /// Tells everyone who asked; returns how many were told.
@@ -273,7 +312,8 @@ impl Notifier {
     /// era, `resourceSubscriptions` of a `subscriptions/listen` stream since 2026-07-28);
     /// returns how many were told.
     pub async fn resource_updated(&self, uri: &str) -> usize {
-        self.hub.tell(Change::Updated(uri)).await
+        let change = Change::Updated(uri);
+        self.hub.announce(&change).await + self.hub.tell(change).await
     }
 
     /// Lists and serves the tool `name` again. `Ok(false)` when it was already on.
@@ -329,6 +369,7 @@ impl Notifier {
                 hub.template_list.rebuild(switches, &hub.settings);
             }
         }
+        hub.announce(&change).await;
         hub.tell(change).await;
         Ok(true)
     }

@@ -188,12 +188,17 @@ impl Shared {
 
     /// The session an `Mcp-Session-Id` header names, if it exists and belongs to the
     /// current caller (another subject's session is as unknown as a missing one).
-    fn session(&self, header: &axum::http::HeaderValue) -> Option<Arc<session::Session>> {
+    /// With a shared store, a session this replica does not know (or that changed
+    /// elsewhere) is read from the store, which fails when the store cannot be reached.
+    async fn session(
+        &self,
+        header: &axum::http::HeaderValue,
+    ) -> std::result::Result<Option<Arc<session::Session>>, session::Unavailable> {
         let subject = self.subject();
-        header
-            .to_str()
-            .ok()
-            .and_then(|id| self.sessions.get(id, subject.as_deref()))
+        match header.to_str() {
+            Ok(id) => self.sessions.find(id, subject.as_deref()).await,
+            Err(_) => Ok(None),
+        }
     }
 
     /// Who a new session counts against: the authenticated subject, else the peer's IP
@@ -222,6 +227,11 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
     #[cfg(feature = "metrics")]
     if let Some(metrics) = &metrics {
         sessions.count_in(metrics.clone());
+    }
+    #[cfg(feature = "redis")]
+    if let Some(store) = dispatcher.shared() {
+        sessions.share(crate::store::sessions::SessionStore::new(store.clone()));
+        sessions.spawn_listener(dispatcher.clone());
     }
     sessions.spawn_reaper();
     let shared = Arc::new(Shared {
