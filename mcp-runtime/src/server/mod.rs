@@ -542,6 +542,28 @@ impl Server {
         self
     }
 
+    /// Shares everything the replicas of a server share through the connected Redis
+    /// `store`, as [`Server::store_url`] does once connected: tasks, legacy-era HTTP
+    /// sessions with their event logs, and the news of changes for those sessions (see
+    /// `docs/replicas.md`). [`Server::task_store`] with the same store keeps only tasks there.
+    ///
+    /// ```no_run
+    /// # async fn example() -> Result<(), mcp_runtime::tasks::TaskStoreError> {
+    /// use mcp_runtime::tasks::RedisTaskStore;
+    /// use mcp_runtime::Server;
+    ///
+    /// let store = RedisTaskStore::builder("redis://127.0.0.1:6379/0").prefix("reports:").connect().await?;
+    /// let server = Server::new("reports", "1.0.0").shared_store(store);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn shared_store(mut self, store: crate::tasks::RedisTaskStore) -> Self {
+        self.shared = Some(store.shared().clone());
+        self.task_store = Some(Arc::new(store));
+        self
+    }
+
     /// Connects to the store of [`Server::store_url`], if any, and keeps tasks there.
     pub(crate) async fn connect_task_store(mut self) -> Result<Self> {
         if let Some(url) = self.task_store_url.take() {

@@ -249,6 +249,11 @@ impl RedisTaskStore {
         }
     }
 
+    /// The connection, prefix and timeout it shares with the rest of the runtime.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.inner.shared
+    }
+
     /// The prefix of its keys and channels.
     pub fn prefix(&self) -> &str {
         self.inner.shared.prefix()
