@@ -51,6 +51,10 @@ impl Drop for Replica {
 }
 
 async fn replica_at(url: &str, prefix: &str) -> Replica {
+    replica_with(url, prefix, HttpConfig::default()).await
+}
+
+async fn replica_with(url: &str, prefix: &str, config: HttpConfig) -> Replica {
     let store = RedisTaskStore::builder(url)
         .prefix(prefix)
         .connect()
@@ -61,7 +65,6 @@ async fn replica_at(url: &str, prefix: &str) -> Replica {
         .build()
         .unwrap();
     let notifier = dispatcher.notifier();
-    let config = HttpConfig::default();
     let app = http::router(dispatcher, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -462,6 +465,85 @@ async fn an_answer_reaching_another_replica_finds_the_question() {
     let (_, result) = asking.event(WAIT).await.expect("the call's result");
     assert_eq!(result["id"], 1);
     assert!(result.to_string().contains("file:///elsewhere"), "{result}");
+}
+
+#[tokio::test]
+async fn a_cancellation_reaching_another_replica_stops_the_call() {
+    let prefix = prefix("cancel");
+    let a = replica(&prefix).await;
+    let b = replica(&prefix).await;
+    let session = open_session(a.addr, json!({})).await;
+    notify(a.addr, &session, "notifications/initialized", json!({})).await;
+    let started = Instant::now();
+    let call = tokio::spawn({
+        let session = session.clone();
+        let addr = a.addr;
+        async move {
+            request(
+                addr,
+                &session,
+                9,
+                "tools/call",
+                json!({"name": "sleep", "arguments": {"ms": 30_000}}),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancelled = notify(
+        b.addr,
+        &session,
+        "notifications/cancelled",
+        json!({"requestId": 9}),
+    )
+    .await;
+    assert_eq!(cancelled.status, 202, "{cancelled:?}");
+    let answer = tokio::time::timeout(WAIT, call)
+        .await
+        .expect("the call stops")
+        .unwrap();
+    assert!(started.elapsed() < WAIT);
+    assert!(!answer.body.contains("slept"), "{answer:?}");
+}
+
+#[tokio::test]
+async fn the_session_limits_hold_across_replicas() {
+    let prefix = prefix("limits");
+    let config = HttpConfig {
+        max_sessions: 2,
+        ..HttpConfig::default()
+    };
+    let a = replica_with(&redis_url(), &prefix, config.clone()).await;
+    let b = replica_with(&redis_url(), &prefix, config).await;
+    let first = open_session(a.addr, json!({})).await;
+    notify(a.addr, &first, "notifications/initialized", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let second = open_session(b.addr, json!({})).await;
+    notify(b.addr, &second, "notifications/initialized", json!({})).await;
+    // A third session, opened on B, ends the least recently used one, opened on A.
+    let third = open_session(b.addr, json!({})).await;
+    notify(b.addr, &third, "notifications/initialized", json!({})).await;
+    for replica in [&a, &b] {
+        assert_eq!(
+            request(replica.addr, &first, 2, "tools/call", echo("1"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            request(replica.addr, &second, 3, "tools/call", echo("2"))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(
+            request(replica.addr, &third, 4, "tools/call", echo("3"))
+                .await
+                .status,
+            200
+        );
+    }
+    assert_eq!(redis_cli(&["ZCARD", &format!("{prefix}sessions")]), "2");
 }
 
 fn redis_cli_at(url: &str, args: &[&str]) -> String {

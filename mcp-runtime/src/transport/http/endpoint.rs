@@ -694,6 +694,13 @@ async fn get(shared: &Shared, headers: &HeaderMap, drain: Option<Drain>) -> Resp
     #[cfg(feature = "redis")]
     if let Some(store) = shared.sessions.store() {
         // Event ids are the store's stream entry ids, valid on every replica.
+        // Ids are `{ms}-{n}`; anything else names no event of the log.
+        let last = last.filter(|id| {
+            let (ms, n) = id.split_once('-').unwrap_or((id, "0"));
+            [ms, n]
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        });
         let events = match session::events(store, session.id(), last.map(str::to_owned)).await {
             Ok(events) => events,
             Err(error) => return session::unavailable_response(None, &error),

@@ -8,7 +8,10 @@
 //!   stream of server-initiated messages (resumable with `Last-Event-ID`), `DELETE` ends the
 //!   session, and idle sessions expire. With bearer-token authentication, a session belongs
 //!   to the subject that opened it: another subject's requests on it get `404`, as for an
-//!   unknown session.
+//!   unknown session. With a store shared by replicas (`--store`, the `redis` feature),
+//!   sessions and their streams live in Redis and any replica serves any request of a
+//!   session; a request that needs the store while Redis is unreachable gets `503` with
+//!   `Retry-After: 1`.
 //!
 //! A request is answered with one JSON object, or with an SSE stream when it sends progress
 //! or log notifications before its result. Closing that stream cancels the request.
@@ -93,6 +96,10 @@ pub struct HttpConfig {
     /// Beyond it, the caller's own least recently used session ends, so that one caller
     /// cannot crowd out the others. Behind a reverse proxy every client has the proxy's
     /// address: raise this limit, or authenticate.
+    ///
+    /// With a store shared by replicas (`--store`), this limit and `max_sessions` hold for
+    /// the sessions of all replicas together, kept in Redis (see the crate's notes on
+    /// running replicas).
     pub max_sessions_per_caller: usize,
     /// How long a legacy session may stay unused before it expires (default 30 minutes).
     pub session_idle_timeout: Duration,
