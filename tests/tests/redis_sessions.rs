@@ -311,11 +311,18 @@ async fn a_session_opened_on_one_replica_is_served_by_another() {
     let b = replica(&prefix).await;
     let session = open_session(a.addr, json!({})).await;
     // The record: what the handshake negotiated.
-    let record = redis_cli(&["HGET", &format!("{prefix}session:{session}"), "version"]);
-    assert_eq!(record, LEGACY);
+    let key = format!("{prefix}session:{session}");
+    assert_eq!(redis_cli(&["HGET", &key, "version"]), LEGACY);
+    // Until the handshake completes, it expires after the initialization timeout (30 s).
+    let ttl: i64 = redis_cli(&["PTTL", &key]).parse().unwrap();
+    assert!(0 < ttl && ttl <= 30_000, "PTTL {ttl}");
 
     let opened = notify(b.addr, &session, "notifications/initialized", json!({})).await;
     assert_eq!(opened.status, 202, "{opened:?}");
+    // Then after the idle timeout (30 minutes).
+    let ttl: i64 = redis_cli(&["PTTL", &key]).parse().unwrap();
+    assert!(30_000 < ttl && ttl <= 1_800_000, "PTTL {ttl}");
+    assert_eq!(redis_cli(&["HGET", &key, "initialized"]), "1");
     let called = request(b.addr, &session, 1, "tools/call", echo("on b")).await;
     assert_eq!(called.status, 200, "{called:?}");
     assert_eq!(called.json()["result"]["content"][0]["text"], "on b");
@@ -423,6 +430,11 @@ async fn the_stream_resumes_on_another_replica_after_the_first_is_gone() {
     }
     assert_ne!(ids[0], ids[1]);
     assert!(ids.iter().all(|id| *id != first));
+    // The log expires with the session.
+    let ttl: i64 = redis_cli(&["PTTL", &format!("{prefix}session:{session}:events")])
+        .parse()
+        .unwrap();
+    assert!(0 < ttl && ttl <= 1_800_000, "PTTL {ttl}");
     assert!(
         resumed.event(Duration::from_millis(300)).await.is_none(),
         "nothing twice"
