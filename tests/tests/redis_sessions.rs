@@ -12,6 +12,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use mcp_runtime::prelude::*;
 use mcp_runtime::server::Notifier;
 use mcp_runtime::tasks::RedisTaskStore;
 use mcp_runtime::transport::http::{self, HttpConfig};
@@ -35,6 +36,25 @@ fn prefix(test: &str) -> String {
         .unwrap()
         .as_nanos();
     format!("test:sessions:{test}:{nanos}:")
+}
+
+/// Asks the user for a name, and greets them.
+#[tool]
+async fn greet(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit(
+            "Your name?",
+            json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}),
+        )
+        .await?;
+    let name = answer
+        .content
+        .as_ref()
+        .and_then(|c| c.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("nobody")
+        .to_owned();
+    Ok(format!("hello {name}"))
 }
 
 /// One replica: the fixture server over HTTP, sharing the store under `prefix`.
@@ -61,6 +81,7 @@ async fn replica_with(url: &str, prefix: &str, config: HttpConfig) -> Replica {
         .await
         .unwrap();
     let dispatcher = mcp_tests::fixture_server()
+        .tools(tools![greet])
         .shared_store(store)
         .build()
         .unwrap();
@@ -556,6 +577,38 @@ async fn the_session_limits_hold_across_replicas() {
         );
     }
     assert_eq!(redis_cli(&["ZCARD", &format!("{prefix}sessions")]), "2");
+}
+
+#[tokio::test]
+async fn an_elicitation_answered_through_another_replica_completes_the_call() {
+    let prefix = prefix("elicit");
+    let a = replica(&prefix).await;
+    let b = replica(&prefix).await;
+    let session = open_session(a.addr, json!({"elicitation": {}})).await;
+    notify(b.addr, &session, "notifications/initialized", json!({})).await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "greet", "arguments": {}}});
+    let mut asking = Stream::open(
+        b.addr,
+        "POST",
+        &post_headers(Some(&session)),
+        &call.to_string(),
+    )
+    .await;
+    assert_eq!(asking.head().await.0, 200);
+    let (_, question) = asking.event(WAIT).await.expect("the elicitation");
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+    let answered = post(
+        a.addr,
+        Some(&session),
+        json!({"jsonrpc": "2.0", "id": question["id"], "result": {"action": "accept", "content": {"name": "Ada"}}}),
+    )
+    .await;
+    assert_eq!(answered.status, 202, "{answered:?}");
+    let (_, result) = asking.event(WAIT).await.expect("the call's result");
+    assert_eq!(
+        result["result"]["content"][0]["text"], "hello Ada",
+        "{result}"
+    );
 }
 
 fn redis_cli_at(url: &str, args: &[&str]) -> String {
