@@ -611,6 +611,35 @@ async fn an_elicitation_answered_through_another_replica_completes_the_call() {
     );
 }
 
+#[tokio::test]
+async fn a_callers_share_holds_across_replicas() {
+    let prefix = prefix("per-caller");
+    let config = HttpConfig {
+        max_sessions_per_caller: 1,
+        ..HttpConfig::default()
+    };
+    let a = replica_with(&redis_url(), &prefix, config.clone()).await;
+    let b = replica_with(&redis_url(), &prefix, config).await;
+    let first = open_session(a.addr, json!({})).await;
+    notify(a.addr, &first, "notifications/initialized", json!({})).await;
+    // The same caller (this address) opens another on B: its older one ends.
+    let second = open_session(b.addr, json!({})).await;
+    assert_eq!(
+        request(b.addr, &second, 1, "tools/call", echo("2"))
+            .await
+            .status,
+        200
+    );
+    for replica in [&a, &b] {
+        assert_eq!(
+            request(replica.addr, &first, 2, "tools/call", echo("1"))
+                .await
+                .status,
+            404
+        );
+    }
+}
+
 fn redis_cli_at(url: &str, args: &[&str]) -> String {
     let output = std::process::Command::new("redis-cli")
         .args(["-u", url])
