@@ -11,6 +11,8 @@ use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio_util::sync::CancellationToken;
 
+pub(crate) mod sessions;
+
 /// How long one request to Redis may take (connecting included) before it counts as
 /// unreachable.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Tasks shared by replicas through Redis: starts Debian's redis-server on a free port, without
-# persistence, and runs the `redis_store` integration tests against it (the store's scripts,
-# expiry and bound, waits woken by another replica, two servers sharing one task, and an
-# outage with its recovery; a multi round-trip request continued on another replica and its
-# replay refused; switches and resource updates reaching another replica's listen streams,
-# and a replica catching up). Then the same as processes: two task servers over HTTP started
+# persistence, and runs the `redis_store` and `redis_sessions` integration tests against it
+# (the store's scripts, expiry and bound, waits woken by another replica, two servers sharing
+# one task; a multi round-trip request continued on another replica and its replay refused;
+# switches and resource updates reaching another replica's listen streams, and a replica
+# catching up; legacy HTTP sessions served, resumed and ended across two replicas; outages
+# with their recovery). Then the same as processes: two task servers over HTTP started
 # with the same `--store`, a task started on one polled and cancelled on the other, Redis
 # stopped (-32603 naming the store) and started again (tasks start again).
 #
@@ -52,10 +53,10 @@ start_redis
 ok "redis-server answers on port $port"
 
 if MCP_TEST_REDIS_URL="redis://127.0.0.1:$port" \
-  cargo test -q -p mcp-tests --features redis --test integration redis_store >"$work/tests.log" 2>&1; then
-  ok "the redis_store tests pass against it: $(grep -E '^test result' "$work/tests.log" | tail -n 1)"
+  cargo test -q -p mcp-tests --features redis --test integration redis_ >"$work/tests.log" 2>&1; then
+  ok "the redis_store and redis_sessions tests pass against it: $(grep -E '^test result' "$work/tests.log" | tail -n 1)"
 else
-  fail "the redis_store tests: $(tail -n 60 "$work/tests.log")"
+  fail "the redis_store and redis_sessions tests: $(tail -n 60 "$work/tests.log")"
 fi
 
 # -- two task servers over HTTP, one store ---------------------------------------------------

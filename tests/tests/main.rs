@@ -17,6 +17,8 @@ mod permissions_stdio;
 mod questions;
 mod rate_limits;
 #[cfg(feature = "redis")]
+mod redis_sessions;
+#[cfg(feature = "redis")]
 mod redis_store;
 mod server;
 mod shutdown;

@@ -78,6 +78,11 @@ pub struct Connection {
     /// Cancelled when the connection closes either way: streams that only send
     /// (`subscriptions/listen`) end.
     closing: CancellationToken,
+    /// Set for an HTTP session kept in a store shared by replicas: the name of this replica,
+    /// which the ids of the server's own requests carry so that an answer reaching another
+    /// replica finds its way back. Such a connection hears of changes through the store,
+    /// not through the server's list of subscribers.
+    replica: OnceLock<String>,
 }
 
 impl Connection {
@@ -95,7 +100,25 @@ impl Connection {
             questions_closed: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),
             closing: CancellationToken::new(),
+            replica: OnceLock::new(),
         }
+    }
+
+    /// Marks the connection as a session kept in a shared store, served here by `replica`.
+    #[cfg(feature = "redis")]
+    pub(crate) fn keep_shared(&self, replica: &str) {
+        let _ = self.replica.set(replica.to_owned());
+    }
+
+    /// True for a session kept in a shared store: changes reach it through the store.
+    pub(crate) fn is_shared(&self) -> bool {
+        self.replica.get().is_some()
+    }
+
+    /// Forgets the handshake's log level (a shared session's record has none any more).
+    #[cfg(feature = "redis")]
+    pub(crate) fn clear_log_level(&self) {
+        self.log_level.store(0, Ordering::Relaxed);
     }
 
     pub(crate) fn subscriptions(&self) -> &super::subscriptions::Subscriptions {
@@ -190,12 +213,26 @@ impl Connection {
         }
     }
 
+    /// Cancels the request `id` if it is running here; false otherwise (nothing is
+    /// remembered for a request not started).
+    #[cfg(feature = "redis")]
+    pub(crate) fn cancel_running(&self, id: &RequestId) -> bool {
+        match self.lock_in_flight().running.get(id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Reserves an id for a request to the client and the channel its answer arrives on.
     pub(crate) fn expect_answer(&self) -> (RequestId, oneshot::Receiver<Answered>) {
-        let id = RequestId::String(format!(
-            "server-{}",
-            self.next_request.fetch_add(1, Ordering::Relaxed)
-        ));
+        let n = self.next_request.fetch_add(1, Ordering::Relaxed);
+        let id = RequestId::String(match self.replica.get() {
+            Some(replica) => format!("server-{replica}-{n}"),
+            None => format!("server-{n}"),
+        });
         let (tx, rx) = oneshot::channel();
         let mut awaiting = lock(&self.awaiting);
         // Once the client can no longer answer, the question fails at once (`tx` dropped).

@@ -244,6 +244,11 @@ impl Dispatcher {
             settings,
             #[cfg(feature = "redis")]
             fanout: server.shared.clone().map(super::fanout::Fanout::new),
+            #[cfg(feature = "redis")]
+            sessions: server
+                .shared
+                .clone()
+                .map(crate::store::sessions::SessionStore::new),
         });
         #[cfg(feature = "redis")]
         super::fanout::Fanout::start(&hub);
@@ -308,7 +313,6 @@ impl Dispatcher {
 
     /// The store shared with other replicas, if the server was given one (`--store`).
     #[cfg(feature = "redis")]
-    #[allow(dead_code)]
     pub(crate) fn shared(&self) -> Option<&crate::store::Shared> {
         self.inner.shared.as_ref()
     }

@@ -57,7 +57,9 @@ impl Dispatcher {
         }
         tracing::debug!(%version, "legacy session initialized");
         // From now on the connection hears of list changes.
-        self.inner.hub.subscribers.add(connection);
+        if !connection.is_shared() {
+            self.inner.hub.subscribers.add(connection);
+        }
         #[derive(Serialize)]
         #[serde(rename_all = "camelCase")]
         struct InitializeResult<'a> {

@@ -28,6 +28,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
+pub(crate) use connection::Handshake;
 pub use connection::{Connection, Outbound};
 pub use context::{Ask, Context, Elicited};
 #[cfg(feature = "http")]
@@ -545,8 +547,21 @@ impl Server {
     /// ```
     ///
     /// A [`RedisTaskStore`](crate::tasks) (the `redis` feature) is the store the replicas
-    /// share for the rest as well, as with [`Server::store_url`]: the keys that seal
-    /// `requestState` and the fan-out of changes (see the replicas guide).
+    /// share for the rest as well, as with [`Server::store_url`]: legacy-era HTTP sessions
+    /// with their event logs, the keys that seal `requestState` and the fan-out of changes
+    /// (see the replicas guide).
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "redis")]
+    /// # async fn example() -> Result<(), mcp_runtime::tasks::TaskStoreError> {
+    /// use mcp_runtime::tasks::RedisTaskStore;
+    /// use mcp_runtime::Server;
+    ///
+    /// let store = RedisTaskStore::builder("redis://127.0.0.1:6379/0").prefix("reports:").connect().await?;
+    /// let server = Server::new("reports", "1.0.0").task_store(store);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn task_store(mut self, store: impl crate::tasks::TaskStore) -> Self {
         #[cfg(feature = "redis")]
         if let Some(redis) = (&store as &dyn Any).downcast_ref::<crate::tasks::RedisTaskStore>() {

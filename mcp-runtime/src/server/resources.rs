@@ -134,7 +134,9 @@ impl Dispatcher {
                     "a session holds at most {MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from one first"
                 )));
             }
-            self.inner.hub.subscribers.add(connection);
+            if !connection.is_shared() {
+                self.inner.hub.subscribers.add(connection);
+            }
         } else {
             connection.subscriptions().remove(uri);
         }

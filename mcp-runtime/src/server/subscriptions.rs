@@ -65,6 +65,20 @@ impl Subscriptions {
     pub(crate) fn contains(&self, uri: &str) -> bool {
         lock(&self.0).contains(uri)
     }
+
+    /// Every URI held, sorted.
+    #[cfg(feature = "redis")]
+    pub(crate) fn all(&self) -> Vec<String> {
+        let mut all: Vec<String> = lock(&self.0).iter().cloned().collect();
+        all.sort();
+        all
+    }
+
+    /// Holds exactly `uris` from now on.
+    #[cfg(feature = "redis")]
+    pub(crate) fn replace(&self, uris: impl IntoIterator<Item = String>) {
+        *lock(&self.0) = uris.into_iter().collect();
+    }
 }
 
 /// What a `subscriptions/listen` stream asks to hear of.
@@ -170,6 +184,11 @@ pub(crate) struct Hub {
     /// The other replicas, with a shared store: where changes are recorded and published.
     #[cfg(feature = "redis")]
     pub(crate) fanout: Option<super::fanout::Fanout>,
+    /// The legacy-era HTTP sessions kept in the store shared by replicas, if any: they hear
+    /// of changes through their event logs there, from the replica where the change
+    /// happened.
+    #[cfg(feature = "redis")]
+    pub(crate) sessions: Option<crate::store::sessions::SessionStore>,
 }
 
 /// A change made through the [`Notifier`], at the replica where it is made.
@@ -220,6 +239,26 @@ impl Hub {
             hub: Arc::clone(self),
             key,
         }
+    }
+
+    /// Tells the legacy-era sessions kept in the shared store, if any, through their event
+    /// logs; returns how many were told. Run once, on the replica where the change happened.
+    async fn tell_sessions(&self, _change: &Change<'_>) -> usize {
+        #[cfg(feature = "redis")]
+        if let Some(sessions) = &self.sessions {
+            let (params, uri) = match _change {
+                Change::Updated(uri) => (json!({ "uri": uri }), Some(*uri)),
+                _ => (json!({}), None),
+            };
+            let message = encode_notification(_change.method(), &params);
+            match sessions.announce(&message, uri).await {
+                Ok(told) => return told,
+                Err(error) => {
+                    tracing::warn!(%error, method = _change.method(), "the shared sessions did not hear of a change");
+                }
+            }
+        }
+        0
     }
 
     /// Local delivery: tells this replica's clients who asked for `change` (legacy-era
@@ -283,7 +322,9 @@ impl Hub {
                 if let Some(fanout) = &self.fanout {
                     let version = fanout.publish_switch(kind, name, on).await?;
                     return Ok(match fanout.apply(self, kind, name, on, version) {
-                        Some(change) => Some(self.tell(change).await),
+                        Some(change) => {
+                            Some(self.tell_sessions(&change).await + self.tell(change).await)
+                        }
                         None => Some(0),
                     });
                 }
@@ -297,7 +338,10 @@ impl Hub {
                 if let Some(fanout) = &self.fanout {
                     fanout.publish_update(uri).await;
                 }
-                Ok(Some(self.tell(Change::Updated(uri)).await))
+                let change = Change::Updated(uri);
+                Ok(Some(
+                    self.tell_sessions(&change).await + self.tell(change).await,
+                ))
             }
         }
     }

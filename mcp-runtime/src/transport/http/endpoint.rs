@@ -24,7 +24,7 @@ use super::in_flight::{CallerCounts, InFlight};
 use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
 use crate::server::{unsupported_version, Connection, Reply};
 
-use super::{auth, guard, headers, Shared};
+use super::{auth, guard, headers, session, Shared};
 
 pub(super) async fn endpoint(
     State(shared): State<Arc<Shared>>,
@@ -52,8 +52,8 @@ pub(super) async fn endpoint(
             Ok(body) => post(&shared, &headers, body, peer, drain).await,
             Err(response) => response,
         },
-        Method::GET => get(&shared, &headers, drain),
-        Method::DELETE => delete(&shared, &headers),
+        Method::GET => get(&shared, &headers, drain).await,
+        Method::DELETE => delete(&shared, &headers).await,
         _ => {
             let mut response =
                 status_response(StatusCode::METHOD_NOT_ALLOWED, "use POST, GET or DELETE");
@@ -117,6 +117,8 @@ async fn read_body(
 /// What the transport needs to know of a message before handing it to the dispatcher.
 struct Head {
     id: Option<RequestId>,
+    /// For a response: the id of the server's request it answers.
+    answer_to: Option<RequestId>,
     method: Option<String>,
     modern: bool,
 }
@@ -161,27 +163,93 @@ async fn post(
         let _permit = permit;
         return initialize(shared, body, peer).await;
     }
-    let connection = if head.modern {
+    if head.modern {
         // Stateless: a connection that lives as long as this request.
         let (outbound, _) = mpsc::channel(1);
-        Arc::new(Connection::new(outbound))
-    } else {
-        match legacy_session(shared, headers, &head) {
-            Ok(Some(connection)) => connection,
-            // A notification outside any session has nothing to act on.
-            Ok(None) => return StatusCode::ACCEPTED.into_response(),
-            Err(refusal) => return refusal.into_response(),
-        }
+        let work = Work {
+            connection: Arc::new(Connection::new(outbound)),
+            body,
+            id: head.id,
+            modern: head.modern,
+            permit,
+            drain,
+        };
+        return dispatch(shared, work).await;
+    }
+    let session = match legacy_session(shared, headers, &head).await {
+        Ok(Some(session)) => session,
+        // A notification outside any session has nothing to act on.
+        Ok(None) => return StatusCode::ACCEPTED.into_response(),
+        Err(response) => return response,
     };
+    if let Some(replica) = head
+        .answer_to
+        .as_ref()
+        .and_then(|id| shared.sessions.asked_elsewhere(id))
+    {
+        // An answer to a question another replica asked: it goes there.
+        return match shared
+            .sessions
+            .forward_answer(&session, &replica, &body)
+            .await
+        {
+            Ok(()) => StatusCode::ACCEPTED.into_response(),
+            Err(error) => session::unavailable_response(None, &error),
+        };
+    }
+    let method = head.method.clone().unwrap_or_default();
+    let cancelled = (method == "notifications/cancelled")
+        .then(|| cancelled_request(&body))
+        .flatten();
+    let before = session.snapshot();
+    if method == "notifications/initialized" {
+        session.mark_initialized();
+    }
+    let id = head.id.clone();
     let work = Work {
-        connection,
+        connection: Arc::clone(&session.connection),
         body,
         id: head.id,
         modern: head.modern,
         permit,
         drain,
     };
-    dispatch(shared, work).await
+    let response = dispatch(shared, work).await;
+    if matches!(
+        method.as_str(),
+        "notifications/initialized"
+            | "logging/setLevel"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+    ) {
+        // The change is written through, so that every replica serves it.
+        if let Err(error) = shared.sessions.write_through(&session, &before).await {
+            return session::unavailable_response(id.as_ref(), &error);
+        }
+    }
+    if let Some(request) = cancelled {
+        // The request may run on another replica.
+        if let Err(error) = shared.sessions.broadcast_cancel(&session, request).await {
+            return session::unavailable_response(None, &error);
+        }
+    }
+    response
+}
+
+/// The request a `notifications/cancelled` names.
+fn cancelled_request(body: &[u8]) -> Option<RequestId> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        params: Params,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Params {
+        request_id: RequestId,
+    }
+    serde_json::from_slice::<Message>(body)
+        .ok()
+        .map(|m| m.params.request_id)
 }
 
 /// A message refused before it reaches the dispatcher: the HTTP status, and the JSON-RPC
@@ -206,6 +274,10 @@ fn read_head(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Head, 
         }
         Incoming::Notification { method, params } => (None, Some(method.as_ref()), *params),
         Incoming::Response { .. } => (None, None, None),
+    };
+    let answer_to = match &incoming {
+        Incoming::Response { id, .. } => Some(id.clone()),
+        _ => None,
     };
     let params_head = ParamsHead::read(params);
     let modern = headers::is_modern(headers, &params_head);
@@ -237,6 +309,7 @@ fn read_head(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Result<Head, 
     Ok(Head {
         modern,
         id,
+        answer_to,
         method: method.map(str::to_owned),
     })
 }
@@ -271,13 +344,14 @@ fn admit(
     }
 }
 
-/// The connection of the legacy session a message belongs to (`None`: a notification
-/// outside any session), or the error response when there is no such session.
-fn legacy_session(
+/// The legacy session a message belongs to (`None`: a notification outside any session),
+/// or the error response when there is no such session (`503` when the shared store that
+/// keeps sessions cannot be reached).
+async fn legacy_session(
     shared: &Shared,
     headers: &HeaderMap,
     head: &Head,
-) -> Result<Option<Arc<Connection>>, Refusal> {
+) -> Result<Option<Arc<session::Session>>, Response> {
     let Some(value) = headers.get(headers::SESSION_ID) else {
         if head.id.is_none() {
             return Ok(None);
@@ -288,17 +362,23 @@ fn legacy_session(
             RpcError::invalid_request(
                 "missing the Mcp-Session-Id header: send initialize first (2025-11-25 and earlier), or include per-request `_meta` and headers (2026-07-28)",
             ),
-        ));
+        )
+        .into_response());
     };
-    let Some(session) = shared.session(value) else {
-        return Err(Refusal(
-            StatusCode::NOT_FOUND,
-            head.id.clone(),
-            RpcError::new(
-                -32001,
-                "Session not found: it expired or was deleted; send initialize again",
-            ),
-        ));
+    let session = match shared.session(value).await {
+        Ok(Some(session)) => session,
+        Ok(None) => {
+            return Err(Refusal(
+                StatusCode::NOT_FOUND,
+                head.id.clone(),
+                RpcError::new(
+                    -32001,
+                    "Session not found: it expired or was deleted; send initialize again",
+                ),
+            )
+            .into_response())
+        }
+        Err(error) => return Err(session::unavailable_response(head.id.as_ref(), &error)),
     };
     if let Some(version) = headers
         .get(headers::PROTOCOL_VERSION)
@@ -309,13 +389,11 @@ fn legacy_session(
                 StatusCode::BAD_REQUEST,
                 head.id.clone(),
                 unsupported_version(version),
-            ));
+            )
+            .into_response());
         }
     }
-    if head.method.as_deref() == Some("notifications/initialized") {
-        session.mark_initialized();
-    }
-    Ok(Some(Arc::clone(&session.connection)))
+    Ok(Some(session))
 }
 
 async fn initialize(shared: &Shared, body: Bytes, peer: Option<SocketAddr>) -> Response {
@@ -333,6 +411,10 @@ async fn initialize(shared: &Shared, body: Bytes, peer: Option<SocketAddr>) -> R
             message,
             error_code: None,
         }) => {
+            if let Err(error) = shared.sessions.keep(&session).await {
+                shared.sessions.remove(&session_id, subject.as_deref());
+                return session::unavailable_response(None, &error);
+            }
             tracing::debug!(session = %session_id, "session opened");
             let mut response = json_response(StatusCode::OK, message);
             if let Ok(value) = HeaderValue::from_str(&session_id) {
@@ -586,7 +668,7 @@ impl<T> Stream for ReceiverStream<T> {
     }
 }
 
-fn get(shared: &Shared, headers: &HeaderMap, drain: Option<Drain>) -> Response {
+async fn get(shared: &Shared, headers: &HeaderMap, drain: Option<Drain>) -> Response {
     let Some(value) = headers.get(headers::SESSION_ID) else {
         let mut response = status_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -600,26 +682,54 @@ fn get(shared: &Shared, headers: &HeaderMap, drain: Option<Drain>) -> Response {
     if let Err((status, reason)) = guard::require_accept(headers, &["text/event-stream"]) {
         return error_response(status, None, RpcError::invalid_request(reason));
     }
-    let Some(session) = shared.session(value) else {
-        return error_response(
-            StatusCode::NOT_FOUND,
-            None,
-            RpcError::new(-32001, "Session not found"),
-        );
+    let session = match shared.session(value).await {
+        Ok(Some(session)) => session,
+        Ok(None) => {
+            return error_response(
+                StatusCode::NOT_FOUND,
+                None,
+                RpcError::new(-32001, "Session not found"),
+            )
+        }
+        Err(error) => return session::unavailable_response(None, &error),
     };
     let last = headers
         .get(headers::LAST_EVENT_ID)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let (missed, live) = session.listen(last);
+        .and_then(|v| v.to_str().ok());
     // The stream would never end by itself: shutdown ends it.
     let ended = drain.map(|drain| drain.started_token());
-    let live = ReceiverStream(live).take_until(async move {
+    let ended = async move {
         match ended {
             Some(ended) => ended.cancelled_owned().await,
             None => std::future::pending().await,
         }
-    });
+    };
+    #[cfg(feature = "redis")]
+    if let Some(store) = shared.sessions.store() {
+        // Event ids are the store's stream entry ids, valid on every replica.
+        // Ids are `{ms}-{n}`; anything else names no event of the log.
+        let last = last.filter(|id| {
+            let (ms, n) = id.split_once('-').unwrap_or((id, "0"));
+            [ms, n]
+                .iter()
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        });
+        let events = match session::events(store, session.id(), last.map(str::to_owned)).await {
+            Ok(events) => events,
+            Err(error) => return session::unavailable_response(None, &error),
+        };
+        let events = events.take_until(ended).map(|(id, message)| {
+            Ok::<_, std::convert::Infallible>(
+                Event::default()
+                    .id(id)
+                    .data(String::from_utf8_lossy(&message)),
+            )
+        });
+        return sse_response(events);
+    }
+    let last = last.and_then(|v| v.parse::<u64>().ok());
+    let (missed, live) = session.listen(last);
+    let live = ReceiverStream(live).take_until(ended);
     let events = stream::iter(missed).chain(live).map(|(id, message)| {
         Ok::<_, std::convert::Infallible>(
             Event::default()
@@ -630,7 +740,7 @@ fn get(shared: &Shared, headers: &HeaderMap, drain: Option<Drain>) -> Response {
     sse_response(events).into_response()
 }
 
-fn delete(shared: &Shared, headers: &HeaderMap) -> Response {
+async fn delete(shared: &Shared, headers: &HeaderMap) -> Response {
     let Some(value) = headers.get(headers::SESSION_ID) else {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -641,11 +751,15 @@ fn delete(shared: &Shared, headers: &HeaderMap) -> Response {
         );
     };
     let subject = shared.subject();
-    match value
-        .to_str()
-        .ok()
-        .filter(|id| shared.sessions.remove(id, subject.as_deref()))
-    {
+    let ended = match value.to_str() {
+        Ok(id) => match shared.sessions.end(id, subject.as_deref()).await {
+            Ok(true) => Some(id),
+            Ok(false) => None,
+            Err(error) => return session::unavailable_response(None, &error),
+        },
+        Err(_) => None,
+    };
+    match ended {
         Some(id) => {
             tracing::debug!(session = %id, "session ended by the client");
             StatusCode::OK.into_response()

@@ -8,7 +8,10 @@
 //!   stream of server-initiated messages (resumable with `Last-Event-ID`), `DELETE` ends the
 //!   session, and idle sessions expire. With bearer-token authentication, a session belongs
 //!   to the subject that opened it: another subject's requests on it get `404`, as for an
-//!   unknown session.
+//!   unknown session. With a store shared by replicas (`--store`, the `redis` feature),
+//!   sessions and their streams live in Redis and any replica serves any request of a
+//!   session; a request that needs the store while Redis is unreachable gets `503` with
+//!   `Retry-After: 1`.
 //!
 //! A request is answered with one JSON object, or with an SSE stream when it sends progress
 //! or log notifications before its result. Closing that stream cancels the request.
@@ -93,6 +96,10 @@ pub struct HttpConfig {
     /// Beyond it, the caller's own least recently used session ends, so that one caller
     /// cannot crowd out the others. Behind a reverse proxy every client has the proxy's
     /// address: raise this limit, or authenticate.
+    ///
+    /// With a store shared by replicas (`--store`), this limit and `max_sessions` hold for
+    /// the sessions of all replicas together, kept in Redis (see the crate's notes on
+    /// running replicas).
     pub max_sessions_per_caller: usize,
     /// How long a legacy session may stay unused before it expires (default 30 minutes).
     pub session_idle_timeout: Duration,
@@ -188,12 +195,17 @@ impl Shared {
 
     /// The session an `Mcp-Session-Id` header names, if it exists and belongs to the
     /// current caller (another subject's session is as unknown as a missing one).
-    fn session(&self, header: &axum::http::HeaderValue) -> Option<Arc<session::Session>> {
+    /// With a shared store, a session this replica does not know (or that changed
+    /// elsewhere) is read from the store, which fails when the store cannot be reached.
+    async fn session(
+        &self,
+        header: &axum::http::HeaderValue,
+    ) -> std::result::Result<Option<Arc<session::Session>>, session::Unavailable> {
         let subject = self.subject();
-        header
-            .to_str()
-            .ok()
-            .and_then(|id| self.sessions.get(id, subject.as_deref()))
+        match header.to_str() {
+            Ok(id) => self.sessions.find(id, subject.as_deref()).await,
+            Err(_) => Ok(None),
+        }
     }
 
     /// Who a new session counts against: the authenticated subject, else the peer's IP
@@ -222,6 +234,11 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
     #[cfg(feature = "metrics")]
     if let Some(metrics) = &metrics {
         sessions.count_in(metrics.clone());
+    }
+    #[cfg(feature = "redis")]
+    if let Some(store) = dispatcher.shared() {
+        sessions.share(crate::store::sessions::SessionStore::new(store.clone()));
+        sessions.spawn_listener(dispatcher.clone());
     }
     sessions.spawn_reaper();
     let shared = Arc::new(Shared {

@@ -5,6 +5,9 @@
 //! Each session owns a [`Connection`] (what the handshake negotiated) and an event log of
 //! the messages the server sends outside any request, which a `GET` stream delivers. The
 //! log keeps the last events so a client reconnecting with `Last-Event-ID` misses nothing.
+//!
+//! With a store shared by replicas (the `redis` feature), the sessions live there and each
+//! replica's sessions are a cache of them (see `shared`).
 
 use crate::sync::lock;
 use std::collections::{HashMap, VecDeque};
@@ -25,7 +28,107 @@ static SERIAL: AtomicU64 = AtomicU64::new(0);
 /// Events kept per session for resumption.
 const REPLAY_EVENTS: usize = 256;
 
+#[cfg(feature = "redis")]
+mod shared;
+
+#[cfg(feature = "redis")]
+pub(crate) use crate::store::Unavailable;
+#[cfg(feature = "redis")]
+pub(crate) use shared::{events, unavailable_response};
+
+#[cfg(not(feature = "redis"))]
+pub(crate) use local::{unavailable_response, Unavailable};
+
+/// Without a shared store: the sessions of this process only, and nothing is ever
+/// unavailable.
+#[cfg(not(feature = "redis"))]
+mod local {
+    use super::{Session, Sessions};
+    use crate::protocol::RequestId;
+    use std::sync::Arc;
+
+    /// A shared store that cannot be reached: never, without one.
+    #[derive(Debug)]
+    pub(crate) enum Unavailable {}
+
+    impl std::fmt::Display for Unavailable {
+        fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match *self {}
+        }
+    }
+
+    pub(crate) fn unavailable_response(
+        _: Option<&RequestId>,
+        error: &Unavailable,
+    ) -> axum::response::Response {
+        match *error {}
+    }
+
+    /// What a request may change in a session: nothing to write anywhere.
+    pub(crate) struct Snapshot;
+
+    impl Session {
+        pub(crate) fn snapshot(&self) -> Snapshot {
+            Snapshot
+        }
+    }
+
+    impl Sessions {
+        pub(crate) async fn find(
+            &self,
+            id: &str,
+            subject: Option<&str>,
+        ) -> Result<Option<Arc<Session>>, Unavailable> {
+            Ok(self.get(id, subject))
+        }
+
+        pub(crate) async fn keep(&self, _: &Session) -> Result<(), Unavailable> {
+            Ok(())
+        }
+
+        pub(crate) async fn write_through(
+            &self,
+            _: &Session,
+            _: &Snapshot,
+        ) -> Result<(), Unavailable> {
+            Ok(())
+        }
+
+        pub(crate) async fn end(
+            &self,
+            id: &str,
+            subject: Option<&str>,
+        ) -> Result<bool, Unavailable> {
+            Ok(self.remove(id, subject))
+        }
+
+        pub(crate) fn asked_elsewhere(&self, _: &RequestId) -> Option<String> {
+            None
+        }
+
+        pub(crate) async fn forward_answer(
+            &self,
+            _: &Session,
+            _: &str,
+            _: &[u8],
+        ) -> Result<(), Unavailable> {
+            Ok(())
+        }
+
+        pub(crate) async fn broadcast_cancel(
+            &self,
+            _: &Session,
+            _: RequestId,
+        ) -> Result<(), Unavailable> {
+            Ok(())
+        }
+    }
+}
+
 pub(crate) struct Session {
+    /// The session's id (its `Mcp-Session-Id`).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    id: String,
     pub(crate) connection: Arc<Connection>,
     /// The authenticated subject that opened the session: only it may use the session.
     /// `None` without authentication.
@@ -39,6 +142,12 @@ pub(crate) struct Session {
     initialized: AtomicBool,
     last_seen: Mutex<Instant>,
     log: Mutex<EventLog>,
+    /// Set when the shared store says the session changed: the next use reads it again.
+    #[cfg(feature = "redis")]
+    stale: AtomicBool,
+    /// When this replica last refreshed the session's expiry in the shared store.
+    #[cfg(feature = "redis")]
+    refreshed: Mutex<Instant>,
 }
 
 struct EventLog {
@@ -48,11 +157,23 @@ struct EventLog {
 }
 
 impl Session {
-    fn new(owner: Option<String>, caller: Option<String>) -> Arc<Session> {
-        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(256);
+    fn new(id: &str, owner: Option<String>, caller: Option<String>) -> Arc<Session> {
+        let (tx, rx) = mpsc::channel::<Vec<u8>>(256);
+        let session = Session::with_connection(id, owner, caller, Connection::new(tx));
+        Session::forward(&session, rx);
+        session
+    }
+
+    fn with_connection(
+        id: &str,
+        owner: Option<String>,
+        caller: Option<String>,
+        connection: Connection,
+    ) -> Arc<Session> {
         let now = Instant::now();
-        let session = Arc::new(Session {
-            connection: Arc::new(Connection::new(tx)),
+        Arc::new(Session {
+            id: id.to_owned(),
+            connection: Arc::new(connection),
             owner,
             caller,
             created: now,
@@ -64,17 +185,29 @@ impl Session {
                 recent: VecDeque::new(),
                 listener: None,
             }),
-        });
-        // Unsolicited server messages go to the log and to the open GET stream, if any. The
-        // task ends when the session's connection (the only sender) is dropped.
-        let weak = Arc::downgrade(&session);
+            #[cfg(feature = "redis")]
+            stale: AtomicBool::new(false),
+            #[cfg(feature = "redis")]
+            refreshed: Mutex::new(now),
+        })
+    }
+
+    /// Unsolicited server messages go to the log and to the open GET stream, if any. The
+    /// task ends when the session's connection (the only sender) is dropped.
+    fn forward(session: &Arc<Session>, mut rx: mpsc::Receiver<Vec<u8>>) {
+        let weak = Arc::downgrade(session);
         tokio::spawn(async move {
             while let Some(message) = rx.recv().await {
                 let Some(session) = weak.upgrade() else { break };
                 session.publish(Bytes::from(message));
             }
         });
-        session
+    }
+
+    /// The session's id.
+    #[cfg(feature = "redis")]
+    pub(crate) fn id(&self) -> &str {
+        &self.id
     }
 
     pub(crate) fn touch(&self) {
@@ -156,6 +289,9 @@ pub(crate) struct Limits {
 pub(crate) struct Sessions {
     map: Mutex<HashMap<String, Arc<Session>>>,
     limits: Limits,
+    /// The store shared by replicas, if the sessions live there.
+    #[cfg(feature = "redis")]
+    store: std::sync::OnceLock<crate::store::sessions::SessionStore>,
     /// Where the number of open sessions is kept, if anywhere.
     #[cfg(feature = "metrics")]
     metrics: std::sync::OnceLock<crate::metrics::Metrics>,
@@ -166,6 +302,8 @@ impl Sessions {
         Arc::new(Sessions {
             map: Mutex::new(HashMap::new()),
             limits,
+            #[cfg(feature = "redis")]
+            store: std::sync::OnceLock::new(),
             #[cfg(feature = "metrics")]
             metrics: std::sync::OnceLock::new(),
         })
@@ -213,10 +351,19 @@ impl Sessions {
             map.remove(&id);
         }
         let id = new_session_id();
-        let session = Session::new(owner, caller);
+        let session = self.new_session(&id, owner, caller);
         map.insert(id.clone(), Arc::clone(&session));
         self.count(map.len());
         (id, session)
+    }
+
+    /// A new session object (not yet in the map).
+    fn new_session(&self, id: &str, owner: Option<String>, caller: Option<String>) -> Arc<Session> {
+        #[cfg(feature = "redis")]
+        if let Some(store) = self.store.get() {
+            return shared::new_session(store, id, owner, caller);
+        }
+        Session::new(id, owner, caller)
     }
 
     /// The session `id`, if it exists and belongs to `subject`; a session of another
@@ -249,9 +396,17 @@ impl Sessions {
         let limits = self.limits;
         let mut map = lock(&self.map);
         let before = map.len();
+        // A cache of the shared store's sessions drops what it did not use for a while; the
+        // store expires the sessions themselves.
+        #[cfg(feature = "redis")]
+        let cache = self.store.get().is_some();
+        #[cfg(not(feature = "redis"))]
+        let cache = false;
         map.retain(|_, session| {
             session.idle_for() < limits.idle_timeout
-                && (session.is_initialized() || session.created.elapsed() < limits.init_timeout)
+                && (cache
+                    || session.is_initialized()
+                    || session.created.elapsed() < limits.init_timeout)
         });
         self.count(map.len());
         before - map.len()
