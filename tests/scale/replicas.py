@@ -492,6 +492,19 @@ class Scenarios:
 
             await self.report.run("replica 1 killed with SIGKILL: the session's next calls succeed", after)
 
+        async def stateless() -> str:
+            mark = self.log.mark()
+            async with Client(self.nginx_url, mode=MODERN, read_timeout_seconds=REQUEST_TIMEOUT_S) as modern:
+                for n in range(12):
+                    result = await modern.call_tool("test_simple_text", {})
+                    expect(text_of(result) == SIMPLE_TEXT, f"call {n + 1}: {text_of(result)!r}")
+            lines = await self.log.wait_for(mark, lambda ls: len(ls) >= 12)
+            refused = [line for line in lines if "," in line["upstream"]]
+            expect(all(line["status"] == "200" for line in lines), f"statuses {[l['status'] for l in lines]}")
+            return f"12 tool calls, answered by {landed(lines)} ({len(refused)} passed on from replica 1)"
+
+        await self.report.run("replica 1 dead: 2026-07-28 calls through nginx all succeed", stateless)
+
         async def resumed() -> str:
             expect(ready, "no stream to resume (see above)")
             for n in range(2):
