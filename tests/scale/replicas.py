@@ -142,7 +142,8 @@ class AccessLog:
         for line in lines:
             match = LOG_LINE.search(line)
             if match:
-                entry = match.groupdict()
+                # nginx logs a missing header as "-".
+                entry = {key: "" if value == "-" else value for key, value in match.groupdict().items()}
                 entry["replica"] = self.replica(entry["upstream"].split(",")[-1].strip())
                 found.append(entry)
         return found
