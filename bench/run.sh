@@ -6,7 +6,9 @@
 #   bash bench/run.sh --quick    # answers only: a handful of calls per workload, no figures
 # Results go to bench/results/<time>.jsonl (figures) and .md (the table); --quick writes none.
 # Every answer is checked (id, value, no error); one wrong answer stops the run with exit
-# status 1 and the first wrong answer on stderr.
+# status 1 and the first wrong answer on stderr. Two rows of ours need Debian's redis-server
+# and nginx (installed when missing, as root or with sudo): sessions kept in Redis, and three
+# replicas behind deploy/nginx.conf.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -38,6 +40,59 @@ else
     cargo build --quiet -p mcp-bench-otel
     bin=target/debug
 fi
+
+# Replicas: Redis, three of ours sharing it (`--store`), and nginx running deploy/nginx.conf
+# in front of them (tests/scale/nginx.sh), for the rows that set a shared store and a load
+# balancer against the single in-memory server of the other rows.
+repo_root="$(cd .. && pwd)"
+# shellcheck source=tests/scale/nginx.sh
+source "$repo_root/tests/scale/nginx.sh"
+install_debian redis-server redis-server
+install_debian nginx nginx
+scratch="$(mktemp -d)"
+background=()
+stop_background() {
+    for pid in "${background[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$scratch"
+}
+trap stop_background EXIT
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# answers COMMAND...: until COMMAND succeeds, for at most 10 s.
+answers() {
+    local deadline=$((SECONDS + 10))
+    until "$@" >/dev/null 2>&1; do
+        if [[ $SECONDS -ge $deadline ]]; then
+            echo "bench: no answer from: $*" >&2
+            tail -n 20 "$scratch"/*.log "$scratch/nginx/error.log" >&2 2>/dev/null || true
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+redis_port="$(free_port)"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$scratch" \
+    >"$scratch/redis.log" 2>&1 &
+background+=($!)
+answers redis-cli -p "$redis_port" ping
+store="redis://127.0.0.1:$redis_port/0"
+replicas=()
+for replica in 1 2 3; do
+    replica_port="$(free_port)"
+    BENCH_STORE="$store" "$bin/bench-ours" http "$replica_port" >"$scratch/replica-$replica.log" 2>&1 &
+    background+=($!)
+    replicas+=("127.0.0.1:$replica_port")
+    answers curl -s -o /dev/null "http://127.0.0.1:$replica_port/mcp"
+done
+nginx_port="$(free_port)"
+nginx_conf "$scratch/nginx" "$nginx_port" "${replicas[@]}"
+nginx "${nginx_args[@]}" >>"$scratch/nginx/error.log" 2>&1 &
+background+=($!)
+answers curl -s -o /dev/null "http://127.0.0.1:$nginx_port/mcp"
 
 workloads=0
 run() { # label, then the driver's arguments
@@ -85,10 +140,17 @@ for round in $(seq 1 "$ROUNDS"); do
     for server in ours rmcp; do
         run "$server" http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP" 4
     done
+    # Ours with its sessions (and tasks) in Redis: compare with the legacy c=64 row above.
+    BENCH_STORE="$store" BENCH_SETUP="store redis" \
+        run ours http "$bin/bench-ours" ours legacy 64 "$SECONDS_PER_HTTP"
+    # Through nginx to three replicas of ours sharing that Redis: compare with the modern
+    # c=64 row above, one server called directly. The replicas run for the whole run.
+    BENCH_SETUP="nginx, 3 replicas" \
+        run ours http "127.0.0.1:$nginx_port" ours modern 64 "$SECONDS_PER_HTTP"
 done
 
 if [[ $CHECK == 1 ]]; then
-    echo "every answer right in all $workloads workloads (ours, rmcp, rmcp pipes, limit; stdio and HTTP)" >&2
+    echo "every answer right in all $workloads workloads (ours, rmcp, rmcp pipes, limit; stdio and HTTP; ours with Redis and behind nginx)" >&2
     exit 0
 fi
 

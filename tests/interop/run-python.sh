@@ -18,36 +18,13 @@
 # another version. Needs python3 with the venv module, pip access to PyPI, cargo.
 set -euo pipefail
 
-MCP_VERSION="2.3.0"
 SERVER_START_TIMEOUT_S=10
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
 
-venv="${INTEROP_VENV:-.ci/.venv}"
-case "$venv" in
-  /*) ;;
-  *) venv="$repo_root/$venv" ;;
-esac
-python="$venv/bin/python"
-
-if [ ! -x "$python" ]; then
-  echo "interop: creating venv at $venv" >&2
-  python3 -m venv "$venv"
-fi
-
-installed="$("$python" - <<'EOF'
-try:
-    from importlib.metadata import version
-    print(version("mcp"))
-except Exception:
-    pass
-EOF
-)"
-if [ "$installed" != "$MCP_VERSION" ]; then
-  echo "interop: installing mcp==$MCP_VERSION into $venv" >&2
-  "$python" -m pip install --quiet --disable-pip-version-check "mcp==$MCP_VERSION"
-fi
+# shellcheck source=tests/interop/venv.sh
+source "$repo_root/tests/interop/venv.sh"
 
 cargo build -q -p calculator -p everything
 target_dir="${CARGO_TARGET_DIR:-target}"

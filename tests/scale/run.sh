@@ -9,9 +9,19 @@
 # with the same `--store`, a task started on one polled and cancelled on the other, Redis
 # stopped (-32603 naming the store) and started again (tasks start again).
 #
+# Then three replicas of the conformance fixture (examples/everything, `--features redis`)
+# with one `--store`, behind nginx running deploy/nginx.conf (its replicas, port and paths
+# replaced), and the official Python client through it (tests/scale/replicas.py): a whole
+# legacy session spread over the replicas, a multi round-trip elicitation whose legs land on
+# different replicas, a `subscriptions/listen` stream hearing a change made through another
+# replica, a replica killed mid-session (calls go on, a GET stream resumes elsewhere with
+# nothing missed), and Redis stopped for 5 s (503 with Retry-After, then served again, no
+# replica exits). nginx's access log records the replica of every request.
+#
 #   bash tests/scale/run.sh
 #
-# Installs Debian's redis-server with apt-get when it is missing (as root, or with sudo).
+# Installs Debian's redis-server and nginx with apt-get when missing (as root, or with sudo),
+# and the Python client into the venv of tests/interop/venv.sh.
 # Prints one line per check and `N passed, M failed`; exits non-zero when anything failed.
 set -euo pipefail
 
@@ -22,24 +32,23 @@ OUTAGE_ANSWER_S=5
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
 
-if ! command -v redis-server >/dev/null; then
-  echo "scale: installing Debian's redis-server" >&2
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null ||
-    { $sudo apt-get update -q >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; }
-fi
+# shellcheck source=tests/scale/nginx.sh
+source "$repo_root/tests/scale/nginx.sh"
+install_debian redis-server redis-server
+install_debian nginx nginx
 
 # shellcheck source=tests/checks.sh
 source "$repo_root/tests/checks.sh"
 
 port="$(free_port)"
-# start_redis: redis-server on $port without persistence; its pid in $redis_pid.
+# start_redis: redis-server on $port without persistence (it loads $work/dump.rdb, written
+# by `redis-cli save`, if there is one); its pid in $redis_pid, and in $work/redis.pid.
 start_redis() {
   redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
     >>"$work/redis.log" 2>&1 &
   redis_pid=$!
   pids+=("$redis_pid")
+  echo "$redis_pid" >"$work/redis.pid"
   local deadline=$((SECONDS + START_TIMEOUT_S))
   until redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; do
     if [ "$SECONDS" -ge "$deadline" ]; then
@@ -60,7 +69,9 @@ else
 fi
 
 # -- two task servers over HTTP, one store ---------------------------------------------------
-cargo build -q -p mcp-tests --features redis --bin task-server
+# The task server and the fixture server in one build, so the runtime is built once.
+cargo build -q -p mcp-tests -p everything --features mcp-tests/redis,everything/redis \
+  --bin task-server --bin everything
 target_dir="${CARGO_TARGET_DIR:-target}"
 case "$target_dir" in
   /*) ;;
@@ -124,5 +135,79 @@ until [ -n "$again" ] || [ "$SECONDS" -ge "$deadline" ]; do
   [ -n "$again" ] || sleep 0.2
 done
 [ -n "$again" ] && ok "Redis back: tasks start again" || fail "no task started once Redis was back"
+
+# -- three replicas of the fixture server behind nginx ---------------------------------------
+# shellcheck source=tests/interop/venv.sh
+source "$repo_root/tests/interop/venv.sh"
+
+store="redis://127.0.0.1:$port/2"
+replica_ports=()
+replica_pids=()
+for replica in 1 2 3; do
+  replica_port="$(free_port)"
+  RUST_LOG=warn "$target_dir/debug/everything" --transport http --bind "127.0.0.1:$replica_port" \
+    --store "$store" >"$work/replica-$replica.log" 2>&1 &
+  pids+=($!)
+  replica_pids+=($!)
+  replica_ports+=("$replica_port")
+done
+for replica in 1 2 3; do
+  wait_for "http://127.0.0.1:${replica_ports[$((replica - 1))]}/mcp" "$START_TIMEOUT_S" ||
+    fail "replica $replica did not start: $(cat "$work/replica-$replica.log")"
+done
+
+# deploy/nginx.conf as shipped, pointed at the replicas (tests/scale/nginx.sh).
+nginx_dir="$work/nginx"
+nginx_port="$(free_port)"
+if ! nginx_conf "$nginx_dir" "$nginx_port" "127.0.0.1:${replica_ports[0]}" \
+  "127.0.0.1:${replica_ports[1]}" "127.0.0.1:${replica_ports[2]}" 2>"$work/nginx-conf.err"; then
+  fail "$(cat "$work/nginx-conf.err")"
+elif checked="$(nginx -t "${nginx_args[@]}" 2>&1)"; then
+  ok "deploy/nginx.conf passes nginx -t, pointed at three replicas on ports ${replica_ports[*]}"
+else
+  fail "nginx -t on deploy/nginx.conf: $checked"
+fi
+nginx "${nginx_args[@]}" >>"$nginx_dir/error.log" 2>&1 &
+pids+=($!)
+if wait_for "http://127.0.0.1:$nginx_port/mcp" "$START_TIMEOUT_S"; then
+  ok "nginx listens on port $nginx_port"
+else
+  fail "nginx did not start: $(cat "$nginx_dir/error.log")"
+fi
+
+# The script's lines count as this script's checks, as they come; its exit status last.
+replicas_status=""
+replicas_failed=0
+while IFS= read -r line; do
+  case "$line" in
+    "ok   "*) ok "${line#ok   }" ;;
+    "FAIL "*) fail "${line#FAIL }" && replicas_failed=$((replicas_failed + 1)) ;;
+    "exit status "*) replicas_status="${line#exit status }" ;;
+    *" passed, "*" failed") ;;
+    *) echo "$line" ;;
+  esac
+done < <(
+  status=0
+  "$python" "$repo_root/tests/scale/replicas.py" \
+    --nginx "http://127.0.0.1:$nginx_port/mcp" \
+    --access-log "$nginx_dir/access.log" \
+    --replicas "$(IFS=,; echo "${replica_ports[*]}")" \
+    --pids "$(IFS=,; echo "${replica_pids[*]}")" \
+    --redis-port "$port" --redis-dir "$work" || status=$?
+  echo "exit status $status"
+)
+if [ "$replicas_status" != 0 ] && [ "$replicas_failed" = 0 ]; then
+  fail "tests/scale/replicas.py exited with status ${replicas_status:-unknown}"
+fi
+# The script may have started Redis again; stop that one too.
+pids+=("$(cat "$work/redis.pid")")
+if [ "$failed" != 0 ]; then
+  echo "# nginx's access log:" >&2
+  tail -n 200 "$nginx_dir/access.log" | sed 's/^/#   /' >&2 || true
+  for replica in 1 2 3; do
+    echo "# replica $replica's log:" >&2
+    tail -n 50 "$work/replica-$replica.log" | sed 's/^/#   /' >&2 || true
+  done
+fi
 
 finish

@@ -14,6 +14,11 @@
 //!
 //! `--check` runs a workload for its answers only: the calls asked for, no warm-up, and a line
 //! saying how many answers were checked instead of figures.
+//!
+//! An HTTP `<server>` given as `127.0.0.1:<port>` is not started: something already listens
+//! there (nginx in front of replicas, say), and the figures have no peak RSS or startup time.
+//! `BENCH_SETUP`, when set, is added to the workload's name (`http modern c=64, <setup>`), so
+//! that the rows of another setup stand apart in the table.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -609,20 +614,32 @@ fn http_load(
     budget: Budget,
     blocking: usize,
 ) -> Result<Value, String> {
-    let port = free_port();
+    // A server already listening, or one to start.
+    let listening = server
+        .strip_prefix("127.0.0.1:")
+        .and_then(|port| port.parse::<u16>().ok());
+    let port = listening.unwrap_or_else(free_port);
     let mode = if legacy { "legacy" } else { "modern" };
-    let workload = match blocking {
+    let mut workload = match blocking {
         0 => format!("http {mode} c={concurrency}"),
         n => format!("http {mode} c={concurrency}, {n} calls blocking 1 s"),
     };
+    if let Some(setup) = std::env::var("BENCH_SETUP").ok().filter(|s| !s.is_empty()) {
+        workload = format!("{workload}, {setup}");
+    }
     let started = Instant::now();
-    let child = Command::new(server)
-        .args(["http", &port.to_string(), mode])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("{label}: cannot start {server}: {e}"))?;
+    let child = match listening {
+        Some(_) => None,
+        None => Some(
+            Command::new(server)
+                .args(["http", &port.to_string(), mode])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("{label}: cannot start {server}: {e}"))?,
+        ),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -770,10 +787,17 @@ fn http_load(
         }
         Ok((startup, sent))
     });
-    let rss = peak_rss_mib(&child);
-    finish(child);
+    let rss = child.as_ref().map_or(f64::NAN, peak_rss_mib);
+    if let Some(child) = child {
+        finish(child);
+    }
     drop(runtime);
     let (startup, sent) = outcome?;
+    // Nothing was started: no startup to report (null in the figures, like the RSS).
+    let startup_ms = match listening {
+        Some(_) => f64::NAN,
+        None => startup.as_secs_f64() * 1e3,
+    };
 
     let mut wrong = std::mem::take(&mut *wrong.lock().expect("not poisoned"));
     let mut latencies = Vec::with_capacity(sent.len());
@@ -806,7 +830,7 @@ fn http_load(
            "throughput": latencies.len() as f64 / seconds,
            "p50_us": percentile(&latencies, 50.0), "p99_us": percentile(&latencies, 99.0),
            "p999_us": percentile(&latencies, 99.9), "peak_rss_mib": rss,
-           "startup_ms": startup.as_secs_f64() * 1e3}))
+           "startup_ms": startup_ms}))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -71,6 +71,16 @@ async fn main() {
     let served = match mode_from_args() {
         // Pipes are detected and used by the one stdio transport.
         Mode::Stdio | Mode::StdioPipes => server.serve_stdio().await,
+        // With BENCH_STORE=redis://…, served as a replica sharing that store is: by the
+        // runtime's command line, `--store` included.
+        Mode::Http { port, .. } if std::env::var_os("BENCH_STORE").is_some() => {
+            let store = std::env::var("BENCH_STORE").unwrap_or_default();
+            let args =
+                format!("bench-ours --transport http --bind 127.0.0.1:{port} --store {store}");
+            server
+                .serve_with_args(args.split(' ').map(Into::into))
+                .await
+        }
         // One endpoint serves both eras; the client picks by what it sends.
         Mode::Http { port, .. } => match server.build() {
             Ok(dispatcher) => {
