@@ -307,7 +307,9 @@ class Stream:
         try:
             for event_id, data in sse_events(response_lines(self.response)):
                 self.events.put((event_id, json.loads(data)))
-        except (OSError, ValueError, http.client.HTTPException):
+        # A stream closed while it is read (by `close`, or by a replica going away) ends it,
+        # whichever of these http.client raises.
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
             pass
         self.events.put(None)  # the stream ended
 
