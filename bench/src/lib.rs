@@ -1,4 +1,5 @@
-//! What the three benchmark servers share: the 10 KiB structured result, and the command
+//! What the three benchmark servers share: the 10 KiB structured result, the extra tools of
+//! a wide server (`BENCH_WIDE=1`), and the command
 //! line they all accept (`stdio`, `stdio-pipes`, or `http <port> [modern|legacy]`); and the
 //! driver's checks of their answers ([`check`]).
 
@@ -39,6 +40,26 @@ pub fn report() -> Report {
             })
             .collect(),
     }
+}
+
+/// How many tools a server started with `BENCH_WIDE=1` has besides its own.
+pub const WIDE_EXTRA: usize = 200;
+
+/// The name and description of the `n`th of the wide server's extra tools.
+pub fn wide(n: usize) -> (String, String) {
+    (
+        format!("lookup_{n:03}"),
+        format!("Looks up a key in table {n:03} and returns the row it names."),
+    )
+}
+
+/// The arguments of each of the wide server's extra tools.
+#[derive(Debug, Clone, serde::Deserialize, JsonSchema)]
+pub struct WideArgs {
+    /// The key to look up.
+    pub key: String,
+    /// How many rows to return at most.
+    pub limit: Option<u32>,
 }
 
 /// How a benchmark server was asked to serve.
