@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, for the servers in turn (ours, rmcp, limit; ours, rmcp, limit; ...),
 # then the table of medians. Usage:
-#   bash bench/run.sh            # full run: 5 rounds, build times, ~15 minutes
+#   bash bench/run.sh            # full run: 5 rounds, build times, ~20 minutes
 #   bash bench/run.sh --short    # 1 round, shorter workloads, no build times
 #   bash bench/run.sh --quick    # answers only: a handful of calls per workload, no figures
 # Results go to bench/results/<time>.jsonl (figures) and .md (the table); --quick writes none.
@@ -11,13 +11,22 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 CHECK=0 ROUNDS=5 PIPELINED_CALLS=100000 LATENCY_CALLS=20000 SECONDS_PER_HTTP=2 BUILD_TIMES=1
+# Calls of the stdio pipelined workloads with larger messages: echo of 64 KiB and of 1 MiB,
+# report, tools/list of 205 tools.
+ECHO_64K_CALLS=2000 ECHO_1M_CALLS=200 REPORT_CALLS=10000 LIST_CALLS=2000
 case "${1:-}" in
     "") ;;
-    --short) ROUNDS=1 SECONDS_PER_HTTP=1 LATENCY_CALLS=5000 BUILD_TIMES=0 ;;
+    --short)
+        ROUNDS=1 SECONDS_PER_HTTP=1 LATENCY_CALLS=5000 BUILD_TIMES=0
+        ECHO_64K_CALLS=500 ECHO_1M_CALLS=50 REPORT_CALLS=2000 LIST_CALLS=500
+        ;;
     # The same servers, transports and workloads as a full run, each for its answers only:
     # SECONDS_PER_HTTP becomes the number of calls each HTTP client makes. A debug build, the
     # one `cargo test` has already made most of.
-    --quick) CHECK=1 ROUNDS=1 PIPELINED_CALLS=200 LATENCY_CALLS=20 SECONDS_PER_HTTP=3 BUILD_TIMES=0 ;;
+    --quick)
+        CHECK=1 ROUNDS=1 PIPELINED_CALLS=200 LATENCY_CALLS=20 SECONDS_PER_HTTP=3 BUILD_TIMES=0
+        ECHO_64K_CALLS=20 ECHO_1M_CALLS=4 REPORT_CALLS=50 LIST_CALLS=10
+        ;;
     *)
         echo "usage: bash bench/run.sh [--short | --quick]" >&2
         exit 2
@@ -28,7 +37,7 @@ if [[ $CHECK == 0 ]]; then
     cargo build --release --quiet --bins
     # Separately, so that bench-ours is built without the `otel` feature.
     cargo build --release --quiet -p mcp-bench-otel
-    bin=target/release
+    bin="${CARGO_TARGET_DIR:-target}/release"
     mkdir -p results
     stamp="$(date -u +%Y%m%dT%H%M%SZ)"
     out="results/$stamp.jsonl"
@@ -36,7 +45,7 @@ if [[ $CHECK == 0 ]]; then
 else
     cargo build --quiet --bins
     cargo build --quiet -p mcp-bench-otel
-    bin=target/debug
+    bin="${CARGO_TARGET_DIR:-target}/debug"
 fi
 
 workloads=0
@@ -84,6 +93,27 @@ for round in $(seq 1 "$ROUNDS"); do
     # limit server has no such tool); compare with the unloaded modern c=64 row.
     for server in ours rmcp; do
         run "$server" http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP" 4
+    done
+    # Larger messages: echo of 64 KiB and of 1 MiB (decoding), report (encoding).
+    for work in echo-64k:$ECHO_64K_CALLS echo-1m:$ECHO_1M_CALLS report:$REPORT_CALLS; do
+        for label in ours rmcp rmcp-pipes limit; do
+            run "$label" --work="${work%:*}" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "${work#*:}"
+        done
+        for server in ours rmcp limit; do
+            run "$server" --work="${work%:*}" http "$bin/bench-$server" "$server" modern 16 "$SECONDS_PER_HTTP"
+        done
+    done
+    # 90 % add, 9 % report, 1 % a tool that sleeps 50 ms without holding a thread, with
+    # percentiles per kind (the limit server has no such tool).
+    for server in ours rmcp; do
+        run "$server" --work=mixed http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP"
+    done
+    # tools/list of a server with 205 tools (BENCH_WIDE=1; the limit server has no tools list).
+    for label in ours rmcp rmcp-pipes; do
+        run "$label" --work=tools-list stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "$LIST_CALLS"
+    done
+    for server in ours rmcp; do
+        run "$server" --work=tools-list http "$bin/bench-$server" "$server" modern 16 "$SECONDS_PER_HTTP"
     done
 done
 
