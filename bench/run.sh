@@ -12,20 +12,20 @@ cd "$(dirname "$0")"
 
 CHECK=0 ROUNDS=5 PIPELINED_CALLS=100000 LATENCY_CALLS=20000 SECONDS_PER_HTTP=2 BUILD_TIMES=1
 # Calls of the stdio pipelined workloads with larger messages: echo of 64 KiB and of 1 MiB,
-# report, tools/list of 205 tools.
-ECHO_64K_CALLS=2000 ECHO_1M_CALLS=200 REPORT_CALLS=10000 LIST_CALLS=2000
+# report, tools/list of 206 tools, query_accounts.
+ECHO_64K_CALLS=2000 ECHO_1M_CALLS=200 REPORT_CALLS=10000 LIST_CALLS=2000 QUERY_CALLS=10000
 case "${1:-}" in
     "") ;;
     --short)
         ROUNDS=1 SECONDS_PER_HTTP=1 LATENCY_CALLS=5000 BUILD_TIMES=0
-        ECHO_64K_CALLS=500 ECHO_1M_CALLS=50 REPORT_CALLS=2000 LIST_CALLS=500
+        ECHO_64K_CALLS=500 ECHO_1M_CALLS=50 REPORT_CALLS=2000 LIST_CALLS=500 QUERY_CALLS=2000
         ;;
     # The same servers, transports and workloads as a full run, each for its answers only:
     # SECONDS_PER_HTTP becomes the number of calls each HTTP client makes. A debug build, the
     # one `cargo test` has already made most of.
     --quick)
         CHECK=1 ROUNDS=1 PIPELINED_CALLS=200 LATENCY_CALLS=20 SECONDS_PER_HTTP=3 BUILD_TIMES=0
-        ECHO_64K_CALLS=20 ECHO_1M_CALLS=4 REPORT_CALLS=50 LIST_CALLS=10
+        ECHO_64K_CALLS=20 ECHO_1M_CALLS=4 REPORT_CALLS=50 LIST_CALLS=10 QUERY_CALLS=50
         ;;
     *)
         echo "usage: bash bench/run.sh [--short | --quick]" >&2
@@ -108,12 +108,15 @@ for round in $(seq 1 "$ROUNDS"); do
     for server in ours rmcp; do
         run "$server" --work=mixed http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP"
     done
-    # tools/list of a server with 205 tools (BENCH_WIDE=1; the limit server has no tools list).
-    for label in ours rmcp rmcp-pipes; do
-        run "$label" --work=tools-list stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "$LIST_CALLS"
-    done
-    for server in ours rmcp; do
-        run "$server" --work=tools-list http "$bin/bench-$server" "$server" modern 16 "$SECONDS_PER_HTTP"
+    # tools/list of a server with 206 tools (BENCH_WIDE=1; the limit server has no tools
+    # list), and query_accounts against SQLite (the limit server has no database).
+    for work in tools-list:$LIST_CALLS query-accounts:$QUERY_CALLS; do
+        for label in ours rmcp rmcp-pipes; do
+            run "$label" --work="${work%:*}" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "${work#*:}"
+        done
+        for server in ours rmcp; do
+            run "$server" --work="${work%:*}" http "$bin/bench-$server" "$server" modern 16 "$SECONDS_PER_HTTP"
+        done
     done
 done
 

@@ -18,6 +18,9 @@ pub enum Expected {
     /// The `report` result: `structuredContent` equal to [`crate::report`] (144 rows, every
     /// value), and one text item holding the same JSON.
     Report,
+    /// `structuredContent` equal to this, and one text item holding the same JSON
+    /// (`query_accounts`).
+    Structured(Value),
     /// The answer to `tools/list`: this many tools, each with a name of its own and an input
     /// schema of type `object`.
     Tools(usize),
@@ -277,6 +280,23 @@ pub fn check_tool_answer(answer: &Value, id: u64, expected: &Expected) -> Result
                 if structured.get("result").and_then(Value::as_str) != Some(due) {
                     return Err(wrong("structuredContent.result is not the text sent"));
                 }
+            }
+        }
+        Expected::Structured(due) => {
+            let Some(structured) = result.get("structuredContent") else {
+                return Err(wrong("no structuredContent"));
+            };
+            if structured != due {
+                return Err(wrong(&format!(
+                    "structuredContent {} where {} was due",
+                    shown(structured.to_string().as_bytes()),
+                    shown(due.to_string().as_bytes())
+                )));
+            }
+            match serde_json::from_str::<Value>(text) {
+                Ok(parsed) if parsed == *structured => {}
+                Ok(_) => return Err(wrong("the text is not the structuredContent")),
+                Err(e) => return Err(wrong(&format!("the text is not JSON ({e})"))),
             }
         }
         Expected::Report => {
@@ -593,5 +613,32 @@ mod tests {
             .collect();
         assert_eq!(kinds.len(), 3);
         assert_ne!(mixed_kind(1), mixed_kind(1 << 32 | 1));
+    }
+
+    #[test]
+    fn a_structured_result_is_checked_with_its_text() {
+        let accounts = crate::accounts::Accounts::open().unwrap();
+        let list = accounts.query(&crate::accounts::query_for(12)).unwrap();
+        let due = serde_json::to_value(&list).unwrap();
+        let text = serde_json::to_string(&due).unwrap();
+        let expected = Expected::Structured(due.clone());
+        assert_eq!(
+            check_answer(&text_answer(12, &text, Some(&due)), 12, &expected),
+            Ok(())
+        );
+
+        // Another call's accounts, as a canned answer gives.
+        let other = accounts.query(&crate::accounts::query_for(13)).unwrap();
+        let other = serde_json::to_value(&other).unwrap();
+        let other_text = serde_json::to_string(&other).unwrap();
+        let answer = text_answer(12, &other_text, Some(&other));
+        let error = check_answer(&answer, 12, &expected).unwrap_err();
+        assert!(error.starts_with("structuredContent"), "{error}");
+
+        let answer = text_answer(12, &other_text, Some(&due));
+        let error = check_answer(&answer, 12, &expected).unwrap_err();
+        assert!(error.starts_with("the text is not"), "{error}");
+        let error = check_answer(&text_answer(12, &text, None), 12, &expected).unwrap_err();
+        assert!(error.starts_with("no structuredContent"), "{error}");
     }
 }

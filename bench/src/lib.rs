@@ -1,8 +1,10 @@
 //! What the three benchmark servers share: the 10 KiB structured result, the extra tools of
-//! a wide server (`BENCH_WIDE=1`), and the command
+//! a wide server (`BENCH_WIDE=1`), the accounts database of `query_accounts` ([`accounts`]),
+//! and the command
 //! line they all accept (`stdio`, `stdio-pipes`, or `http <port> [modern|legacy]`); and the
 //! driver's checks of their answers ([`check`]).
 
+pub mod accounts;
 pub mod check;
 
 use schemars::JsonSchema;

@@ -18,8 +18,9 @@
 //! `--work=<work>` (anywhere on the line) chooses what each call asks of the server in the
 //! stdio pipelined and HTTP workloads: `add` (the default), `echo-64k` and `echo-1m` (`echo`
 //! of a 64 KiB or 1 MiB text drawn from the id), `report` (the 10 KiB structured result),
-//! `mixed` (90 % `add`, 9 % `report`, 1 % `nap` of 50 ms, with figures per kind) and
-//! `tools-list` (`tools/list` of a server started with `BENCH_WIDE=1`, which adds 200 tools).
+//! `mixed` (90 % `add`, 9 % `report`, 1 % `nap` of 50 ms, with figures per kind),
+//! `tools-list` (`tools/list` of a server started with `BENCH_WIDE=1`, which adds 200 tools)
+//! and `query-accounts` (`query_accounts` against SQLite, its filter drawn from the id).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -32,6 +33,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
+use mcp_bench::accounts::{query_for, Accounts};
 use mcp_bench::check::{
     addends, answer_from_http, check_answer, check_initialize, check_tool_line, echo_text,
     expected_sum, mixed_kind, parse_answer, with_answer, Expected, Kind, NAP_MS,
@@ -103,7 +105,7 @@ fn usage() -> ! {
          bench-driver http <server> <label> <modern|legacy> <concurrency> [seconds] [blocking calls]\n       \
          bench-driver --check http <server> <label> <modern|legacy> <concurrency> [calls per client] [blocking calls]\n       \
          bench-driver report <results.jsonl>\n\
-         --work=add|echo-64k|echo-1m|report|mixed|tools-list with stdio-pipelined and http"
+         --work=add|echo-64k|echo-1m|report|mixed|tools-list|query-accounts with stdio-pipelined and http"
     );
     std::process::exit(2);
 }
@@ -111,9 +113,9 @@ fn usage() -> ! {
 // ---------------------------------------------------------------------------------------
 // What the calls ask
 
-/// The number of tools of a server started with `BENCH_WIDE=1`: its five (`add`, `echo`,
-/// `report`, `block`, `nap`) and 200 more.
-const WIDE_TOOLS: usize = 205;
+/// The number of tools of a server started with `BENCH_WIDE=1`: its six (`add`, `echo`,
+/// `report`, `block`, `nap`, `query_accounts`) and 200 more.
+const WIDE_TOOLS: usize = 206;
 
 /// What each call of a workload asks of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,6 +130,8 @@ enum Work {
     Mixed,
     /// `tools/list` of a server with [`WIDE_TOOLS`] tools.
     ToolsList,
+    /// `query_accounts` with a filter drawn from the id ([`query_for`]).
+    QueryAccounts,
 }
 
 /// One request of a workload.
@@ -147,6 +151,7 @@ impl Work {
             "report" => Work::Report,
             "mixed" => Work::Mixed,
             "tools-list" => Work::ToolsList,
+            "query-accounts" => Work::QueryAccounts,
             _ => return None,
         })
     }
@@ -160,6 +165,7 @@ impl Work {
             Work::Report => " report".to_owned(),
             Work::Mixed => format!(" mixed add/report/nap {NAP_MS} ms"),
             Work::ToolsList => format!(" tools/list of {WIDE_TOOLS}"),
+            Work::QueryAccounts => " query_accounts".to_owned(),
         }
     }
 
@@ -185,6 +191,17 @@ impl Work {
                 Kind::Nap => Request::Call("nap", json!({"ms": NAP_MS})),
             },
             Work::ToolsList => Request::List,
+            Work::QueryAccounts => {
+                let query = query_for(id);
+                let mut arguments = json!({
+                    "min_balance_cents": query.min_balance_cents,
+                    "limit": query.limit,
+                });
+                if let Some(part) = query.owner_contains {
+                    arguments["owner_contains"] = json!(part);
+                }
+                Request::Call("query_accounts", arguments)
+            }
         }
     }
 
@@ -207,6 +224,12 @@ impl Work {
                 Kind::Nap => Expected::Text("napped"),
             },
             Work::ToolsList => Expected::Tools(WIDE_TOOLS),
+            Work::QueryAccounts => {
+                let list = Accounts::shared()
+                    .query(&query_for(id))
+                    .expect("the driver's own query");
+                Expected::Structured(serde_json::to_value(list).expect("serializable"))
+            }
         }
     }
 
@@ -217,6 +240,7 @@ impl Work {
             Work::Echo(size) => size + 256,
             Work::Report | Work::Mixed => 24 * 1024,
             Work::ToolsList => 160 * 1024,
+            Work::QueryAccounts => 8 * 1024,
         }
     }
 

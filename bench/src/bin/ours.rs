@@ -2,6 +2,7 @@
 //! `bench-ours-otel` with the `otel` feature (package `mcp-bench-otel`), which with
 //! `BENCH_OBSERVE=1` exports every request's span over OTLP and records the metrics.
 
+use mcp_bench::accounts::{AccountList, Accounts, Query};
 use mcp_bench::{mode_from_args, wide, Mode, Report, WideArgs};
 use mcp_runtime::capability::{FnTool, ToolCall, ToolDescriptor};
 use mcp_runtime::prelude::*;
@@ -51,6 +52,30 @@ async fn nap(ms: u64) -> String {
     "napped".to_owned()
 }
 
+/// Accounts matching a filter, from the SQLite database, by number (not `inline`: it runs
+/// on a blocking thread, as in `examples/accounts`).
+///
+/// # Arguments
+/// * `owner_contains` - only owners whose name contains this text (any case)
+/// * `min_balance_cents` - only balances of at least this many cents
+/// * `limit` - at most this many accounts, 1 to 500 (default 50)
+#[tool(read_only, idempotent)]
+fn query_accounts(
+    owner_contains: Option<String>,
+    min_balance_cents: Option<i64>,
+    limit: Option<u32>,
+) -> Result<Json<AccountList>, ToolError> {
+    let query = Query {
+        owner_contains,
+        min_balance_cents,
+        limit,
+    };
+    Accounts::shared()
+        .query(&query)
+        .map(Json)
+        .map_err(ToolError::new)
+}
+
 /// With `BENCH_WIDE=1`, the 200 more tools of a wide server ([`mcp_bench::wide`]), each
 /// registered from a `ToolDescriptor` and a function, and pages of 256 so that `tools/list`
 /// answers with every tool at once, as rmcp does.
@@ -94,7 +119,14 @@ async fn observe(server: Server) -> (Server, Vec<mcp_runtime::otel::OtlpGuard>) 
 
 #[tokio::main]
 async fn main() {
-    let server = Server::new("bench-ours", "1.0.0").tools(tools![add, echo, report, block, nap]);
+    let server = Server::new("bench-ours", "1.0.0").tools(tools![
+        add,
+        echo,
+        report,
+        block,
+        nap,
+        query_accounts
+    ]);
     let server = wide_tools(server);
     #[cfg(feature = "otel")]
     let (server, _guards) = observe(server).await;

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::serve::ListenerExt;
+use mcp_bench::accounts::{AccountList, Accounts, Query};
 use mcp_bench::{mode_from_args, wide, Mode, Report, WideArgs};
 use rmcp::handler::server::common::schema_for_type;
 use rmcp::handler::server::router::tool::{ToolRoute, ToolRouter};
@@ -75,6 +76,17 @@ impl Bench {
     async fn nap(&self, Parameters(NapArgs { ms }): Parameters<NapArgs>) -> String {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
         "napped".to_owned()
+    }
+
+    #[tool(description = "Accounts matching a filter, from the SQLite database.")]
+    fn query_accounts(
+        &self,
+        Parameters(query): Parameters<Query>,
+    ) -> Result<Json<AccountList>, ErrorData> {
+        Accounts::shared()
+            .query(&query)
+            .map(Json)
+            .map_err(|e| ErrorData::invalid_params(e, None))
     }
 
     #[tool(description = "A structured result of about 10 KiB.")]
