@@ -569,6 +569,7 @@ fn stdio_latency(
 // HTTP
 
 type Sender = http1::SendRequest<Full<Bytes>>;
+type HttpRequest = hyper::Request<Full<Bytes>>;
 
 struct Reply {
     status: u16,
@@ -618,6 +619,11 @@ impl Target {
         message: &Value,
         headers: &[(&str, &str)],
     ) -> Result<Reply, String> {
+        self.exchange(sender, self.build(message, headers)).await
+    }
+
+    /// The `POST` of `message` with `headers`, encoded.
+    fn build(&self, message: &Value, headers: &[(&str, &str)]) -> HttpRequest {
         let mut request = hyper::Request::post("/mcp")
             .header("host", format!("127.0.0.1:{}", self.port))
             .header("content-type", "application/json")
@@ -626,9 +632,14 @@ impl Target {
             request = request.header(*name, *value);
         }
         let body = Full::new(Bytes::from(serde_json::to_vec(message).expect("encodable")));
+        request.body(body).expect("a valid request")
+    }
+
+    /// Sends a built request and reads the whole reply.
+    async fn exchange(&self, sender: &mut Sender, request: HttpRequest) -> Result<Reply, String> {
         sender.ready().await.map_err(|e| e.to_string())?;
         let response = sender
-            .send_request(request.body(body).expect("a valid request"))
+            .send_request(request)
             .await
             .map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
@@ -713,17 +724,20 @@ impl Target {
             Request::Call(tool, arguments) => {
                 self.call_tool(sender, session, id, tool, arguments).await
             }
-            Request::List => self.list_tools(sender, session, id).await,
+            Request::List => self.exchange(sender, self.list_request(session, id)).await,
+        }
+    }
+
+    /// The request of `work` with id `id`, built ahead of its call.
+    fn work_request(&self, session: Option<&str>, id: u64, work: Work) -> HttpRequest {
+        match work.request(id) {
+            Request::Call(tool, arguments) => self.tool_request(session, id, tool, arguments),
+            Request::List => self.list_request(session, id),
         }
     }
 
     /// One `tools/list`.
-    async fn list_tools(
-        &self,
-        sender: &mut Sender,
-        session: Option<&str>,
-        id: u64,
-    ) -> Result<Reply, String> {
+    fn list_request(&self, session: Option<&str>, id: u64) -> HttpRequest {
         let mut message = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}});
         if self.legacy {
             let session = session.unwrap_or_default();
@@ -731,14 +745,14 @@ impl Target {
                 ("mcp-session-id", session),
                 ("mcp-protocol-version", LEGACY),
             ];
-            self.post(sender, &message, &headers).await
+            self.build(&message, &headers)
         } else {
             message["params"]["_meta"] = modern_meta();
             let headers = [
                 ("mcp-protocol-version", MODERN),
                 ("mcp-method", "tools/list"),
             ];
-            self.post(sender, &message, &headers).await
+            self.build(&message, &headers)
         }
     }
 
@@ -750,22 +764,31 @@ impl Target {
         tool: &str,
         arguments: Value,
     ) -> Result<Reply, String> {
+        let request = self.tool_request(session, id, tool, arguments);
+        self.exchange(sender, request).await
+    }
+
+    /// One `tools/call`, built.
+    fn tool_request(
+        &self,
+        session: Option<&str>,
+        id: u64,
+        tool: &str,
+        arguments: Value,
+    ) -> HttpRequest {
         if self.legacy {
             let session = session.unwrap_or_default();
-            self.post(
-                sender,
+            self.build(
                 &tool_call(id, tool, arguments),
                 &[
                     ("mcp-session-id", session),
                     ("mcp-protocol-version", LEGACY),
                 ],
             )
-            .await
         } else {
             let mut message = tool_call(id, tool, arguments);
             message["params"]["_meta"] = modern_meta();
-            self.post(
-                sender,
+            self.build(
                 &message,
                 &[
                     ("mcp-protocol-version", MODERN),
@@ -773,7 +796,6 @@ impl Target {
                     ("mcp-name", tool),
                 ],
             )
-            .await
         }
     }
 }
@@ -947,10 +969,18 @@ fn http_load(
                     let mut id = (worker as u64) << 32;
                     while more(sent.len()) {
                         id += 1;
+                        // A large argument is drawn and encoded before the clock starts.
+                        let built = matches!(work, Work::Echo(_))
+                            .then(|| target.work_request(session.as_deref(), id, work));
                         let start = Instant::now();
-                        let reply = target
-                            .call_work(&mut sender, session.as_deref(), id, work)
-                            .await;
+                        let reply = match built {
+                            Some(request) => target.exchange(&mut sender, request).await,
+                            None => {
+                                target
+                                    .call_work(&mut sender, session.as_deref(), id, work)
+                                    .await
+                            }
+                        };
                         let broken = reply.is_err();
                         sent.push(Sent {
                             id,
