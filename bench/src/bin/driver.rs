@@ -238,7 +238,7 @@ impl Work {
         match self {
             Work::Add => 160,
             Work::Echo(size) => size + 256,
-            Work::Report | Work::Mixed => 24 * 1024,
+            Work::Report | Work::Mixed => 32 * 1024,
             Work::ToolsList => 160 * 1024,
             Work::QueryAccounts => 8 * 1024,
         }
