@@ -44,6 +44,16 @@ pub fn report() -> Report {
     }
 }
 
+/// Whether the server was started with `BENCH_MORE=1` (or `BENCH_WIDE=1`): it then also
+/// serves `nap` and `query_accounts`, which the other workloads leave out so that their
+/// servers stay as they were (rmcp builds its router anew for every stateless request).
+pub fn more_tools() -> bool {
+    static MORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MORE.get_or_init(|| {
+        std::env::var_os("BENCH_MORE").is_some() || std::env::var_os("BENCH_WIDE").is_some()
+    })
+}
+
 /// How many tools a server started with `BENCH_WIDE=1` has besides its own.
 pub const WIDE_EXTRA: usize = 200;
 

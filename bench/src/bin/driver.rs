@@ -244,9 +244,14 @@ impl Work {
         }
     }
 
-    /// The server is started with `BENCH_WIDE=1`.
-    fn wide(self) -> bool {
-        self == Work::ToolsList
+    /// The environment the server is started with: `BENCH_WIDE=1` for the 200 more tools
+    /// (and `nap` and `query_accounts`), `BENCH_MORE=1` for `nap` and `query_accounts`.
+    fn env(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Work::ToolsList => Some(("BENCH_WIDE", "1")),
+            Work::Mixed | Work::QueryAccounts => Some(("BENCH_MORE", "1")),
+            Work::Add | Work::Echo(_) | Work::Report => None,
+        }
     }
 }
 
@@ -357,9 +362,7 @@ fn start_stdio(server: &str, label: &str, work: Work) -> Result<StdioServer, Str
     };
     let started = Instant::now();
     let mut command = Command::new(server);
-    if work.wide() {
-        command.env("BENCH_WIDE", "1");
-    }
+    command.envs(work.env());
     let mut child = command
         .arg(mode)
         .stdin(Stdio::piped())
@@ -845,9 +848,7 @@ fn http_load(
     } + &work.suffix();
     let started = Instant::now();
     let mut command = Command::new(server);
-    if work.wide() {
-        command.env("BENCH_WIDE", "1");
-    }
+    command.envs(work.env());
     let child = command
         .args(["http", &port.to_string(), mode])
         .stdin(Stdio::null())

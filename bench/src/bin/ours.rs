@@ -3,7 +3,7 @@
 //! `BENCH_OBSERVE=1` exports every request's span over OTLP and records the metrics.
 
 use mcp_bench::accounts::{AccountList, Accounts, Query};
-use mcp_bench::{mode_from_args, wide, Mode, Report, WideArgs};
+use mcp_bench::{mode_from_args, more_tools, wide, Mode, Report, WideArgs};
 use mcp_runtime::capability::{FnTool, ToolCall, ToolDescriptor};
 use mcp_runtime::prelude::*;
 use mcp_runtime::transport::http::{self, HttpConfig};
@@ -119,14 +119,12 @@ async fn observe(server: Server) -> (Server, Vec<mcp_runtime::otel::OtlpGuard>) 
 
 #[tokio::main]
 async fn main() {
-    let server = Server::new("bench-ours", "1.0.0").tools(tools![
-        add,
-        echo,
-        report,
-        block,
-        nap,
-        query_accounts
-    ]);
+    let server = Server::new("bench-ours", "1.0.0").tools(tools![add, echo, report, block]);
+    let server = if more_tools() {
+        server.tools(tools![nap, query_accounts])
+    } else {
+        server
+    };
     let server = wide_tools(server);
     #[cfg(feature = "otel")]
     let (server, _guards) = observe(server).await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::serve::ListenerExt;
 use mcp_bench::accounts::{AccountList, Accounts, Query};
-use mcp_bench::{mode_from_args, wide, Mode, Report, WideArgs};
+use mcp_bench::{mode_from_args, more_tools, wide, Mode, Report, WideArgs};
 use rmcp::handler::server::common::schema_for_type;
 use rmcp::handler::server::router::tool::{ToolRoute, ToolRouter};
 use rmcp::handler::server::wrapper::Parameters;
@@ -51,9 +51,11 @@ struct Bench {
 #[tool_router]
 impl Bench {
     fn new() -> Self {
-        Bench {
-            tool_router: Self::tool_router(),
+        let mut tool_router = Self::tool_router();
+        if more_tools() {
+            tool_router.merge(Self::more_tool_router());
         }
+        Bench { tool_router }
     }
 
     #[tool(description = "Adds two numbers.")]
@@ -72,6 +74,15 @@ impl Bench {
         "unblocked".to_owned()
     }
 
+    #[tool(description = "A structured result of about 10 KiB.")]
+    fn report(&self) -> Json<Report> {
+        Json(mcp_bench::report())
+    }
+}
+
+/// The tools of `BENCH_MORE=1` ([`more_tools`]).
+#[tool_router(router = more_tool_router)]
+impl Bench {
     #[tool(description = "Sleeps without holding a thread, as a call waiting on the network does.")]
     async fn nap(&self, Parameters(NapArgs { ms }): Parameters<NapArgs>) -> String {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
@@ -87,11 +98,6 @@ impl Bench {
             .query(&query)
             .map(Json)
             .map_err(|e| ErrorData::invalid_params(e, None))
-    }
-
-    #[tool(description = "A structured result of about 10 KiB.")]
-    fn report(&self) -> Json<Report> {
-        Json(mcp_bench::report())
     }
 }
 
