@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, for the servers in turn (ours, rmcp, limit; ours, rmcp, limit; ...),
 # then the table of medians. Usage:
-#   bash bench/run.sh            # full run: 5 rounds, build times, ~15 minutes
+#   bash bench/run.sh            # full run: 5 rounds, build times, ~20 minutes
 #   bash bench/run.sh --short    # 1 round, shorter workloads, no build times
 #   bash bench/run.sh --quick    # answers only: a handful of calls per workload, no figures
 # Results go to bench/results/<time>.jsonl (figures) and .md (the table); --quick writes none.
@@ -13,13 +13,22 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 CHECK=0 ROUNDS=5 PIPELINED_CALLS=100000 LATENCY_CALLS=20000 SECONDS_PER_HTTP=2 BUILD_TIMES=1
+# Calls of the stdio pipelined workloads with larger messages: echo of 64 KiB and of 1 MiB,
+# report, tools/list of 206 tools, query_accounts.
+ECHO_64K_CALLS=2000 ECHO_1M_CALLS=200 REPORT_CALLS=10000 LIST_CALLS=2000 QUERY_CALLS=10000
 case "${1:-}" in
     "") ;;
-    --short) ROUNDS=1 SECONDS_PER_HTTP=1 LATENCY_CALLS=5000 BUILD_TIMES=0 ;;
+    --short)
+        ROUNDS=1 SECONDS_PER_HTTP=1 LATENCY_CALLS=5000 BUILD_TIMES=0
+        ECHO_64K_CALLS=500 ECHO_1M_CALLS=50 REPORT_CALLS=2000 LIST_CALLS=500 QUERY_CALLS=2000
+        ;;
     # The same servers, transports and workloads as a full run, each for its answers only:
     # SECONDS_PER_HTTP becomes the number of calls each HTTP client makes. A debug build, the
     # one `cargo test` has already made most of.
-    --quick) CHECK=1 ROUNDS=1 PIPELINED_CALLS=200 LATENCY_CALLS=20 SECONDS_PER_HTTP=3 BUILD_TIMES=0 ;;
+    --quick)
+        CHECK=1 ROUNDS=1 PIPELINED_CALLS=200 LATENCY_CALLS=20 SECONDS_PER_HTTP=3 BUILD_TIMES=0
+        ECHO_64K_CALLS=20 ECHO_1M_CALLS=4 REPORT_CALLS=50 LIST_CALLS=10 QUERY_CALLS=50
+        ;;
     *)
         echo "usage: bash bench/run.sh [--short | --quick]" >&2
         exit 2
@@ -30,7 +39,7 @@ if [[ $CHECK == 0 ]]; then
     cargo build --release --quiet --bins
     # Separately, so that bench-ours is built without the `otel` feature.
     cargo build --release --quiet -p mcp-bench-otel
-    bin=target/release
+    bin="${CARGO_TARGET_DIR:-target}/release"
     mkdir -p results
     stamp="$(date -u +%Y%m%dT%H%M%SZ)"
     out="results/$stamp.jsonl"
@@ -38,7 +47,7 @@ if [[ $CHECK == 0 ]]; then
 else
     cargo build --quiet --bins
     cargo build --quiet -p mcp-bench-otel
-    bin=target/debug
+    bin="${CARGO_TARGET_DIR:-target}/debug"
 fi
 
 # Replicas: Redis, three of ours sharing it (`--store`), and nginx running deploy/nginx.conf
@@ -147,6 +156,30 @@ for round in $(seq 1 "$ROUNDS"); do
     # c=64 row above, one server called directly. The replicas run for the whole run.
     BENCH_SETUP="nginx, 3 replicas" \
         run ours http "127.0.0.1:$nginx_port" ours modern 64 "$SECONDS_PER_HTTP"
+    # Larger messages: echo of 64 KiB and of 1 MiB (decoding), report (encoding).
+    for work in echo-64k:$ECHO_64K_CALLS echo-1m:$ECHO_1M_CALLS report:$REPORT_CALLS; do
+        for label in ours rmcp rmcp-pipes limit; do
+            run "$label" --work="${work%:*}" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "${work#*:}"
+        done
+        for server in ours rmcp limit; do
+            run "$server" --work="${work%:*}" http "$bin/bench-$server" "$server" modern 16 "$SECONDS_PER_HTTP"
+        done
+    done
+    # 90 % add, 9 % report, 1 % a tool that sleeps 50 ms without holding a thread, with
+    # percentiles per kind (the limit server has no such tool).
+    for server in ours rmcp; do
+        run "$server" --work=mixed http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP"
+    done
+    # tools/list of a server with 206 tools (BENCH_WIDE=1; the limit server has no tools
+    # list), and query_accounts against SQLite (the limit server has no database).
+    for work in tools-list:$LIST_CALLS query-accounts:$QUERY_CALLS; do
+        for label in ours rmcp rmcp-pipes; do
+            run "$label" --work="${work%:*}" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "${work#*:}"
+        done
+        for server in ours rmcp; do
+            run "$server" --work="${work%:*}" http "$bin/bench-$server" "$server" modern 16 "$SECONDS_PER_HTTP"
+        done
+    done
 done
 
 if [[ $CHECK == 1 ]]; then

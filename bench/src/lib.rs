@@ -1,7 +1,10 @@
-//! What the three benchmark servers share: the 10 KiB structured result, and the command
+//! What the three benchmark servers share: the 10 KiB structured result, the extra tools of
+//! a wide server (`BENCH_WIDE=1`), the accounts database of `query_accounts` ([`accounts`]),
+//! and the command
 //! line they all accept (`stdio`, `stdio-pipes`, or `http <port> [modern|legacy]`); and the
 //! driver's checks of their answers ([`check`]).
 
+pub mod accounts;
 pub mod check;
 
 use schemars::JsonSchema;
@@ -39,6 +42,36 @@ pub fn report() -> Report {
             })
             .collect(),
     }
+}
+
+/// Whether the server was started with `BENCH_MORE=1` (or `BENCH_WIDE=1`): it then also
+/// serves `nap` and `query_accounts`, which the other workloads leave out so that their
+/// servers stay as they were (rmcp builds its router anew for every stateless request).
+pub fn more_tools() -> bool {
+    static MORE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *MORE.get_or_init(|| {
+        std::env::var_os("BENCH_MORE").is_some() || std::env::var_os("BENCH_WIDE").is_some()
+    })
+}
+
+/// How many tools a server started with `BENCH_WIDE=1` has besides its own.
+pub const WIDE_EXTRA: usize = 200;
+
+/// The name and description of the `n`th of the wide server's extra tools.
+pub fn wide(n: usize) -> (String, String) {
+    (
+        format!("lookup_{n:03}"),
+        format!("Looks up a key in table {n:03} and returns the row it names."),
+    )
+}
+
+/// The arguments of each of the wide server's extra tools.
+#[derive(Debug, Clone, serde::Deserialize, JsonSchema)]
+pub struct WideArgs {
+    /// The key to look up.
+    pub key: String,
+    /// How many rows to return at most.
+    pub limit: Option<u32>,
 }
 
 /// How a benchmark server was asked to serve.

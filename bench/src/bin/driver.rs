@@ -19,6 +19,13 @@
 //! there (nginx in front of replicas, say), and the figures have no peak RSS or startup time.
 //! `BENCH_SETUP`, when set, is added to the workload's name (`http modern c=64, <setup>`), so
 //! that the rows of another setup stand apart in the table.
+//!
+//! `--work=<work>` (anywhere on the line) chooses what each call asks of the server in the
+//! stdio pipelined and HTTP workloads: `add` (the default), `echo-64k` and `echo-1m` (`echo`
+//! of a 64 KiB or 1 MiB text drawn from the id), `report` (the 10 KiB structured result),
+//! `mixed` (90 % `add`, 9 % `report`, 1 % `nap` of 50 ms, with figures per kind),
+//! `tools-list` (`tools/list` of a server started with `BENCH_WIDE=1`, which adds 200 tools)
+//! and `query-accounts` (`query_accounts` against SQLite, its filter drawn from the id).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -31,9 +38,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
+use mcp_bench::accounts::{query_for, Accounts};
 use mcp_bench::check::{
-    addends, answer_from_http, check_initialize, check_tool_answer, check_tool_line, expected_sum,
-    parse_answer, with_answer, Expected,
+    addends, answer_from_http, check_answer, check_initialize, check_tool_line, echo_text,
+    expected_sum, mixed_kind, parse_answer, with_answer, Expected, Kind, NAP_MS,
 };
 use serde_json::{json, Value};
 
@@ -46,6 +54,11 @@ fn main() {
     if check_only {
         args.remove(0);
     }
+    let mut work = Work::Add;
+    if let Some(at) = args.iter().position(|a| a.starts_with("--work=")) {
+        let name = args.remove(at);
+        work = Work::from_name(&name["--work=".len()..]).unwrap_or_else(|| usage());
+    }
     let arg = |i: usize| args.get(i).map(String::as_str);
     let number = |i: usize, default: u64| match arg(i) {
         None => default,
@@ -53,7 +66,7 @@ fn main() {
     };
     let outcome = match (arg(0), arg(1), arg(2)) {
         (Some("stdio-pipelined"), Some(server), Some(label)) => {
-            stdio_pipelined(server, label, number(3, 100_000) as usize, check_only)
+            stdio_pipelined(server, label, number(3, 100_000) as usize, check_only, work)
         }
         (Some("stdio-latency"), Some(server), Some(label)) => {
             stdio_latency(server, label, number(3, 20_000) as usize, check_only)
@@ -74,7 +87,7 @@ fn main() {
                 })
             };
             let blocking = number(6, 0) as usize;
-            http_load(server, label, legacy, concurrency, budget, blocking)
+            http_load(server, label, legacy, concurrency, budget, blocking, work)
         }
         (Some("report"), Some(path), _) if !check_only => {
             report(path);
@@ -96,9 +109,155 @@ fn usage() -> ! {
         "usage: bench-driver [--check] stdio-pipelined|stdio-latency <server> <label> [calls]\n       \
          bench-driver http <server> <label> <modern|legacy> <concurrency> [seconds] [blocking calls]\n       \
          bench-driver --check http <server> <label> <modern|legacy> <concurrency> [calls per client] [blocking calls]\n       \
-         bench-driver report <results.jsonl>"
+         bench-driver report <results.jsonl>\n\
+         --work=add|echo-64k|echo-1m|report|mixed|tools-list|query-accounts with stdio-pipelined and http"
     );
     std::process::exit(2);
+}
+
+// ---------------------------------------------------------------------------------------
+// What the calls ask
+
+/// The number of tools of a server started with `BENCH_WIDE=1`: its six (`add`, `echo`,
+/// `report`, `block`, `nap`, `query_accounts`) and 200 more.
+const WIDE_TOOLS: usize = 206;
+
+/// What each call of a workload asks of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Work {
+    /// `add` of two numbers drawn from the id.
+    Add,
+    /// `echo` of a text of this many bytes drawn from the id.
+    Echo(usize),
+    /// `report`: the 10 KiB structured result.
+    Report,
+    /// 90 % `add`, 9 % `report`, 1 % `nap` ([`mixed_kind`]).
+    Mixed,
+    /// `tools/list` of a server with [`WIDE_TOOLS`] tools.
+    ToolsList,
+    /// `query_accounts` with a filter drawn from the id ([`query_for`]).
+    QueryAccounts,
+}
+
+/// One request of a workload.
+enum Request {
+    /// A `tools/call` of this tool with these arguments.
+    Call(&'static str, Value),
+    /// A `tools/list`.
+    List,
+}
+
+impl Work {
+    fn from_name(name: &str) -> Option<Work> {
+        Some(match name {
+            "add" => Work::Add,
+            "echo-64k" => Work::Echo(64 * 1024),
+            "echo-1m" => Work::Echo(1024 * 1024),
+            "report" => Work::Report,
+            "mixed" => Work::Mixed,
+            "tools-list" => Work::ToolsList,
+            "query-accounts" => Work::QueryAccounts,
+            _ => return None,
+        })
+    }
+
+    /// What the workload's name adds for this work (nothing for `add`).
+    fn suffix(self) -> String {
+        match self {
+            Work::Add => String::new(),
+            Work::Echo(size) if size >= 1 << 20 => format!(" echo {} MiB", size >> 20),
+            Work::Echo(size) => format!(" echo {} KiB", size >> 10),
+            Work::Report => " report".to_owned(),
+            Work::Mixed => format!(" mixed add/report/nap {NAP_MS} ms"),
+            Work::ToolsList => format!(" tools/list of {WIDE_TOOLS}"),
+            Work::QueryAccounts => " query_accounts".to_owned(),
+        }
+    }
+
+    /// The tool of the call with id `id` (for the mixed workload's figures per kind).
+    fn kind(self, id: u64) -> Option<Kind> {
+        match self {
+            Work::Mixed => Some(mixed_kind(id)),
+            _ => None,
+        }
+    }
+
+    fn request(self, id: u64) -> Request {
+        match self {
+            Work::Add => {
+                let (a, b) = addends(id);
+                Request::Call("add", json!({"a": a, "b": b}))
+            }
+            Work::Echo(size) => Request::Call("echo", json!({"text": echo_text(id, size)})),
+            Work::Report => Request::Call("report", json!({})),
+            Work::Mixed => match mixed_kind(id) {
+                Kind::Add => Work::Add.request(id),
+                Kind::Report => Work::Report.request(id),
+                Kind::Nap => Request::Call("nap", json!({"ms": NAP_MS})),
+            },
+            Work::ToolsList => Request::List,
+            Work::QueryAccounts => {
+                let query = query_for(id);
+                let mut arguments = json!({
+                    "min_balance_cents": query.min_balance_cents,
+                    "limit": query.limit,
+                });
+                if let Some(part) = query.owner_contains {
+                    arguments["owner_contains"] = json!(part);
+                }
+                Request::Call("query_accounts", arguments)
+            }
+        }
+    }
+
+    /// The request with id `id` as a JSON-RPC message.
+    fn message(self, id: u64) -> Value {
+        match self.request(id) {
+            Request::Call(tool, arguments) => tool_call(id, tool, arguments),
+            Request::List => json!({"jsonrpc": "2.0", "id": id, "method": "tools/list"}),
+        }
+    }
+
+    fn expected(self, id: u64) -> Expected {
+        match self {
+            Work::Add => expected_sum(id),
+            Work::Echo(size) => Expected::Echoed(echo_text(id, size)),
+            Work::Report => Expected::Report,
+            Work::Mixed => match mixed_kind(id) {
+                Kind::Add => expected_sum(id),
+                Kind::Report => Expected::Report,
+                Kind::Nap => Expected::Text("napped"),
+            },
+            Work::ToolsList => Expected::Tools(WIDE_TOOLS),
+            Work::QueryAccounts => {
+                let list = Accounts::shared()
+                    .query(&query_for(id))
+                    .expect("the driver's own query");
+                Expected::Structured(serde_json::to_value(list).expect("serializable"))
+            }
+        }
+    }
+
+    /// About how long an answer is, in bytes, at most.
+    fn answer_bytes(self) -> usize {
+        match self {
+            Work::Add => 160,
+            Work::Echo(size) => size + 256,
+            Work::Report | Work::Mixed => 32 * 1024,
+            Work::ToolsList => 160 * 1024,
+            Work::QueryAccounts => 8 * 1024,
+        }
+    }
+
+    /// The environment the server is started with: `BENCH_WIDE=1` for the 200 more tools
+    /// (and `nap` and `query_accounts`), `BENCH_MORE=1` for `nap` and `query_accounts`.
+    fn env(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Work::ToolsList => Some(("BENCH_WIDE", "1")),
+            Work::Mixed | Work::QueryAccounts => Some(("BENCH_MORE", "1")),
+            Work::Add | Work::Echo(_) | Work::Report => None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -200,14 +359,16 @@ fn tool_call(id: u64, tool: &str, arguments: Value) -> Value {
 /// Starts a stdio server and opens the session; the startup time runs from the spawn to
 /// the answer to `initialize`.
 /// A label ending in `-pipes` asks the server for its pipe-specific stdio.
-fn start_stdio(server: &str, label: &str) -> Result<StdioServer, String> {
+fn start_stdio(server: &str, label: &str, work: Work) -> Result<StdioServer, String> {
     let mode = if label.ends_with("-pipes") {
         "stdio-pipes"
     } else {
         "stdio"
     };
     let started = Instant::now();
-    let mut child = Command::new(server)
+    let mut command = Command::new(server);
+    command.envs(work.env());
+    let mut child = command
         .arg(mode)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -257,26 +418,27 @@ fn stdio_pipelined(
     label: &str,
     calls: usize,
     check_only: bool,
+    work: Work,
 ) -> Result<Value, String> {
     let workload = match calls {
         100_000 => "stdio pipelined 100k".to_owned(),
         n => format!("stdio pipelined {n}"),
-    };
+    } + &work.suffix();
     let StdioServer {
         child,
         mut input,
         mut output,
         startup,
-    } = start_stdio(server, label)?;
+    } = start_stdio(server, label, work)?;
     let requests: Vec<u8> = (1..=calls as u64)
-        .flat_map(|id| line(&add_call(id)))
+        .flat_map(|id| line(&work.message(id)))
         .collect();
     let started = Instant::now();
     let writer = std::thread::spawn(move || send(&mut input, &requests).map(|()| input));
     // Every answer, one after the other, and where each ends; room for the longest answers
-    // (the limit server's, up to about 140 bytes) so that the buffer does not move while the
-    // clock runs.
-    let mut answers = Vec::with_capacity(calls * 160);
+    // (for `add` the limit server's, up to about 140 bytes) so that the buffer does not move
+    // while the clock runs.
+    let mut answers = Vec::with_capacity(calls * work.answer_bytes());
     let mut ends = Vec::with_capacity(calls);
     for _ in 0..calls {
         match output.read_until(b'\n', &mut answers) {
@@ -318,7 +480,7 @@ fn stdio_pipelined(
             continue;
         }
         answered[id as usize] = true;
-        match check_tool_answer(&answer, id, &expected_sum(id)) {
+        match check_answer(&answer, id, &work.expected(id)) {
             Ok(()) => correct += 1,
             Err(problem) => wrong.record(id, with_answer(problem, text)),
         }
@@ -365,7 +527,7 @@ fn stdio_latency(
         mut input,
         mut output,
         startup,
-    } = start_stdio(server, label)?;
+    } = start_stdio(server, label, Work::Add)?;
     let warmup = if check_only { 0 } else { calls / 10 };
     let mut latencies = Vec::with_capacity(calls);
     let mut answer = Vec::new();
@@ -415,6 +577,7 @@ fn stdio_latency(
 // HTTP
 
 type Sender = http1::SendRequest<Full<Bytes>>;
+type HttpRequest = hyper::Request<Full<Bytes>>;
 
 struct Reply {
     status: u16,
@@ -425,10 +588,10 @@ struct Reply {
 }
 
 impl Reply {
-    /// Checks the reply as the answer to the `tools/call` sent with id `id`.
+    /// Checks the reply as the answer to the request sent with id `id`.
     fn check_tool(&self, id: u64, expected: &Expected) -> Result<(), String> {
         answer_from_http(self.status, self.sse, &self.body)
-            .and_then(|answer| check_tool_answer(&answer, id, expected))
+            .and_then(|answer| check_answer(&answer, id, expected))
             .map_err(|problem| with_answer(problem, &self.body))
     }
 }
@@ -464,6 +627,11 @@ impl Target {
         message: &Value,
         headers: &[(&str, &str)],
     ) -> Result<Reply, String> {
+        self.exchange(sender, self.build(message, headers)).await
+    }
+
+    /// The `POST` of `message` with `headers`, encoded.
+    fn build(&self, message: &Value, headers: &[(&str, &str)]) -> HttpRequest {
         let mut request = hyper::Request::post("/mcp")
             .header("host", format!("127.0.0.1:{}", self.port))
             .header("content-type", "application/json")
@@ -472,9 +640,14 @@ impl Target {
             request = request.header(*name, *value);
         }
         let body = Full::new(Bytes::from(serde_json::to_vec(message).expect("encodable")));
+        request.body(body).expect("a valid request")
+    }
+
+    /// Sends a built request and reads the whole reply.
+    async fn exchange(&self, sender: &mut Sender, request: HttpRequest) -> Result<Reply, String> {
         sender.ready().await.map_err(|e| e.to_string())?;
         let response = sender
-            .send_request(request.body(body).expect("a valid request"))
+            .send_request(request)
             .await
             .map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
@@ -547,6 +720,50 @@ impl Target {
             .await
     }
 
+    /// The request of `work` with id `id`.
+    async fn call_work(
+        &self,
+        sender: &mut Sender,
+        session: Option<&str>,
+        id: u64,
+        work: Work,
+    ) -> Result<Reply, String> {
+        match work.request(id) {
+            Request::Call(tool, arguments) => {
+                self.call_tool(sender, session, id, tool, arguments).await
+            }
+            Request::List => self.exchange(sender, self.list_request(session, id)).await,
+        }
+    }
+
+    /// The request of `work` with id `id`, built ahead of its call.
+    fn work_request(&self, session: Option<&str>, id: u64, work: Work) -> HttpRequest {
+        match work.request(id) {
+            Request::Call(tool, arguments) => self.tool_request(session, id, tool, arguments),
+            Request::List => self.list_request(session, id),
+        }
+    }
+
+    /// One `tools/list`.
+    fn list_request(&self, session: Option<&str>, id: u64) -> HttpRequest {
+        let mut message = json!({"jsonrpc": "2.0", "id": id, "method": "tools/list", "params": {}});
+        if self.legacy {
+            let session = session.unwrap_or_default();
+            let headers = [
+                ("mcp-session-id", session),
+                ("mcp-protocol-version", LEGACY),
+            ];
+            self.build(&message, &headers)
+        } else {
+            message["params"]["_meta"] = modern_meta();
+            let headers = [
+                ("mcp-protocol-version", MODERN),
+                ("mcp-method", "tools/list"),
+            ];
+            self.build(&message, &headers)
+        }
+    }
+
     async fn call_tool(
         &self,
         sender: &mut Sender,
@@ -555,26 +772,31 @@ impl Target {
         tool: &str,
         arguments: Value,
     ) -> Result<Reply, String> {
+        let request = self.tool_request(session, id, tool, arguments);
+        self.exchange(sender, request).await
+    }
+
+    /// One `tools/call`, built.
+    fn tool_request(
+        &self,
+        session: Option<&str>,
+        id: u64,
+        tool: &str,
+        arguments: Value,
+    ) -> HttpRequest {
         if self.legacy {
             let session = session.unwrap_or_default();
-            self.post(
-                sender,
+            self.build(
                 &tool_call(id, tool, arguments),
                 &[
                     ("mcp-session-id", session),
                     ("mcp-protocol-version", LEGACY),
                 ],
             )
-            .await
         } else {
             let mut message = tool_call(id, tool, arguments);
-            message["params"]["_meta"] = json!({
-                "io.modelcontextprotocol/protocolVersion": MODERN,
-                "io.modelcontextprotocol/clientInfo": {"name": "bench-driver", "version": "1"},
-                "io.modelcontextprotocol/clientCapabilities": {},
-            });
-            self.post(
-                sender,
+            message["params"]["_meta"] = modern_meta();
+            self.build(
                 &message,
                 &[
                     ("mcp-protocol-version", MODERN),
@@ -582,9 +804,17 @@ impl Target {
                     ("mcp-name", tool),
                 ],
             )
-            .await
         }
     }
+}
+
+/// The `_meta` every modern request carries.
+fn modern_meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientInfo": {"name": "bench-driver", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    })
 }
 
 fn free_port() -> u16 {
@@ -594,7 +824,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// One `add` call of an HTTP client: its id, whether it falls in the measured window, its
+/// One call of an HTTP client: its id, whether it falls in the measured window, its
 /// round trip, and the reply (checked after the load ends) or why there was none.
 struct Sent {
     id: u64,
@@ -604,8 +834,8 @@ struct Sent {
 }
 
 /// `concurrency` clients, each on its own keep-alive connection (and, in legacy mode, its
-/// own session), calling `add` back to back for the budget; the replies are checked once the
-/// load has ended.
+/// own session), making the calls of `work` (`add` unless asked otherwise) back to back for
+/// the budget; the replies are checked once the load has ended.
 fn http_load(
     server: &str,
     label: &str,
@@ -613,6 +843,7 @@ fn http_load(
     concurrency: usize,
     budget: Budget,
     blocking: usize,
+    work: Work,
 ) -> Result<Value, String> {
     // A server already listening, or one to start.
     let listening = server
@@ -623,7 +854,7 @@ fn http_load(
     let mut workload = match blocking {
         0 => format!("http {mode} c={concurrency}"),
         n => format!("http {mode} c={concurrency}, {n} calls blocking 1 s"),
-    };
+    } + &work.suffix();
     if let Some(setup) = std::env::var("BENCH_SETUP").ok().filter(|s| !s.is_empty()) {
         workload = format!("{workload}, {setup}");
     }
@@ -632,6 +863,7 @@ fn http_load(
         Some(_) => None,
         None => Some(
             Command::new(server)
+                .envs(work.env())
                 .args(["http", &port.to_string(), mode])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -754,8 +986,18 @@ fn http_load(
                     let mut id = (worker as u64) << 32;
                     while more(sent.len()) {
                         id += 1;
+                        // A large argument is drawn and encoded before the clock starts.
+                        let built = matches!(work, Work::Echo(_))
+                            .then(|| target.work_request(session.as_deref(), id, work));
                         let start = Instant::now();
-                        let reply = target.call(&mut sender, session.as_deref(), id).await;
+                        let reply = match built {
+                            Some(request) => target.exchange(&mut sender, request).await,
+                            None => {
+                                target
+                                    .call_work(&mut sender, session.as_deref(), id, work)
+                                    .await
+                            }
+                        };
                         let broken = reply.is_err();
                         sent.push(Sent {
                             id,
@@ -801,15 +1043,22 @@ fn http_load(
 
     let mut wrong = std::mem::take(&mut *wrong.lock().expect("not poisoned"));
     let mut latencies = Vec::with_capacity(sent.len());
+    // The mixed workload's latencies of each kind.
+    let mut by_kind: BTreeMap<Kind, Vec<Duration>> = BTreeMap::new();
     let mut checked = 0usize;
     for call in &sent {
         match call
             .reply
             .as_ref()
             .map_err(|e| format!("no reply: {e}"))
-            .and_then(|reply| reply.check_tool(call.id, &expected_sum(call.id)))
+            .and_then(|reply| reply.check_tool(call.id, &work.expected(call.id)))
         {
-            Ok(()) if call.measured => latencies.push(call.latency),
+            Ok(()) if call.measured => {
+                latencies.push(call.latency);
+                if let Some(kind) = work.kind(call.id) {
+                    by_kind.entry(kind).or_default().push(call.latency);
+                }
+            }
             Ok(()) => {}
             Err(problem) => wrong.record(call.id, problem),
         }
@@ -822,25 +1071,48 @@ fn http_load(
         if blocking > 0 {
             line["blocking_calls_checked"] = json!(blocking_calls);
         }
+        if work == Work::Mixed {
+            let mut kinds = BTreeMap::new();
+            for call in &sent {
+                *kinds.entry(mixed_kind(call.id).name()).or_insert(0usize) += 1;
+            }
+            line["checked_by_kind"] = json!(kinds);
+        }
         return Ok(line);
     };
     latencies.sort_unstable();
-    Ok(json!({"server": label, "workload": workload,
+    let mut line = json!({"server": label, "workload": workload,
            "calls": latencies.len(), "failures": 0,
            "throughput": latencies.len() as f64 / seconds,
            "p50_us": percentile(&latencies, 50.0), "p99_us": percentile(&latencies, 99.0),
            "p999_us": percentile(&latencies, 99.9), "peak_rss_mib": rss,
-           "startup_ms": startup_ms}))
+           "startup_ms": startup_ms});
+    for (kind, mut latencies) in by_kind {
+        latencies.sort_unstable();
+        let name = kind.name();
+        line[format!("{name}_calls")] = json!(latencies.len());
+        line[format!("{name}_p50_us")] = json!(percentile(&latencies, 50.0));
+        line[format!("{name}_p99_us")] = json!(percentile(&latencies, 99.0));
+    }
+    Ok(line)
 }
 
 // ---------------------------------------------------------------------------------------
 // The table
 
-const METRICS: [(&str, &str); 6] = [
+/// The figures of the table, in its order; a workload shows those its lines have (the
+/// figures per kind only the mixed workload's).
+const METRICS: [(&str, &str); 12] = [
     ("throughput", "calls/s (higher is better)"),
     ("p50_us", "p50 µs"),
     ("p99_us", "p99 µs"),
     ("p999_us", "p99.9 µs"),
+    ("add_p50_us", "add p50 µs"),
+    ("add_p99_us", "add p99 µs"),
+    ("report_p50_us", "report p50 µs"),
+    ("report_p99_us", "report p99 µs"),
+    ("nap_p50_us", "nap p50 µs"),
+    ("nap_p99_us", "nap p99 µs"),
     ("peak_rss_mib", "peak RSS MiB"),
     ("startup_ms", "start to first answer ms"),
 ];

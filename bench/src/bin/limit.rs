@@ -1,7 +1,8 @@
 //! The physical limit: parses each JSON-RPC message into a `serde_json::Value` and answers
-//! `add` with the sum of its arguments written into a fixed template (`initialize` and
-//! `report` with canned results). No MCP logic, no tool dispatch, no validation beyond "is
-//! this JSON with an id" and "are `a` and `b` numbers".
+//! `add` with the sum of its arguments written into a fixed template, `echo` with its text
+//! written back into one (`initialize` and `report` with canned results). No MCP logic, no
+//! tool dispatch, no validation beyond "is this JSON with an id", "are `a` and `b` numbers"
+//! and "is `text` a string".
 //! stdio: one thread, blocking reads and writes. HTTP: plain axum.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -16,20 +17,20 @@ use serde_json::Value;
 const INITIALIZE: &str = r#"{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"bench-limit","version":"1.0.0"}}"#;
 
 /// The answer to a parsed message, or `None` for a notification: `initialize` and `report`
-/// canned, `add` the sum of its arguments, anything else a JSON-RPC error.
+/// canned, `add` the sum of its arguments, `echo` its text, anything else a JSON-RPC error.
 fn answer(message: &Value, report: &str) -> Option<Vec<u8>> {
     let id = message.get("id")?;
     let mut out = Vec::with_capacity(160);
     out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
     serde_json::to_writer(&mut out, id).expect("writing to a vector");
     let tool = message.pointer("/params/name").and_then(Value::as_str);
-    let number = |name: &str| {
+    let argument = |name: &str| {
         message
             .get("params")
             .and_then(|params| params.get("arguments"))
             .and_then(|arguments| arguments.get(name))
-            .and_then(Value::as_f64)
     };
+    let number = |name: &str| argument(name).and_then(Value::as_f64);
     match (message.get("method").and_then(Value::as_str), tool) {
         (Some("initialize"), _) => {
             out.extend_from_slice(br#","result":"#);
@@ -52,6 +53,17 @@ fn answer(message: &Value, report: &str) -> Option<Vec<u8>> {
             _ => out.extend_from_slice(
                 br#","error":{"code":-32602,"message":"add takes two numbers, a and b"}"#,
             ),
+        },
+        (Some("tools/call"), Some("echo")) => match argument("text").and_then(Value::as_str) {
+            Some(text) => {
+                out.reserve(text.len() + 80);
+                out.extend_from_slice(br#","result":{"content":[{"type":"text","text":"#);
+                serde_json::to_writer(&mut out, text).expect("writing to a vector");
+                out.extend_from_slice(br#"}],"isError":false}"#);
+            }
+            None => {
+                out.extend_from_slice(br#","error":{"code":-32602,"message":"echo takes a text"}"#)
+            }
         },
         _ => out.extend_from_slice(br#","error":{"code":-32601,"message":"not served"}"#),
     }

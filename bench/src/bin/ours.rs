@@ -2,7 +2,9 @@
 //! `bench-ours-otel` with the `otel` feature (package `mcp-bench-otel`), which with
 //! `BENCH_OBSERVE=1` exports every request's span over OTLP and records the metrics.
 
-use mcp_bench::{mode_from_args, Mode, Report};
+use mcp_bench::accounts::{AccountList, Accounts, Query};
+use mcp_bench::{mode_from_args, more_tools, wide, Mode, Report, WideArgs};
+use mcp_runtime::capability::{FnTool, ToolCall, ToolDescriptor};
 use mcp_runtime::prelude::*;
 use mcp_runtime::transport::http::{self, HttpConfig};
 
@@ -39,6 +41,58 @@ fn block(ms: u64) -> String {
     "unblocked".to_owned()
 }
 
+/// Sleeps `ms` milliseconds without holding a thread (a `tokio::time::sleep`), as a call
+/// waiting on the network does.
+///
+/// # Arguments
+/// * `ms` - how long to sleep, in milliseconds
+#[tool(read_only)]
+async fn nap(ms: u64) -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    "napped".to_owned()
+}
+
+/// Accounts matching a filter, from the SQLite database, by number (not `inline`: it runs
+/// on a blocking thread, as in `examples/accounts`).
+///
+/// # Arguments
+/// * `owner_contains` - only owners whose name contains this text (any case)
+/// * `min_balance_cents` - only balances of at least this many cents
+/// * `limit` - at most this many accounts, 1 to 500 (default 50)
+#[tool(read_only, idempotent)]
+fn query_accounts(
+    owner_contains: Option<String>,
+    min_balance_cents: Option<i64>,
+    limit: Option<u32>,
+) -> Result<Json<AccountList>, ToolError> {
+    let query = Query {
+        owner_contains,
+        min_balance_cents,
+        limit,
+    };
+    Accounts::shared()
+        .query(&query)
+        .map(Json)
+        .map_err(ToolError::new)
+}
+
+/// With `BENCH_WIDE=1`, the 200 more tools of a wide server ([`mcp_bench::wide`]), each
+/// registered from a `ToolDescriptor` and a function, and pages of 256 so that `tools/list`
+/// answers with every tool at once, as rmcp does.
+fn wide_tools(server: Server) -> Server {
+    if std::env::var_os("BENCH_WIDE").is_none() {
+        return server;
+    }
+    (0..mcp_bench::WIDE_EXTRA).fold(server.page_size(256), |server, n| {
+        let (name, description) = wide(n);
+        let descriptor = ToolDescriptor::new(name, description).input::<WideArgs>();
+        server.tool(FnTool::new(descriptor, move |call: ToolCall| async move {
+            let args: WideArgs = call.arguments.decode().map_err(ToolError::from)?;
+            Ok::<_, ToolError>(format!("{n}: {}", args.key))
+        }))
+    })
+}
+
 /// With `BENCH_OBSERVE=1`: the request spans exported over OTLP/HTTP to a collector in this
 /// process (which answers every export with an empty success, and drops it), and the
 /// metrics recorded and exported the same way. The guards are kept while the server runs.
@@ -66,6 +120,12 @@ async fn observe(server: Server) -> (Server, Vec<mcp_runtime::otel::OtlpGuard>) 
 #[tokio::main]
 async fn main() {
     let server = Server::new("bench-ours", "1.0.0").tools(tools![add, echo, report, block]);
+    let server = if more_tools() {
+        server.tools(tools![nap, query_accounts])
+    } else {
+        server
+    };
+    let server = wide_tools(server);
     #[cfg(feature = "otel")]
     let (server, _guards) = observe(server).await;
     let served = match mode_from_args() {
