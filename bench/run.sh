@@ -4,6 +4,7 @@
 #   bash bench/run.sh            # full run: 5 rounds, build times, ~20 minutes
 #   bash bench/run.sh --short    # 1 round, shorter workloads, no build times
 #   bash bench/run.sh --quick    # answers only: a handful of calls per workload, no figures
+#   bash bench/run.sh --variants # only ours against ours run another way: 5 rounds, ~3 minutes
 # Results go to bench/results/<time>.jsonl (figures) and .md (the table); --quick writes none.
 # Every answer is checked (id, value, no error); one wrong answer stops the run with exit
 # status 1 and the first wrong answer on stderr. Two rows of ours need Debian's redis-server
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-CHECK=0 ROUNDS=5 PIPELINED_CALLS=100000 LATENCY_CALLS=20000 SECONDS_PER_HTTP=2 BUILD_TIMES=1
+CHECK=0 VARIANTS=0 ROUNDS=5 PIPELINED_CALLS=100000 LATENCY_CALLS=20000 SECONDS_PER_HTTP=2 BUILD_TIMES=1
 # Calls of the stdio pipelined workloads with larger messages: echo of 64 KiB and of 1 MiB,
 # report, tools/list of 206 tools, query_accounts.
 ECHO_64K_CALLS=2000 ECHO_1M_CALLS=200 REPORT_CALLS=10000 LIST_CALLS=2000 QUERY_CALLS=10000
@@ -29,8 +30,13 @@ case "${1:-}" in
         CHECK=1 ROUNDS=1 PIPELINED_CALLS=200 LATENCY_CALLS=20 SECONDS_PER_HTTP=3 BUILD_TIMES=0
         ECHO_64K_CALLS=20 ECHO_1M_CALLS=4 REPORT_CALLS=50 LIST_CALLS=10 QUERY_CALLS=50
         ;;
+    # Only the rows that compare ours with itself, run another way (the `ours-…` table):
+    # stdio pipelined and HTTP modern c=64 with the otel feature and with everything
+    # observed, HTTP legacy c=64 with sessions in Redis, HTTP modern c=64 through nginx to
+    # three replicas. 5 rounds, no build times.
+    --variants) VARIANTS=1 BUILD_TIMES=0 ;;
     *)
-        echo "usage: bash bench/run.sh [--short | --quick]" >&2
+        echo "usage: bash bench/run.sh [--short | --quick | --variants]" >&2
         exit 2
         ;;
 esac
@@ -120,16 +126,33 @@ observed() { # label, then the driver's arguments
     if [[ $1 == ours-observed ]]; then BENCH_OBSERVE=1 run "$@"; else run "$@"; fi
 }
 
+# The rows of ours run another way, each next to ours as it is in the other rows.
+variants() {
+    # With the `otel` feature compiled in but not configured, then with the request spans
+    # exported over OTLP and the metrics recorded.
+    for label in ours ours-otel ours-observed; do
+        observed "$label" stdio-pipelined "$bin/bench-${label/observed/otel}" "$label" "$PIPELINED_CALLS"
+    done
+    for label in ours ours-otel ours-observed; do
+        observed "$label" http "$bin/bench-${label/observed/otel}" "$label" modern 64 "$SECONDS_PER_HTTP"
+    done
+    # With its sessions (and tasks) in Redis (ours-redis), against the in-memory store.
+    run ours http "$bin/bench-ours" ours legacy 64 "$SECONDS_PER_HTTP"
+    BENCH_STORE="$store" run ours-redis http "$bin/bench-ours" ours-redis legacy 64 "$SECONDS_PER_HTTP"
+    # Through nginx to three replicas sharing that Redis (ours-nginx3), against one server
+    # called directly (the row of ours above). The replicas run for the whole run.
+    run ours-nginx3 http "127.0.0.1:$nginx_port" ours-nginx3 modern 64 "$SECONDS_PER_HTTP"
+}
+
 for round in $(seq 1 "$ROUNDS"); do
     echo "== round $round of $ROUNDS" >&2
+    if [[ $VARIANTS == 1 ]]; then
+        variants
+        continue
+    fi
     # rmcp twice on stdio: its default stdio (tokio's stdin/stdout) and its `stdio_pipes`.
     for label in ours rmcp rmcp-pipes limit; do
         run "$label" stdio-pipelined "$bin/bench-${label%-pipes}" "$label" "$PIPELINED_CALLS"
-    done
-    # Ours with the `otel` feature compiled in but not configured, then with the request spans
-    # exported over OTLP and the metrics recorded, next to ours without it.
-    for label in ours ours-otel ours-observed; do
-        observed "$label" stdio-pipelined "$bin/bench-${label/observed/otel}" "$label" "$PIPELINED_CALLS"
     done
     for label in ours rmcp rmcp-pipes limit; do
         run "$label" stdio-latency "$bin/bench-${label%-pipes}" "$label" "$LATENCY_CALLS"
@@ -141,21 +164,12 @@ for round in $(seq 1 "$ROUNDS"); do
             done
         done
     done
-    for label in ours ours-otel ours-observed; do
-        observed "$label" http "$bin/bench-${label/observed/otel}" "$label" modern 64 "$SECONDS_PER_HTTP"
-    done
     # c=64 while four calls of a tool that blocks its thread for 1 s run back to back (the
     # limit server has no such tool); compare with the unloaded modern c=64 row.
     for server in ours rmcp; do
         run "$server" http "$bin/bench-$server" "$server" modern 64 "$SECONDS_PER_HTTP" 4
     done
-    # Ours with its sessions (and tasks) in Redis: compare with the legacy c=64 row above.
-    BENCH_STORE="$store" BENCH_SETUP="store redis" \
-        run ours http "$bin/bench-ours" ours legacy 64 "$SECONDS_PER_HTTP"
-    # Through nginx to three replicas of ours sharing that Redis: compare with the modern
-    # c=64 row above, one server called directly. The replicas run for the whole run.
-    BENCH_SETUP="nginx, 3 replicas" \
-        run ours http "127.0.0.1:$nginx_port" ours modern 64 "$SECONDS_PER_HTTP"
+    variants
     # Larger messages: echo of 64 KiB and of 1 MiB (decoding), report (encoding).
     for work in echo-64k:$ECHO_64K_CALLS echo-1m:$ECHO_1M_CALLS report:$REPORT_CALLS; do
         for label in ours rmcp rmcp-pipes limit; do

@@ -17,8 +17,6 @@
 //!
 //! An HTTP `<server>` given as `127.0.0.1:<port>` is not started: something already listens
 //! there (nginx in front of replicas, say), and the figures have no peak RSS or startup time.
-//! `BENCH_SETUP`, when set, is added to the workload's name (`http modern c=64, <setup>`), so
-//! that the rows of another setup stand apart in the table.
 //!
 //! `--work=<work>` (anywhere on the line) chooses what each call asks of the server in the
 //! stdio pipelined and HTTP workloads: `add` (the default), `echo-64k` and `echo-1m` (`echo`
@@ -643,9 +641,15 @@ impl Target {
         request.body(body).expect("a valid request")
     }
 
-    /// Sends a built request and reads the whole reply.
+    /// Sends a built request and reads the whole reply. A server that ends the connection
+    /// after an answer (`Connection: close`, as nginx does after `keepalive_requests`) gets
+    /// the next request on a new connection, as any HTTP client would.
     async fn exchange(&self, sender: &mut Sender, request: HttpRequest) -> Result<Reply, String> {
-        sender.ready().await.map_err(|e| e.to_string())?;
+        if sender.is_closed() || sender.ready().await.is_err() {
+            // Closed before this request was written: it was not sent.
+            *sender = self.connect().await.map_err(|e| e.to_string())?;
+            sender.ready().await.map_err(|e| e.to_string())?;
+        }
         let response = sender
             .send_request(request)
             .await
@@ -661,12 +665,20 @@ impl Target {
             .get("mcp-session-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let closing = response
+            .headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         let body = response
             .into_body()
             .collect()
             .await
             .map_err(|e| e.to_string())?
             .to_bytes();
+        if closing {
+            *sender = self.connect().await.map_err(|e| e.to_string())?;
+        }
         Ok(Reply {
             status,
             sse,
@@ -851,13 +863,10 @@ fn http_load(
         .and_then(|port| port.parse::<u16>().ok());
     let port = listening.unwrap_or_else(free_port);
     let mode = if legacy { "legacy" } else { "modern" };
-    let mut workload = match blocking {
+    let workload = match blocking {
         0 => format!("http {mode} c={concurrency}"),
         n => format!("http {mode} c={concurrency}, {n} calls blocking 1 s"),
     } + &work.suffix();
-    if let Some(setup) = std::env::var("BENCH_SETUP").ok().filter(|s| !s.is_empty()) {
-        workload = format!("{workload}, {setup}");
-    }
     let started = Instant::now();
     let child = match listening {
         Some(_) => None,
