@@ -95,14 +95,15 @@ fn wide_tools(server: Server) -> Server {
 
 /// With `BENCH_OBSERVE=1`: the request spans exported over OTLP/HTTP to a collector in this
 /// process (which answers every export with an empty success, and drops it), and the
-/// metrics recorded and exported the same way. The guards are kept while the server runs.
+/// metrics recorded and exported the same way. `BENCH_OBSERVE=spans` or `metrics` turns on
+/// only one of the two, to tell their costs apart. The guards are kept while the server runs.
 #[cfg(feature = "otel")]
 async fn observe(server: Server) -> (Server, Vec<mcp_runtime::otel::OtlpGuard>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    if std::env::var_os("BENCH_OBSERVE").is_none() {
+    let Ok(observe) = std::env::var("BENCH_OBSERVE") else {
         return (server, Vec::new());
-    }
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port for the collector");
@@ -110,11 +111,19 @@ async fn observe(server: Server) -> (Server, Vec<mcp_runtime::otel::OtlpGuard>) 
     let collector = axum::Router::new().fallback(|| async { "" });
     tokio::spawn(async move { axum::serve(listener, collector).await });
     let export = mcp_runtime::otel::OtlpExport::new("bench-ours").endpoint(endpoint);
-    let (layer, spans) = export.clone().layer().expect("the span export");
-    tracing_subscriber::registry().with(layer).init();
-    let metrics = mcp_runtime::metrics::Metrics::new();
-    let counts = export.metrics(&metrics).expect("the metrics export");
-    (server.metrics(metrics), vec![spans, counts])
+    let mut guards = Vec::new();
+    let mut server = server;
+    if observe != "metrics" {
+        let (layer, spans) = export.clone().layer().expect("the span export");
+        tracing_subscriber::registry().with(layer).init();
+        guards.push(spans);
+    }
+    if observe != "spans" {
+        let metrics = mcp_runtime::metrics::Metrics::new();
+        guards.push(export.metrics(&metrics).expect("the metrics export"));
+        server = server.metrics(metrics);
+    }
+    (server, guards)
 }
 
 #[tokio::main]
