@@ -31,7 +31,7 @@
 //! ```
 //!
 //! The metric names and labels, in `/metrics` and, with the `otel` feature, over OTLP (see
-//! [`Metrics::record_into`] and [`crate::otel`]):
+//! `Metrics::record_into` and the `otel` module):
 //!
 //! | `/metrics` | OTLP | labels |
 //! | --- | --- | --- |
