@@ -147,12 +147,16 @@ pub(crate) trait Subscriber: Send + 'static {
     /// Runs for each message, in the order Redis published them. False stops the
     /// subscription.
     fn heard(&mut self, message: redis::Msg) -> impl Future<Output = bool> + Send;
+
+    /// Runs when the subscription drops, before it connects again: what is published from
+    /// now until [`Subscriber::subscribed`] runs again is lost.
+    fn lost(&mut self) {}
 }
 
 /// What a subscription listens to.
 pub(crate) enum Channel {
-    /// One channel, by name.
-    Named(String),
+    /// These channels, by name.
+    Named(Vec<String>),
     /// Every channel whose name starts with this prefix (matched literally).
     Prefixed(String),
 }
@@ -175,7 +179,7 @@ pub(crate) async fn subscribe(
                 .ok()?;
             let subscribing = async {
                 match &channel {
-                    Channel::Named(name) => pubsub.subscribe(name).await,
+                    Channel::Named(names) => pubsub.subscribe(names).await,
                     Channel::Prefixed(prefix) => {
                         pubsub.psubscribe(format!("{}*", glob_escape(prefix))).await
                     }
@@ -210,6 +214,7 @@ pub(crate) async fn subscribe(
                     return;
                 }
             }
+            subscriber.lost();
             tracing::warn!("lost the Redis {what}; connecting again");
         }
         tokio::select! {

@@ -122,7 +122,7 @@ impl Fanout {
         };
         let subscription = crate::store::subscribe(
             fanout.shared.client().clone(),
-            Channel::Named(fanout.shared.key("changes")),
+            Channel::Named(vec![fanout.shared.key("changes")]),
             fanout.shared.timeout(),
             fanout.stop.clone(),
             listener,

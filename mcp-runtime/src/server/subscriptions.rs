@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::connection::{Connection, Outbound};
 use super::live::{LiveList, PageSettings, Switches};
@@ -159,6 +159,14 @@ impl Change<'_> {
         }
     }
 
+    /// The notification's parameters.
+    fn params(&self) -> Value {
+        match self {
+            Change::Updated(uri) => json!({ "uri": uri }),
+            _ => json!({}),
+        }
+    }
+
     fn method(&self) -> &'static str {
         match self {
             Change::Tools => "notifications/tools/list_changed",
@@ -246,11 +254,11 @@ impl Hub {
     async fn tell_sessions(&self, _change: &Change<'_>) -> usize {
         #[cfg(feature = "redis")]
         if let Some(sessions) = &self.sessions {
-            let (params, uri) = match _change {
-                Change::Updated(uri) => (json!({ "uri": uri }), Some(*uri)),
-                _ => (json!({}), None),
+            let uri = match _change {
+                Change::Updated(uri) => Some(*uri),
+                _ => None,
             };
-            let message = encode_notification(_change.method(), &params);
+            let message = encode_notification(_change.method(), &_change.params());
             match sessions.announce(&message, uri).await {
                 Ok(told) => return told,
                 Err(error) => {
@@ -266,10 +274,7 @@ impl Hub {
     /// replica runs it for each change, wherever the change was made.
     pub(crate) async fn tell(&self, change: Change<'_>) -> usize {
         let mut told = 0;
-        let params = match change {
-            Change::Updated(uri) => json!({ "uri": uri }),
-            _ => json!({}),
-        };
+        let params = change.params();
         let legacy = encode_notification(change.method(), &params);
         for connection in self.subscribers.live() {
             let wanted = match change {

@@ -292,6 +292,9 @@ pub(crate) struct Sessions {
     /// The store shared by replicas, if the sessions live there.
     #[cfg(feature = "redis")]
     store: std::sync::OnceLock<crate::store::sessions::SessionStore>,
+    /// Stops the subscription to the other replicas' news when the sessions are dropped.
+    #[cfg(feature = "redis")]
+    listening: std::sync::OnceLock<tokio_util::sync::DropGuard>,
     /// Where the number of open sessions is kept, if anywhere.
     #[cfg(feature = "metrics")]
     metrics: std::sync::OnceLock<crate::metrics::Metrics>,
@@ -304,6 +307,8 @@ impl Sessions {
             limits,
             #[cfg(feature = "redis")]
             store: std::sync::OnceLock::new(),
+            #[cfg(feature = "redis")]
+            listening: std::sync::OnceLock::new(),
             #[cfg(feature = "metrics")]
             metrics: std::sync::OnceLock::new(),
         })

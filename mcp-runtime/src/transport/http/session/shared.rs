@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
-use futures_util::stream::{self, Stream, StreamExt};
+use futures_util::stream::{self, Stream};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -26,9 +26,6 @@ use crate::server::Connection;
 use crate::store::sessions::{Bounds, Change, Record, SessionStore};
 use crate::store::Unavailable;
 use crate::sync::lock;
-
-/// How long the listener waits before it subscribes again after losing Redis.
-const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
 /// How long one blocking read of a session's event stream waits for new events.
 const BLOCK: Duration = Duration::from_secs(5);
@@ -392,61 +389,34 @@ impl Sessions {
     /// Listens to the replicas' channels as long as the sessions live, subscribing again
     /// whenever the subscription drops; answers are handed to `dispatcher`.
     pub(crate) fn spawn_listener(self: &Arc<Self>, dispatcher: crate::server::Dispatcher) {
-        let Some(store) = self.store.get().cloned() else {
+        let Some(store) = self.store.get() else {
             return;
         };
-        let weak = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let replica = store.shared().replica().to_owned();
-            let changed = store.changed_channel();
-            let cancel = store.cancel_channel();
-            let answers = store.answers_channel(&replica);
-            let timeout = store.shared().timeout();
-            loop {
-                let subscribed = async {
-                    let mut pubsub =
-                        tokio::time::timeout(timeout, store.shared().client().get_async_pubsub())
-                            .await
-                            .ok()?
-                            .ok()?;
-                    tokio::time::timeout(
-                        timeout,
-                        pubsub.subscribe(&[changed.as_str(), cancel.as_str(), answers.as_str()]),
-                    )
-                    .await
-                    .ok()?
-                    .ok()?;
-                    Some(pubsub)
-                };
-                let pubsub = subscribed.await;
-                let Some(sessions) = weak.upgrade() else {
-                    return;
-                };
-                // Changes made while not listening: every cached session is read again.
-                sessions.mark_all_stale();
-                drop(sessions);
-                if let Some(mut pubsub) = pubsub {
-                    let mut messages = pubsub.on_message();
-                    while let Some(message) = messages.next().await {
-                        let Some(sessions) = weak.upgrade() else {
-                            return;
-                        };
-                        let channel = message.get_channel_name();
-                        let payload = message.get_payload_bytes();
-                        if channel == changed {
-                            sessions.heard_change(&replica, payload);
-                        } else if let Ok(routed) = serde_json::from_slice::<Routed>(payload) {
-                            sessions.heard_routed(&dispatcher, routed);
-                        }
-                    }
-                    if let Some(sessions) = weak.upgrade() {
-                        sessions.mark_all_stale();
-                    }
-                    tracing::warn!("lost the Redis session notifications; connecting again");
-                }
-                tokio::time::sleep(RECONNECT_DELAY).await;
-            }
-        });
+        let replica = store.shared().replica().to_owned();
+        let changed = store.changed_channel();
+        let channels = vec![
+            changed.clone(),
+            store.cancel_channel(),
+            store.answers_channel(&replica),
+        ];
+        let listener = Listener {
+            sessions: Arc::downgrade(self),
+            dispatcher,
+            replica,
+            changed,
+        };
+        let stop = tokio_util::sync::CancellationToken::new();
+        if self.listening.set(stop.clone().drop_guard()).is_err() {
+            return; // Already listening.
+        }
+        tokio::spawn(crate::store::subscribe(
+            store.shared().client().clone(),
+            crate::store::Channel::Named(channels),
+            store.shared().timeout(),
+            stop,
+            listener,
+            "session notifications",
+        ));
     }
 
     fn heard_change(&self, replica: &str, payload: &[u8]) {
@@ -624,6 +594,48 @@ pub(crate) async fn events(
             }
         }
     }))
+}
+
+/// What a replica hears of the sessions from the others: changes and ends of sessions,
+/// cancellations, and the client's answers to its own questions.
+struct Listener {
+    sessions: std::sync::Weak<Sessions>,
+    dispatcher: crate::server::Dispatcher,
+    replica: String,
+    /// The channel of changes and ends; the others carry routed messages.
+    changed: String,
+}
+
+impl crate::store::Subscriber for Listener {
+    async fn subscribed(&mut self) -> bool {
+        // Changes made while not listening: every cached session is read again.
+        match self.sessions.upgrade() {
+            Some(sessions) => {
+                sessions.mark_all_stale();
+                true
+            }
+            None => false,
+        }
+    }
+
+    async fn heard(&mut self, message: redis::Msg) -> bool {
+        let Some(sessions) = self.sessions.upgrade() else {
+            return false;
+        };
+        let payload = message.get_payload_bytes();
+        if message.get_channel_name() == self.changed {
+            sessions.heard_change(&self.replica, payload);
+        } else if let Ok(routed) = serde_json::from_slice::<Routed>(payload) {
+            sessions.heard_routed(&self.dispatcher, routed);
+        }
+        true
+    }
+
+    fn lost(&mut self) {
+        if let Some(sessions) = self.sessions.upgrade() {
+            sessions.mark_all_stale();
+        }
+    }
 }
 
 #[cfg(test)]
