@@ -7,7 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n== bench: %s\n' "$*"; }
+step_started=$SECONDS
+step() {
+    printf '\n(%d s)\n== bench: %s\n' "$((SECONDS - step_started))" "$*"
+    step_started=$SECONDS
+}
 
 step "cargo fmt --check"
 cargo fmt --check --manifest-path Cargo.toml
