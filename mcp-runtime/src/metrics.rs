@@ -48,8 +48,9 @@
 //! Methods the server does not know are counted as `other`, and only registered capabilities
 //! are named, so that no client can make the label sets grow without bound.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Instant;
 
 use prometheus_client::encoding::text::encode;
@@ -86,7 +87,62 @@ const BUCKETS: &[f64] = &[
     5.0, 10.0, 30.0, 60.0,
 ];
 
+/// How a request ended, as `mcp_requests_total` counts it.
+const REQUEST_OUTCOMES: [&str; 3] = ["ok", "error", "cancelled"];
+
+/// How a capability's run ended, as `mcp_capability_calls_total` counts it.
+const CALL_OUTCOMES: [&str; 9] = [
+    "ok",
+    "error",
+    "refused",
+    "cancelled",
+    "input_required",
+    "panicked",
+    "timed_out",
+    "rate_limited",
+    "task",
+];
+
+/// The policy's decisions, as `mcp_policy_decisions_total` counts them.
+const DECISIONS: [&str; 3] = ["allow", "confirm", "deny"];
+
 type Labels<const N: usize> = [(&'static str, String); N];
+
+/// The position of `value` in `known`; the last position for one it does not hold.
+fn position(known: &[&str], value: &str) -> usize {
+    known
+        .iter()
+        .position(|k| *k == value)
+        .unwrap_or(known.len() - 1)
+}
+
+/// A handle on one series, taken from its family on first use. Later uses update the series
+/// through the handle, without building its labels or looking it up again.
+struct Series<M>(OnceLock<M>);
+
+impl<M: Clone> Series<M> {
+    const fn new() -> Self {
+        Series(OnceLock::new())
+    }
+
+    fn get(&self, create: impl FnOnce() -> M) -> &M {
+        self.0.get_or_init(create)
+    }
+}
+
+/// The series of one method.
+struct MethodSeries {
+    outcomes: [Series<Counter>; REQUEST_OUTCOMES.len()],
+    seconds: Series<Histogram>,
+}
+
+/// The series of one capability, and its name as an OpenTelemetry attribute value.
+struct CapabilitySeries {
+    outcomes: [Series<Counter>; CALL_OUTCOMES.len()],
+    seconds: Histogram,
+    #[cfg(feature = "otel")]
+    name: opentelemetry::Value,
+}
 
 fn histogram() -> Histogram {
     Histogram::new(BUCKETS.iter().copied())
@@ -111,6 +167,12 @@ struct Inner {
     sessions: Gauge,
     tasks: Family<Labels<1>, Counter>,
     tasks_running: Gauge,
+    /// Series handles by method (in the order of `METHODS`, then `other`).
+    methods: Box<[MethodSeries]>,
+    /// Series handles by decision and risk level.
+    decided: [[Series<Counter>; RiskLevel::ALL.len()]; DECISIONS.len()],
+    /// Series handles by capability kind (tool, resource, prompt) and name.
+    capabilities: [RwLock<HashMap<Box<str>, Arc<CapabilitySeries>>>; 3],
     /// The same measurements, recorded into OpenTelemetry instruments once an OTLP export
     /// of the metrics started (see [`Metrics::record_into`]).
     #[cfg(feature = "otel")]
@@ -189,6 +251,14 @@ impl Metrics {
                 sessions,
                 tasks,
                 tasks_running,
+                methods: (0..=METHODS.len())
+                    .map(|_| MethodSeries {
+                        outcomes: std::array::from_fn(|_| Series::new()),
+                        seconds: Series::new(),
+                    })
+                    .collect(),
+                decided: std::array::from_fn(|_| std::array::from_fn(|_| Series::new())),
+                capabilities: Default::default(),
                 #[cfg(feature = "otel")]
                 otel: std::sync::OnceLock::new(),
             }),
@@ -234,65 +304,99 @@ impl Metrics {
         }
         let method = METHODS
             .iter()
-            .find(|known| **known == method)
-            .copied()
-            .unwrap_or("other");
+            .position(|known| *known == method)
+            .unwrap_or(METHODS.len());
         RequestTimer {
             metrics: self.clone(),
             method,
             started: Instant::now(),
-            outcome: "cancelled",
+            outcome: 2,
         }
     }
 
     /// Counts a policy decision.
     pub(crate) fn decision(&self, decision: &'static str, risk: RiskLevel) {
-        self.inner
-            .decisions
-            .get_or_create(&[
-                ("decision", decision.to_owned()),
-                ("risk", risk.to_string()),
-            ])
+        let at = position(&DECISIONS, decision);
+        let level = risk as usize;
+        self.inner.decided[at][level]
+            .get(|| {
+                self.inner
+                    .decisions
+                    .get_or_create(&[
+                        ("decision", DECISIONS[at].to_owned()),
+                        ("risk", risk.as_str().to_owned()),
+                    ])
+                    .clone()
+            })
             .inc();
         #[cfg(feature = "otel")]
         if let Some(otel) = self.inner.otel.get() {
             otel.decisions.add(
                 1,
-                &otel::attributes([
-                    ("decision", decision.to_owned()),
-                    ("risk", risk.to_string()),
-                ]),
+                &[
+                    opentelemetry::KeyValue::new("decision", DECISIONS[at]),
+                    opentelemetry::KeyValue::new("risk", risk.as_str()),
+                ],
             );
         }
     }
 
     /// Counts a capability's run that ended with `outcome` after `started`.
     pub(crate) fn call(&self, kind: Kind, name: &str, outcome: &'static str, started: Instant) {
-        let kind = kind.as_str();
-        self.inner
-            .calls
-            .get_or_create(&[
-                ("kind", kind.to_owned()),
-                ("name", name.to_owned()),
-                ("outcome", outcome.to_owned()),
-            ])
-            .inc();
         let seconds = started.elapsed().as_secs_f64();
-        self.inner
-            .call_seconds
-            .get_or_create(&[("kind", kind.to_owned()), ("name", name.to_owned())])
-            .observe(seconds);
+        let series = self.capability(kind, name);
+        let at = position(&CALL_OUTCOMES, outcome);
+        series.outcomes[at]
+            .get(|| {
+                self.inner
+                    .calls
+                    .get_or_create(&[
+                        ("kind", kind.as_str().to_owned()),
+                        ("name", name.to_owned()),
+                        ("outcome", CALL_OUTCOMES[at].to_owned()),
+                    ])
+                    .clone()
+            })
+            .inc();
+        series.seconds.observe(seconds);
         #[cfg(feature = "otel")]
         if let Some(otel) = self.inner.otel.get() {
-            let labels = [("kind", kind.to_owned()), ("name", name.to_owned())];
+            use opentelemetry::KeyValue;
+            let kind = KeyValue::new("kind", kind.as_str());
+            let name = KeyValue::new("name", series.name.clone());
             otel.call_seconds
-                .record(seconds, &otel::attributes(labels.clone()));
-            let [kind, name] = labels;
+                .record(seconds, &[kind.clone(), name.clone()]);
             otel.calls.add(
                 1,
-                &otel::attributes([kind, name, ("outcome", outcome.to_owned())]),
+                &[kind, name, KeyValue::new("outcome", CALL_OUTCOMES[at])],
             );
         }
+    }
+
+    /// The series of the capability `kind` `name`, made on its first call. Only registered
+    /// capabilities are counted, so the map is as large as the registry at most.
+    fn capability(&self, kind: Kind, name: &str) -> Arc<CapabilitySeries> {
+        let map = &self.inner.capabilities[kind as usize];
+        if let Some(series) = crate::sync::read(map).get(name) {
+            return Arc::clone(series);
+        }
+        let mut map = crate::sync::write(map);
+        let series = map.entry(name.into()).or_insert_with(|| {
+            Arc::new(CapabilitySeries {
+                outcomes: std::array::from_fn(|_| Series::new()),
+                seconds: self
+                    .inner
+                    .call_seconds
+                    .get_or_create(&[
+                        ("kind", kind.as_str().to_owned()),
+                        ("name", name.to_owned()),
+                    ])
+                    .clone(),
+                #[cfg(feature = "otel")]
+                name: opentelemetry::Value::String(Arc::<str>::from(name).into()),
+            })
+        });
+        Arc::clone(series)
     }
 
     /// A call went on as a task.
@@ -315,7 +419,7 @@ impl Metrics {
         if let Some(otel) = self.inner.otel.get() {
             otel.tasks_running.add(-1, &[]);
             otel.tasks
-                .add(1, &otel::attributes([("status", status.to_owned())]));
+                .add(1, &[opentelemetry::KeyValue::new("status", status)]);
         }
     }
 
@@ -345,15 +449,17 @@ impl fmt::Debug for Metrics {
 /// A request being answered: recorded when finished, or as `cancelled` when dropped first.
 pub(crate) struct RequestTimer {
     metrics: Metrics,
-    method: &'static str,
+    /// The method's position in `METHODS`, or its length for `other`.
+    method: usize,
     started: Instant,
-    outcome: &'static str,
+    /// The outcome's position in `REQUEST_OUTCOMES`.
+    outcome: usize,
 }
 
 impl RequestTimer {
     /// The request was answered, with an error or not.
     pub(crate) fn finish(mut self, error: bool) {
-        self.outcome = if error { "error" } else { "ok" };
+        self.outcome = usize::from(error);
     }
 }
 
@@ -361,30 +467,39 @@ impl Drop for RequestTimer {
     fn drop(&mut self) {
         let inner = &self.metrics.inner;
         inner.in_flight.dec();
-        inner
-            .requests
-            .get_or_create(&[
-                ("method", self.method.to_owned()),
-                ("outcome", self.outcome.to_owned()),
-            ])
+        let method = METHODS.get(self.method).copied().unwrap_or("other");
+        let outcome = REQUEST_OUTCOMES[self.outcome];
+        let series = &inner.methods[self.method];
+        series.outcomes[self.outcome]
+            .get(|| {
+                inner
+                    .requests
+                    .get_or_create(&[
+                        ("method", method.to_owned()),
+                        ("outcome", outcome.to_owned()),
+                    ])
+                    .clone()
+            })
             .inc();
         let seconds = self.started.elapsed().as_secs_f64();
-        inner
-            .request_seconds
-            .get_or_create(&[("method", self.method.to_owned())])
+        series
+            .seconds
+            .get(|| {
+                inner
+                    .request_seconds
+                    .get_or_create(&[("method", method.to_owned())])
+                    .clone()
+            })
             .observe(seconds);
         #[cfg(feature = "otel")]
         if let Some(otel) = inner.otel.get() {
             otel.in_flight.add(-1, &[]);
-            let method = opentelemetry::KeyValue::new("method", self.method);
+            let method = opentelemetry::KeyValue::new("method", method);
             otel.request_seconds
                 .record(seconds, std::slice::from_ref(&method));
             otel.requests.add(
                 1,
-                &[
-                    method,
-                    opentelemetry::KeyValue::new("outcome", self.outcome),
-                ],
+                &[method, opentelemetry::KeyValue::new("outcome", outcome)],
             );
         }
     }
@@ -394,7 +509,6 @@ impl Drop for RequestTimer {
 #[cfg(feature = "otel")]
 mod otel {
     use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
-    use opentelemetry::KeyValue;
 
     pub(super) struct Instruments {
         pub(super) requests: Counter<u64>,
@@ -459,11 +573,6 @@ mod otel {
                     .build(),
             }
         }
-    }
-
-    /// The labels as OpenTelemetry attributes.
-    pub(super) fn attributes<const N: usize>(labels: [(&'static str, String); N]) -> [KeyValue; N] {
-        labels.map(|(key, value)| KeyValue::new(key, value))
     }
 }
 

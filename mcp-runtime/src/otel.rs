@@ -160,10 +160,15 @@ impl OtlpExport {
         let filter = Targets::new()
             .with_default(LevelFilter::INFO)
             .with_target("mcp_runtime::request", LevelFilter::DEBUG);
+        // The spans carry what the MCP conventions name, and not what tracing could add to
+        // each: source location, thread, target, and busy and idle times (which would take
+        // the clock at every poll).
         let layer = tracing_opentelemetry::layer()
             .with_tracer(tracer)
             .with_location(false)
             .with_threads(false)
+            .with_target(false)
+            .with_tracked_inactivity(false)
             .with_filter(filter);
         LIVE_EXPORTS.fetch_add(1, Ordering::Relaxed);
         Ok((
