@@ -416,6 +416,11 @@ impl Dispatcher {
                 let timer = self.inner.metrics.as_ref().map(|m| m.request(&method));
                 let span = super::span::request(connection, &id, &method, params);
                 let answer = match &self.inner.layers {
+                    // Without a subscriber that wants the span, the request is not wrapped in it.
+                    None if span.is_disabled() => {
+                        self.request(connection, &message, &id, &method, params, sink)
+                            .await
+                    }
                     None => {
                         tracing::Instrument::instrument(
                             self.request(connection, &message, &id, &method, params, sink),

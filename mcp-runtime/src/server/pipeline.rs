@@ -181,10 +181,14 @@ impl Dispatcher {
                 .gate(target.kind, target.core.name(), target.core.permission());
         let audited = gate.arguments(message, target.arguments.map(|raw| offset_in(message, raw)));
         #[cfg(feature = "metrics")]
-        let started = std::time::Instant::now();
+        let started = self
+            .inner
+            .metrics
+            .as_ref()
+            .map(|metrics| (metrics, std::time::Instant::now()));
         #[cfg(feature = "metrics")]
         let record = |outcome: &'static str| {
-            if let Some(metrics) = &self.inner.metrics {
+            if let Some((metrics, started)) = started {
                 metrics.call(target.kind, target.core.name(), outcome, started);
             }
         };
@@ -452,6 +456,18 @@ pub(super) async fn run_guarded<T>(
         }
     };
     let detach = link.map(|link| (link, input));
+    // The first poll comes before anything else is armed, so that a handler done at once
+    // (most are) never registers for the cancellation or the client's input.
+    if cancellation.is_cancelled() {
+        return Run::Cancelled;
+    }
+    let first = std::future::poll_fn(|cx| Poll::Ready(poll_step(&mut future, detach, cx))).await;
+    match first {
+        Poll::Ready(Step::Done(Ok(value))) => return Run::Done(value),
+        Poll::Ready(Step::Done(Err(panic))) => return Run::Panicked(panic_message(&*panic)),
+        Poll::Ready(Step::Detach) => return Run::Detached(future),
+        Poll::Pending => {}
+    }
     let ended = tokio::select! {
         biased;
         _ = cancellation.cancelled() => Some(Run::Cancelled),
@@ -486,20 +502,27 @@ async fn poll_handler<T>(
     future: &mut HandlerFuture<T>,
     detach: Option<(&super::tasks::TaskLink, Option<&InputRound>)>,
 ) -> Step<T> {
-    std::future::poll_fn(|cx| {
-        if detach.is_some_and(|(link, _)| link.detaches_at_start()) {
-            return Poll::Ready(Step::Detach);
-        }
-        match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Ready(value)) => Poll::Ready(Step::Done(Ok(value))),
-            Err(panic) => Poll::Ready(Step::Done(Err(panic))),
-            Ok(Poll::Pending) => match detach {
-                Some((link, input)) if link.should_detach(input) => Poll::Ready(Step::Detach),
-                _ => Poll::Pending,
-            },
-        }
-    })
-    .await
+    std::future::poll_fn(|cx| poll_step(future, detach, cx)).await
+}
+
+/// One poll of the handler: its end (or panic), the moment it should go on as a task, or
+/// `Pending`.
+fn poll_step<T>(
+    future: &mut HandlerFuture<T>,
+    detach: Option<(&super::tasks::TaskLink, Option<&InputRound>)>,
+    cx: &mut std::task::Context<'_>,
+) -> Poll<Step<T>> {
+    if detach.is_some_and(|(link, _)| link.detaches_at_start()) {
+        return Poll::Ready(Step::Detach);
+    }
+    match std::panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        Ok(Poll::Ready(value)) => Poll::Ready(Step::Done(Ok(value))),
+        Err(panic) => Poll::Ready(Step::Done(Err(panic))),
+        Ok(Poll::Pending) => match detach {
+            Some((link, input)) if link.should_detach(input) => Poll::Ready(Step::Detach),
+            _ => Poll::Pending,
+        },
+    }
 }
 
 /// Runs `future`, a panic while polling it ending it with the panic's payload.

@@ -459,6 +459,18 @@ where
                     if !line.is_empty() {
                         serving.received(&mut pending, line, closing);
                     }
+                    // Whole lines already buffered are handled here, a batch at a time,
+                    // without another pass through the select for each.
+                    for _ in 1..BATCH {
+                        if pending.is_full() || pending.len() >= config.max_pending_output {
+                            break;
+                        }
+                        let Some(line) = lines.buffered() else { break };
+                        let line = trim_line(line);
+                        if !line.is_empty() {
+                            serving.received(&mut pending, line, closing);
+                        }
+                    }
                 }
                 Ok(Line::TooLong) => {
                     let error = RpcError::invalid_request(format!(
@@ -493,6 +505,10 @@ where
         None => Ok(()),
     }
 }
+
+/// At most this many messages read in one pass of the serving loop, when they are buffered
+/// already.
+const BATCH: usize = 64;
 
 /// The answer to a queued request that never ran because the server shut down.
 fn shutting_down(line: &[u8]) -> Vec<u8> {
@@ -584,6 +600,22 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     /// True when a whole line is already buffered, so `next` will not wait.
     fn has_line(&self) -> bool {
         memchr::memchr(b'\n', self.input.buffer()).is_some()
+    }
+
+    /// The next line, when it is whole in the buffer and within the limit (the usual case);
+    /// `None` when [`next`](Self::next) has to read or handle anything else.
+    fn buffered(&mut self) -> Option<Bytes> {
+        if !self.line.is_empty() || self.too_long {
+            return None;
+        }
+        let available = self.input.buffer();
+        let end = memchr::memchr(b'\n', available)?;
+        if end > self.max {
+            return None;
+        }
+        let line = Bytes::copy_from_slice(&available[..end]);
+        self.input.consume(end + 1);
+        Some(line)
     }
 
     async fn next(&mut self) -> std::io::Result<Line> {
