@@ -195,11 +195,11 @@ pub struct DecodeError {
 /// response with a null result is a response.
 #[derive(Deserialize)]
 struct Envelope<'a> {
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
     jsonrpc: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "present")]
     id: Option<Value>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
     method: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     params: Option<&'a RawValue>,
@@ -207,6 +207,50 @@ struct Envelope<'a> {
     result: Option<&'a RawValue>,
     #[serde(default, deserialize_with = "present")]
     error: Option<Value>,
+}
+
+/// Deserializes an optional string that borrows from the input when it has no escapes.
+///
+/// `#[serde(borrow)]` borrows a `Cow<'a, str>` field, but not one inside an `Option`: serde
+/// gives that one an owned `String` every time. Fields read on every request use this
+/// instead: `#[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]`.
+pub(crate) fn borrow_str<'de, D>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Text;
+    impl<'de> serde::de::Visitor<'de> for Text {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+    }
+    struct Optional;
+    impl<'de> serde::de::Visitor<'de> for Optional {
+        type Value = Option<Cow<'de, str>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(Text).map(Some)
+        }
+    }
+    deserializer.deserialize_option(Optional)
 }
 
 fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
@@ -416,6 +460,25 @@ mod tests {
                 outcome: Ok(_)
             }
         ));
+    }
+
+    #[test]
+    fn the_method_borrows_from_the_message_unless_escaped() {
+        let plain = Incoming::decode(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call"}"#);
+        assert!(matches!(
+            plain,
+            Ok(Incoming::Request {
+                method: Cow::Borrowed("tools/call"),
+                ..
+            })
+        ));
+        let escaped = Incoming::decode(br#"{"jsonrpc":"2.0","id":1,"method":"tools\/call"}"#);
+        assert!(matches!(
+            escaped,
+            Ok(Incoming::Request { method: Cow::Owned(ref m), .. }) if m == "tools/call"
+        ));
+        let null = Incoming::decode(br#"{"jsonrpc":"2.0","id":1,"method":null}"#).unwrap_err();
+        assert_eq!(null.error.code, code::INVALID_REQUEST);
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod types;
 mod version;
 
 pub use content::{Content, ContentAnnotations, ResourceContents};
+pub(crate) use jsonrpc::borrow_str;
 pub use jsonrpc::{
     code, encode_error, encode_notification, encode_request, encode_result, DecodeError, Incoming,
     RequestId, RpcError,

@@ -108,9 +108,9 @@ pub(super) struct ListParams {
 pub(super) struct CapabilityParams<'a> {
     #[serde(rename = "_meta", default)]
     pub(super) meta: Option<RequestMeta>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
     name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
     uri: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub(super) arguments: Option<&'a RawValue>,
@@ -121,7 +121,12 @@ pub(super) struct CapabilityParams<'a> {
         deserialize_with = "present"
     )]
     input_responses: Option<&'a RawValue>,
-    #[serde(rename = "requestState", default, borrow)]
+    #[serde(
+        rename = "requestState",
+        default,
+        borrow,
+        deserialize_with = "crate::protocol::borrow_str"
+    )]
     request_state: Option<Cow<'a, str>>,
     /// 2025-11-25: the client asks for the call to run as a task (`{"ttl": ms}`).
     #[serde(default, borrow)]
@@ -613,9 +618,9 @@ impl Dispatcher {
         use crate::tasks::TaskSupport;
         #[derive(Deserialize)]
         struct Named<'a> {
-            #[serde(default, borrow)]
+            #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
             name: Option<Cow<'a, str>>,
-            #[serde(default, borrow)]
+            #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
             uri: Option<Cow<'a, str>>,
         }
         let named: Named<'_> = serde_json::from_str(params?.get()).ok()?;

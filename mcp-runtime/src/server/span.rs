@@ -112,9 +112,9 @@ pub(super) fn tool_failed() {
 /// What the span needs of a request's parameters.
 #[derive(Deserialize, Default)]
 struct Described<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::protocol::borrow_str")]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::protocol::borrow_str")]
     uri: Option<Cow<'a, str>>,
     #[serde(rename = "_meta", borrow, default)]
     meta: Option<TraceMeta<'a>>,
@@ -123,10 +123,15 @@ struct Described<'a> {
 /// The trace context and protocol revision a request's `_meta` carries.
 #[derive(Deserialize, Default)]
 struct TraceMeta<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::protocol::borrow_str")]
     traceparent: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "crate::protocol::borrow_str")]
     tracestate: Option<Cow<'a, str>>,
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion", borrow, default)]
+    #[serde(
+        rename = "io.modelcontextprotocol/protocolVersion",
+        borrow,
+        default,
+        deserialize_with = "crate::protocol::borrow_str"
+    )]
     version: Option<Cow<'a, str>>,
 }

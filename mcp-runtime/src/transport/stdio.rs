@@ -33,8 +33,8 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
@@ -579,87 +579,97 @@ enum Line {
 /// Splits input into lines of at most `max` bytes. A longer line is skipped to its end and
 /// reported once, so one oversized message does not end the session.
 ///
-/// `next` is cancel safe: a partly read line stays in the reader.
+/// Lines are split off the read buffer without a copy: each shares the buffer it was read
+/// into, which is released once its last line is.
+///
+/// `next` is cancel safe: what was read stays in the reader.
 struct LineReader<R> {
-    input: BufReader<R>,
+    input: R,
+    buffer: BytesMut,
+    /// How much of `buffer` is known to hold no newline.
+    searched: usize,
     max: usize,
-    line: BytesMut,
-    too_long: bool,
+    /// A line longer than `max` is being skipped.
+    skipping: bool,
 }
 
 impl<R: AsyncRead + Unpin> LineReader<R> {
+    /// How much is read at a time, at least.
+    const READ: usize = 64 * 1024;
+
     fn new(input: R, max: usize) -> Self {
         LineReader {
-            input: BufReader::with_capacity(64 * 1024, input),
+            input,
+            buffer: BytesMut::with_capacity(Self::READ),
+            searched: 0,
             max,
-            line: BytesMut::new(),
-            too_long: false,
+            skipping: false,
+        }
+    }
+
+    /// Where the first line in the buffer ends, if it is there whole.
+    fn newline(&mut self) -> Option<usize> {
+        match memchr::memchr(b'\n', &self.buffer[self.searched..]) {
+            Some(at) => Some(self.searched + at),
+            None => {
+                self.searched = self.buffer.len();
+                None
+            }
         }
     }
 
     /// True when a whole line is already buffered, so `next` will not wait.
-    fn has_line(&self) -> bool {
-        memchr::memchr(b'\n', self.input.buffer()).is_some()
+    fn has_line(&mut self) -> bool {
+        self.newline().is_some()
+    }
+
+    /// The first `end` bytes as a line, and the newline after them dropped.
+    fn split_line(&mut self, end: usize) -> Bytes {
+        let mut line = self.buffer.split_to(end + 1);
+        line.truncate(end);
+        self.searched = 0;
+        line.freeze()
     }
 
     /// The next line, when it is whole in the buffer and within the limit (the usual case);
     /// `None` when [`next`](Self::next) has to read or handle anything else.
     fn buffered(&mut self) -> Option<Bytes> {
-        if !self.line.is_empty() || self.too_long {
+        if self.skipping {
             return None;
         }
-        let available = self.input.buffer();
-        let end = memchr::memchr(b'\n', available)?;
-        if end > self.max {
-            return None;
-        }
-        let line = Bytes::copy_from_slice(&available[..end]);
-        self.input.consume(end + 1);
-        Some(line)
+        let end = self.newline()?;
+        (end <= self.max).then(|| self.split_line(end))
     }
 
     async fn next(&mut self) -> std::io::Result<Line> {
         loop {
-            let available = self.input.fill_buf().await?;
-            if available.is_empty() {
-                let line = std::mem::take(&mut self.line);
-                return Ok(
-                    match (std::mem::take(&mut self.too_long), line.is_empty()) {
-                        (true, _) => Line::TooLong,
-                        (false, true) => Line::End,
-                        (false, false) => Line::Message(line.freeze()),
-                    },
-                );
-            }
-            let (chunk, consumed, complete) = match memchr::memchr(b'\n', available) {
-                Some(end) => (&available[..end], end + 1, true),
-                None => (available, available.len(), false),
-            };
-            if complete && self.line.is_empty() && !self.too_long {
-                // The usual case: the whole line is in the buffer.
-                let line = Bytes::copy_from_slice(chunk);
-                self.input.consume(consumed);
-                return Ok(if line.len() > self.max {
-                    Line::TooLong
-                } else {
-                    Line::Message(line)
-                });
-            }
-            if !self.too_long {
-                if self.line.len() + chunk.len() > self.max {
-                    self.too_long = true;
-                    self.line = BytesMut::new();
-                } else {
-                    self.line.extend_from_slice(chunk);
+            match self.newline() {
+                Some(end) if self.skipping || end > self.max => {
+                    self.buffer.advance(end + 1);
+                    self.searched = 0;
+                    self.skipping = false;
+                    return Ok(Line::TooLong);
                 }
+                Some(end) => return Ok(Line::Message(self.split_line(end))),
+                None if self.skipping || self.buffer.len() > self.max => {
+                    // Too long already: what was read of it is dropped as it comes.
+                    self.skipping = true;
+                    self.buffer.clear();
+                    self.searched = 0;
+                }
+                None => {}
             }
-            self.input.consume(consumed);
-            if complete {
-                let line = std::mem::take(&mut self.line);
-                return Ok(if std::mem::take(&mut self.too_long) {
+            if self.buffer.capacity() - self.buffer.len() < Self::READ / 4 {
+                self.buffer.reserve(Self::READ);
+            }
+            if self.input.read_buf(&mut self.buffer).await? == 0 {
+                self.searched = 0;
+                return Ok(if std::mem::take(&mut self.skipping) {
                     Line::TooLong
+                } else if self.buffer.is_empty() {
+                    Line::End
                 } else {
-                    Line::Message(line.freeze())
+                    Line::Message(self.buffer.split().freeze())
                 });
             }
         }
@@ -675,4 +685,75 @@ fn trim_line(mut line: Bytes) -> Bytes {
         }
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// Input that arrives in the given pieces, one per read.
+    struct Pieces(VecDeque<Vec<u8>>);
+
+    impl AsyncRead for Pieces {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            if let Some(mut piece) = self.0.pop_front() {
+                let n = piece.len().min(buf.remaining());
+                buf.put_slice(&piece[..n]);
+                if n < piece.len() {
+                    self.0.push_front(piece.split_off(n));
+                }
+            }
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    async fn lines(pieces: &[&[u8]], max: usize) -> Vec<String> {
+        let pieces = Pieces(pieces.iter().map(|p| p.to_vec()).collect());
+        let mut reader = LineReader::new(pieces, max);
+        let mut seen = Vec::new();
+        loop {
+            let line = match reader.buffered() {
+                Some(line) => Line::Message(line),
+                None => reader.next().await.unwrap(),
+            };
+            seen.push(match line {
+                Line::Message(line) => String::from_utf8(line.to_vec()).unwrap(),
+                Line::TooLong => "<too long>".to_owned(),
+                Line::End => return seen,
+            });
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_split_across_reads_are_joined() {
+        assert_eq!(
+            lines(&[b"ab", b"c\nde", b"f\ng", b"h\n\n", b"last"], 10).await,
+            ["abc", "def", "gh", "", "last"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_line_over_the_limit_is_reported_once_and_the_next_one_read() {
+        assert_eq!(
+            lines(&[b"0123", b"45678", b"9\nok\n0123456789"], 5).await,
+            ["<too long>", "ok", "<too long>"]
+        );
+        assert_eq!(lines(&[b"0123456789\nok\n"], 5).await, ["<too long>", "ok"]);
+    }
+
+    #[tokio::test]
+    async fn lines_share_the_buffer_they_were_read_into() {
+        let mut reader = LineReader::new(Pieces([b"one\ntwo\n".to_vec()].into()), 64);
+        let Line::Message(one) = reader.next().await.unwrap() else {
+            panic!("expected a line")
+        };
+        let two = reader.buffered().expect("the second line is buffered");
+        assert_eq!((&one[..], &two[..]), (&b"one"[..], &b"two"[..]));
+        assert_eq!(two.as_ptr(), one.as_ptr().wrapping_add(4));
+    }
 }

@@ -22,19 +22,29 @@ pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
 pub(crate) struct ParamsHead<'a> {
     #[serde(rename = "_meta", default)]
     meta: Option<MetaHead<'a>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
     name: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
+    #[serde(default, borrow, deserialize_with = "crate::protocol::borrow_str")]
     uri: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     arguments: Option<&'a RawValue>,
-    #[serde(rename = "taskId", default, borrow)]
+    #[serde(
+        rename = "taskId",
+        default,
+        borrow,
+        deserialize_with = "crate::protocol::borrow_str"
+    )]
     task_id: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
 struct MetaHead<'a> {
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion", default, borrow)]
+    #[serde(
+        rename = "io.modelcontextprotocol/protocolVersion",
+        default,
+        borrow,
+        deserialize_with = "crate::protocol::borrow_str"
+    )]
     protocol_version: Option<Cow<'a, str>>,
     #[serde(rename = "io.modelcontextprotocol/clientCapabilities", default)]
     client_capabilities: Option<serde::de::IgnoredAny>,
