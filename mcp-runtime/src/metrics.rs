@@ -130,10 +130,15 @@ impl<M: Clone> Series<M> {
     }
 }
 
-/// The series of one method.
+/// The series of one method (and the same, bound to their attributes, in the OpenTelemetry
+/// instruments).
 struct MethodSeries {
     outcomes: [Series<Counter>; REQUEST_OUTCOMES.len()],
     seconds: Series<Histogram>,
+    #[cfg(feature = "otel")]
+    otel_outcomes: [Series<opentelemetry::metrics::BoundCounter<u64>>; REQUEST_OUTCOMES.len()],
+    #[cfg(feature = "otel")]
+    otel_seconds: Series<opentelemetry::metrics::BoundHistogram<f64>>,
 }
 
 /// The series of one capability, and its name as an OpenTelemetry attribute value.
@@ -142,7 +147,14 @@ struct CapabilitySeries {
     seconds: Histogram,
     #[cfg(feature = "otel")]
     name: opentelemetry::Value,
+    #[cfg(feature = "otel")]
+    otel_outcomes: [Series<opentelemetry::metrics::BoundCounter<u64>>; CALL_OUTCOMES.len()],
+    #[cfg(feature = "otel")]
+    otel_seconds: Series<opentelemetry::metrics::BoundHistogram<f64>>,
 }
+
+/// A series of each decision and risk level.
+type ByDecision<M> = [[Series<M>; RiskLevel::ALL.len()]; DECISIONS.len()];
 
 fn histogram() -> Histogram {
     Histogram::new(BUCKETS.iter().copied())
@@ -170,7 +182,9 @@ struct Inner {
     /// Series handles by method (in the order of `METHODS`, then `other`).
     methods: Box<[MethodSeries]>,
     /// Series handles by decision and risk level.
-    decided: [[Series<Counter>; RiskLevel::ALL.len()]; DECISIONS.len()],
+    decided: ByDecision<Counter>,
+    #[cfg(feature = "otel")]
+    otel_decided: ByDecision<opentelemetry::metrics::BoundCounter<u64>>,
     /// Series handles by capability kind (tool, resource, prompt) and name.
     capabilities: [RwLock<HashMap<Box<str>, Arc<CapabilitySeries>>>; 3],
     /// The same measurements, recorded into OpenTelemetry instruments once an OTLP export
@@ -255,9 +269,15 @@ impl Metrics {
                     .map(|_| MethodSeries {
                         outcomes: std::array::from_fn(|_| Series::new()),
                         seconds: Series::new(),
+                        #[cfg(feature = "otel")]
+                        otel_outcomes: std::array::from_fn(|_| Series::new()),
+                        #[cfg(feature = "otel")]
+                        otel_seconds: Series::new(),
                     })
                     .collect(),
                 decided: std::array::from_fn(|_| std::array::from_fn(|_| Series::new())),
+                #[cfg(feature = "otel")]
+                otel_decided: std::array::from_fn(|_| std::array::from_fn(|_| Series::new())),
                 capabilities: Default::default(),
                 #[cfg(feature = "otel")]
                 otel: std::sync::OnceLock::new(),
@@ -300,7 +320,7 @@ impl Metrics {
         self.inner.in_flight.inc();
         #[cfg(feature = "otel")]
         if let Some(otel) = self.inner.otel.get() {
-            otel.in_flight.add(1, &[]);
+            otel.in_flight.add(1);
         }
         let method = METHODS
             .iter()
@@ -331,13 +351,14 @@ impl Metrics {
             .inc();
         #[cfg(feature = "otel")]
         if let Some(otel) = self.inner.otel.get() {
-            otel.decisions.add(
-                1,
-                &[
-                    opentelemetry::KeyValue::new("decision", DECISIONS[at]),
-                    opentelemetry::KeyValue::new("risk", risk.as_str()),
-                ],
-            );
+            self.inner.otel_decided[at][level]
+                .get(|| {
+                    otel.decisions.bind(&[
+                        opentelemetry::KeyValue::new("decision", DECISIONS[at]),
+                        opentelemetry::KeyValue::new("risk", risk.as_str()),
+                    ])
+                })
+                .add(1);
         }
     }
 
@@ -362,14 +383,18 @@ impl Metrics {
         #[cfg(feature = "otel")]
         if let Some(otel) = self.inner.otel.get() {
             use opentelemetry::KeyValue;
-            let kind = KeyValue::new("kind", kind.as_str());
-            let name = KeyValue::new("name", series.name.clone());
-            otel.call_seconds
-                .record(seconds, &[kind.clone(), name.clone()]);
-            otel.calls.add(
-                1,
-                &[kind, name, KeyValue::new("outcome", CALL_OUTCOMES[at])],
-            );
+            let kind = || KeyValue::new("kind", kind.as_str());
+            let name = || KeyValue::new("name", series.name.clone());
+            series
+                .otel_seconds
+                .get(|| otel.call_seconds.bind(&[kind(), name()]))
+                .record(seconds);
+            series.otel_outcomes[at]
+                .get(|| {
+                    otel.calls
+                        .bind(&[kind(), name(), KeyValue::new("outcome", CALL_OUTCOMES[at])])
+                })
+                .add(1);
         }
     }
 
@@ -394,6 +419,10 @@ impl Metrics {
                     .clone(),
                 #[cfg(feature = "otel")]
                 name: opentelemetry::Value::String(Arc::<str>::from(name).into()),
+                #[cfg(feature = "otel")]
+                otel_outcomes: std::array::from_fn(|_| Series::new()),
+                #[cfg(feature = "otel")]
+                otel_seconds: Series::new(),
             })
         });
         Arc::clone(series)
@@ -404,7 +433,7 @@ impl Metrics {
         self.inner.tasks_running.inc();
         #[cfg(feature = "otel")]
         if let Some(otel) = self.inner.otel.get() {
-            otel.tasks_running.add(1, &[]);
+            otel.tasks_running.add(1);
         }
     }
 
@@ -417,7 +446,7 @@ impl Metrics {
             .inc();
         #[cfg(feature = "otel")]
         if let Some(otel) = self.inner.otel.get() {
-            otel.tasks_running.add(-1, &[]);
+            otel.tasks_running.add(-1);
             otel.tasks
                 .add(1, &[opentelemetry::KeyValue::new("status", status)]);
         }
@@ -493,14 +522,23 @@ impl Drop for RequestTimer {
             .observe(seconds);
         #[cfg(feature = "otel")]
         if let Some(otel) = inner.otel.get() {
-            otel.in_flight.add(-1, &[]);
-            let method = opentelemetry::KeyValue::new("method", method);
-            otel.request_seconds
-                .record(seconds, std::slice::from_ref(&method));
-            otel.requests.add(
-                1,
-                &[method, opentelemetry::KeyValue::new("outcome", outcome)],
-            );
+            use opentelemetry::KeyValue;
+            otel.in_flight.add(-1);
+            series
+                .otel_seconds
+                .get(|| {
+                    otel.request_seconds
+                        .bind(&[KeyValue::new("method", method)])
+                })
+                .record(seconds);
+            series.otel_outcomes[self.outcome]
+                .get(|| {
+                    otel.requests.bind(&[
+                        KeyValue::new("method", method),
+                        KeyValue::new("outcome", outcome),
+                    ])
+                })
+                .add(1);
         }
     }
 }
@@ -508,18 +546,19 @@ impl Drop for RequestTimer {
 /// The OpenTelemetry instruments the measurements are also recorded into.
 #[cfg(feature = "otel")]
 mod otel {
-    use opentelemetry::metrics::{Counter, Gauge, Histogram, Meter, UpDownCounter};
+    use opentelemetry::metrics::{BoundUpDownCounter, Counter, Gauge, Histogram, Meter};
 
     pub(super) struct Instruments {
         pub(super) requests: Counter<u64>,
         pub(super) request_seconds: Histogram<f64>,
-        pub(super) in_flight: UpDownCounter<i64>,
+        /// Without attributes: bound once.
+        pub(super) in_flight: BoundUpDownCounter<i64>,
         pub(super) calls: Counter<u64>,
         pub(super) call_seconds: Histogram<f64>,
         pub(super) decisions: Counter<u64>,
         pub(super) sessions: Gauge<u64>,
         pub(super) tasks: Counter<u64>,
-        pub(super) tasks_running: UpDownCounter<i64>,
+        pub(super) tasks_running: BoundUpDownCounter<i64>,
     }
 
     impl Instruments {
@@ -544,7 +583,8 @@ mod otel {
                 in_flight: meter
                     .i64_up_down_counter("mcp.requests.in_flight")
                     .with_description("MCP requests being answered")
-                    .build(),
+                    .build()
+                    .bind(&[]),
                 calls: meter
                     .u64_counter("mcp.capability.calls")
                     .with_description(
@@ -570,7 +610,8 @@ mod otel {
                 tasks_running: meter
                     .i64_up_down_counter("mcp.tasks.running")
                     .with_description("Tasks still running in this process")
-                    .build(),
+                    .build()
+                    .bind(&[]),
             }
         }
     }

@@ -546,11 +546,11 @@ fn request_work(
         // The permit lives as long as the work, so abandoned work still counts until it
         // ends.
         let _permit = permit;
-        let reply = dispatcher.reply(&connection, body, sink);
+        // One place for the reply's state, whether or not a drain can stop it.
+        let mut reply = std::pin::pin!(dispatcher.reply(&connection, body, sink));
         let Some(stop) = drain else {
             return reply.await;
         };
-        let mut reply = std::pin::pin!(reply);
         tokio::select! {
             // Polled first: a reply ready at once never registers with the drain.
             biased;
