@@ -17,71 +17,54 @@ use tracing::Span;
 use super::connection::Connection;
 use crate::protocol::{RequestId, RpcError};
 
-/// The span of the request `id` calling `method`, filled from its parameters when enabled.
+/// The span of the request `id` calling `method`, with every attribute its parameters give,
+/// or a disabled span when no subscriber wants it (then the parameters are not read).
 pub(super) fn request(
     connection: &Connection,
     id: &RequestId,
     method: &str,
     params: Option<&RawValue>,
 ) -> Span {
-    let span = tracing::debug_span!(
-        target: "mcp_runtime::request",
-        "mcp.request",
-        otel.name = Empty,
-        otel.kind = "server",
-        mcp.method.name = method,
-        jsonrpc.request.id = %id,
-        mcp.protocol.version = Empty,
-        gen_ai.operation.name = Empty,
-        gen_ai.tool.name = Empty,
-        gen_ai.prompt.name = Empty,
-        mcp.resource.uri = Empty,
-        error.type = Empty,
-        rpc.response.status_code = Empty,
-        otel.status_code = Empty,
-        traceparent = Empty,
-        tracestate = Empty,
-    );
-    if span.is_disabled() {
-        return span;
+    if !tracing::enabled!(target: "mcp_runtime::request", tracing::Level::DEBUG) {
+        return Span::none();
     }
     let described = params
         .and_then(|raw| serde_json::from_str::<Described<'_>>(raw.get()).ok())
         .unwrap_or_default();
-    let target = match method {
-        "tools/call" => described.name.as_deref().inspect(|name| {
-            span.record("gen_ai.tool.name", *name);
-            span.record("gen_ai.operation.name", "execute_tool");
-        }),
-        "prompts/get" => described.name.as_deref().inspect(|name| {
-            span.record("gen_ai.prompt.name", *name);
-        }),
+    let name = described.name.as_deref();
+    let (tool, prompt, uri) = match method {
+        "tools/call" => (name, None, None),
+        "prompts/get" => (None, name, None),
         "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
-            if let Some(uri) = described.uri.as_deref() {
-                span.record("mcp.resource.uri", uri);
-            }
-            None
+            (None, None, described.uri.as_deref())
         }
-        _ => None,
-    };
-    match target {
-        Some(target) => span.record("otel.name", format!("{method} {target}")),
-        None => span.record("otel.name", method),
+        _ => (None, None, None),
     };
     let meta = described.meta.unwrap_or_default();
     let version = meta
         .version
-        .map(Cow::into_owned)
-        .or_else(|| connection.handshake().map(|h| h.version.to_string()));
-    if let Some(version) = version {
-        span.record("mcp.protocol.version", version);
-    }
-    if let Some(parent) = meta.traceparent.as_deref() {
-        span.record("traceparent", parent);
-    }
-    if let Some(state) = meta.tracestate.as_deref() {
-        span.record("tracestate", state);
-    }
+        .as_deref()
+        .or_else(|| connection.handshake().map(|h| h.version.as_str()));
+    // Created with all of its attributes at once: each later `record` costs a pass through
+    // every layer.
+    let span = tracing::debug_span!(
+        target: "mcp_runtime::request",
+        "mcp.request",
+        otel.name = %SpanName(method, tool.or(prompt)),
+        otel.kind = "server",
+        mcp.method.name = method,
+        jsonrpc.request.id = %id,
+        mcp.protocol.version = version,
+        gen_ai.operation.name = tool.map(|_| "execute_tool"),
+        gen_ai.tool.name = tool,
+        gen_ai.prompt.name = prompt,
+        mcp.resource.uri = uri,
+        error.type = Empty,
+        rpc.response.status_code = Empty,
+        otel.status_code = Empty,
+        traceparent = meta.traceparent.as_deref(),
+        tracestate = meta.tracestate.as_deref(),
+    );
     #[cfg(feature = "otel")]
     crate::otel::set_remote_parent(
         &span,
@@ -89,6 +72,18 @@ pub(super) fn request(
         meta.tracestate.as_deref(),
     );
     span
+}
+
+/// A span's name: the method, and the tool or prompt it names.
+struct SpanName<'a>(&'a str, Option<&'a str>);
+
+impl std::fmt::Display for SpanName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.1 {
+            Some(target) => write!(f, "{} {target}", self.0),
+            None => f.write_str(self.0),
+        }
+    }
 }
 
 /// Records on `span` that the request was answered with `error`.
