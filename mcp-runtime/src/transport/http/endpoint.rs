@@ -165,7 +165,7 @@ async fn post(
     }
     if head.modern {
         // Stateless: a connection that lives as long as this request.
-        let (outbound, _) = mpsc::channel(1);
+        let outbound = shared.stateless_outbound.clone();
         let work = Work {
             connection: Arc::new(Connection::new(outbound)),
             body,

@@ -65,7 +65,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::any;
 use axum::Router;
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Semaphore};
 
 use crate::error::Result;
 use crate::server::Dispatcher;
@@ -183,6 +183,9 @@ struct Shared {
     body_read_timeout: Duration,
     /// Whether requests carry an authenticated caller, to whom sessions are bound.
     authenticated: bool,
+    /// The outbound side of every stateless (2026-07-28) request's connection: closed, since
+    /// such a request answers and notifies through its own response only.
+    stateless_outbound: mpsc::Sender<Vec<u8>>,
 }
 
 impl Shared {
@@ -255,6 +258,7 @@ pub fn router(dispatcher: Dispatcher, config: &HttpConfig) -> Router {
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
         authenticated: config.auth.is_some(),
+        stateless_outbound: mpsc::channel(1).0,
     });
     let mut router = Router::new().route(&config.path, any(endpoint::endpoint));
     #[cfg(feature = "metrics")]
