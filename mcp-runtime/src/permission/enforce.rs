@@ -78,6 +78,8 @@ impl Enforcer {
     ) -> Gate<'a> {
         let caller = Caller::current();
         let decision = self.policy.decide(name, permission, &caller);
+        // The clock is read only for a call whose records are written.
+        let started = self.audit.wants(decision.as_str()).then(Instant::now);
         let gate = Gate {
             audit: &self.audit,
             limiters: &self.limiters,
@@ -86,7 +88,7 @@ impl Enforcer {
             permission,
             caller,
             decision,
-            started: Instant::now(),
+            started,
             confirmation: OnceLock::new(),
         };
         gate.write("decision", None, None, None);
@@ -105,7 +107,8 @@ pub(crate) struct Gate<'a> {
     permission: &'a Permission,
     caller: Caller,
     decision: Decision,
-    started: Instant,
+    /// When the call began, if its records are written.
+    started: Option<Instant>,
     /// While confirming: how the confirmation ended.
     confirmation: OnceLock<Arc<Mutex<Confirmation>>>,
 }
@@ -350,8 +353,10 @@ impl Gate<'_> {
                 _ => None,
             },
             outcome,
-            duration_ms: call
-                .then(|| u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
+            duration_ms: self
+                .started
+                .filter(|_| call)
+                .map(|started| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
             arguments,
             confirmed_by,
             task_id: None,
@@ -369,7 +374,8 @@ pub(crate) struct TaskAudit {
     risk: crate::permission::RiskLevel,
     caller: String,
     decision: &'static str,
-    started: Instant,
+    /// When the call began, if its records are written.
+    started: Option<Instant>,
     arguments: Option<Value>,
     confirmed_by: Option<String>,
 }
@@ -391,9 +397,9 @@ impl TaskAudit {
             decision: self.decision,
             reason: None,
             outcome: Some(outcome),
-            duration_ms: Some(
-                u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            ),
+            duration_ms: self
+                .started
+                .map(|started| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)),
             arguments: self.arguments,
             confirmed_by: self.confirmed_by,
             task_id: task_id.map(str::to_owned),

@@ -32,7 +32,8 @@ impl Drop for InFlight {
 /// request waiting in a transport's queue): it starts cancelled.
 #[derive(Debug, Default)]
 struct InFlightMap {
-    running: HashMap<RequestId, CancellationToken>,
+    /// Hashed with foldhash: every request goes in and out of it.
+    running: HashMap<RequestId, CancellationToken, foldhash::fast::RandomState>,
     cancelled_early: std::collections::VecDeque<RequestId>,
 }
 
@@ -43,7 +44,8 @@ const EARLY_CANCELLATIONS: usize = 1024;
 #[derive(Debug, Clone)]
 pub(crate) struct Handshake {
     pub(crate) version: ProtocolVersion,
-    pub(crate) client_info: Option<Implementation>,
+    /// Shared with every request's context, which would otherwise copy it.
+    pub(crate) client_info: Option<Arc<Implementation>>,
     pub(crate) client_capabilities: Map<String, Value>,
 }
 

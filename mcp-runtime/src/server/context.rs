@@ -45,7 +45,7 @@ pub struct Context {
 struct Inner {
     request_id: RequestId,
     version: ProtocolVersion,
-    client_info: Option<Implementation>,
+    client_info: Option<Arc<Implementation>>,
     progress_token: Option<ProgressToken>,
     /// Modern era: the request's own log level. Legacy: read from the connection at send time.
     log_level: Option<LogLevel>,
@@ -71,7 +71,7 @@ struct Inner {
 pub(crate) struct ContextParts {
     pub(crate) request_id: RequestId,
     pub(crate) version: ProtocolVersion,
-    pub(crate) client_info: Option<Implementation>,
+    pub(crate) client_info: Option<Arc<Implementation>>,
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) cancellation: CancellationToken,
@@ -131,7 +131,7 @@ impl Context {
 
     /// The client's self-reported name and version, if it sent them.
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.inner.client_info.as_ref()
+        self.inner.client_info.as_deref()
     }
 
     /// A handle that tells subscribed clients a resource changed.

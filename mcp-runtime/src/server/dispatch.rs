@@ -74,7 +74,7 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub(super) struct Negotiated {
     pub(super) version: ProtocolVersion,
-    client_info: Option<Implementation>,
+    client_info: Option<Arc<Implementation>>,
     log_level: Option<LogLevel>,
     progress_token: Option<ProgressToken>,
     client_capabilities: Option<serde_json::Map<String, Value>>,
@@ -687,7 +687,7 @@ impl Dispatcher {
                     connection.mark_established();
                     Ok(Negotiated {
                         version,
-                        client_info: meta.client_info,
+                        client_info: meta.client_info.map(Arc::new),
                         log_level: meta.log_level,
                         progress_token: meta.progress_token,
                         client_capabilities: meta.client_capabilities,

@@ -47,7 +47,7 @@ impl Dispatcher {
             .unwrap_or(ProtocolVersion::LATEST_LEGACY);
         let handshake = Handshake {
             version,
-            client_info: params.client_info,
+            client_info: params.client_info.map(std::sync::Arc::new),
             client_capabilities: params.capabilities,
         };
         if !connection.complete_handshake(handshake) {

@@ -92,7 +92,7 @@ impl Session {
             caller: self.caller.clone(),
             version: handshake.map_or("", |h| h.version.as_str()).to_owned(),
             client_info: handshake
-                .and_then(|h| serde_json::to_value(&h.client_info).ok())
+                .and_then(|h| serde_json::to_value(h.client_info.as_deref()).ok())
                 .unwrap_or(Value::Null),
             capabilities: handshake
                 .map(|h| h.client_capabilities.clone())
@@ -275,7 +275,11 @@ impl Sessions {
             .connection
             .complete_handshake(crate::server::Handshake {
                 version,
-                client_info: serde_json::from_value(record.client_info.clone()).ok(),
+                client_info: serde_json::from_value::<crate::protocol::Implementation>(
+                    record.client_info.clone(),
+                )
+                .ok()
+                .map(Arc::new),
                 client_capabilities: record.capabilities.clone(),
             });
         session.apply(record);
