@@ -7,8 +7,11 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::HashMapStateStore;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
 use serde_json::json;
 
 use super::glob::Glob;
@@ -241,15 +244,31 @@ struct Rule {
     limit: RateLimit,
     globs: Vec<Glob>,
     counter: Counter,
+    /// The counter's clock, to tell how long until it allows the next call.
+    clock: Monotonic,
 }
 
 enum Counter {
-    Caller(DefaultKeyedRateLimiter<String>),
-    Server(DefaultDirectRateLimiter),
+    Caller(RateLimiter<String, HashMapStateStore<String>, Monotonic, NoOpMiddleware<Duration>>),
+    Server(RateLimiter<NotKeyed, InMemoryState, Monotonic, NoOpMiddleware<Duration>>),
+}
+
+/// The time since the limiter was made, by std's monotonic clock. (governor's own clocks need
+/// its `std` or `quanta` features, which bring futures, parking_lot or quanta with them.)
+#[derive(Debug, Clone, Copy)]
+struct Monotonic(std::time::Instant);
+
+impl Clock for Monotonic {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        self.0.elapsed()
+    }
 }
 
 impl Limiters {
     pub(crate) fn new(limits: &[RateLimit]) -> Self {
+        let clock = Monotonic(std::time::Instant::now());
         let rules = limits
             .iter()
             .map(|limit| Rule {
@@ -259,12 +278,13 @@ impl Limiters {
                     .iter()
                     .filter_map(|glob| super::policy::glob_of(glob).ok())
                     .collect(),
+                clock,
                 counter: match limit.per {
                     LimitScope::Caller => {
-                        Counter::Caller(governor::RateLimiter::keyed(limit.rate.quota()))
+                        Counter::Caller(RateLimiter::hashmap_with_clock(limit.rate.quota(), clock))
                     }
                     LimitScope::Server => {
-                        Counter::Server(governor::RateLimiter::direct(limit.rate.quota()))
+                        Counter::Server(RateLimiter::direct_with_clock(limit.rate.quota(), clock))
                     }
                 },
             })
@@ -289,7 +309,6 @@ impl Limiters {
         if self.rules.is_empty() {
             return None;
         }
-        let clock = DefaultClock::default();
         let checks = self.checks.fetch_add(1, Ordering::Relaxed);
         for rule in &self.rules {
             if rule.limit.risk.is_some_and(|risk| permission.risk < risk) {
@@ -312,7 +331,7 @@ impl Limiters {
                 return Some(Limited {
                     limit: rule.limit.describe(),
                     per: rule.limit.per,
-                    retry_after: not_until.wait_time_from(clock.now()),
+                    retry_after: not_until.wait_time_from(rule.clock.now()),
                 });
             }
         }
