@@ -108,8 +108,10 @@ const DECISIONS: [&str; 3] = ["allow", "confirm", "deny"];
 
 type Labels<const N: usize> = [(&'static str, String); N];
 
-/// The position of `value` in `known`; the last position for one it does not hold.
+/// The position of `value` in `known` (every caller passes one of them; a release build
+/// counts any other under the last).
 fn position(known: &[&str], value: &str) -> usize {
+    debug_assert!(known.contains(&value), "`{value}` is not one of {known:?}");
     known
         .iter()
         .position(|k| *k == value)
@@ -665,6 +667,33 @@ mod tests {
             text.contains(r#"mcp_request_duration_seconds_count{method="tools/list"} 1"#),
             "{text}"
         );
+    }
+
+    #[test]
+    fn every_outcome_and_decision_is_counted_under_its_own_label() {
+        let metrics = Metrics::new();
+        for outcome in CALL_OUTCOMES {
+            metrics.call(Kind::Tool, "t", outcome, Instant::now());
+        }
+        metrics.call(Kind::Prompt, "t", "ok", Instant::now());
+        for decision in DECISIONS {
+            metrics.decision(decision, RiskLevel::High);
+        }
+        let text = metrics.encode();
+        for outcome in CALL_OUTCOMES {
+            let series = format!(
+                r#"mcp_capability_calls_total{{kind="tool",name="t",outcome="{outcome}"}} 1"#
+            );
+            assert!(text.contains(&series), "{series} in {text}");
+        }
+        assert!(
+            text.contains(r#"mcp_capability_calls_total{kind="prompt",name="t",outcome="ok"} 1"#)
+        );
+        for decision in DECISIONS {
+            let series =
+                format!(r#"mcp_policy_decisions_total{{decision="{decision}",risk="high"}} 1"#);
+            assert!(text.contains(&series), "{series} in {text}");
+        }
     }
 
     #[test]
