@@ -566,6 +566,11 @@ impl Pending {
             if self.buffer.capacity() > 4 * Self::FULL {
                 self.buffer = Vec::new();
             }
+        } else if self.written >= Self::FULL && self.written >= self.buffer.len() / 2 {
+            // Under a steady stream of answers the buffer may never empty: what was written
+            // is dropped from its front, so that it holds what waits and not all that went.
+            self.buffer.drain(..self.written);
+            self.written = 0;
         }
     }
 }
@@ -727,6 +732,24 @@ mod tests {
                 Line::End => return seen,
             });
         }
+    }
+
+    #[test]
+    fn answers_never_all_written_do_not_keep_what_was_written() {
+        let mut pending = Pending::default();
+        let answer = vec![b'x'; 1024];
+        for _ in 0..10_000 {
+            pending.push(&answer);
+            // The client reads all but the last 100 bytes: the buffer never empties.
+            pending.advance(pending.len() - 100);
+        }
+        assert_eq!(pending.len(), 100);
+        assert!(
+            pending.buffer.capacity() <= 4 * Pending::FULL,
+            "{} bytes kept for 100 waiting",
+            pending.buffer.capacity()
+        );
+        assert!(pending.unwritten().iter().all(|&b| b == b'x' || b == b'\n'));
     }
 
     #[tokio::test]
