@@ -122,7 +122,7 @@ fn position(known: &[&str], value: &str) -> usize {
 /// through the handle, without building its labels or looking it up again.
 struct Series<M>(OnceLock<M>);
 
-impl<M: Clone> Series<M> {
+impl<M> Series<M> {
     const fn new() -> Self {
         Series(OnceLock::new())
     }

@@ -230,6 +230,8 @@ impl Limited {
 pub(crate) struct Limiters {
     rules: Vec<Rule>,
     checks: AtomicU64,
+    /// Every counter's clock (a copy is in each), to tell how long until it allows a call.
+    clock: Monotonic,
 }
 
 impl fmt::Debug for Limiters {
@@ -244,8 +246,6 @@ struct Rule {
     limit: RateLimit,
     globs: Vec<Glob>,
     counter: Counter,
-    /// The counter's clock, to tell how long until it allows the next call.
-    clock: Monotonic,
 }
 
 enum Counter {
@@ -258,6 +258,12 @@ enum Counter {
 #[derive(Debug, Clone, Copy)]
 struct Monotonic(std::time::Instant);
 
+impl Default for Monotonic {
+    fn default() -> Self {
+        Monotonic(std::time::Instant::now())
+    }
+}
+
 impl Clock for Monotonic {
     type Instant = Duration;
 
@@ -268,7 +274,7 @@ impl Clock for Monotonic {
 
 impl Limiters {
     pub(crate) fn new(limits: &[RateLimit]) -> Self {
-        let clock = Monotonic(std::time::Instant::now());
+        let clock = Monotonic::default();
         let rules = limits
             .iter()
             .map(|limit| Rule {
@@ -278,7 +284,6 @@ impl Limiters {
                     .iter()
                     .filter_map(|glob| super::policy::glob_of(glob).ok())
                     .collect(),
-                clock,
                 counter: match limit.per {
                     LimitScope::Caller => {
                         Counter::Caller(RateLimiter::hashmap_with_clock(limit.rate.quota(), clock))
@@ -292,6 +297,7 @@ impl Limiters {
         Limiters {
             rules,
             checks: AtomicU64::new(0),
+            clock,
         }
     }
 
@@ -331,7 +337,7 @@ impl Limiters {
                 return Some(Limited {
                     limit: rule.limit.describe(),
                     per: rule.limit.per,
-                    retry_after: not_until.wait_time_from(rule.clock.now()),
+                    retry_after: not_until.wait_time_from(self.clock.now()),
                 });
             }
         }

@@ -462,20 +462,13 @@ pub(super) async fn run_guarded<T>(
         return Run::Cancelled;
     }
     let first = std::future::poll_fn(|cx| Poll::Ready(poll_step(&mut future, detach, cx))).await;
-    match first {
-        Poll::Ready(Step::Done(Ok(value))) => return Run::Done(value),
-        Poll::Ready(Step::Done(Err(panic))) => return Run::Panicked(panic_message(&*panic)),
-        Poll::Ready(Step::Detach) => return Run::Detached(future),
-        Poll::Pending => {}
+    if let Poll::Ready(step) = first {
+        return step.ended().unwrap_or(Run::Detached(future));
     }
     let ended = tokio::select! {
         biased;
         _ = cancellation.cancelled() => Some(Run::Cancelled),
-        step = poll_handler(&mut future, detach) => match step {
-            Step::Done(Ok(value)) => Some(Run::Done(value)),
-            Step::Done(Err(panic)) => Some(Run::Panicked(panic_message(&*panic))),
-            Step::Detach => None,
-        },
+        step = poll_handler(&mut future, detach) => step.ended(),
         // Polled after the handler: every question asked in that poll is in the round.
         suspension = suspended => Some(Run::Suspended(suspension)),
         // Polled last, so that a handler done at once never arms a timer.
@@ -494,6 +487,17 @@ enum Step<T> {
     Done(std::thread::Result<T>),
     /// It waits for something other than the client's input, or asked to become a task.
     Detach,
+}
+
+impl<T> Step<T> {
+    /// How the run ended, or `None` when it goes on as a task.
+    fn ended(self) -> Option<Run<T>> {
+        match self {
+            Step::Done(Ok(value)) => Some(Run::Done(value)),
+            Step::Done(Err(panic)) => Some(Run::Panicked(panic_message(&*panic))),
+            Step::Detach => None,
+        }
+    }
 }
 
 /// Polls the handler (catching panics) until it ends or, with `detach`, until it should go on
