@@ -22,6 +22,15 @@
 //! | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` | the full URL metrics are posted to, used as given |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | milliseconds between two exports of the metrics (default 60000) |
 //! | `OTEL_SERVICE_NAME` | the `service.name` reported (default: the server's name) |
+//! | `OTEL_TRACES_SAMPLER` | which requests are traced: `parentbased_always_on` (the default), `parentbased_traceidratio`, `parentbased_always_off`, `always_on`, `traceidratio`, `always_off` |
+//! | `OTEL_TRACES_SAMPLER_ARG` | the ratio of the `traceidratio` samplers, from `0` to `1` |
+//!
+//! Which requests are traced is decided when each one arrives, before its span is built
+//! ([`Sampling`]): a request left out has no request span (for any layer: the log has none
+//! either) and costs the export nothing, and what its handler does while it runs stays out of
+//! the export with it (a child of a span that is not exported is not exported either). A server busier than its collector can follow
+//! traces a ratio of its requests; with every request traced, the spans the export's queue
+//! (2 048) cannot take are built and then dropped.
 //!
 //! Without any of the endpoints, nothing is exported and the request path does no more than
 //! without the feature. A server that installs its own `tracing` subscriber adds the layer of
@@ -53,7 +62,11 @@
 //! }
 //! ```
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use opentelemetry::metrics::MeterProvider as _;
@@ -63,11 +76,16 @@ use opentelemetry::KeyValue;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{
+    IdGenerator, RandomIdGenerator, Sampler, SamplingDecision, SamplingResult, SdkTracerProvider,
+    ShouldSample,
+};
 use opentelemetry_sdk::Resource;
-use tracing::Span;
+use tracing::subscriber::Interest;
+use tracing::{Metadata, Span};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::{self, Filter};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
@@ -79,9 +97,16 @@ pub const TRACES_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
 pub const METRICS_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
 /// The `service.name` reported; wins over the name given to [`OtlpExport::new`].
 pub const SERVICE_NAME_VAR: &str = "OTEL_SERVICE_NAME";
+/// Which requests are traced (see [`Sampling::from_env`]).
+pub const SAMPLER_VAR: &str = "OTEL_TRACES_SAMPLER";
+/// The ratio of the `traceidratio` samplers.
+pub const SAMPLER_ARG_VAR: &str = "OTEL_TRACES_SAMPLER_ARG";
 
 /// How many exports are live: while none is, a request's trace context is not read.
 static LIVE_EXPORTS: AtomicUsize = AtomicUsize::new(0);
+
+/// The target of the request spans (see `server::span`).
+const REQUEST_TARGET: &str = "mcp_runtime::request";
 
 /// How long one export may take, and how long the guard waits for the last spans.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -100,6 +125,7 @@ pub struct OtlpExport {
     service_name: String,
     service_version: Option<String>,
     endpoint: Option<String>,
+    sampling: Option<Sampling>,
 }
 
 /// Why the OTLP export could not be set up.
@@ -115,6 +141,7 @@ impl OtlpExport {
             service_name: service_name.into(),
             service_version: None,
             endpoint: None,
+            sampling: None,
         }
     }
 
@@ -129,6 +156,19 @@ impl OtlpExport {
     /// Reports `version` as `service.version`.
     pub fn service_version(mut self, version: impl Into<String>) -> Self {
         self.service_version = Some(version.into());
+        self
+    }
+
+    /// Traces the requests `sampling` picks; wins over `OTEL_TRACES_SAMPLER`.
+    ///
+    /// ```
+    /// use mcp_runtime::otel::{OtlpExport, Sampling};
+    ///
+    /// // The caller's decision when it sent a `traceparent`, one request in a hundred otherwise.
+    /// let export = OtlpExport::new("notes").sampling(Sampling::parent_based(0.01));
+    /// ```
+    pub fn sampling(mut self, sampling: Sampling) -> Self {
+        self.sampling = Some(sampling);
         self
     }
 
@@ -151,15 +191,25 @@ impl OtlpExport {
     ///
     /// An endpoint that is not a plain `http://` URL is an error: the exporter speaks HTTP
     /// to a collector nearby, which forwards over TLS where needed.
+    ///
+    /// The requests traced are those of [`sampling`](Self::sampling), or of
+    /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`, whose values outside the standard
+    /// ones are an error; the spans made outside any request are sampled the same way.
     pub fn layer<S>(self) -> Result<(impl Layer<S>, OtlpGuard), OtlpError>
     where
         S: tracing::Subscriber + for<'span> LookupSpan<'span>,
     {
-        let provider = self.provider()?;
+        let sampling = match self.sampling {
+            Some(sampling) => sampling,
+            None => Sampling::from_env()?,
+        };
+        let provider = self.provider(sampling)?;
         let tracer = provider.tracer("mcp-runtime");
-        let filter = Targets::new()
-            .with_default(LevelFilter::INFO)
-            .with_target("mcp_runtime::request", LevelFilter::DEBUG);
+        let filter = ExportFilter(
+            Targets::new()
+                .with_default(LevelFilter::INFO)
+                .with_target(REQUEST_TARGET, LevelFilter::DEBUG),
+        );
         // The spans carry what the MCP conventions name, and not what tracing could add to
         // each: source location, thread, target, and busy and idle times (which would take
         // the clock at every poll).
@@ -170,6 +220,8 @@ impl OtlpExport {
             .with_target(false)
             .with_tracked_inactivity(false)
             .with_filter(filter);
+        HEAD_BOUND.store(sampling.bound(), Ordering::Relaxed);
+        HEAD_FOLLOWS_PARENT.store(sampling.follow_parent, Ordering::Relaxed);
         LIVE_EXPORTS.fetch_add(1, Ordering::Relaxed);
         Ok((
             layer,
@@ -250,7 +302,7 @@ impl OtlpExport {
     }
 
     /// The tracer provider: a batch of spans at a time, posted by hyper.
-    fn provider(&self) -> Result<SdkTracerProvider, OtlpError> {
+    fn provider(&self, sampling: Sampling) -> Result<SdkTracerProvider, OtlpError> {
         let endpoint = self.endpoint_for("traces", TRACES_ENDPOINT_VAR)?;
         let client = RuntimeClient::new()?;
         let mut builder = opentelemetry_otlp::SpanExporter::builder()
@@ -263,6 +315,7 @@ impl OtlpExport {
         let exporter = builder.build().map_err(|e| OtlpError(e.to_string()))?;
         Ok(SdkTracerProvider::builder()
             .with_resource(self.resource())
+            .with_sampler(HeadDecided(sampling.sampler()))
             .with_batch_exporter(exporter)
             .build())
     }
@@ -310,6 +363,302 @@ pub(crate) fn set_remote_parent(span: &Span, traceparent: Option<&str>, tracesta
     if context.span().span_context().is_remote() {
         // Fails only when the span is not exported (no OTLP layer saw it).
         let _ = span.set_parent(context);
+    }
+}
+
+/// Which requests are traced, as OpenTelemetry's samplers of the same names decide: the
+/// caller's decision (the sampled flag of the `traceparent` in the request's `_meta`) or a
+/// ratio of the requests. Each request is decided when it arrives, before its span is built.
+///
+/// The default is [`Sampling::parent_based(1.0)`](Sampling::parent_based)
+/// (`parentbased_always_on`): every request, but those whose caller decided not to trace.
+///
+/// ```
+/// use mcp_runtime::otel::Sampling;
+///
+/// assert_eq!(Sampling::parse("parentbased_traceidratio", Some("0.25")), Ok(Sampling::parent_based(0.25)));
+/// assert_eq!(Sampling::parse("always_off", None), Ok(Sampling::ratio(0.0)));
+/// assert!(Sampling::parse("traceidratio", Some("1.5")).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    ratio: f64,
+    follow_parent: bool,
+}
+
+/// The bound of [`Sampling::bound`] that every trace id is under.
+const ALWAYS: u64 = 1 << 63;
+
+/// The head's decision, from the live export's [`Sampling`]: a request is traced when 63 random
+/// bits (or those of its trace id) are under `HEAD_BOUND`, or, when `HEAD_FOLLOWS_PARENT`, when
+/// its caller says so.
+static HEAD_BOUND: AtomicU64 = AtomicU64::new(ALWAYS);
+static HEAD_FOLLOWS_PARENT: AtomicBool = AtomicBool::new(true);
+
+impl Sampling {
+    /// The caller's decision when its request carries a `traceparent`; otherwise a request is
+    /// traced with probability `ratio` (from `0.0`, none, to `1.0`, all). The
+    /// `parentbased_traceidratio` sampler (`parentbased_always_on` for `1.0`,
+    /// `parentbased_always_off` for `0.0`).
+    pub const fn parent_based(ratio: f64) -> Self {
+        Sampling {
+            ratio,
+            follow_parent: true,
+        }
+    }
+
+    /// Each request traced with probability `ratio`, whatever its caller decided (for a request
+    /// with a `traceparent`, by its trace id, so that every service of the trace decides the
+    /// same). The `traceidratio` sampler (`always_on` for `1.0`, `always_off` for `0.0`).
+    pub const fn ratio(ratio: f64) -> Self {
+        Sampling {
+            ratio,
+            follow_parent: false,
+        }
+    }
+
+    /// The sampling `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` name, or the default
+    /// when the first is not set; an error for a sampler or ratio outside the standard ones.
+    pub fn from_env() -> Result<Self, OtlpError> {
+        match var(SAMPLER_VAR) {
+            Some(name) => Sampling::parse(name.trim(), var(SAMPLER_ARG_VAR).as_deref()),
+            None => Ok(Sampling::parent_based(1.0)),
+        }
+    }
+
+    /// The sampling the standard sampler `name` (`parentbased_traceidratio`, ...) with the
+    /// argument `arg` names. The ratio of the `traceidratio` samplers is `1.0` without `arg`.
+    pub fn parse(name: &str, arg: Option<&str>) -> Result<Self, OtlpError> {
+        let ratio = || match arg.map(str::trim) {
+            None => Ok(1.0),
+            Some(arg) => match arg.parse::<f64>() {
+                Ok(ratio) if (0.0..=1.0).contains(&ratio) => Ok(ratio),
+                _ => Err(OtlpError(format!(
+                    "{SAMPLER_ARG_VAR}=`{arg}`: expected a ratio from 0 to 1, such as 0.1"
+                ))),
+            },
+        };
+        Ok(match name {
+            "always_on" => Sampling::ratio(1.0),
+            "always_off" => Sampling::ratio(0.0),
+            "traceidratio" => Sampling::ratio(ratio()?),
+            "parentbased_always_on" => Sampling::parent_based(1.0),
+            "parentbased_always_off" => Sampling::parent_based(0.0),
+            "parentbased_traceidratio" => Sampling::parent_based(ratio()?),
+            other => {
+                return Err(OtlpError(format!(
+                    "{SAMPLER_VAR}=`{other}`: expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio"
+                )))
+            }
+        })
+    }
+
+    /// Under which value the 63 random bits of a request are traced: `ALWAYS` for every one.
+    fn bound(&self) -> u64 {
+        if self.ratio >= 1.0 {
+            ALWAYS
+        } else {
+            // As the SDK's `TraceIdRatioBased`, so that both decide alike on a trace id.
+            (self.ratio.max(0.0) * ALWAYS as f64) as u64
+        }
+    }
+
+    /// The SDK's sampler of the same decision, for the spans made outside a request.
+    fn sampler(&self) -> Sampler {
+        let root = match self.bound() {
+            ALWAYS => Sampler::AlwaysOn,
+            0 => Sampler::AlwaysOff,
+            _ => Sampler::TraceIdRatioBased(self.ratio),
+        };
+        match self.follow_parent {
+            true => Sampler::ParentBased(Box::new(root)),
+            false => root,
+        }
+    }
+}
+
+/// Whether the request whose `_meta` carries `traceparent` is traced: false only while an
+/// export is live and its [`Sampling`] leaves the request out.
+pub(crate) fn sampled(traceparent: Option<&str>) -> bool {
+    if LIVE_EXPORTS.load(Ordering::Relaxed) == 0 {
+        return true;
+    }
+    decide(
+        HEAD_BOUND.load(Ordering::Relaxed),
+        HEAD_FOLLOWS_PARENT.load(Ordering::Relaxed),
+        traceparent,
+    )
+}
+
+/// The head's decision for a request with `traceparent`, under a sampling of `bound` (see
+/// [`Sampling::bound`]) that follows the caller's decision when `follow_parent`.
+fn decide(bound: u64, follow_parent: bool, traceparent: Option<&str>) -> bool {
+    match traceparent.and_then(TraceParent::parse) {
+        Some(parent) if follow_parent => parent.sampled,
+        Some(parent) => parent.trace_id_low >> 1 < bound,
+        None if bound == ALWAYS => true,
+        None if bound == 0 => false,
+        None => {
+            let random = u64::from_be_bytes(RandomIdGenerator::default().new_span_id().to_bytes());
+            random >> 1 < bound
+        }
+    }
+}
+
+/// What the head's decision reads of a W3C `traceparent`.
+#[derive(Debug, PartialEq)]
+struct TraceParent {
+    /// The last 8 bytes of the trace id, which the ratio samplers read.
+    trace_id_low: u64,
+    /// The `sampled` flag.
+    sampled: bool,
+}
+
+impl TraceParent {
+    /// `version-traceid-parentid-flags` in lowercase hex, as the propagator reads it; `None`
+    /// for anything else, which makes the request the root of a trace.
+    fn parse(value: &str) -> Option<TraceParent> {
+        let value = value.trim();
+        let bytes = value.as_bytes();
+        let hex = |part: &[u8]| part.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let zero = |part: &[u8]| part.iter().all(|b| *b == b'0');
+        if bytes.len() < 55
+            || (bytes.len() > 55 && bytes[55] != b'-')
+            || bytes[2] != b'-'
+            || bytes[35] != b'-'
+            || bytes[52] != b'-'
+        {
+            return None;
+        }
+        let (version, trace_id, parent_id, flags) =
+            (&bytes[..2], &bytes[3..35], &bytes[36..52], &bytes[53..55]);
+        if !(hex(version) && hex(trace_id) && hex(parent_id) && hex(flags))
+            || version == b"ff"
+            || (version == b"00" && bytes.len() != 55)
+            || zero(trace_id)
+            || zero(parent_id)
+        {
+            return None;
+        }
+        // All ASCII hex digits, checked above.
+        let trace_id_low = u64::from_str_radix(&value[19..35], 16).ok()?;
+        let flags = u8::from_str_radix(&value[53..55], 16).ok()?;
+        Some(TraceParent {
+            trace_id_low,
+            sampled: flags & 1 == 1,
+        })
+    }
+}
+
+/// The SDK's sampler: a request's span reaches it only when the head decided to trace the
+/// request (see [`sampled`]), so it is recorded; every other span is decided by the export's
+/// [`Sampling`], as the SDK's samplers decide (the handler's spans follow their request's).
+#[derive(Debug, Clone)]
+struct HeadDecided(Sampler);
+
+impl ShouldSample for HeadDecided {
+    fn should_sample(
+        &self,
+        parent_context: Option<&opentelemetry::Context>,
+        trace_id: opentelemetry::trace::TraceId,
+        name: &str,
+        span_kind: &opentelemetry::trace::SpanKind,
+        attributes: &[KeyValue],
+        links: &[opentelemetry::trace::Link],
+    ) -> SamplingResult {
+        if attributes
+            .iter()
+            .any(|a| a.key.as_str() == "mcp.method.name")
+        {
+            let trace_state = parent_context
+                .map(|cx| cx.span().span_context().trace_state().clone())
+                .unwrap_or_default();
+            return SamplingResult {
+                decision: SamplingDecision::RecordAndSample,
+                attributes: Vec::new(),
+                trace_state,
+            };
+        }
+        self.0
+            .should_sample(parent_context, trace_id, name, span_kind, attributes, links)
+    }
+}
+
+thread_local! {
+    /// True while this thread polls the future of a request that is not traced: the export's
+    /// filter then lets nothing through.
+    static UNTRACED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// While alive, hides what this thread does from the export; restores what was before when
+/// dropped (also when a handler panics through it).
+struct Untraced(bool);
+
+impl Untraced {
+    fn enter() -> Self {
+        Untraced(UNTRACED.replace(true))
+    }
+}
+
+impl Drop for Untraced {
+    fn drop(&mut self) {
+        UNTRACED.set(self.0);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request's future; when its request is not traced, each of its polls is hidden from
+    /// the export, and so is everything the handler does in it (spans and events).
+    #[derive(Debug)]
+    pub(crate) struct Scoped<F> {
+        #[pin]
+        future: F,
+        hidden: bool,
+    }
+}
+
+impl<F> Scoped<F> {
+    /// `future`, hidden from the export when `hidden`.
+    pub(crate) fn new(future: F, hidden: bool) -> Self {
+        Scoped { future, hidden }
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if !*this.hidden {
+            return this.future.poll(cx);
+        }
+        let _untraced = Untraced::enter();
+        this.future.poll(cx)
+    }
+}
+
+/// The export's filter: its targets and levels, and nothing while an untraced request runs on
+/// this thread. Every callsite it lets through is asked about each span and event, since the
+/// answer changes from one request to the next, but the request span's: an untraced request
+/// has none.
+struct ExportFilter(Targets);
+
+impl<S> Filter<S> for ExportFilter {
+    fn enabled(&self, meta: &Metadata<'_>, cx: &layer::Context<'_, S>) -> bool {
+        !UNTRACED.get() && Filter::<S>::enabled(&self.0, meta, cx)
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        let interest = Filter::<S>::callsite_enabled(&self.0, meta);
+        if interest.is_never() || meta.target() == REQUEST_TARGET {
+            interest
+        } else {
+            Interest::sometimes()
+        }
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Filter::<S>::max_level_hint(&self.0)
     }
 }
 
@@ -386,5 +735,172 @@ impl opentelemetry_http::HttpClient for RuntimeClient {
     {
         let result = self.runtime.block_on(self.client.send_bytes(request));
         Box::pin(std::future::ready(result))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing::span::{Attributes, Id};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7";
+
+    #[test]
+    fn a_traceparent_is_read_as_the_propagator_reads_it() {
+        let sampled = TraceParent::parse(&format!("{PARENT}-01")).unwrap();
+        assert!(sampled.sampled);
+        assert_eq!(sampled.trace_id_low, 0xa3ce929d0e0e4736);
+        assert!(!TraceParent::parse(&format!("{PARENT}-00")).unwrap().sampled);
+        // Flags other than `sampled` are ignored; a later version may carry more.
+        assert!(TraceParent::parse(&format!("{PARENT}-03")).unwrap().sampled);
+        let later = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-more";
+        assert!(TraceParent::parse(later).unwrap().sampled);
+        for broken in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-more",
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-é",
+        ] {
+            assert_eq!(TraceParent::parse(broken), None, "{broken}");
+        }
+    }
+
+    #[test]
+    fn the_head_decides_as_the_sdks_samplers_do() {
+        let on = format!("{PARENT}-01");
+        let off = format!("{PARENT}-00");
+        let (all, none) = (Sampling::ratio(1.0).bound(), Sampling::ratio(0.0).bound());
+        assert_eq!((all, none), (ALWAYS, 0));
+        // Following the caller: its flag, whatever the ratio.
+        assert!(decide(none, true, Some(&on)));
+        assert!(!decide(all, true, Some(&off)));
+        // Not following it: the ratio, by the trace id's last 63 bits, as the SDK decides.
+        assert!(decide(all, false, Some(&off)));
+        assert!(!decide(none, false, Some(&on)));
+        let low = 0xa3ce929d0e0e4736_u64 >> 1;
+        assert!(decide(low + 1, false, Some(&off)));
+        assert!(!decide(low, false, Some(&off)));
+        let trace_id = opentelemetry::trace::TraceId::from_hex(&PARENT[3..35]).unwrap();
+        for ratio in [0.1, 0.5, 0.64, 0.65, 0.9] {
+            let sdk = Sampler::TraceIdRatioBased(ratio).should_sample(
+                None,
+                trace_id,
+                "call",
+                &opentelemetry::trace::SpanKind::Server,
+                &[],
+                &[],
+            );
+            let ours = decide(Sampling::ratio(ratio).bound(), false, Some(&on));
+            assert_eq!(
+                ours,
+                sdk.decision == SamplingDecision::RecordAndSample,
+                "{ratio}"
+            );
+        }
+        // Without a caller's decision (or with one that cannot be read): the ratio.
+        assert!(decide(all, true, None) && decide(all, true, Some("garbage")));
+        assert!(!decide(none, true, None));
+        let half = Sampling::parent_based(0.5).bound();
+        let traced = (0..4000).filter(|_| decide(half, true, None)).count();
+        assert!((1600..=2400).contains(&traced), "{traced} of 4000");
+    }
+
+    #[test]
+    fn the_standard_sampler_names_are_read_and_others_refused() {
+        for (name, arg, expected) in [
+            ("always_on", None, Sampling::ratio(1.0)),
+            ("always_off", Some("0.5"), Sampling::ratio(0.0)),
+            ("traceidratio", Some(" 0.1 "), Sampling::ratio(0.1)),
+            ("traceidratio", None, Sampling::ratio(1.0)),
+            ("parentbased_always_on", None, Sampling::parent_based(1.0)),
+            ("parentbased_always_off", None, Sampling::parent_based(0.0)),
+            (
+                "parentbased_traceidratio",
+                Some("0"),
+                Sampling::parent_based(0.0),
+            ),
+        ] {
+            assert_eq!(Sampling::parse(name, arg).unwrap(), expected, "{name}");
+        }
+        let error = Sampling::parse("jaeger_remote", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("OTEL_TRACES_SAMPLER=`jaeger_remote`"),
+            "{error}"
+        );
+        for arg in ["2", "-0.1", "half", "NaN"] {
+            let error = Sampling::parse("traceidratio", Some(arg))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("OTEL_TRACES_SAMPLER_ARG"), "{error}");
+        }
+    }
+
+    /// The names of the spans and events a layer behind the export's filter was told of.
+    #[derive(Clone, Default)]
+    struct Seen(Arc<Mutex<Vec<&'static str>>>);
+
+    impl<S: tracing::Subscriber> Layer<S> for Seen {
+        fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: layer::Context<'_, S>) {
+            self.0.lock().unwrap().push(attrs.metadata().name());
+        }
+
+        fn on_event(&self, event: &tracing::Event<'_>, _: layer::Context<'_, S>) {
+            self.0.lock().unwrap().push(event.metadata().name());
+        }
+    }
+
+    /// A handler's work: a span and an event, across an await.
+    async fn handler() {
+        let span = tracing::info_span!("handler.work");
+        let _entered = span.enter();
+        tokio::task::yield_now().await;
+        tracing::info!(name: "handler.event", "done");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_untraced_request_and_its_handler_are_hidden_from_the_export() {
+        let seen = Seen::default();
+        let filter = ExportFilter(
+            Targets::new()
+                .with_default(LevelFilter::INFO)
+                .with_target("mcp_runtime::request", LevelFilter::DEBUG),
+        );
+        let subscriber = tracing_subscriber::registry().with(seen.clone().with_filter(filter));
+        let _default = tracing::subscriber::set_default(subscriber);
+
+        Scoped::new(handler(), true).await;
+        assert!(seen.0.lock().unwrap().is_empty(), "{:?}", seen.0.lock());
+
+        // The next request on the same thread is traced, and so is its handler.
+        let _span = tracing::debug_span!(target: "mcp_runtime::request", "mcp.request");
+        Scoped::new(handler(), false).await;
+        assert_eq!(
+            *seen.0.lock().unwrap(),
+            ["mcp.request", "handler.work", "handler.event"]
+        );
+    }
+
+    #[test]
+    fn a_panic_through_a_hidden_poll_leaves_the_thread_traced() {
+        let panicking = Scoped::new(async { panic!("in a handler") }, true);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let panicked =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(panicking)));
+        assert!(panicked.is_err());
+        assert!(!UNTRACED.get());
     }
 }

@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 /// * `text` - what to echo
 #[tool(read_only, idempotent, inline)]
 pub fn echo(text: String) -> String {
+    // A span of the handler's own, which an exported request span holds.
+    let _copying = tracing::info_span!("echo.copy", chars = text.len()).entered();
     text
 }
 

@@ -242,6 +242,19 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
     assert_eq!(hex(&span.parent_span_id), PARENT_SPAN_ID);
     assert_ne!(hex(&span.span_id), PARENT_SPAN_ID);
     assert_eq!(span.trace_state, "vendor=1");
+    // The handler's own span is a child of the request's.
+    let copies: Vec<&Span> = spans
+        .iter()
+        .map(|(_, span)| span)
+        .filter(|copy| copy.name == "echo.copy")
+        .collect();
+    assert_eq!(copies.len(), 2, "{spans:#?}");
+    let copy = copies
+        .iter()
+        .find(|copy| copy.parent_span_id == span.span_id)
+        .unwrap_or_else(|| panic!("no handler span under request 7: {spans:#?}"));
+    assert_eq!(copy.trace_id, span.trace_id);
+    assert_eq!(string(&copy.attributes, "chars").as_deref(), Some("6"));
 
     let (_, fresh) = calls
         .iter()
@@ -370,6 +383,70 @@ async fn the_standard_variables_configure_the_export() {
         .find(|(_, span)| span.name == "tools/call echo")
         .unwrap_or_else(|| panic!("no span for the call: {spans:#?}"));
     assert_eq!(service, "renamed");
+}
+
+#[tokio::test]
+async fn a_request_left_out_by_sampling_is_not_exported_nor_is_its_handlers_work() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let received = receiver(listener);
+    run_server(
+        &["--otlp-endpoint", &endpoint],
+        // Only the requests whose caller traces them.
+        &[("OTEL_TRACES_SAMPLER", "parentbased_always_off")],
+        &[
+            call(
+                1,
+                "caller traces",
+                Some(&format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01")),
+            ),
+            call(
+                2,
+                "caller does not",
+                Some(&format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-00")),
+            ),
+            call(3, "no caller's decision", None),
+        ],
+    )
+    .await;
+    let spans = received.spans();
+    let names: Vec<(&str, Option<String>)> = spans
+        .iter()
+        .map(|(_, span)| {
+            let id = string(&span.attributes, "jsonrpc.request.id");
+            (span.name.as_str(), id)
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("echo.copy", None),
+            ("tools/call echo", Some("1".to_owned()))
+        ],
+        "{spans:#?}"
+    );
+    assert_eq!(spans[0].1.parent_span_id, spans[1].1.span_id);
+    assert_eq!(hex(&spans[1].1.trace_id), TRACE_ID);
+}
+
+#[tokio::test]
+async fn a_sampler_outside_the_standard_ones_is_refused() {
+    for (sampler, arg, named) in [
+        ("jaeger_remote", "", "OTEL_TRACES_SAMPLER=`jaeger_remote`"),
+        ("traceidratio", "1.5", "OTEL_TRACES_SAMPLER_ARG=`1.5`"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+            .args(["--otlp-endpoint", "http://127.0.0.1:9"])
+            .env("OTEL_TRACES_SAMPLER", sampler)
+            .env("OTEL_TRACES_SAMPLER_ARG", arg)
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(named), "{stderr}");
+    }
 }
 
 #[tokio::test]

@@ -419,24 +419,26 @@ impl Dispatcher {
             Incoming::Request { id, method, params } => {
                 #[cfg(feature = "metrics")]
                 let timer = self.inner.metrics.as_ref().map(|m| m.request(&method));
-                let span = super::span::request(connection, &id, &method, params);
+                let super::span::Traced { span, hidden } =
+                    super::span::request(connection, &id, &method, params);
                 let answer = match &self.inner.layers {
                     // Without a subscriber that wants the span, the request is not wrapped in it.
                     None if span.is_disabled() => {
-                        self.request(connection, &message, &id, &method, params, sink)
-                            .await
+                        let serve = self.request(connection, &message, &id, &method, params, sink);
+                        super::span::scoped(hidden, serve).await
                     }
                     None => {
-                        tracing::Instrument::instrument(
+                        let serve = tracing::Instrument::instrument(
                             self.request(connection, &message, &id, &method, params, sink),
                             span.clone(),
-                        )
-                        .await
+                        );
+                        super::span::scoped(hidden, serve).await
                     }
                     Some(layers) => {
                         let serve =
                             self.layered(layers, connection, &message, &id, &method, params, sink);
-                        tracing::Instrument::instrument(serve, span.clone()).await
+                        let serve = tracing::Instrument::instrument(serve, span.clone());
+                        super::span::scoped(hidden, serve).await
                     }
                 };
                 let reply = match answer {

@@ -5,7 +5,8 @@
 //! The span is at `DEBUG` level, target `mcp_runtime::request`: with logging at its default
 //! (`info`) it is disabled, and the request path reads nothing more for it. With the `otel`
 //! feature and an OTLP export, the export's layer enables it, and the caller's trace context
-//! becomes its remote parent.
+//! becomes its remote parent; a request the export's sampling leaves out is hidden from the
+//! export from the start (see [`Traced`]).
 
 use std::borrow::Cow;
 
@@ -17,6 +18,14 @@ use tracing::Span;
 use super::connection::Connection;
 use crate::protocol::{RequestId, RpcError};
 
+/// A request's span, and whether the request is hidden from the span export because its
+/// sampling left the request out (then the request has no span): its future runs in
+/// [`scoped`], so that what its handler does is hidden from the export too.
+pub(super) struct Traced {
+    pub(super) span: Span,
+    pub(super) hidden: bool,
+}
+
 /// The span of the request `id` calling `method`, with every attribute its parameters give,
 /// or a disabled span when no subscriber wants it (then the parameters are not read).
 pub(super) fn request(
@@ -24,9 +33,26 @@ pub(super) fn request(
     id: &RequestId,
     method: &str,
     params: Option<&RawValue>,
-) -> Span {
+) -> Traced {
     if !tracing::enabled!(target: "mcp_runtime::request", tracing::Level::DEBUG) {
-        return Span::none();
+        return Traced {
+            span: Span::none(),
+            hidden: false,
+        };
+    }
+    // Params without a trace context are not read for the sampling's decision, and not at all
+    // for a request it leaves out.
+    #[cfg(feature = "otel")]
+    let decided = match params {
+        Some(raw) if may_carry_trace_context(raw.get()) => None,
+        _ => Some(crate::otel::sampled(None)),
+    };
+    #[cfg(feature = "otel")]
+    if decided == Some(false) {
+        return Traced {
+            span: Span::none(),
+            hidden: true,
+        };
     }
     let described = params
         .and_then(|raw| serde_json::from_str::<Described<'_>>(raw.get()).ok())
@@ -45,6 +71,16 @@ pub(super) fn request(
         .version
         .as_deref()
         .or_else(|| connection.handshake().map(|h| h.version.as_str()));
+    // A request the export's sampling leaves out has no span, for the export or any other
+    // layer: with a filter of their own, the layers would each refuse it, but the span would
+    // still be made and entered.
+    #[cfg(feature = "otel")]
+    if decided.is_none() && !crate::otel::sampled(meta.traceparent.as_deref()) {
+        return Traced {
+            span: Span::none(),
+            hidden: true,
+        };
+    }
     // Created with all of its attributes at once: each later `record` costs a pass through
     // every layer.
     let span = tracing::debug_span!(
@@ -71,7 +107,34 @@ pub(super) fn request(
         meta.traceparent.as_deref(),
         meta.tracestate.as_deref(),
     );
-    span
+    Traced {
+        span,
+        hidden: false,
+    }
+}
+
+/// The future of a request, hidden from the span export when [`Traced::hidden`].
+#[cfg(feature = "otel")]
+pub(super) fn scoped<F: std::future::Future>(hidden: bool, future: F) -> crate::otel::Scoped<F> {
+    crate::otel::Scoped::new(future, hidden)
+}
+
+/// The future of a request: without the `otel` feature, nothing is hidden.
+#[cfg(not(feature = "otel"))]
+#[inline(always)]
+pub(super) fn scoped<F>(_hidden: bool, future: F) -> F {
+    future
+}
+
+/// Whether the params `raw` may carry a `traceparent`: they name it, or have an escape, with
+/// which a key can spell it in other characters.
+#[cfg(feature = "otel")]
+fn may_carry_trace_context(raw: &str) -> bool {
+    // Built once: building the searcher costs more than a search of most params.
+    static TRACEPARENT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"traceparent"));
+    let raw = raw.as_bytes();
+    TRACEPARENT.find(raw).is_some() || memchr::memchr(b'\\', raw).is_some()
 }
 
 /// A span's name: the method, and the tool or prompt it names.
@@ -129,4 +192,22 @@ struct TraceMeta<'a> {
         deserialize_with = "crate::protocol::borrow_str"
     )]
     version: Option<Cow<'a, str>>,
+}
+
+#[cfg(all(test, feature = "otel"))]
+mod tests {
+    use super::may_carry_trace_context;
+
+    #[test]
+    fn params_that_may_carry_a_trace_context_are_read() {
+        let traced = r#"{"name":"add","_meta":{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}"#;
+        assert!(may_carry_trace_context(traced));
+        // The same key spelled with an escape.
+        assert!(may_carry_trace_context(
+            r#"{"_meta":{"trace\u0070arent":"00-…"}}"#
+        ));
+        assert!(!may_carry_trace_context(
+            r#"{"name":"add","arguments":{"a":1,"b":2}}"#
+        ));
+    }
 }
