@@ -87,6 +87,10 @@ const BUCKETS: &[f64] = &[
     5.0, 10.0, 30.0, 60.0,
 ];
 
+/// The series of the capabilities of one kind, by name, hashed with foldhash: every call looks
+/// its series up, and the names are the registry's.
+type SeriesByName = HashMap<Box<str>, CapabilitySeries, foldhash::fast::RandomState>;
+
 /// How a request ended, as `mcp_requests_total` counts it.
 const REQUEST_OUTCOMES: [&str; 3] = ["ok", "error", "cancelled"];
 
@@ -130,15 +134,19 @@ impl<M> Series<M> {
     fn get(&self, create: impl FnOnce() -> M) -> &M {
         self.0.get_or_init(create)
     }
+
+    /// The series, if it was ever used.
+    #[cfg(feature = "otel")]
+    fn used(&self) -> Option<&M> {
+        self.0.get()
+    }
 }
 
-/// The series of one method (and the same, bound to their attributes, in the OpenTelemetry
-/// instruments).
+/// The series of one method (and its histogram bound to its attributes in the OpenTelemetry
+/// instrument; the counts are read from `outcomes` when they are exported).
 struct MethodSeries {
     outcomes: [Series<Counter>; REQUEST_OUTCOMES.len()],
     seconds: Series<Histogram>,
-    #[cfg(feature = "otel")]
-    otel_outcomes: [Series<opentelemetry::metrics::BoundCounter<u64>>; REQUEST_OUTCOMES.len()],
     #[cfg(feature = "otel")]
     otel_seconds: Series<opentelemetry::metrics::BoundHistogram<f64>>,
 }
@@ -149,8 +157,6 @@ struct CapabilitySeries {
     seconds: Histogram,
     #[cfg(feature = "otel")]
     name: opentelemetry::Value,
-    #[cfg(feature = "otel")]
-    otel_outcomes: [Series<opentelemetry::metrics::BoundCounter<u64>>; CALL_OUTCOMES.len()],
     #[cfg(feature = "otel")]
     otel_seconds: Series<opentelemetry::metrics::BoundHistogram<f64>>,
 }
@@ -185,10 +191,8 @@ struct Inner {
     methods: Box<[MethodSeries]>,
     /// Series handles by decision and risk level.
     decided: ByDecision<Counter>,
-    #[cfg(feature = "otel")]
-    otel_decided: ByDecision<opentelemetry::metrics::BoundCounter<u64>>,
     /// Series handles by capability kind (tool, resource, prompt) and name.
-    capabilities: [RwLock<HashMap<Box<str>, Arc<CapabilitySeries>>>; 3],
+    capabilities: [RwLock<SeriesByName>; 3],
     /// The same measurements, recorded into OpenTelemetry instruments once an OTLP export
     /// of the metrics started (see [`Metrics::record_into`]).
     #[cfg(feature = "otel")]
@@ -272,14 +276,10 @@ impl Metrics {
                         outcomes: std::array::from_fn(|_| Series::new()),
                         seconds: Series::new(),
                         #[cfg(feature = "otel")]
-                        otel_outcomes: std::array::from_fn(|_| Series::new()),
-                        #[cfg(feature = "otel")]
                         otel_seconds: Series::new(),
                     })
                     .collect(),
                 decided: std::array::from_fn(|_| std::array::from_fn(|_| Series::new())),
-                #[cfg(feature = "otel")]
-                otel_decided: std::array::from_fn(|_| std::array::from_fn(|_| Series::new())),
                 capabilities: Default::default(),
                 #[cfg(feature = "otel")]
                 otel: std::sync::OnceLock::new(),
@@ -303,7 +303,10 @@ impl Metrics {
     /// ```
     #[cfg(feature = "otel")]
     pub fn record_into(&self, meter: &opentelemetry::metrics::Meter) {
-        let _ = self.inner.otel.set(otel::Instruments::new(meter));
+        let _ = self
+            .inner
+            .otel
+            .set(otel::Instruments::new(meter, &self.inner));
     }
 
     /// The metrics in the Prometheus text exposition format (version 0.0.4), as `/metrics`
@@ -318,18 +321,14 @@ impl Metrics {
     pub const CONTENT_TYPE: &'static str = "text/plain; version=0.0.4; charset=utf-8";
 
     /// Counts a request from now until the returned guard is finished or dropped.
-    pub(crate) fn request(&self, method: &str) -> RequestTimer {
+    pub(crate) fn request(&self, method: &str) -> RequestTimer<'_> {
         self.inner.in_flight.inc();
-        #[cfg(feature = "otel")]
-        if let Some(otel) = self.inner.otel.get() {
-            otel.in_flight.add(1);
-        }
         let method = METHODS
             .iter()
             .position(|known| *known == method)
             .unwrap_or(METHODS.len());
         RequestTimer {
-            metrics: self.clone(),
+            metrics: &self.inner,
             method,
             started: Instant::now(),
             outcome: 2,
@@ -351,83 +350,67 @@ impl Metrics {
                     .clone()
             })
             .inc();
-        #[cfg(feature = "otel")]
-        if let Some(otel) = self.inner.otel.get() {
-            self.inner.otel_decided[at][level]
-                .get(|| {
-                    otel.decisions.bind(&[
-                        opentelemetry::KeyValue::new("decision", DECISIONS[at]),
-                        opentelemetry::KeyValue::new("risk", risk.as_str()),
-                    ])
-                })
-                .add(1);
-        }
     }
 
     /// Counts a capability's run that ended with `outcome` after `started`.
     pub(crate) fn call(&self, kind: Kind, name: &str, outcome: &'static str, started: Instant) {
         let seconds = started.elapsed().as_secs_f64();
-        let series = self.capability(kind, name);
         let at = position(&CALL_OUTCOMES, outcome);
-        series.outcomes[at]
-            .get(|| {
-                self.inner
-                    .calls
-                    .get_or_create(&[
-                        ("kind", kind.as_str().to_owned()),
-                        ("name", name.to_owned()),
-                        ("outcome", CALL_OUTCOMES[at].to_owned()),
-                    ])
-                    .clone()
-            })
-            .inc();
-        series.seconds.observe(seconds);
-        #[cfg(feature = "otel")]
-        if let Some(otel) = self.inner.otel.get() {
-            use opentelemetry::KeyValue;
-            let kind = || KeyValue::new("kind", kind.as_str());
-            let name = || KeyValue::new("name", series.name.clone());
-            series
-                .otel_seconds
-                .get(|| otel.call_seconds.bind(&[kind(), name()]))
-                .record(seconds);
-            series.otel_outcomes[at]
+        self.capability(kind, name, |series| {
+            series.outcomes[at]
                 .get(|| {
-                    otel.calls
-                        .bind(&[kind(), name(), KeyValue::new("outcome", CALL_OUTCOMES[at])])
+                    self.inner
+                        .calls
+                        .get_or_create(&[
+                            ("kind", kind.as_str().to_owned()),
+                            ("name", name.to_owned()),
+                            ("outcome", CALL_OUTCOMES[at].to_owned()),
+                        ])
+                        .clone()
                 })
-                .add(1);
-        }
+                .inc();
+            series.seconds.observe(seconds);
+            #[cfg(feature = "otel")]
+            if let Some(otel) = self.inner.otel.get() {
+                use opentelemetry::KeyValue;
+                series
+                    .otel_seconds
+                    .get(|| {
+                        otel.call_seconds.bind(&[
+                            KeyValue::new("kind", kind.as_str()),
+                            KeyValue::new("name", series.name.clone()),
+                        ])
+                    })
+                    .record(seconds);
+            }
+        });
     }
 
-    /// The series of the capability `kind` `name`, made on its first call. Only registered
-    /// capabilities are counted, so the map is as large as the registry at most.
-    fn capability(&self, kind: Kind, name: &str) -> Arc<CapabilitySeries> {
+    /// Runs `record` on the series of the capability `kind` `name` (made on its first call),
+    /// under the lock of their map. Only registered capabilities are counted, so the map is as
+    /// large as the registry at most.
+    fn capability(&self, kind: Kind, name: &str, record: impl FnOnce(&CapabilitySeries)) {
         let map = &self.inner.capabilities[kind as usize];
         if let Some(series) = crate::sync::read(map).get(name) {
-            return Arc::clone(series);
+            return record(series);
         }
         let mut map = crate::sync::write(map);
-        let series = map.entry(name.into()).or_insert_with(|| {
-            Arc::new(CapabilitySeries {
-                outcomes: std::array::from_fn(|_| Series::new()),
-                seconds: self
-                    .inner
-                    .call_seconds
-                    .get_or_create(&[
-                        ("kind", kind.as_str().to_owned()),
-                        ("name", name.to_owned()),
-                    ])
-                    .clone(),
-                #[cfg(feature = "otel")]
-                name: opentelemetry::Value::String(Arc::<str>::from(name).into()),
-                #[cfg(feature = "otel")]
-                otel_outcomes: std::array::from_fn(|_| Series::new()),
-                #[cfg(feature = "otel")]
-                otel_seconds: Series::new(),
-            })
+        let series = map.entry(name.into()).or_insert_with(|| CapabilitySeries {
+            outcomes: std::array::from_fn(|_| Series::new()),
+            seconds: self
+                .inner
+                .call_seconds
+                .get_or_create(&[
+                    ("kind", kind.as_str().to_owned()),
+                    ("name", name.to_owned()),
+                ])
+                .clone(),
+            #[cfg(feature = "otel")]
+            name: opentelemetry::Value::String(Arc::<str>::from(name).into()),
+            #[cfg(feature = "otel")]
+            otel_seconds: Series::new(),
         });
-        Arc::clone(series)
+        record(series)
     }
 
     /// A call went on as a task.
@@ -478,8 +461,8 @@ impl fmt::Debug for Metrics {
 }
 
 /// A request being answered: recorded when finished, or as `cancelled` when dropped first.
-pub(crate) struct RequestTimer {
-    metrics: Metrics,
+pub(crate) struct RequestTimer<'a> {
+    metrics: &'a Inner,
     /// The method's position in `METHODS`, or its length for `other`.
     method: usize,
     started: Instant,
@@ -487,16 +470,16 @@ pub(crate) struct RequestTimer {
     outcome: usize,
 }
 
-impl RequestTimer {
+impl RequestTimer<'_> {
     /// The request was answered, with an error or not.
     pub(crate) fn finish(mut self, error: bool) {
         self.outcome = usize::from(error);
     }
 }
 
-impl Drop for RequestTimer {
+impl Drop for RequestTimer<'_> {
     fn drop(&mut self) {
-        let inner = &self.metrics.inner;
+        let inner = self.metrics;
         inner.in_flight.dec();
         let method = METHODS.get(self.method).copied().unwrap_or("other");
         let outcome = REQUEST_OUTCOMES[self.outcome];
@@ -524,47 +507,54 @@ impl Drop for RequestTimer {
             .observe(seconds);
         #[cfg(feature = "otel")]
         if let Some(otel) = inner.otel.get() {
-            use opentelemetry::KeyValue;
-            otel.in_flight.add(-1);
             series
                 .otel_seconds
                 .get(|| {
                     otel.request_seconds
-                        .bind(&[KeyValue::new("method", method)])
+                        .bind(&[opentelemetry::KeyValue::new("method", method)])
                 })
                 .record(seconds);
-            series.otel_outcomes[self.outcome]
-                .get(|| {
-                    otel.requests.bind(&[
-                        KeyValue::new("method", method),
-                        KeyValue::new("outcome", outcome),
-                    ])
-                })
-                .add(1);
         }
     }
 }
 
-/// The OpenTelemetry instruments the measurements are also recorded into.
+/// The OpenTelemetry instruments the measurements are also recorded into. The histograms are
+/// recorded as each measurement is made; the counts and gauges of requests, calls and
+/// decisions are read from the Prometheus series when they are exported, so that a request
+/// updates each of them once.
 #[cfg(feature = "otel")]
 mod otel {
-    use opentelemetry::metrics::{BoundUpDownCounter, Counter, Gauge, Histogram, Meter};
+    use std::sync::Arc;
+
+    use opentelemetry::metrics::{
+        AsyncInstrument, BoundUpDownCounter, Counter, Gauge, Histogram, Meter,
+    };
+    use opentelemetry::KeyValue;
+
+    use super::{Inner, Kind, CALL_OUTCOMES, DECISIONS, METHODS, REQUEST_OUTCOMES};
+    use crate::permission::RiskLevel;
 
     pub(super) struct Instruments {
-        pub(super) requests: Counter<u64>,
         pub(super) request_seconds: Histogram<f64>,
-        /// Without attributes: bound once.
-        pub(super) in_flight: BoundUpDownCounter<i64>,
-        pub(super) calls: Counter<u64>,
         pub(super) call_seconds: Histogram<f64>,
-        pub(super) decisions: Counter<u64>,
         pub(super) sessions: Gauge<u64>,
         pub(super) tasks: Counter<u64>,
         pub(super) tasks_running: BoundUpDownCounter<i64>,
     }
 
+    /// A callback that reads the series of `inner` into an instrument. The meter provider
+    /// keeps it (and so the series) until it is shut down, which exports them a last time
+    /// after the server stopped.
+    fn reading<T: 'static>(
+        inner: &Arc<Inner>,
+        read: impl Fn(&Inner, &dyn AsyncInstrument<T>) + Send + Sync + 'static,
+    ) -> impl Fn(&dyn AsyncInstrument<T>) + Send + Sync + 'static {
+        let inner = Arc::clone(inner);
+        move |observer| read(&inner, observer)
+    }
+
     impl Instruments {
-        pub(super) fn new(meter: &Meter) -> Self {
+        pub(super) fn new(meter: &Meter, inner: &Arc<Inner>) -> Self {
             let seconds = |name: &'static str, description: &'static str| {
                 meter
                     .f64_histogram(name)
@@ -573,34 +563,86 @@ mod otel {
                     .with_boundaries(super::BUCKETS.to_vec())
                     .build()
             };
+            meter
+                .u64_observable_counter("mcp.requests")
+                .with_description("MCP requests answered, by method and outcome")
+                .with_callback(reading(inner, |inner, observer| {
+                    for (at, series) in inner.methods.iter().enumerate() {
+                        let method = METHODS.get(at).copied().unwrap_or("other");
+                        for (outcome, counter) in REQUEST_OUTCOMES.iter().zip(&series.outcomes) {
+                            if let Some(counter) = counter.used() {
+                                observer.observe(
+                                    counter.get(),
+                                    &[
+                                        KeyValue::new("method", method),
+                                        KeyValue::new("outcome", *outcome),
+                                    ],
+                                );
+                            }
+                        }
+                    }
+                }))
+                .build();
+            meter
+                .i64_observable_up_down_counter("mcp.requests.in_flight")
+                .with_description("MCP requests being answered")
+                .with_callback(reading(inner, |inner, observer| {
+                    observer.observe(inner.in_flight.get(), &[]);
+                }))
+                .build();
+            meter
+                .u64_observable_counter("mcp.capability.calls")
+                .with_description(
+                    "Tool calls, resource reads and prompt gets, by kind, name and outcome",
+                )
+                .with_callback(reading(inner, |inner, observer| {
+                    for kind in [Kind::Tool, Kind::Resource, Kind::Prompt] {
+                        let map = crate::sync::read(&inner.capabilities[kind as usize]);
+                        for series in map.values() {
+                            for (outcome, counter) in CALL_OUTCOMES.iter().zip(&series.outcomes) {
+                                if let Some(counter) = counter.used() {
+                                    observer.observe(
+                                        counter.get(),
+                                        &[
+                                            KeyValue::new("kind", kind.as_str()),
+                                            KeyValue::new("name", series.name.clone()),
+                                            KeyValue::new("outcome", *outcome),
+                                        ],
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }))
+                .build();
+            meter
+                .u64_observable_counter("mcp.policy.decisions")
+                .with_description("Permission policy decisions, by decision and risk level")
+                .with_callback(reading(inner, |inner, observer| {
+                    for (decision, by_risk) in DECISIONS.iter().zip(&inner.decided) {
+                        for (risk, counter) in RiskLevel::ALL.iter().zip(by_risk) {
+                            if let Some(counter) = counter.used() {
+                                observer.observe(
+                                    counter.get(),
+                                    &[
+                                        KeyValue::new("decision", *decision),
+                                        KeyValue::new("risk", risk.as_str()),
+                                    ],
+                                );
+                            }
+                        }
+                    }
+                }))
+                .build();
             Instruments {
-                requests: meter
-                    .u64_counter("mcp.requests")
-                    .with_description("MCP requests answered, by method and outcome")
-                    .build(),
                 request_seconds: seconds(
                     "mcp.request.duration",
                     "Time to answer an MCP request, by method",
                 ),
-                in_flight: meter
-                    .i64_up_down_counter("mcp.requests.in_flight")
-                    .with_description("MCP requests being answered")
-                    .build()
-                    .bind(&[]),
-                calls: meter
-                    .u64_counter("mcp.capability.calls")
-                    .with_description(
-                        "Tool calls, resource reads and prompt gets, by kind, name and outcome",
-                    )
-                    .build(),
                 call_seconds: seconds(
                     "mcp.capability.call.duration",
                     "Time a capability took, from the policy decision to the answer, by kind and name",
                 ),
-                decisions: meter
-                    .u64_counter("mcp.policy.decisions")
-                    .with_description("Permission policy decisions, by decision and risk level")
-                    .build(),
                 sessions: meter
                     .u64_gauge("mcp.sessions")
                     .with_description("Open sessions of the handshake era over HTTP")
