@@ -121,20 +121,33 @@ run() { # label, then the driver's arguments
 }
 
 # `run`, with the request spans exported over OTLP and the metrics recorded when the label is
-# ours-observed (bench-ours-otel with BENCH_OBSERVE).
+# ours-observed (bench-ours-otel with BENCH_OBSERVE), and the same with one request in a hundred
+# traced when it is ours-sampled (the standard sampler variables).
 observed() { # label, then the driver's arguments
-    if [[ $1 == ours-observed ]]; then BENCH_OBSERVE=1 run "$@"; else run "$@"; fi
+    case $1 in
+        ours-observed) BENCH_OBSERVE=1 run "$@" ;;
+        ours-sampled)
+            BENCH_OBSERVE=1 OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.01 \
+                run "$@"
+            ;;
+        *) run "$@" ;;
+    esac
 }
 
 # The rows of ours run another way, each next to ours as it is in the other rows.
 variants() {
     # With the `otel` feature compiled in but not configured, then with the request spans
-    # exported over OTLP and the metrics recorded.
-    for label in ours ours-otel ours-observed; do
-        observed "$label" stdio-pipelined "$bin/bench-${label/observed/otel}" "$label" "$PIPELINED_CALLS"
+    # exported over OTLP and the metrics recorded: every request traced, then one in a hundred.
+    local label server
+    for label in ours ours-otel ours-observed ours-sampled; do
+        server="$bin/bench-ours-otel"
+        [[ $label == ours ]] && server="$bin/bench-ours"
+        observed "$label" stdio-pipelined "$server" "$label" "$PIPELINED_CALLS"
     done
-    for label in ours ours-otel ours-observed; do
-        observed "$label" http "$bin/bench-${label/observed/otel}" "$label" modern 64 "$SECONDS_PER_HTTP"
+    for label in ours ours-otel ours-observed ours-sampled; do
+        server="$bin/bench-ours-otel"
+        [[ $label == ours ]] && server="$bin/bench-ours"
+        observed "$label" http "$server" "$label" modern 64 "$SECONDS_PER_HTTP"
     done
     # With its sessions (and tasks) in Redis (ours-redis), against the in-memory store. A
     # database of its own, emptied first: like the in-memory store, each run starts with no
