@@ -20,6 +20,8 @@
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | the collector's base URL; `/v1/traces` and `/v1/metrics` are appended |
 //! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the full URL spans are posted to, used as given |
 //! | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` | the full URL metrics are posted to, used as given |
+//! | `OTEL_EXPORTER_OTLP_HEADERS` | headers sent with every export (`x-api-key=...`), as `key=value` pairs separated by commas |
+//! | `OTEL_EXPORTER_OTLP_CERTIFICATE` | a PEM file of the certificates an `https://` collector is verified with, instead of the public roots (`..._TRACES_CERTIFICATE`, `..._METRICS_CERTIFICATE` for one signal) |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | milliseconds between two exports of the metrics (default 60000) |
 //! | `OTEL_SERVICE_NAME` | the `service.name` reported (default: the server's name) |
 //! | `OTEL_TRACES_SAMPLER` | which requests are traced: `parentbased_always_on` (the default), `parentbased_traceidratio`, `parentbased_always_off`, `always_on`, `traceidratio`, `always_off` |
@@ -97,6 +99,13 @@ pub const TRACES_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
 pub const METRICS_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
 /// The `service.name` reported; wins over the name given to [`OtlpExport::new`].
 pub const SERVICE_NAME_VAR: &str = "OTEL_SERVICE_NAME";
+/// A PEM file of the certificates an `https://` collector is verified with, instead of the
+/// public roots.
+pub const CERTIFICATE_VAR: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+/// The same for the spans alone; wins over [`CERTIFICATE_VAR`].
+pub const TRACES_CERTIFICATE_VAR: &str = "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE";
+/// The same for the metrics alone; wins over [`CERTIFICATE_VAR`].
+pub const METRICS_CERTIFICATE_VAR: &str = "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE";
 /// Which requests are traced (see [`Sampling::from_env`]).
 pub const SAMPLER_VAR: &str = "OTEL_TRACES_SAMPLER";
 /// The ratio of the `traceidratio` samplers.
@@ -189,8 +198,11 @@ impl OtlpExport {
     /// other layers their own filters (`Layer::with_filter`), not a global one, or the request
     /// spans (at `debug`) never reach this layer.
     ///
-    /// An endpoint that is not a plain `http://` URL is an error: the exporter speaks HTTP
-    /// to a collector nearby, which forwards over TLS where needed.
+    /// An endpoint that is not an `http://` or `https://` URL is an error. An `https://`
+    /// collector is verified with the public roots (webpki-roots), or with the certificates of
+    /// the PEM file `OTEL_EXPORTER_OTLP_CERTIFICATE` (or `..._TRACES_CERTIFICATE`) names; the
+    /// headers of `OTEL_EXPORTER_OTLP_HEADERS` (an API key: `x-api-key=...`) go with every
+    /// export.
     ///
     /// The requests traced are those of [`sampling`](Self::sampling), or of
     /// `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG`, whose values outside the standard
@@ -251,7 +263,7 @@ impl OtlpExport {
         let endpoint = self.endpoint_for("metrics", METRICS_ENDPOINT_VAR)?;
         let mut builder = opentelemetry_otlp::MetricExporter::builder()
             .with_http()
-            .with_http_client(RuntimeClient::new()?)
+            .with_http_client(RuntimeClient::new(certificate(METRICS_CERTIFICATE_VAR))?)
             .with_timeout(EXPORT_TIMEOUT);
         if let Some(endpoint) = endpoint {
             builder = builder.with_endpoint(endpoint);
@@ -270,7 +282,7 @@ impl OtlpExport {
 
     /// The URL of `signal`'s export given in code (the base URL with `/v1/{signal}`), or
     /// `None` to let the exporter read the variables; an error when the URL in force is not
-    /// a plain `http://` one.
+    /// an `http://` or `https://` one.
     fn endpoint_for(&self, signal: &str, full_var: &str) -> Result<Option<String>, OtlpError> {
         let endpoint = self
             .endpoint
@@ -281,9 +293,9 @@ impl OtlpExport {
             .or_else(|| var(full_var))
             .or_else(|| var(ENDPOINT_VAR))
             .unwrap_or_default();
-        if !shown.is_empty() && !shown.starts_with("http://") {
+        if !shown.is_empty() && !shown.starts_with("http://") && !shown.starts_with("https://") {
             return Err(OtlpError(format!(
-                "`{shown}`: expected an http:// URL such as http://127.0.0.1:4318 (a collector nearby, which forwards over TLS where needed)"
+                "`{shown}`: expected an http:// or https:// URL such as http://127.0.0.1:4318"
             )));
         }
         Ok(endpoint)
@@ -304,7 +316,7 @@ impl OtlpExport {
     /// The tracer provider: a batch of spans at a time, posted by hyper.
     fn provider(&self, sampling: Sampling) -> Result<SdkTracerProvider, OtlpError> {
         let endpoint = self.endpoint_for("traces", TRACES_ENDPOINT_VAR)?;
-        let client = RuntimeClient::new()?;
+        let client = RuntimeClient::new(certificate(TRACES_CERTIFICATE_VAR))?;
         let mut builder = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .with_http_client(client)
@@ -692,25 +704,68 @@ fn var_set(name: &str) -> bool {
     var(name).is_some()
 }
 
+/// The PEM file of trusted certificates the signal's variable `signal_var`, or
+/// `OTEL_EXPORTER_OTLP_CERTIFICATE`, names.
+fn certificate(signal_var: &str) -> Option<String> {
+    var(signal_var).or_else(|| var(CERTIFICATE_VAR))
+}
+
+/// The exporter's connector: TLS for `https://` collectors, plain TCP for `http://` ones.
+type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
+
 /// hyper's client on a runtime of its own: the batch processor exports from a thread of its
 /// own, outside the server's runtime, so that exporting never waits on the server's tasks
 /// (and the guard can flush from within one of them).
 #[derive(Debug)]
 struct RuntimeClient {
-    client: opentelemetry_http::hyper::HyperClient,
+    client: opentelemetry_http::hyper::HyperClient<Connector>,
     runtime: tokio::runtime::Runtime,
 }
 
 impl RuntimeClient {
-    fn new() -> Result<Self, OtlpError> {
+    /// A client that verifies `https://` collectors with the public roots, or with the
+    /// certificates of the PEM file `certificate`.
+    fn new(certificate: Option<String>) -> Result<Self, OtlpError> {
+        // Before the runtime, which cannot be dropped on an error from within the server's.
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = hyper_rustls::HttpsConnectorBuilder::new();
+        let tls = match certificate {
+            None => tls
+                .with_provider_and_webpki_roots(provider)
+                .map_err(|e| OtlpError(format!("cannot set up TLS: {e}")))?,
+            Some(path) => tls.with_tls_config(
+                rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| OtlpError(format!("cannot set up TLS: {e}")))?
+                    .with_root_certificates(trusted(&path)?)
+                    .with_no_client_auth(),
+            ),
+        };
+        let connector = tls.https_or_http().enable_http1().build();
+        let client = opentelemetry_http::hyper::HyperClient::new(connector, EXPORT_TIMEOUT, None);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| OtlpError(format!("cannot start the exporter's runtime: {e}")))?;
-        let client =
-            opentelemetry_http::hyper::HyperClient::with_default_connector(EXPORT_TIMEOUT, None);
         Ok(RuntimeClient { client, runtime })
     }
+}
+
+/// The certificates of the PEM file `path`, as the roots TLS trusts.
+fn trusted(path: &str) -> Result<rustls::RootCertStore, OtlpError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let refused = |e: &dyn std::fmt::Display| OtlpError(format!("{CERTIFICATE_VAR}=`{path}`: {e}"));
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(path).map_err(|e| refused(&e))? {
+        roots
+            .add(certificate.map_err(|e| refused(&e))?)
+            .map_err(|e| refused(&e))?;
+    }
+    if roots.is_empty() {
+        return Err(refused(&"no certificate in the file"));
+    }
+    Ok(roots)
 }
 
 impl opentelemetry_http::HttpClient for RuntimeClient {

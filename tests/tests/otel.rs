@@ -54,6 +54,13 @@ impl Received {
 /// An OTLP/HTTP receiver on `listener`: `POST /v1/traces` and `POST /v1/metrics` with a
 /// protobuf body.
 fn receiver(listener: tokio::net::TcpListener) -> Received {
+    let (received, app) = collector();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    received
+}
+
+/// The routes of an OTLP/HTTP receiver, and what they were sent.
+fn collector() -> (Received, axum::Router) {
     let received = Received::default();
     let sink = received.clone();
     let metrics_sink = received.clone();
@@ -101,8 +108,7 @@ fn receiver(listener: tokio::net::TcpListener) -> Received {
             )
         }),
     );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    received
+    (received, app)
 }
 
 /// The string value of the attribute `key`.
@@ -470,9 +476,9 @@ async fn without_an_endpoint_nothing_is_sent() {
 }
 
 #[tokio::test]
-async fn an_endpoint_that_is_not_http_is_refused() {
+async fn an_endpoint_that_is_not_http_or_https_is_refused() {
     let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
-        .args(["--otlp-endpoint", "https://collector.example:4318"])
+        .args(["--otlp-endpoint", "grpc://collector.example:4317"])
         .stdin(Stdio::null())
         .output()
         .await
@@ -480,6 +486,104 @@ async fn an_endpoint_that_is_not_http_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("invalid --otlp-endpoint"), "{stderr}");
+}
+
+/// An OTLP/HTTP receiver over TLS on `listener`, with a certificate for `localhost` of its
+/// own; returns what it was sent and the certificate's PEM.
+fn tls_receiver(listener: tokio::net::TcpListener) -> (Received, String) {
+    use hyper_util::rt::TokioIo;
+    use hyper_util::service::TowerToHyperService;
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![key.cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.key_pair.serialize_der().into()),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (received, app) = collector();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                if let Ok(tls) = acceptor.accept(tcp).await {
+                    let service = TowerToHyperService::new(app);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tls), service)
+                        .await;
+                }
+            });
+        }
+    });
+    (received, key.cert.pem())
+}
+
+#[tokio::test]
+async fn an_https_collector_is_verified_with_the_certificate_named() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!(
+        "https://localhost:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let (received, pem) = tls_receiver(listener);
+    let certificate = std::env::temp_dir().join(format!("otlp-ca-{}.pem", std::process::id()));
+    std::fs::write(&certificate, pem).unwrap();
+    let certificate = certificate.to_str().unwrap();
+
+    // Not among the public roots: the collector is not trusted and nothing reaches it, but
+    // the server answers and stops as usual.
+    run_server(
+        &["--otlp-endpoint", &endpoint],
+        &[],
+        &[call(1, "untrusted", None)],
+    )
+    .await;
+    assert_eq!(received.posts(), 0);
+
+    let trusted = [("OTEL_EXPORTER_OTLP_CERTIFICATE", certificate)];
+    run_server(
+        &["--otlp-endpoint", &endpoint],
+        &trusted,
+        &[call(2, "trusted", None)],
+    )
+    .await;
+    let spans = received.spans();
+    let (_, span) = spans
+        .iter()
+        .find(|(_, span)| span.name == "tools/call echo")
+        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}"));
+    assert_eq!(
+        string(&span.attributes, "jsonrpc.request.id").as_deref(),
+        Some("2")
+    );
+    assert!(received
+        .metrics()
+        .iter()
+        .any(|(_, m)| m.name == "mcp.requests"));
+
+    // A file without a certificate is refused at start.
+    let empty = format!("{certificate}.empty");
+    std::fs::write(&empty, "").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(["--otlp-endpoint", &endpoint])
+        .env("OTEL_EXPORTER_OTLP_CERTIFICATE", &empty)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("OTEL_EXPORTER_OTLP_CERTIFICATE"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(certificate);
+    let _ = std::fs::remove_file(empty);
 }
 
 /// Over HTTP, the spans are sent when the server stops on SIGTERM.

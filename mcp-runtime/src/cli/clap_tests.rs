@@ -194,7 +194,7 @@ fn metrics_options_are_checked_as_the_runtimes_parser_checks_them() {
 #[test]
 fn otlp_endpoint_is_read_and_checked_as_the_runtimes_parser_reads_it() {
     for line in [
-        &["--otlp-endpoint", "https://collector:4318"][..],
+        &["--otlp-endpoint", "grpc://collector:4317"][..],
         &["--otlp-endpoint", "collector"],
     ] {
         let from_lexopt = lexopt(line).unwrap_err();

@@ -432,17 +432,20 @@ pub(crate) fn state_keys(variable: &str, text: &str) -> Result<Vec<StateKey>> {
         .collect()
 }
 
-/// Reads `--otlp-endpoint`: a plain `http://` URL, in a build that exports traces.
+/// Reads `--otlp-endpoint`: an `http://` or `https://` URL, in a build that exports traces.
 pub(crate) fn otlp_endpoint(text: &str) -> Result<String> {
     if !cfg!(feature = "otel") {
         return Err(Error::Usage(
             "--otlp-endpoint: this build exports no traces (they need the `otel` feature of mcp-runtime)".into(),
         ));
     }
-    match text.strip_prefix("http://") {
+    match text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"))
+    {
         Some(rest) if !rest.is_empty() => Ok(text.to_owned()),
         _ => Err(Error::Usage(format!(
-            "invalid --otlp-endpoint `{text}`; expected an http:// URL such as http://127.0.0.1:4318 (a collector nearby, which forwards over TLS where needed)"
+            "invalid --otlp-endpoint `{text}`; expected an http:// or https:// URL such as http://127.0.0.1:4318"
         ))),
     }
 }

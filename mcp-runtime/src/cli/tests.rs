@@ -457,7 +457,7 @@ fn both_parsers_show_the_same_help() {
 }
 
 #[test]
-fn otlp_endpoint_is_an_http_url_in_a_build_that_exports() {
+fn otlp_endpoint_is_an_http_or_https_url_in_a_build_that_exports() {
     let parsed = parse(args(&["--otlp-endpoint", "http://127.0.0.1:4318"]));
     if cfg!(feature = "otel") {
         assert_eq!(
@@ -467,7 +467,20 @@ fn otlp_endpoint_is_an_http_url_in_a_build_that_exports() {
                 ..Options::default()
             })
         );
-        for bad in ["https://collector:4318", "collector:4318", "http://"] {
+        let https = parse(args(&["--otlp-endpoint", "https://collector:4318"]));
+        assert_eq!(
+            https.unwrap(),
+            run(Options {
+                otlp_endpoint: Some("https://collector:4318".into()),
+                ..Options::default()
+            })
+        );
+        for bad in [
+            "grpc://collector:4317",
+            "collector:4318",
+            "http://",
+            "https://",
+        ] {
             let err = parse(args(&["--otlp-endpoint", bad]))
                 .unwrap_err()
                 .to_string();
