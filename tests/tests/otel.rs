@@ -121,6 +121,29 @@ fn string(attributes: &[KeyValue], key: &str) -> Option<String> {
     }
 }
 
+/// The exported span of the call of `echo` (the first, when there are several).
+fn echo_span(spans: &[(String, Span)]) -> &(String, Span) {
+    spans
+        .iter()
+        .find(|(_, span)| span.name == "tools/call echo")
+        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}"))
+}
+
+/// Runs the fixture server with `args` and the variables `env`, which it must refuse at start
+/// (exit status 2); returns what it wrote on stderr.
+async fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -383,11 +406,7 @@ async fn the_standard_variables_configure_the_export() {
         &[call(1, "hello", None)],
     )
     .await;
-    let spans = received.spans();
-    let (service, _) = spans
-        .iter()
-        .find(|(_, span)| span.name == "tools/call echo")
-        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}"));
+    let (service, _) = echo_span(&received.spans()).clone();
     assert_eq!(service, "renamed");
 }
 
@@ -441,16 +460,14 @@ async fn a_sampler_outside_the_standard_ones_is_refused() {
         ("jaeger_remote", "", "OTEL_TRACES_SAMPLER=`jaeger_remote`"),
         ("traceidratio", "1.5", "OTEL_TRACES_SAMPLER_ARG=`1.5`"),
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
-            .args(["--otlp-endpoint", "http://127.0.0.1:9"])
-            .env("OTEL_TRACES_SAMPLER", sampler)
-            .env("OTEL_TRACES_SAMPLER_ARG", arg)
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        let stderr = refused(
+            &["--otlp-endpoint", "http://127.0.0.1:9"],
+            &[
+                ("OTEL_TRACES_SAMPLER", sampler),
+                ("OTEL_TRACES_SAMPLER_ARG", arg),
+            ],
+        )
+        .await;
         assert!(stderr.contains(named), "{stderr}");
     }
 }
@@ -477,14 +494,7 @@ async fn without_an_endpoint_nothing_is_sent() {
 
 #[tokio::test]
 async fn an_endpoint_that_is_not_http_or_https_is_refused() {
-    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
-        .args(["--otlp-endpoint", "grpc://collector.example:4317"])
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = refused(&["--otlp-endpoint", "grpc://collector.example:4317"], &[]).await;
     assert!(stderr.contains("invalid --otlp-endpoint"), "{stderr}");
 }
 
@@ -553,10 +563,7 @@ async fn an_https_collector_is_verified_with_the_certificate_named() {
     )
     .await;
     let spans = received.spans();
-    let (_, span) = spans
-        .iter()
-        .find(|(_, span)| span.name == "tools/call echo")
-        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}"));
+    let (_, span) = echo_span(&spans);
     assert_eq!(
         string(&span.attributes, "jsonrpc.request.id").as_deref(),
         Some("2")
@@ -569,15 +576,11 @@ async fn an_https_collector_is_verified_with_the_certificate_named() {
     // A file without a certificate is refused at start.
     let empty = format!("{certificate}.empty");
     std::fs::write(&empty, "").unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_fixture-server"))
-        .args(["--otlp-endpoint", &endpoint])
-        .env("OTEL_EXPORTER_OTLP_CERTIFICATE", &empty)
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = refused(
+        &["--otlp-endpoint", &endpoint],
+        &[("OTEL_EXPORTER_OTLP_CERTIFICATE", &empty)],
+    )
+    .await;
     assert!(
         stderr.contains("OTEL_EXPORTER_OTLP_CERTIFICATE"),
         "{stderr}"
