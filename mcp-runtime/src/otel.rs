@@ -30,9 +30,9 @@
 //! Which requests are traced is decided when each one arrives, before its span is built
 //! ([`Sampling`]): a request left out has no request span (for any layer: the log has none
 //! either) and costs the export nothing, and what its handler does while it runs stays out of
-//! the export with it (a child of a span that is not exported is not exported either). A server busier than its collector can follow
-//! traces a ratio of its requests; with every request traced, the spans the export's queue
-//! (2 048) cannot take are built and then dropped.
+//! the export with it (a child of a span that is not exported is not exported either). A
+//! server with more requests than its collector can take traces a ratio of them; with every
+//! request traced, the spans the export's queue (2 048) cannot take are built and then dropped.
 //!
 //! Without any of the endpoints, nothing is exported and the request path does no more than
 //! without the feature. A server that installs its own `tracing` subscriber adds the layer of
