@@ -388,8 +388,9 @@ pub(crate) fn set_remote_parent(span: &Span, traceparent: Option<&str>, tracesta
 /// ```
 /// use mcp_runtime::otel::Sampling;
 ///
-/// assert_eq!(Sampling::parse("parentbased_traceidratio", Some("0.25")), Ok(Sampling::parent_based(0.25)));
-/// assert_eq!(Sampling::parse("always_off", None), Ok(Sampling::ratio(0.0)));
+/// let sampling = Sampling::parse("parentbased_traceidratio", Some("0.25")).unwrap();
+/// assert_eq!(sampling, Sampling::parent_based(0.25));
+/// assert_eq!(Sampling::parse("always_off", None).unwrap(), Sampling::ratio(0.0));
 /// assert!(Sampling::parse("traceidratio", Some("1.5")).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
