@@ -531,7 +531,7 @@ mod otel {
     };
     use opentelemetry::KeyValue;
 
-    use super::{Inner, Kind, CALL_OUTCOMES, DECISIONS, METHODS, REQUEST_OUTCOMES};
+    use super::{Inner, Kind, Series, CALL_OUTCOMES, DECISIONS, METHODS, REQUEST_OUTCOMES};
     use crate::permission::RiskLevel;
 
     pub(super) struct Instruments {
@@ -540,6 +540,18 @@ mod otel {
         pub(super) sessions: Gauge<u64>,
         pub(super) tasks: Counter<u64>,
         pub(super) tasks_running: BoundUpDownCounter<i64>,
+    }
+
+    /// Reports the count of `counter`, under the attributes `labels` gives, when it was ever
+    /// used.
+    fn observe<const N: usize>(
+        observer: &dyn AsyncInstrument<u64>,
+        counter: &Series<prometheus_client::metrics::counter::Counter>,
+        labels: impl FnOnce() -> [KeyValue; N],
+    ) {
+        if let Some(counter) = counter.used() {
+            observer.observe(counter.get(), &labels());
+        }
     }
 
     /// A callback that reads the series of `inner` into an instrument. The meter provider
@@ -570,15 +582,12 @@ mod otel {
                     for (at, series) in inner.methods.iter().enumerate() {
                         let method = METHODS.get(at).copied().unwrap_or("other");
                         for (outcome, counter) in REQUEST_OUTCOMES.iter().zip(&series.outcomes) {
-                            if let Some(counter) = counter.used() {
-                                observer.observe(
-                                    counter.get(),
-                                    &[
-                                        KeyValue::new("method", method),
-                                        KeyValue::new("outcome", *outcome),
-                                    ],
-                                );
-                            }
+                            observe(observer, counter, || {
+                                [
+                                    KeyValue::new("method", method),
+                                    KeyValue::new("outcome", *outcome),
+                                ]
+                            });
                         }
                     }
                 }))
@@ -600,16 +609,13 @@ mod otel {
                         let map = crate::sync::read(&inner.capabilities[kind as usize]);
                         for series in map.values() {
                             for (outcome, counter) in CALL_OUTCOMES.iter().zip(&series.outcomes) {
-                                if let Some(counter) = counter.used() {
-                                    observer.observe(
-                                        counter.get(),
-                                        &[
-                                            KeyValue::new("kind", kind.as_str()),
-                                            KeyValue::new("name", series.name.clone()),
-                                            KeyValue::new("outcome", *outcome),
-                                        ],
-                                    );
-                                }
+                                observe(observer, counter, || {
+                                    [
+                                        KeyValue::new("kind", kind.as_str()),
+                                        KeyValue::new("name", series.name.clone()),
+                                        KeyValue::new("outcome", *outcome),
+                                    ]
+                                });
                             }
                         }
                     }
@@ -621,15 +627,12 @@ mod otel {
                 .with_callback(reading(inner, |inner, observer| {
                     for (decision, by_risk) in DECISIONS.iter().zip(&inner.decided) {
                         for (risk, counter) in RiskLevel::ALL.iter().zip(by_risk) {
-                            if let Some(counter) = counter.used() {
-                                observer.observe(
-                                    counter.get(),
-                                    &[
-                                        KeyValue::new("decision", *decision),
-                                        KeyValue::new("risk", risk.as_str()),
-                                    ],
-                                );
-                            }
+                            observe(observer, counter, || {
+                                [
+                                    KeyValue::new("decision", *decision),
+                                    KeyValue::new("risk", risk.as_str()),
+                                ]
+                            });
                         }
                     }
                 }))

@@ -59,6 +59,13 @@ fn receiver(listener: tokio::net::TcpListener) -> Received {
     received
 }
 
+/// An OTLP/HTTP receiver on a free local port: its base URL, and what it was sent.
+async fn local_receiver() -> (String, Received) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    (endpoint, receiver(listener))
+}
+
 /// The routes of an OTLP/HTTP receiver, and what they were sent.
 fn collector() -> (Received, axum::Router) {
     let received = Received::default();
@@ -216,9 +223,7 @@ fn call(id: u64, text: &str, traceparent: Option<&str>) -> Value {
 
 #[tokio::test]
 async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let received = receiver(listener);
+    let (endpoint, received) = local_receiver().await;
     let traceparent = format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01");
     let answers = run_server(
         &["--otlp-endpoint", &endpoint],
@@ -337,9 +342,7 @@ fn counter(metrics: &[(String, Metric)], name: &str, labels: &[(&str, &str)]) ->
 
 #[tokio::test]
 async fn metrics_are_exported_with_their_counts_and_buckets() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let received = receiver(listener);
+    let (endpoint, received) = local_receiver().await;
     run_server(
         &["--otlp-endpoint", &endpoint],
         &[],
@@ -394,9 +397,7 @@ async fn metrics_are_exported_with_their_counts_and_buckets() {
 
 #[tokio::test]
 async fn the_standard_variables_configure_the_export() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let received = receiver(listener);
+    let (endpoint, received) = local_receiver().await;
     run_server(
         &[],
         &[
@@ -412,9 +413,7 @@ async fn the_standard_variables_configure_the_export() {
 
 #[tokio::test]
 async fn a_request_left_out_by_sampling_is_not_exported_nor_is_its_handlers_work() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let received = receiver(listener);
+    let (endpoint, received) = local_receiver().await;
     run_server(
         &["--otlp-endpoint", &endpoint],
         // Only the requests whose caller traces them.
@@ -593,9 +592,7 @@ async fn an_https_collector_is_verified_with_the_certificate_named() {
 #[tokio::test]
 async fn an_http_server_sends_its_spans_when_it_stops_on_sigterm() {
     use tokio::io::AsyncReadExt;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    let received = receiver(listener);
+    let (endpoint, received) = local_receiver().await;
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
