@@ -12,6 +12,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
+source "$root/tests/npm.sh"
 suite_version=0.2.0-alpha.12
 # The previous release line, whose `--suite all` a server should still pass.
 older_version=0.1.16
@@ -27,10 +28,7 @@ install() {
   installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$dir/node_modules/@modelcontextprotocol/conformance/package.json" 2>/dev/null || true)
   if [ ! -x "$dir/node_modules/.bin/node" ] || [ "$installed" != "$version" ]; then
     echo "installing node@22 and @modelcontextprotocol/conformance@$version into $dir"
-    mkdir -p "$dir"
-    # Its own package.json, so npm installs here and not into an enclosing project.
-    [ -f "$dir/package.json" ] || echo '{"private": true}' >"$dir/package.json"
-    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error node@22 "@modelcontextprotocol/conformance@$version" >/dev/null)
+    npm_install "$dir" node@22 "@modelcontextprotocol/conformance@$version"
   fi
 }
 install "$tools" "$suite_version"

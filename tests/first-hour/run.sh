@@ -7,6 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 parent="$(dirname "$root")"
+source "$root/tests/npm.sh"
 
 for project in my-server my-http-server; do
   if [ -e "$parent/$project" ]; then
@@ -22,9 +23,7 @@ done
 tools="$here/.tools"
 if [ ! -x "$tools/node_modules/.bin/node" ] || [ ! -d "$tools/node_modules/@modelcontextprotocol/inspector" ]; then
   echo "installing node@22 and @modelcontextprotocol/inspector into $tools"
-  mkdir -p "$tools"
-  [ -f "$tools/package.json" ] || echo '{"private": true}' > "$tools/package.json"
-  (cd "$tools" && npm install --no-audit --no-fund --loglevel=error node@22 @modelcontextprotocol/inspector >/dev/null)
+  npm_install "$tools" node@22 @modelcontextprotocol/inspector
 fi
 # `npx` finds the Inspector installed here (npm_config_prefix is not needed: the package is
 # resolved from the cache npm just filled) and runs it with Node 22, first on PATH.

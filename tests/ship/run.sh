@@ -26,6 +26,7 @@ SERVER_START_TIMEOUT_S=10
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo_root"
+source "$repo_root/tests/npm.sh"
 tools="$repo_root/tests/ship/.tools"
 mkdir -p "$tools"
 
@@ -33,9 +34,7 @@ mkdir -p "$tools"
 mcpb="$tools/node_modules/.bin/mcpb"
 if [ ! -x "$mcpb" ] || [ "$(node -p 'require(process.argv[1]).version' "$tools/node_modules/@anthropic-ai/mcpb/package.json" 2>/dev/null)" != "$MCPB_VERSION" ]; then
   echo "ship: installing @anthropic-ai/mcpb@$MCPB_VERSION into $tools" >&2
-  # Its own package.json, so npm installs here and not into an enclosing project.
-  [ -f "$tools/package.json" ] || echo '{"private": true}' >"$tools/package.json"
-  (cd "$tools" && npm install --silent --no-audit --no-fund "@anthropic-ai/mcpb@$MCPB_VERSION" >/dev/null)
+  npm_install "$tools" "@anthropic-ai/mcpb@$MCPB_VERSION"
 fi
 python="$tools/venv/bin/python"
 if [ ! -x "$python" ]; then
