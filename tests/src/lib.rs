@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 /// * `text` - what to echo
 #[tool(read_only, idempotent, inline)]
 pub fn echo(text: String) -> String {
+    // An event outside any span of the handler's, which an exported request span holds.
+    tracing::info!(chars = text.len(), "echoing");
     // A span of the handler's own, which an exported request span holds.
     let _copying = tracing::info_span!("echo.copy", chars = text.len()).entered();
     text
@@ -400,6 +402,37 @@ pub async fn pick_colour(ctx: Context) -> Result<String, ToolError> {
     Ok(format!("picked {colour}"))
 }
 
+/// Asks two questions at once, as a task: its two keys wait together.
+#[tool(read_only, task)]
+pub async fn pick_two(ctx: Context) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let form = || {
+        serde_json::json!({
+            "type": "object",
+            "properties": {"value": {"type": "string"}},
+            "required": ["value"],
+        })
+    };
+    let (first, second) = tokio::join!(
+        ctx.elicit("First value?", form()).key("first"),
+        ctx.elicit("Second value?", form()).key("second"),
+    );
+    let value = |answer: &mcp_runtime::protocol::ElicitResult| {
+        answer
+            .content
+            .as_ref()
+            .and_then(|content| content.get("value"))
+            .and_then(|value| value.as_str())
+            .unwrap_or("none")
+            .to_owned()
+    };
+    Ok(format!(
+        "first={}, second={}",
+        value(&first?),
+        value(&second?)
+    ))
+}
+
 /// A server whose tools run as tasks.
 pub fn task_server() -> Server {
     task_server_logging(JobLog::default())
@@ -412,6 +445,7 @@ pub fn task_server_logging(log: JobLog) -> Server {
         long_job,
         wipe_archive,
         batch_only,
-        pick_colour
+        pick_colour,
+        pick_two
     ])
 }

@@ -623,6 +623,76 @@ async fn a_task_asks_its_question_through_the_task_in_both_eras() {
 }
 
 #[tokio::test]
+async fn an_answered_question_leaves_the_task_at_once() {
+    // Two questions wait together; `tasks/update` answers one. The next `tasks/get`, made
+    // before the handler runs again, shows only the other.
+    let client = TestClient::modern(task_server())
+        .unwrap()
+        .with_client_capabilities(json!({"elicitation": {}}));
+    let created = client.start_tool_task("pick_two", json!({})).await.unwrap();
+    let task = created["taskId"].as_str().unwrap().to_owned();
+    let get = || client.task_request("tasks/get", json!({"taskId": task}));
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        state = get().await.unwrap();
+        if state["inputRequests"]
+            .as_object()
+            .map(|pending| pending.len())
+            == Some(2)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(state["status"], "input_required", "{state}");
+    let answer = |value: &str| json!({"action": "accept", "content": {"value": value}});
+    let ack = client
+        .task_request(
+            "tasks/update",
+            json!({"taskId": task, "inputResponses": {"first": answer("a")}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ack["resultType"], "complete");
+    let partly = get().await.unwrap();
+    assert_eq!(partly["status"], "input_required", "{partly}");
+    let pending: Vec<&String> = partly["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(pending, ["second"], "{partly}");
+    // The same key answered again is not outstanding any more: ignored.
+    client
+        .task_request(
+            "tasks/update",
+            json!({"taskId": task, "inputResponses": {"first": answer("z"), "second": answer("b")}}),
+        )
+        .await
+        .unwrap();
+    let answered = get().await.unwrap();
+    assert!(
+        answered["inputRequests"]
+            .as_object()
+            .is_none_or(|pending| pending.is_empty()),
+        "{answered}"
+    );
+    assert_ne!(answered["status"], "input_required", "{answered}");
+    let mut done = Value::Null;
+    for _ in 0..100 {
+        done = get().await.unwrap();
+        if done["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        done["result"]["content"][0]["text"], "first=a, second=b",
+        "{done}"
+    );
+}
+
+#[tokio::test]
 async fn a_full_store_evicts_finished_tasks_then_refuses_new_ones() {
     let client = TestClient::modern(task_server().task_store(MemoryTaskStore::new(2))).unwrap();
     let start = |ms: u64| client.start_tool_task("long_job", json!({"ms": ms}));

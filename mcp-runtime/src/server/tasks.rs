@@ -551,11 +551,19 @@ impl Dispatcher {
                 modify(store, &task_id, |task| {
                     let mut taken = false;
                     for (key, answer) in &responses {
-                        // Answers to questions not outstanding are ignored.
-                        if task.input_requests.contains_key(key) {
+                        // Answers to questions not outstanding are ignored. An answered
+                        // question leaves `inputRequests` now, not when its handler wakes: the
+                        // next `tasks/get` shows only what still waits.
+                        if task.input_requests.remove(key).is_some() {
                             task.input_responses.insert(key.clone(), answer.clone());
                             taken = true;
                         }
+                    }
+                    if taken
+                        && task.input_requests.is_empty()
+                        && task.status == TaskStatus::InputRequired
+                    {
+                        task.status = TaskStatus::Working;
                     }
                     taken
                 })
