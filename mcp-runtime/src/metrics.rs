@@ -332,6 +332,7 @@ impl Metrics {
             method,
             started: Instant::now(),
             outcome: 2,
+            ended: None,
         }
     }
 
@@ -468,12 +469,23 @@ pub(crate) struct RequestTimer<'a> {
     started: Instant,
     /// The outcome's position in `REQUEST_OUTCOMES`.
     outcome: usize,
+    /// When the request was answered; a request dropped before is timed when dropped.
+    ended: Option<Instant>,
 }
 
 impl RequestTimer<'_> {
-    /// The request was answered, with an error or not.
-    pub(crate) fn finish(mut self, error: bool) {
+    /// When the request started.
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
+    /// The request was answered, with an error or not. Returns when: now, as the timer reads
+    /// it.
+    pub(crate) fn finish(mut self, error: bool) -> Instant {
         self.outcome = usize::from(error);
+        let now = Instant::now();
+        self.ended = Some(now);
+        now
     }
 }
 
@@ -495,7 +507,8 @@ impl Drop for RequestTimer<'_> {
                     .clone()
             })
             .inc();
-        let seconds = self.started.elapsed().as_secs_f64();
+        let ended = self.ended.unwrap_or_else(Instant::now);
+        let seconds = ended.duration_since(self.started).as_secs_f64();
         series
             .seconds
             .get(|| {

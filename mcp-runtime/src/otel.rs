@@ -1,11 +1,15 @@
 //! Export of the request spans and the metrics to an OpenTelemetry collector over OTLP
 //! (HTTP/protobuf): the `otel` feature.
 //!
-//! Every request has a `tracing` span (`mcp.request`, target `mcp_runtime::request`) with the
-//! attributes of OpenTelemetry's semantic conventions for MCP. With an OTLP endpoint, each
-//! becomes an exported server span named for the call (`tools/call add`), whose parent is the
-//! caller's span when the request's `_meta` carries a W3C `traceparent` (and `tracestate`),
-//! with the spans and events of the handler at `info` and above nested inside it.
+//! With an OTLP endpoint, every request is exported as a server span named for the call
+//! (`tools/call add`), with the attributes of OpenTelemetry's semantic conventions for MCP,
+//! whose parent is the caller's span when the request's `_meta` carries a W3C `traceparent`
+//! (and `tracestate`), with the spans and events of the handler at `info` and above nested
+//! inside it. The request spans take a way of their own: each is written in OTLP's protobuf as
+//! its request ends, and a thread of the export posts them a batch at a time, as the SDK's batch
+//! processor would (under the same `OTEL_BSP_*` limits), at a fraction of the cost of building
+//! them through `tracing-opentelemetry` and the SDK. The handler's spans and events go through
+//! those.
 //!
 //! The server's [metrics](crate::metrics) go the same way: every measurement `/metrics`
 //! counts is also recorded into OpenTelemetry instruments (`mcp.requests`,
@@ -20,19 +24,21 @@
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | the collector's base URL; `/v1/traces` and `/v1/metrics` are appended |
 //! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | the full URL spans are posted to, used as given |
 //! | `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT` | the full URL metrics are posted to, used as given |
-//! | `OTEL_EXPORTER_OTLP_HEADERS` | headers sent with every export (`x-api-key=...`), as `key=value` pairs separated by commas |
+//! | `OTEL_EXPORTER_OTLP_HEADERS` | headers sent with every export (`x-api-key=...`), as `key=value` pairs separated by commas (`..._TRACES_HEADERS` for the spans alone) |
 //! | `OTEL_EXPORTER_OTLP_CERTIFICATE` | a PEM file of the certificates an `https://` collector is verified with, instead of the public roots (`..._TRACES_CERTIFICATE`, `..._METRICS_CERTIFICATE` for one signal) |
 //! | `OTEL_METRIC_EXPORT_INTERVAL` | milliseconds between two exports of the metrics (default 60000) |
 //! | `OTEL_SERVICE_NAME` | the `service.name` reported (default: the server's name) |
 //! | `OTEL_TRACES_SAMPLER` | which requests are traced: `parentbased_always_on` (the default), `parentbased_traceidratio`, `parentbased_always_off`, `always_on`, `traceidratio`, `always_off` |
 //! | `OTEL_TRACES_SAMPLER_ARG` | the ratio of the `traceidratio` samplers, from `0` to `1` |
+//! | `OTEL_BSP_MAX_QUEUE_SIZE` | how many spans wait to be sent at most (default 2048); those beyond are dropped, and the log says how many |
+//! | `OTEL_BSP_MAX_EXPORT_BATCH_SIZE` | how many spans make a batch, sent as soon as it is full (default 512) |
+//! | `OTEL_BSP_SCHEDULE_DELAY` | milliseconds a batch that is not full waits before it is sent (default 5000) |
 //!
-//! Which requests are traced is decided when each one arrives, before its span is built
-//! ([`Sampling`]): a request left out has no request span (for any layer: the log has none
-//! either) and costs the export nothing, and what its handler does while it runs stays out of
-//! the export with it (a child of a span that is not exported is not exported either). A
-//! server with more requests than its collector can take traces a ratio of them; with every
-//! request traced, the spans the export's queue (2 048) cannot take are built and then dropped.
+//! Which requests are traced is decided when each one arrives, before its span is started
+//! ([`Sampling`]): a request left out has no exported span and costs the export nothing, and
+//! what its handler does while it runs stays out of the export with it (a child of a span that
+//! is not exported is not exported either). A server with more requests than its collector can
+//! take traces a ratio of them.
 //!
 //! Without any of the endpoints, nothing is exported and the request path does no more than
 //! without the feature. A server that installs its own `tracing` subscriber adds the layer of
@@ -52,8 +58,8 @@
 //!         true => export.layer().map(|(layer, guard)| (Some(layer), Some(guard)))?,
 //!         false => (None, None),
 //!     };
-//!     // The log's filter is its own, so that the export still sees the request spans (at
-//!     // `debug`) while the log shows `info`.
+//!     // The log's filter is its own, so that the export still sees the handlers' spans and
+//!     // events whatever the log shows.
 //!     let log = tracing_subscriber::fmt::layer()
 //!         .with_writer(std::io::stderr)
 //!         .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
@@ -67,25 +73,22 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::Poll;
 use std::time::Duration;
 
 use opentelemetry::metrics::MeterProvider as _;
-use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry::KeyValue;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{
     IdGenerator, RandomIdGenerator, Sampler, SamplingDecision, SamplingResult, SdkTracerProvider,
     ShouldSample,
 };
 use opentelemetry_sdk::Resource;
 use tracing::subscriber::Interest;
-use tracing::{Metadata, Span};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing::Metadata;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{self, Filter};
 use tracing_subscriber::registry::LookupSpan;
@@ -111,8 +114,9 @@ pub const SAMPLER_VAR: &str = "OTEL_TRACES_SAMPLER";
 /// The ratio of the `traceidratio` samplers.
 pub const SAMPLER_ARG_VAR: &str = "OTEL_TRACES_SAMPLER_ARG";
 
-/// How many exports are live: while none is, a request's trace context is not read.
-static LIVE_EXPORTS: AtomicUsize = AtomicUsize::new(0);
+mod requests;
+
+pub(crate) use requests::{Described, RequestSpan, Started};
 
 /// The target of the request spans (see `server::span`).
 const REQUEST_TARGET: &str = "mcp_runtime::request";
@@ -193,10 +197,11 @@ impl OtlpExport {
         self.endpoint.is_some() || var_set(ENDPOINT_VAR) || var_set(METRICS_ENDPOINT_VAR)
     }
 
-    /// A layer that exports the request spans (and the spans and events at `info` and above),
-    /// with a filter of its own, and the guard that sends what is left when dropped. Give the
-    /// other layers their own filters (`Layer::with_filter`), not a global one, or the request
-    /// spans (at `debug`) never reach this layer.
+    /// Starts exporting the request spans, and returns a layer that exports the handlers'
+    /// spans and events at `info` and above inside them, with a filter of its own, and the guard
+    /// that sends what is left when dropped. Give the other layers their own filters
+    /// (`Layer::with_filter`), not a global one, so that this layer sees what the export wants.
+    /// One export per process: the request spans and the sampling are the process's.
     ///
     /// An endpoint that is not an `http://` or `https://` URL is an error. An `https://`
     /// collector is verified with the public roots (webpki-roots), or with the certificates of
@@ -217,10 +222,17 @@ impl OtlpExport {
         };
         let provider = self.provider(sampling)?;
         let tracer = provider.tracer("mcp-runtime");
+        let posting = requests::Posting::new(
+            RuntimeClient::new(certificate(TRACES_CERTIFICATE_VAR))?,
+            self.traces_endpoint(),
+            requests::headers(),
+            &self.resource(),
+        );
+        // The request spans take their own way (see `requests`).
         let filter = ExportFilter(
             Targets::new()
                 .with_default(LevelFilter::INFO)
-                .with_target(REQUEST_TARGET, LevelFilter::DEBUG),
+                .with_target(REQUEST_TARGET, LevelFilter::OFF),
         );
         // The spans carry what the MCP conventions name, and not what tracing could add to
         // each: source location, thread, target, and busy and idle times (which would take
@@ -231,13 +243,15 @@ impl OtlpExport {
             .with_threads(false)
             .with_target(false)
             .with_tracked_inactivity(false)
+            .and_then(RequestEvents)
             .with_filter(filter);
         HEAD_BOUND.store(sampling.bound(), Ordering::Relaxed);
         HEAD_FOLLOWS_PARENT.store(sampling.follow_parent, Ordering::Relaxed);
-        LIVE_EXPORTS.fetch_add(1, Ordering::Relaxed);
+        let requests = requests::Exporting::start(posting)?;
         Ok((
             layer,
             OtlpGuard {
+                requests: Some(requests),
                 tracer: Some(provider),
                 meter: None,
             },
@@ -275,6 +289,7 @@ impl OtlpExport {
             .build();
         metrics.record_into(&provider.meter("mcp-runtime"));
         Ok(OtlpGuard {
+            requests: None,
             tracer: None,
             meter: Some(provider),
         })
@@ -299,6 +314,19 @@ impl OtlpExport {
             )));
         }
         Ok(endpoint)
+    }
+
+    /// The URL the spans are posted to, as the SDK's exporter finds it: the base URL given in
+    /// code or `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces`, or
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, or the local collector's default.
+    fn traces_endpoint(&self) -> String {
+        let base = |url: &str| format!("{}/v1/traces", url.trim_end_matches('/'));
+        match (&self.endpoint, var(TRACES_ENDPOINT_VAR), var(ENDPOINT_VAR)) {
+            (Some(url), _, _) => base(url),
+            (None, Some(full), _) => full.trim().to_owned(),
+            (None, None, Some(url)) => base(url.trim()),
+            (None, None, None) => base("http://localhost:4318"),
+        }
     }
 
     /// What the export says about the server: `service.name` and `service.version`.
@@ -338,14 +366,16 @@ impl OtlpExport {
 #[must_use = "dropping the guard stops the export"]
 #[derive(Debug)]
 pub struct OtlpGuard {
+    requests: Option<requests::Exporting>,
     tracer: Option<SdkTracerProvider>,
     meter: Option<SdkMeterProvider>,
 }
 
 impl Drop for OtlpGuard {
     fn drop(&mut self) {
+        // Posts the request spans not yet posted.
+        drop(self.requests.take());
         if let Some(tracer) = &self.tracer {
-            LIVE_EXPORTS.fetch_sub(1, Ordering::Relaxed);
             if let Err(error) = tracer.shutdown_with_timeout(EXPORT_TIMEOUT) {
                 tracing::warn!(%error, "the last spans could not be exported");
             }
@@ -355,26 +385,6 @@ impl Drop for OtlpGuard {
                 tracing::warn!(%error, "the last metrics could not be exported");
             }
         }
-    }
-}
-
-/// Makes the caller's span, from the request's `traceparent` and `tracestate`, the parent of
-/// the request's `span`; nothing while no export is live.
-pub(crate) fn set_remote_parent(span: &Span, traceparent: Option<&str>, tracestate: Option<&str>) {
-    if LIVE_EXPORTS.load(Ordering::Relaxed) == 0 {
-        return;
-    }
-    let Some(traceparent) = traceparent else {
-        return;
-    };
-    let carrier = TraceHeaders {
-        traceparent,
-        tracestate,
-    };
-    let context = TraceContextPropagator::new().extract(&carrier);
-    if context.span().span_context().is_remote() {
-        // Fails only when the span is not exported (no OTLP layer saw it).
-        let _ = span.set_parent(context);
     }
 }
 
@@ -490,10 +500,15 @@ impl Sampling {
     }
 }
 
+/// Whether the request spans are exported: an export is live.
+pub(crate) fn exporting() -> bool {
+    requests::live()
+}
+
 /// Whether the request whose `_meta` carries `traceparent` is traced: false only while an
 /// export is live and its [`Sampling`] leaves the request out.
 pub(crate) fn sampled(traceparent: Option<&str>) -> bool {
-    if LIVE_EXPORTS.load(Ordering::Relaxed) == 0 {
+    if !requests::live() {
         return true;
     }
     decide(
@@ -518,9 +533,12 @@ fn decide(bound: u64, follow_parent: bool, traceparent: Option<&str>) -> bool {
     }
 }
 
-/// What the head's decision reads of a W3C `traceparent`.
+/// A W3C `traceparent`: the caller's trace and span, and its decision.
 #[derive(Debug, PartialEq)]
 struct TraceParent {
+    trace_id: [u8; 16],
+    /// The caller's span.
+    parent_id: [u8; 8],
     /// The last 8 bytes of the trace id, which the ratio samplers read.
     trace_id_low: u64,
     /// The `sampled` flag.
@@ -554,10 +572,13 @@ impl TraceParent {
             return None;
         }
         // All ASCII hex digits, checked above.
-        let trace_id_low = u64::from_str_radix(&value[19..35], 16).ok()?;
+        let trace_id = u128::from_str_radix(&value[3..35], 16).ok()?;
+        let parent_id = u64::from_str_radix(&value[36..52], 16).ok()?;
         let flags = u8::from_str_radix(&value[53..55], 16).ok()?;
         Some(TraceParent {
-            trace_id_low,
+            trace_id: trace_id.to_be_bytes(),
+            parent_id: parent_id.to_be_bytes(),
+            trace_id_low: trace_id as u64,
             sampled: flags & 1 == 1,
         })
     }
@@ -601,59 +622,157 @@ thread_local! {
     /// True while this thread polls the future of a request that is not traced: the export's
     /// filter then lets nothing through.
     static UNTRACED: Cell<bool> = const { Cell::new(false) };
+    /// Set when a tool answers with an error result while its request's future is polled.
+    static TOOL_FAILED: Cell<bool> = const { Cell::new(false) };
+    /// True while this thread polls the future of a request whose exported span waits to be
+    /// described by what the request names.
+    static UNDESCRIBED: Cell<bool> = const { Cell::new(false) };
+    /// True while this thread polls the future of a request whose span is exported: the events
+    /// logged outside any span of the handler's are kept for it.
+    static IN_EXPORTED: Cell<bool> = const { Cell::new(false) };
+    /// Those events, encoded, and how many.
+    static EVENTS: std::cell::RefCell<(Vec<u8>, u32)> =
+        const { std::cell::RefCell::new((Vec::new(), 0)) };
+    /// What the request names and its protocol version, once the dispatcher read them.
+    static DESCRIPTION: std::cell::RefCell<(bool, String, Option<&'static str>)> =
+        const { std::cell::RefCell::new((false, String::new(), None)) };
 }
 
-/// While alive, hides what this thread does from the export; restores what was before when
-/// dropped (also when a handler panics through it).
-struct Untraced(bool);
+/// The tool of the request this thread polls answered with an error result: its span says so.
+pub(crate) fn tool_failed() {
+    TOOL_FAILED.set(true);
+}
 
-impl Untraced {
-    fn enter() -> Self {
-        Untraced(UNTRACED.replace(true))
+/// The request this thread polls names `target` (a tool, a prompt or a URI), under the
+/// protocol `version`: its exported span, if it waits for it, says so.
+pub(crate) fn describe(target: &str, version: Option<&'static str>) {
+    if UNDESCRIBED.get() {
+        DESCRIPTION.with_borrow_mut(|(ready, named, at)| {
+            *ready = true;
+            named.clear();
+            named.push_str(target);
+            *at = version;
+        });
     }
 }
 
-impl Drop for Untraced {
+/// While alive, a thread-local flag of this thread is set to a value of a poll's; what was
+/// before is restored when dropped (also when a handler panics through the poll).
+struct Flagged {
+    flag: &'static std::thread::LocalKey<Cell<bool>>,
+    before: bool,
+}
+
+impl Flagged {
+    fn set(flag: &'static std::thread::LocalKey<Cell<bool>>, value: bool) -> Self {
+        Flagged {
+            flag,
+            before: flag.replace(value),
+        }
+    }
+}
+
+impl Drop for Flagged {
     fn drop(&mut self) {
-        UNTRACED.set(self.0);
+        self.flag.set(self.before);
     }
 }
 
 pin_project_lite::pin_project! {
-    /// A request's future; when its request is not traced, each of its polls is hidden from
-    /// the export, and so is everything the handler does in it (spans and events).
-    #[derive(Debug)]
-    pub(crate) struct Scoped<F> {
+    /// A request's future. When its request is traced, its span is the OpenTelemetry context
+    /// of each poll, so that the spans the handler makes are its children; when the request is
+    /// not traced, each poll is hidden from the export, and so is everything the handler does
+    /// in it (spans and events).
+    pub(crate) struct Scoped<'a, F> {
         #[pin]
         future: F,
         hidden: bool,
+        span: Option<&'a mut RequestSpan>,
     }
 }
 
-impl<F> Scoped<F> {
-    /// `future`, hidden from the export when `hidden`.
-    pub(crate) fn new(future: F, hidden: bool) -> Self {
-        Scoped { future, hidden }
+impl<'a, F> Scoped<'a, F> {
+    /// `future`, hidden from the export when `hidden`, in the context of `span`.
+    pub(crate) fn new(future: F, hidden: bool, span: Option<&'a mut RequestSpan>) -> Self {
+        Scoped {
+            future,
+            hidden,
+            span,
+        }
     }
 }
 
-impl<F: Future> Future for Scoped<F> {
+impl<F: Future> Future for Scoped<'_, F> {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        if let Some(span) = this.span {
+            let _context = span.context().clone().attach();
+            let failed = Flagged::set(&TOOL_FAILED, false);
+            let undescribed = span.is_undescribed();
+            if undescribed {
+                DESCRIPTION.with_borrow_mut(|(ready, _, _)| *ready = false);
+            }
+            let describing = Flagged::set(&UNDESCRIBED, undescribed);
+            let exported = Flagged::set(&IN_EXPORTED, true);
+            let polled = this.future.poll(cx);
+            drop((describing, exported));
+            EVENTS.with_borrow_mut(|(events, count)| {
+                if *count > 0 {
+                    span.add_events(events, std::mem::take(count));
+                    events.clear();
+                }
+            });
+            if TOOL_FAILED.get() {
+                span.tool_failed();
+            }
+            drop(failed);
+            if undescribed {
+                DESCRIPTION.with_borrow_mut(|(ready, named, version)| {
+                    if std::mem::take(ready) {
+                        span.describe_as(named, *version);
+                    }
+                });
+            }
+            return polled;
+        }
         if !*this.hidden {
             return this.future.poll(cx);
         }
-        let _untraced = Untraced::enter();
+        let _untraced = Flagged::set(&UNTRACED, true);
         this.future.poll(cx)
+    }
+}
+
+/// Keeps the events a handler logs outside any span of its own (which `tracing-opentelemetry`
+/// would leave out, having no span to put them in) for the exported span of the request whose
+/// future this thread polls.
+struct RequestEvents;
+
+impl<S> Layer<S> for RequestEvents
+where
+    S: tracing::Subscriber + for<'span> LookupSpan<'span>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: layer::Context<'_, S>) {
+        if !IN_EXPORTED.get() {
+            return;
+        }
+        let in_a_span = event.parent().and_then(|id| ctx.span(id)).is_some()
+            || (event.is_contextual() && ctx.lookup_current().is_some());
+        if !in_a_span {
+            EVENTS.with_borrow_mut(|(events, count)| {
+                requests::encode_event(events, event);
+                *count += 1;
+            });
+        }
     }
 }
 
 /// The export's filter: its targets and levels, and nothing while an untraced request runs on
 /// this thread. Every callsite it lets through is asked about each span and event, since the
-/// answer changes from one request to the next, but the request span's: an untraced request
-/// has none.
+/// answer changes from one request to the next. The request spans are not among them: they
+/// take their own way (see `requests`).
 struct ExportFilter(Targets);
 
 impl<S> Filter<S> for ExportFilter {
@@ -663,7 +782,7 @@ impl<S> Filter<S> for ExportFilter {
 
     fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
         let interest = Filter::<S>::callsite_enabled(&self.0, meta);
-        if interest.is_never() || meta.target() == REQUEST_TARGET {
+        if interest.is_never() {
             interest
         } else {
             Interest::sometimes()
@@ -672,26 +791,6 @@ impl<S> Filter<S> for ExportFilter {
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
         Filter::<S>::max_level_hint(&self.0)
-    }
-}
-
-/// The trace context of a request's `_meta`, as the propagator reads headers.
-struct TraceHeaders<'a> {
-    traceparent: &'a str,
-    tracestate: Option<&'a str>,
-}
-
-impl Extractor for TraceHeaders<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        match key {
-            "traceparent" => Some(self.traceparent),
-            "tracestate" => self.tracestate,
-            _ => None,
-        }
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        vec!["traceparent", "tracestate"]
     }
 }
 
@@ -936,12 +1035,12 @@ mod tests {
         let subscriber = tracing_subscriber::registry().with(seen.clone().with_filter(filter));
         let _default = tracing::subscriber::set_default(subscriber);
 
-        Scoped::new(handler(), true).await;
+        Scoped::new(handler(), true, None).await;
         assert!(seen.0.lock().unwrap().is_empty(), "{:?}", seen.0.lock());
 
         // The next request on the same thread is traced, and so is its handler.
         let _span = tracing::debug_span!(target: "mcp_runtime::request", "mcp.request");
-        Scoped::new(handler(), false).await;
+        Scoped::new(handler(), false, None).await;
         assert_eq!(
             *seen.0.lock().unwrap(),
             ["mcp.request", "handler.work", "handler.event"]
@@ -950,7 +1049,7 @@ mod tests {
 
     #[test]
     fn a_panic_through_a_hidden_poll_leaves_the_thread_traced() {
-        let panicking = Scoped::new(async { panic!("in a handler") }, true);
+        let panicking = Scoped::new(async { panic!("in a handler") }, true, None);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();

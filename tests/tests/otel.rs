@@ -35,6 +35,8 @@ struct Received {
     spans: Arc<Mutex<Vec<(String, Span)>>>,
     metrics: Arc<Mutex<Vec<(String, Metric)>>>,
     posts: Arc<Mutex<usize>>,
+    /// The `x-api-key` header of each post to `/v1/traces`, empty when there was none.
+    trace_keys: Arc<Mutex<Vec<String>>>,
 }
 
 impl Received {
@@ -48,6 +50,10 @@ impl Received {
 
     fn posts(&self) -> usize {
         *self.posts.lock().unwrap()
+    }
+
+    fn trace_keys(&self) -> Vec<String> {
+        self.trace_keys.lock().unwrap().clone()
     }
 }
 
@@ -95,25 +101,35 @@ fn collector() -> (Received, axum::Router) {
     );
     let app = app.route(
         "/v1/traces",
-        post(move |body: Bytes| async move {
-            *sink.posts.lock().unwrap() += 1;
-            let request = ExportTraceServiceRequest::decode(body).expect("an OTLP protobuf body");
-            let mut spans = sink.spans.lock().unwrap();
-            for resource_spans in request.resource_spans {
-                let service = resource_spans
-                    .resource
-                    .as_ref()
-                    .and_then(|r| string(&r.attributes, "service.name"))
-                    .unwrap_or_default();
-                for scope in resource_spans.scope_spans {
-                    spans.extend(scope.spans.into_iter().map(|s| (service.clone(), s)));
+        post(
+            move |headers: axum::http::HeaderMap, body: Bytes| async move {
+                *sink.posts.lock().unwrap() += 1;
+                let key = headers
+                    .get("x-api-key")
+                    .map(|key| key.to_str().unwrap().to_owned());
+                sink.trace_keys
+                    .lock()
+                    .unwrap()
+                    .push(key.unwrap_or_default());
+                let request =
+                    ExportTraceServiceRequest::decode(body).expect("an OTLP protobuf body");
+                let mut spans = sink.spans.lock().unwrap();
+                for resource_spans in request.resource_spans {
+                    let service = resource_spans
+                        .resource
+                        .as_ref()
+                        .and_then(|r| string(&r.attributes, "service.name"))
+                        .unwrap_or_default();
+                    for scope in resource_spans.scope_spans {
+                        spans.extend(scope.spans.into_iter().map(|s| (service.clone(), s)));
+                    }
                 }
-            }
-            (
-                [("content-type", "application/x-protobuf")],
-                ExportTraceServiceResponse::default().encode_to_vec(),
-            )
-        }),
+                (
+                    [("content-type", "application/x-protobuf")],
+                    ExportTraceServiceResponse::default().encode_to_vec(),
+                )
+            },
+        ),
     );
     (received, app)
 }
@@ -235,6 +251,10 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
                 "jsonrpc": "2.0", "id": 9, "method": "tools/call",
                 "params": {"name": "no_such_tool", "arguments": {}, "_meta": meta()},
             }),
+            json!({
+                "jsonrpc": "2.0", "id": 10, "method": "resources/read",
+                "params": {"uri": "test://static/readme", "_meta": meta()},
+            }),
         ],
     )
     .await;
@@ -289,6 +309,34 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
         .unwrap_or_else(|| panic!("no handler span under request 7: {spans:#?}"));
     assert_eq!(copy.trace_id, span.trace_id);
     assert_eq!(string(&copy.attributes, "chars").as_deref(), Some("6"));
+    // The handler's event outside its span is an event of the request's span.
+    let echoing = span
+        .events
+        .iter()
+        .find(|event| event.name == "echoing")
+        .unwrap_or_else(|| panic!("no event of the handler: {span:#?}"));
+    assert_eq!(
+        string(&echoing.attributes, "level").as_deref(),
+        Some("INFO")
+    );
+    let chars = echoing.attributes.iter().find(|a| a.key == "chars");
+    assert_eq!(
+        chars.and_then(|a| a.value.as_ref()?.value.clone()),
+        Some(AnyValue::IntValue(6)),
+        "{echoing:#?}"
+    );
+    assert!(echoing.time_unix_nano >= span.start_time_unix_nano);
+    // The handler's span and event lie within the request's span, whose times are read from
+    // the monotonic clock anchored to the wall clock, and theirs from the wall clock.
+    assert!(
+        span.start_time_unix_nano <= copy.start_time_unix_nano,
+        "{span:#?} {copy:#?}"
+    );
+    assert!(
+        copy.end_time_unix_nano <= span.end_time_unix_nano,
+        "{span:#?} {copy:#?}"
+    );
+    assert!(echoing.time_unix_nano <= span.end_time_unix_nano);
 
     let (_, fresh) = calls
         .iter()
@@ -298,6 +346,18 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
     assert_ne!(hex(&fresh.trace_id), TRACE_ID);
     assert_ne!(fresh.trace_id, vec![0; 16]);
     assert!(fresh.parent_span_id.is_empty(), "{fresh:#?}");
+    // Without a trace context in its params, the span is described as the call is read.
+    for (key, value) in [
+        ("gen_ai.tool.name", "echo"),
+        ("gen_ai.operation.name", "execute_tool"),
+        ("mcp.protocol.version", "2026-07-28"),
+    ] {
+        assert_eq!(
+            string(&fresh.attributes, key).as_deref(),
+            Some(value),
+            "{key}: {fresh:#?}"
+        );
+    }
     let status = fresh.status.clone().unwrap_or_default();
     assert_ne!(status.code, StatusCode::Error as i32, "{fresh:#?}");
 
@@ -313,6 +373,25 @@ async fn request_spans_are_exported_as_server_spans_under_the_callers_trace() {
         string(&failed.attributes, "error.type").is_some(),
         "{failed:#?}"
     );
+
+    // A resource's read names its URI.
+    let (_, read) = spans
+        .iter()
+        .find(|(_, span)| string(&span.attributes, "jsonrpc.request.id").as_deref() == Some("10"))
+        .unwrap_or_else(|| panic!("no span for request 10: {spans:#?}"));
+    assert_eq!(read.name, "resources/read");
+    for (key, value) in [
+        ("mcp.method.name", "resources/read"),
+        ("mcp.resource.uri", "test://static/readme"),
+        ("mcp.protocol.version", "2026-07-28"),
+    ] {
+        assert_eq!(
+            string(&read.attributes, key).as_deref(),
+            Some(value),
+            "{key}: {read:#?}"
+        );
+    }
+    assert_eq!(string(&read.attributes, "gen_ai.tool.name"), None);
 }
 
 /// The last exported value of the counter `name` for the data point with `labels`.
@@ -403,12 +482,23 @@ async fn the_standard_variables_configure_the_export() {
         &[
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
             ("OTEL_SERVICE_NAME", "renamed"),
+            // Percent-encoded, as the variable's values are.
+            ("OTEL_EXPORTER_OTLP_HEADERS", "x-api-key=secret%20key"),
         ],
         &[call(1, "hello", None)],
     )
     .await;
-    let (service, _) = echo_span(&received.spans()).clone();
+    let spans = received.spans();
+    let (service, _) = echo_span(&spans).clone();
     assert_eq!(service, "renamed");
+    // The request's span and its handler's, each with the key.
+    assert!(
+        spans.iter().any(|(_, span)| span.name == "echo.copy"),
+        "{spans:#?}"
+    );
+    let keys = received.trace_keys();
+    assert!(!keys.is_empty());
+    assert!(keys.iter().all(|key| key == "secret key"), "{keys:?}");
 }
 
 #[tokio::test]
@@ -433,7 +523,10 @@ async fn a_request_left_out_by_sampling_is_not_exported_nor_is_its_handlers_work
         ],
     )
     .await;
-    let spans = received.spans();
+    // The request spans and the handler's go to the collector in posts of their own, in
+    // either order.
+    let mut spans = received.spans();
+    spans.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
     let names: Vec<(&str, Option<String>)> = spans
         .iter()
         .map(|(_, span)| {
@@ -588,10 +681,43 @@ async fn an_https_collector_is_verified_with_the_certificate_named() {
     let _ = std::fs::remove_file(empty);
 }
 
-/// Over HTTP, the spans are sent when the server stops on SIGTERM.
+/// Posts `body` to the HTTP server at `bind` as a modern `tools/call` of `echo`, with the extra
+/// `headers`; returns the raw answer.
+async fn post_call(bind: &str, body: &Value, headers: &str) -> String {
+    let headers = format!(
+        "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\n{headers}"
+    );
+    post_mcp(bind, body, &headers).await
+}
+
+/// Posts `body` to `/mcp` of the HTTP server at `bind` with the extra `headers` (each ending
+/// with CRLF); returns the raw answer, headers included.
+async fn post_mcp(bind: &str, body: &Value, headers: &str) -> String {
+    use tokio::io::AsyncReadExt;
+    let started = std::time::Instant::now();
+    let mut stream = loop {
+        match tokio::net::TcpStream::connect(bind).await {
+            Ok(stream) => break stream,
+            Err(e) if started.elapsed() > Duration::from_secs(30) => panic!("never listened: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    };
+    let body = body.to_string();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {bind}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n{headers}Connection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
+}
+
+/// Over HTTP, the caller's trace context is read from the request's `_meta` or, without one
+/// there, from the `traceparent` and `tracestate` headers; the spans are sent when the server
+/// stops on SIGTERM.
 #[tokio::test]
 async fn an_http_server_sends_its_spans_when_it_stops_on_sigterm() {
-    use tokio::io::AsyncReadExt;
     let (endpoint, received) = local_receiver().await;
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -607,24 +733,40 @@ async fn an_http_server_sends_its_spans_when_it_stops_on_sigterm() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    let mut stream = loop {
-        match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            Ok(stream) => break stream,
-            Err(e) if started.elapsed() > Duration::from_secs(30) => panic!("never listened: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    };
     let traceparent = format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01");
-    let body = call(3, "over http", Some(&traceparent)).to_string();
-    let request = format!(
-        "POST /mcp HTTP/1.1\r\nHost: {bind}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
+    let answer = post_call(&bind, &call(3, "over http", Some(&traceparent)), "").await;
     assert!(answer.contains("over http"), "{answer}");
+    // The context in the headers only, from another caller's span.
+    let header_parent = "1111111111111111";
+    let headers =
+        format!("traceparent: 00-{TRACE_ID}-{header_parent}-01\r\ntracestate: from=headers\r\n");
+    let answer = post_call(&bind, &call(4, "in headers", None), &headers).await;
+    assert!(answer.contains("in headers"), "{answer}");
+    // A call in a session of the handshake era: its span names the session.
+    let initialize = json!({
+        "jsonrpc": "2.0", "id": 10, "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "t", "version": "1"}},
+    });
+    let answer = post_mcp(&bind, &initialize, "").await;
+    let session = answer
+        .lines()
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("mcp-session-id: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("no session id: {answer}"));
+    let session = session.trim();
+    let in_session = format!("Mcp-Session-Id: {session}\r\nMCP-Protocol-Version: 2025-11-25\r\n");
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    post_mcp(&bind, &initialized, &in_session).await;
+    let legacy_call = json!({
+        "jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"text": "in a session"}},
+    });
+    let answer = post_mcp(&bind, &legacy_call, &in_session).await;
+    assert!(answer.contains("in a session"), "{answer}");
 
     let pid = child.id().unwrap().to_string();
     let killed = std::process::Command::new("kill")
@@ -639,10 +781,29 @@ async fn an_http_server_sends_its_spans_when_it_stops_on_sigterm() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let spans = received.spans();
-    let (_, span) = spans
-        .iter()
-        .find(|(_, span)| span.name == "tools/call echo")
-        .unwrap_or_else(|| panic!("no span for the call: {spans:#?}\n{stderr}"));
-    assert_eq!(hex(&span.trace_id), TRACE_ID);
-    assert_eq!(hex(&span.parent_span_id), PARENT_SPAN_ID);
+    let span_of = |id: &str| {
+        spans
+            .iter()
+            .map(|(_, span)| span)
+            .find(|span| string(&span.attributes, "jsonrpc.request.id").as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("no span for request {id}: {spans:#?}\n{stderr}"))
+    };
+    let in_meta = span_of("3");
+    assert_eq!(hex(&in_meta.trace_id), TRACE_ID);
+    assert_eq!(hex(&in_meta.parent_span_id), PARENT_SPAN_ID);
+    assert_eq!(in_meta.trace_state, "vendor=1");
+    let in_headers = span_of("4");
+    assert_eq!(hex(&in_headers.trace_id), TRACE_ID);
+    assert_eq!(hex(&in_headers.parent_span_id), header_parent);
+    assert_eq!(in_headers.trace_state, "from=headers");
+    assert_eq!(string(&in_headers.attributes, "mcp.session.id"), None);
+    let in_session = span_of("5");
+    assert_eq!(
+        string(&in_session.attributes, "mcp.session.id").as_deref(),
+        Some(session)
+    );
+    assert_eq!(
+        string(&in_session.attributes, "mcp.protocol.version").as_deref(),
+        Some("2025-11-25")
+    );
 }

@@ -108,7 +108,9 @@ async fn observe(server: Server) -> (Server, Vec<mcp_runtime::otel::OtlpGuard>) 
         .await
         .expect("a port for the collector");
     let endpoint = format!("http://{}", listener.local_addr().expect("its address"));
-    let collector = axum::Router::new().fallback(|| async { "" });
+    // It reads each export's body, as a collector does: a connection whose request was not
+    // read is closed, and the exporter would connect again for every export.
+    let collector = axum::Router::new().fallback(|_export: axum::body::Bytes| async { "" });
     tokio::spawn(async move { axum::serve(listener, collector).await });
     let export = mcp_runtime::otel::OtlpExport::new("bench-ours").endpoint(endpoint);
     let mut guards = Vec::new();

@@ -85,6 +85,8 @@ pub struct Connection {
     /// replica finds its way back. Such a connection hears of changes through the store,
     /// not through the server's list of subscribers.
     replica: OnceLock<String>,
+    /// The id of the HTTP session the connection is, as its `Mcp-Session-Id` header names it.
+    session: OnceLock<Box<str>>,
 }
 
 impl Connection {
@@ -103,7 +105,19 @@ impl Connection {
             shutting_down: AtomicBool::new(false),
             closing: CancellationToken::new(),
             replica: OnceLock::new(),
+            session: OnceLock::new(),
         }
+    }
+
+    /// Names the connection as the HTTP session `id`.
+    #[cfg(feature = "http")]
+    pub(crate) fn set_session_id(&self, id: &str) {
+        let _ = self.session.set(id.into());
+    }
+
+    /// The id of the HTTP session the connection is, if it is one.
+    pub(crate) fn session_id(&self) -> Option<&str> {
+        self.session.get().map(|id| &**id)
     }
 
     /// Marks the connection as a session kept in a shared store, served here by `replica`.

@@ -406,6 +406,18 @@ impl Dispatcher {
         message: Bytes,
         sink: Outbound,
     ) -> Option<Reply> {
+        self.reply_in_trace(connection, message, sink, None).await
+    }
+
+    /// Like [`Dispatcher::reply`], for a message whose transport carried the caller's trace
+    /// context (HTTP's `traceparent` and `tracestate` headers).
+    pub(crate) async fn reply_in_trace(
+        &self,
+        connection: &Arc<Connection>,
+        message: Bytes,
+        sink: Outbound,
+        trace: Option<super::span::TraceHeaders>,
+    ) -> Option<Reply> {
         let incoming = match Incoming::decode(&message) {
             Ok(incoming) => incoming,
             Err(e) => {
@@ -419,26 +431,30 @@ impl Dispatcher {
             Incoming::Request { id, method, params } => {
                 #[cfg(feature = "metrics")]
                 let timer = self.inner.metrics.as_ref().map(|m| m.request(&method));
-                let super::span::Traced { span, hidden } =
-                    super::span::request(connection, &id, &method, params);
+                #[cfg(feature = "metrics")]
+                let started = timer.as_ref().map(crate::metrics::RequestTimer::started);
+                #[cfg(not(feature = "metrics"))]
+                let started = None;
+                let mut traced =
+                    super::span::request(connection, &id, &method, params, trace.as_ref(), started);
                 let answer = match &self.inner.layers {
                     // Without a subscriber that wants the span, the request is not wrapped in it.
-                    None if span.is_disabled() => {
+                    None if traced.span.is_disabled() => {
                         let serve = self.request(connection, &message, &id, &method, params, sink);
-                        super::span::scoped(hidden, serve).await
+                        traced.scoped(serve).await
                     }
                     None => {
                         let serve = tracing::Instrument::instrument(
                             self.request(connection, &message, &id, &method, params, sink),
-                            span.clone(),
+                            traced.span.clone(),
                         );
-                        super::span::scoped(hidden, serve).await
+                        traced.scoped(serve).await
                     }
                     Some(layers) => {
                         let serve =
                             self.layered(layers, connection, &message, &id, &method, params, sink);
-                        let serve = tracing::Instrument::instrument(serve, span.clone());
-                        super::span::scoped(hidden, serve).await
+                        let serve = tracing::Instrument::instrument(serve, traced.span.clone());
+                        traced.scoped(serve).await
                     }
                 };
                 let reply = match answer {
@@ -447,7 +463,7 @@ impl Dispatcher {
                         error_code: None,
                     }),
                     Answer::Error(error) => {
-                        super::span::failed(&span, &error);
+                        traced.failed(&error);
                         Some(Reply {
                             message: encode_error(Some(&id), &error),
                             error_code: Some(error.code),
@@ -457,7 +473,7 @@ impl Dispatcher {
                 };
                 #[cfg(feature = "metrics")]
                 if let (Some(timer), Some(reply)) = (timer, &reply) {
-                    timer.finish(reply.error_code.is_some());
+                    traced.ended_at(timer.finish(reply.error_code.is_some()));
                 }
                 reply
             }

@@ -37,6 +37,8 @@ pub(crate) use dispatch::unsupported_version;
 pub(crate) use dispatch::Inner as DispatcherInner;
 pub use dispatch::{Dispatcher, Reply};
 pub(crate) use input::MIN_KEY_BYTES as MIN_STATE_KEY_BYTES;
+#[cfg(feature = "http")]
+pub(crate) use span::TraceHeaders;
 pub use subscriptions::Notifier;
 
 use crate::__private::v1::Provider;

@@ -24,9 +24,11 @@ impl Dispatcher {
             return Err(RpcError::method_not_found("prompts/get"));
         }
         let mut params = CapabilityParams::parse(params, "name")?;
-        let negotiated = self.negotiate(connection, params.meta.take())?;
-        let era = negotiated.version.era();
+        let negotiated = self.negotiate(connection, params.meta.take());
         let name = params.named("name").unwrap_or_default();
+        super::span::described(name, negotiated.as_ref().ok().map(|n| n.version));
+        let negotiated = negotiated?;
+        let era = negotiated.version.era();
         let unknown = || {
             RpcError::invalid_params(format!(
                 "Unknown prompt: {name} (not found or not authorized)"

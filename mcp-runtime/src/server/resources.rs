@@ -33,9 +33,11 @@ impl Dispatcher {
             return Err(RpcError::method_not_found("resources/read"));
         }
         let mut params = CapabilityParams::parse(params, "uri")?;
-        let negotiated = self.negotiate(connection, params.meta.take())?;
-        let era = negotiated.version.era();
+        let negotiated = self.negotiate(connection, params.meta.take());
         let uri = params.named("uri").unwrap_or_default();
+        super::span::described(uri, negotiated.as_ref().ok().map(|n| n.version));
+        let negotiated = negotiated?;
+        let era = negotiated.version.era();
         let (index, variables) = registry
             .resource(uri, &self.inner.hub.resources)
             .ok_or_else(|| not_found(era, uri))?;

@@ -25,12 +25,14 @@ impl Dispatcher {
             Ok(params) => params,
             Err(error) => return Answer::Error(error),
         };
-        let negotiated = match self.negotiate(connection, params.meta.take()) {
+        let negotiated = self.negotiate(connection, params.meta.take());
+        let name = params.named("name").unwrap_or_default();
+        super::span::described(name, negotiated.as_ref().ok().map(|n| n.version));
+        let negotiated = match negotiated {
             Ok(negotiated) => negotiated,
             Err(error) => return Answer::Error(error),
         };
         let era = negotiated.version.era();
-        let name = params.named("name").unwrap_or_default();
         // A hidden or switched-off tool is answered like an unknown one, so that its
         // existence does not leak.
         let unknown = || {

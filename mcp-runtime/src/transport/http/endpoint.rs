@@ -22,7 +22,7 @@ use super::connections::Drain;
 use super::headers::ParamsHead;
 use super::in_flight::{CallerCounts, InFlight};
 use crate::protocol::{code, encode_error, Incoming, ProtocolVersion, RequestId, RpcError};
-use crate::server::{unsupported_version, Connection, Reply};
+use crate::server::{unsupported_version, Connection, Reply, TraceHeaders};
 
 use super::{auth, guard, headers, session, Shared};
 
@@ -173,6 +173,7 @@ async fn post(
             modern: head.modern,
             permit,
             drain,
+            trace: TraceHeaders::of(headers),
         };
         return dispatch(shared, work).await;
     }
@@ -213,6 +214,7 @@ async fn post(
         modern: head.modern,
         permit,
         drain,
+        trace: TraceHeaders::of(headers),
     };
     let response = dispatch(shared, work).await;
     if matches!(
@@ -442,6 +444,8 @@ struct Work {
     permit: Option<InFlight>,
     /// When the server's shutdown stops the work, if it is served with one.
     drain: Option<Stop>,
+    /// The caller's trace context, from the HTTP headers.
+    trace: Option<TraceHeaders>,
 }
 
 /// When shutdown stops a request: once the grace period is over, or for a stream that only
@@ -471,6 +475,7 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         modern,
         permit,
         drain,
+        trace,
     } = work;
     let Some(id) = id else {
         // Notifications and responses: accepted, never answered.
@@ -479,7 +484,7 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
         return StatusCode::ACCEPTED.into_response();
     };
     let (sink, mut notifications) = mpsc::channel::<Vec<u8>>(64);
-    let mut work = request_work(shared, connection, body, sink, permit, drain);
+    let mut work = request_work(shared, connection, body, sink, permit, drain, trace);
     // Most handlers finish on their first poll: answer those right here, with no task to
     // spawn and wake.
     let first_poll = std::future::poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await;
@@ -531,7 +536,8 @@ async fn dispatch(shared: &Shared, work: Work) -> Response {
 }
 
 /// The work of answering one request, run as the current caller, holding its place among
-/// the requests in flight, and stopped with an answer when shutdown says so.
+/// the requests in flight, and stopped with an answer when shutdown says so; in the caller's
+/// trace `trace`, from the HTTP headers.
 fn request_work(
     shared: &Shared,
     connection: Arc<Connection>,
@@ -539,6 +545,7 @@ fn request_work(
     sink: mpsc::Sender<Vec<u8>>,
     permit: Option<InFlight>,
     drain: Option<Stop>,
+    trace: Option<TraceHeaders>,
 ) -> Pin<Box<dyn Future<Output = Option<Reply>> + Send>> {
     let dispatcher = shared.dispatcher.clone();
     let caller = crate::permission::Caller::current();
@@ -547,7 +554,7 @@ fn request_work(
         // ends.
         let _permit = permit;
         // One place for the reply's state, whether or not a drain can stop it.
-        let mut reply = std::pin::pin!(dispatcher.reply(&connection, body, sink));
+        let mut reply = std::pin::pin!(dispatcher.reply_in_trace(&connection, body, sink, trace));
         let Some(stop) = drain else {
             return reply.await;
         };

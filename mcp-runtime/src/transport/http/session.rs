@@ -171,6 +171,7 @@ impl Session {
         connection: Connection,
     ) -> Arc<Session> {
         let now = Instant::now();
+        connection.set_session_id(id);
         Arc::new(Session {
             id: id.to_owned(),
             connection: Arc::new(connection),
