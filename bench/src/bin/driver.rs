@@ -1148,9 +1148,24 @@ fn format_figure(value: f64) -> String {
     }
 }
 
+/// The median of the ratios `variant[i] / ours[i]`, each round's figure of the variant against
+/// ours' figure in the same round (the `i`th figure of each, as the rounds recorded them).
+/// Rounds on a noisy machine fall in different speed bands, and the ratio of two medians can
+/// then compare one band with another; each round's pair ran a few seconds apart.
+fn median_of_ratios(ours: &[f64], variant: &[f64]) -> f64 {
+    let mut ratios: Vec<f64> = ours
+        .iter()
+        .zip(variant)
+        .filter(|(ours, _)| **ours != 0.0)
+        .map(|(ours, variant)| variant / ours)
+        .collect();
+    median(&mut ratios)
+}
+
 /// The second table: ours built or run another way (a label `ours-…`: `ours-otel`,
-/// `ours-observed`, …) against ours as in the first table, workload by workload, as a ratio.
-fn variants(order: &[String], figures: &mut BTreeMap<(String, &str, String), Vec<f64>>) {
+/// `ours-observed`, …) against ours as in the first table, workload by workload, as a ratio of
+/// the medians and as the median of the rounds' ratios.
+fn variants(order: &[String], figures: &BTreeMap<(String, &str, String), Vec<f64>>) {
     let mut labels: Vec<String> = figures
         .keys()
         .map(|(_, _, server)| server.clone())
@@ -1162,29 +1177,38 @@ fn variants(order: &[String], figures: &mut BTreeMap<(String, &str, String), Vec
         return;
     }
     println!();
-    println!("| workload | figure | ours | variant | the variant | variant ÷ ours |");
-    println!("|---|---|---:|---|---:|---:|");
+    println!(
+        "| workload | figure | ours | variant | the variant | variant ÷ ours | median of the rounds' ratios |"
+    );
+    println!("|---|---|---:|---|---:|---:|---:|");
     for workload in order {
         for label in &labels {
             for (metric, name) in METRICS {
-                let mut median_of = |server: &str| {
+                let in_rounds = |server: &str| {
                     figures
-                        .get_mut(&(workload.clone(), metric, server.to_owned()))
-                        .map_or(f64::NAN, |values| median(values))
+                        .get(&(workload.clone(), metric, server.to_owned()))
+                        .cloned()
+                        .unwrap_or_default()
                 };
-                let (ours, variant) = (median_of("ours"), median_of(label));
+                let (mut ours, mut variant) = (in_rounds("ours"), in_rounds(label));
+                let paired = median_of_ratios(&ours, &variant);
+                let (ours, variant) = (median(&mut ours), median(&mut variant));
                 if ours.is_nan() || variant.is_nan() {
                     continue;
                 }
-                let ratio = if ours == 0.0 {
-                    "–".to_owned()
-                } else {
-                    format!("{:.1} %", variant / ours * 100.0)
+                let percent = |ratio: f64| {
+                    if ratio.is_finite() {
+                        format!("{:.1} %", ratio * 100.0)
+                    } else {
+                        "–".to_owned()
+                    }
                 };
                 println!(
-                    "| {workload} | {name} | {} | {label} | {} | {ratio} |",
+                    "| {workload} | {name} | {} | {label} | {} | {} | {} |",
                     format_figure(ours),
                     format_figure(variant),
+                    percent(variant / ours),
+                    percent(paired),
                 );
             }
         }
@@ -1258,7 +1282,7 @@ fn report(path: &str) {
             );
         }
     }
-    variants(&order, &mut figures);
+    variants(&order, &figures);
     let rounds_seen: Vec<usize> = rounds.values().copied().collect();
     println!();
     println!(
