@@ -138,13 +138,17 @@ observed() { # label, then the driver's arguments
 variants() {
     # With the `otel` feature compiled in but not configured, then with the request spans
     # exported over OTLP and the metrics recorded: every request traced, then one in a hundred.
+    # In a palindrome (each twice, the second time in reverse order), so that a drift of the
+    # machine's speed during the round hits ours and each variant alike; the report pairs
+    # each figure of a variant with ours' of the same half.
     local label server
-    for label in ours ours-otel ours-observed ours-sampled; do
+    local palindrome=(ours ours-otel ours-observed ours-sampled ours-sampled ours-observed ours-otel ours)
+    for label in "${palindrome[@]}"; do
         server="$bin/bench-ours-otel"
         [[ $label == ours ]] && server="$bin/bench-ours"
         observed "$label" stdio-pipelined "$server" "$label" "$PIPELINED_CALLS"
     done
-    for label in ours ours-otel ours-observed ours-sampled; do
+    for label in "${palindrome[@]}"; do
         server="$bin/bench-ours-otel"
         [[ $label == ours ]] && server="$bin/bench-ours"
         observed "$label" http "$server" "$label" modern 64 "$SECONDS_PER_HTTP"

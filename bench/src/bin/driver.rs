@@ -1148,16 +1148,23 @@ fn format_figure(value: f64) -> String {
     }
 }
 
-/// The median of the ratios `variant[i] / ours[i]`, each round's figure of the variant against
-/// ours' figure in the same round (the `i`th figure of each, as the rounds recorded them).
-/// Rounds on a noisy machine fall in different speed bands, and the ratio of two medians can
-/// then compare one band with another; each round's pair ran a few seconds apart.
-fn median_of_ratios(ours: &[f64], variant: &[f64]) -> f64 {
-    let mut ratios: Vec<f64> = ours
+/// Figures in the order the runs made them: the record's position in the results, and the
+/// figure.
+type Sequence = Vec<(usize, f64)>;
+
+/// The median of the ratios of each of the variant's figures to ours' figure nearest it in the
+/// order of the runs (the earlier of two as near). Rounds on a noisy machine fall in different
+/// speed bands, and the ratio of two medians can then compare one band with another; each
+/// pair here ran a few seconds apart.
+fn median_of_ratios(ours: &Sequence, variant: &Sequence) -> f64 {
+    let mut ratios: Vec<f64> = variant
         .iter()
-        .zip(variant)
-        .filter(|(ours, _)| **ours != 0.0)
-        .map(|(ours, variant)| variant / ours)
+        .filter_map(|(at, figure)| {
+            let nearest = ours
+                .iter()
+                .min_by_key(|(ours_at, _)| ours_at.abs_diff(*at))?;
+            (nearest.1 != 0.0).then(|| figure / nearest.1)
+        })
         .collect();
     median(&mut ratios)
 }
@@ -1165,7 +1172,7 @@ fn median_of_ratios(ours: &[f64], variant: &[f64]) -> f64 {
 /// The second table: ours built or run another way (a label `ours-…`: `ours-otel`,
 /// `ours-observed`, …) against ours as in the first table, workload by workload, as a ratio of
 /// the medians and as the median of the rounds' ratios.
-fn variants(order: &[String], figures: &BTreeMap<(String, &str, String), Vec<f64>>) {
+fn variants(order: &[String], figures: &BTreeMap<(String, &str, String), Sequence>) {
     let mut labels: Vec<String> = figures
         .keys()
         .map(|(_, _, server)| server.clone())
@@ -1178,7 +1185,7 @@ fn variants(order: &[String], figures: &BTreeMap<(String, &str, String), Vec<f64
     }
     println!();
     println!(
-        "| workload | figure | ours | variant | the variant | variant ÷ ours | median of the rounds' ratios |"
+        "| workload | figure | ours | variant | the variant | variant ÷ ours | median of the ratios to the nearest run of ours |"
     );
     println!("|---|---|---:|---|---:|---:|---:|");
     for workload in order {
@@ -1190,9 +1197,12 @@ fn variants(order: &[String], figures: &BTreeMap<(String, &str, String), Vec<f64
                         .cloned()
                         .unwrap_or_default()
                 };
-                let (mut ours, mut variant) = (in_rounds("ours"), in_rounds(label));
+                let (ours, variant) = (in_rounds("ours"), in_rounds(label));
                 let paired = median_of_ratios(&ours, &variant);
-                let (ours, variant) = (median(&mut ours), median(&mut variant));
+                let median_of = |figures: Sequence| {
+                    median(&mut figures.into_iter().map(|(_, f)| f).collect::<Vec<_>>())
+                };
+                let (ours, variant) = (median_of(ours), median_of(variant));
                 if ours.is_nan() || variant.is_nan() {
                     continue;
                 }
@@ -1222,9 +1232,12 @@ fn report(path: &str) {
     let mut figures: BTreeMap<(String, &str, String), Vec<f64>> = BTreeMap::new();
     let mut failures: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut rounds: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for record in text
+    // The same figures with their positions, for the variants' pairs.
+    let mut sequence: BTreeMap<(String, &str, String), Sequence> = BTreeMap::new();
+    for (at, record) in text
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .enumerate()
     {
         let workload = record["workload"].as_str().unwrap_or_default().to_owned();
         let server = record["server"].as_str().unwrap_or_default().to_owned();
@@ -1243,6 +1256,10 @@ fn report(path: &str) {
                     .entry((workload.clone(), metric, server.clone()))
                     .or_default()
                     .push(value);
+                sequence
+                    .entry((workload.clone(), metric, server.clone()))
+                    .or_default()
+                    .push((at, value));
             }
         }
     }
@@ -1282,7 +1299,7 @@ fn report(path: &str) {
             );
         }
     }
-    variants(&order, &figures);
+    variants(&order, &sequence);
     let rounds_seen: Vec<usize> = rounds.values().copied().collect();
     println!();
     println!(
