@@ -139,8 +139,8 @@ variants() {
     # With the `otel` feature compiled in but not configured, then with the request spans
     # exported over OTLP and the metrics recorded: every request traced, then one in a hundred.
     # In a palindrome (each twice, the second time in reverse order), so that a drift of the
-    # machine's speed during the round hits ours and each variant alike; the report pairs
-    # each figure of a variant with ours' of the same half.
+    # machine's speed during the round hits ours and each variant alike; the report also sets
+    # each figure of a variant against the nearest run of ours.
     local label server
     local palindrome=(ours ours-otel ours-observed ours-sampled ours-sampled ours-observed ours-otel ours)
     for label in "${palindrome[@]}"; do

@@ -1156,7 +1156,7 @@ type Sequence = Vec<(usize, f64)>;
 /// order of the runs (the earlier of two as near). Rounds on a noisy machine fall in different
 /// speed bands, and the ratio of two medians can then compare one band with another; each
 /// pair here ran a few seconds apart.
-fn median_of_ratios(ours: &Sequence, variant: &Sequence) -> f64 {
+fn median_of_ratios(ours: &[(usize, f64)], variant: &[(usize, f64)]) -> f64 {
     let mut ratios: Vec<f64> = variant
         .iter()
         .filter_map(|(at, figure)| {
@@ -1170,8 +1170,8 @@ fn median_of_ratios(ours: &Sequence, variant: &Sequence) -> f64 {
 }
 
 /// The second table: ours built or run another way (a label `ours-…`: `ours-otel`,
-/// `ours-observed`, …) against ours as in the first table, workload by workload, as a ratio of
-/// the medians and as the median of the rounds' ratios.
+/// `ours-observed`, …) against ours as in the first table, workload by workload, as the ratio
+/// of the medians and as the median of its figures' ratios to the nearest run of ours.
 fn variants(order: &[String], figures: &BTreeMap<(String, &str, String), Sequence>) {
     let mut labels: Vec<String> = figures
         .keys()
