@@ -299,10 +299,7 @@ impl OtlpExport {
     /// `None` to let the exporter read the variables; an error when the URL in force is not
     /// an `http://` or `https://` one.
     fn endpoint_for(&self, signal: &str, full_var: &str) -> Result<Option<String>, OtlpError> {
-        let endpoint = self
-            .endpoint
-            .as_ref()
-            .map(|url| format!("{}/v1/{signal}", url.trim_end_matches('/')));
+        let endpoint = self.endpoint.as_ref().map(|url| signal_url(url, signal));
         let shown = endpoint
             .clone()
             .or_else(|| var(full_var))
@@ -320,12 +317,11 @@ impl OtlpExport {
     /// code or `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/traces`, or
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, or the local collector's default.
     fn traces_endpoint(&self) -> String {
-        let base = |url: &str| format!("{}/v1/traces", url.trim_end_matches('/'));
         match (&self.endpoint, var(TRACES_ENDPOINT_VAR), var(ENDPOINT_VAR)) {
-            (Some(url), _, _) => base(url),
+            (Some(url), _, _) => signal_url(url, "traces"),
             (None, Some(full), _) => full.trim().to_owned(),
-            (None, None, Some(url)) => base(url.trim()),
-            (None, None, None) => base("http://localhost:4318"),
+            (None, None, Some(url)) => signal_url(url.trim(), "traces"),
+            (None, None, None) => signal_url("http://localhost:4318", "traces"),
         }
     }
 
@@ -792,6 +788,11 @@ impl<S> Filter<S> for ExportFilter {
     fn max_level_hint(&self) -> Option<LevelFilter> {
         Filter::<S>::max_level_hint(&self.0)
     }
+}
+
+/// The URL of `signal`'s export (`traces`, `metrics`) under the collector's `base` URL.
+fn signal_url(base: &str, signal: &str) -> String {
+    format!("{}/v1/{signal}", base.trim_end_matches('/'))
 }
 
 fn var(name: &str) -> Option<String> {

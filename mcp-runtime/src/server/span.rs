@@ -140,6 +140,18 @@ pub(super) fn request(
     if !logged && decided == Some(false) {
         return Traced::none(exporting);
     }
+    // The exported span, under the caller's trace context.
+    #[cfg(feature = "otel")]
+    let start = |traceparent: Option<&str>, tracestate: Option<&str>| {
+        crate::otel::RequestSpan::start(&crate::otel::Started {
+            method,
+            id,
+            session: connection.session_id(),
+            traceparent,
+            tracestate,
+            at: started,
+        })
+    };
     // A capability call's exported span is described as the dispatcher reads the params (see
     // `described`): they are not read here.
     #[cfg(feature = "otel")]
@@ -147,14 +159,10 @@ pub(super) fn request(
         return Traced {
             span: Span::none(),
             hidden: false,
-            exported: crate::otel::RequestSpan::start(&crate::otel::Started {
-                method,
-                id,
-                session: connection.session_id(),
-                traceparent: headers.map(|headers| headers.traceparent.as_str()),
-                tracestate: headers.and_then(|headers| headers.tracestate.as_deref()),
-                at: started,
-            }),
+            exported: start(
+                headers.map(|headers| headers.traceparent.as_str()),
+                headers.and_then(|headers| headers.tracestate.as_deref()),
+            ),
         };
     }
     let described = params
@@ -187,16 +195,7 @@ pub(super) fn request(
     };
     #[cfg(feature = "otel")]
     let exported = traced
-        .then(|| {
-            crate::otel::RequestSpan::start(&crate::otel::Started {
-                method,
-                id,
-                session: connection.session_id(),
-                traceparent: meta.traceparent.as_deref(),
-                tracestate: meta.tracestate.as_deref(),
-                at: started,
-            })
-        })
+        .then(|| start(meta.traceparent.as_deref(), meta.tracestate.as_deref()))
         .flatten()
         .map(|mut span| {
             span.describe(
